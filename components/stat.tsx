@@ -1,0 +1,14 @@
+import type { ReactNode } from "react";
+
+/** A labelled figure in a card grid. */
+export function Stat({ label, value, hint, testId }: { label: string; value: ReactNode; hint?: ReactNode; testId?: string }) {
+  return (
+    <div className="rounded-lg border border-stone-200 bg-white p-4">
+      <dt className="text-xs font-medium uppercase tracking-wide text-stone-500">{label}</dt>
+      <dd data-testid={testId} className="mt-1 truncate text-xl font-semibold tabular-nums text-stone-900">
+        {value}
+      </dd>
+      {hint ? <p className="mt-1 text-xs text-stone-500">{hint}</p> : null}
+    </div>
+  );
+}

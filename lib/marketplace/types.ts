@@ -1,0 +1,109 @@
+import type { Address, Hex } from "viem";
+
+/** A datanet as the marketplace lists it: on-chain facts joined with its off-chain card. */
+export type DatanetSummary = {
+  /** On-chain datanet id (decimal string, as in the URL). */
+  id: string;
+  /** Display name from the metadata. */
+  name: string;
+  /** One-paragraph description from the metadata. */
+  description: string;
+  /** License the records are published under (SPDX id or free text). */
+  license: string;
+  /** The account that published the datanet and posted its stake. */
+  publisher: Address;
+  /** Stake posted on publishing, in token base units. */
+  stake: bigint;
+  /** Contributions anchored on chain so far. */
+  contributionCount: number;
+  /** Records across those contributions. */
+  recordCount: number;
+  /** Distinct contributing accounts. */
+  contributorCount: number;
+  /** When the datanet was published, if known. */
+  createdAt: Date | null;
+};
+
+/** One anchored contribution to a datanet. */
+export type ContributionSummary = {
+  /** On-chain contribution id (follows on-chain order). */
+  id: string;
+  /** The contributing account. */
+  contributor: Address;
+  /** Merkle root of the contribution's record hashes. */
+  merkleRoot: Hex;
+  /** Records in the contribution. */
+  recordCount: number;
+  /** Transaction that anchored it, if known. */
+  transactionHash: Hex | null;
+  /** When it was anchored, if known. */
+  createdAt: Date | null;
+};
+
+/** A datanet page: the summary, its contributions and a few of its records. */
+export type DatanetDetail = DatanetSummary & {
+  /** Contributions, oldest first. */
+  contributions: ContributionSummary[];
+  /** A sample of record texts, for a reader to see what the datanet holds. */
+  sampleRecords: { id: string; contributor: Address; text: string }[];
+  /** Models that draw on this datanet. */
+  models: ModelSummary[];
+};
+
+/** A model as the marketplace lists it. */
+export type ModelSummary = {
+  /** On-chain model id (decimal string). */
+  id: string;
+  /** Display name from the model card. */
+  name: string;
+  /** What the model is and does, from its card. */
+  description: string;
+  /** The account that owns the model and receives its share. */
+  owner: Address;
+  /** Backend kind (built-in engine, an OpenAI-compatible endpoint…). */
+  backend: string;
+  /** Price of one inference, in token base units. */
+  pricePerCall: bigint;
+  /** Owner's share of each price in basis points; the rest goes to the data pool (after the fee). */
+  ownerShareBps: number;
+  /** Datanets the model retrieves from. */
+  datanetIds: string[];
+  /** Active models accept inferences; paused or retired ones do not. */
+  status: "active" | "paused" | "retired";
+  /** Version number of the last price/split/status update. */
+  version: number;
+  /** Paid inferences served so far. */
+  inferenceCount: number;
+};
+
+/** A model page: the summary plus the datanets it uses and its latest inferences. */
+export type ModelDetail = ModelSummary & {
+  /** The datanets behind `datanetIds`, in that order (missing ones left out). */
+  datanets: DatanetSummary[];
+  /** Revenue earned so far by the model, in token base units. */
+  revenue: bigint;
+  /** Latest inferences of this model. */
+  recentInferences: InferenceSummary[];
+};
+
+/** One paid inference as the explorer lists it. */
+export type InferenceSummary = {
+  /** Inference id (also its settlement key). */
+  id: string;
+  /** The model that answered. */
+  modelId: string;
+  /** Model name, when known. */
+  modelName: string | null;
+  /** The paying account. */
+  payer: Address;
+  /** Price charged, in token base units. */
+  price: bigint;
+  /** Payees credited by the split. */
+  payeeCount: number;
+  /** Hash of the canonical attribution proof. */
+  attributionHash: Hex | null;
+  /** Settled on chain (with the settlement transaction) or still in the outbox. */
+  settlement: { status: "settled"; transactionHash: Hex | null } | { status: "pending" };
+  /** When the inference was served. */
+  createdAt: Date;
+};

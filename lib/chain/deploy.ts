@@ -1,0 +1,191 @@
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { getAddress, isAddress, type Address, type Hex } from "viem";
+import { z } from "zod";
+import {
+  testUsdAbi,
+  testUsdBytecode,
+  upstreamMarketAbi,
+  upstreamMarketBytecode,
+  upstreamRegistryAbi,
+  upstreamRegistryBytecode,
+} from "./abis";
+import { publicClientFor, walletClientFor } from "./clients";
+
+/** Where the contracts of one Upstream deployment live; the app, indexer and settler read it. */
+export type Deployment = {
+  /** EIP-155 chain id. */
+  chainId: number;
+  /** The ERC-20 payment token (TestUSD locally, e.g. USDC on a real chain). */
+  token: Address;
+  /** Whether `token` is the TestUSD deployed with the market (it has a faucet). */
+  testToken: boolean;
+  /** UpstreamRegistry. */
+  registry: Address;
+  /** UpstreamMarket. */
+  market: Address;
+  /** Block of the first deployment transaction: indexers start here. */
+  startBlock: number;
+  /** Holder of the market's SETTLER_ROLE (the spender payers name in permits). */
+  settler: Address;
+  /** Receiver of protocol fees and slashed stakes. */
+  treasury: Address;
+  /** The account that deployed and administers the contracts. */
+  deployer: Address;
+};
+
+const address = z
+  .string()
+  .refine((v) => isAddress(v, { strict: false }), { message: "not an address" })
+  .transform((v) => getAddress(v));
+
+/** zod schema of a Deployment JSON file. */
+export const deploymentSchema = z.object({
+  chainId: z.number().int().positive(),
+  token: address,
+  testToken: z.boolean(),
+  registry: address,
+  market: address,
+  startBlock: z.number().int().nonnegative(),
+  settler: address,
+  treasury: address,
+  deployer: address,
+});
+
+/** The deployment file is missing or does not match {@link deploymentSchema}. */
+export class DeploymentFileError extends Error {
+  readonly code = "DEPLOYMENT_FILE_INVALID";
+  constructor(readonly file: string, detail: string) {
+    super(`deployment file ${file}: ${detail}`);
+  }
+}
+
+/** Reads and validates a deployment JSON file. */
+export function readDeployment(file: string): Deployment {
+  let raw: string;
+  try {
+    raw = readFileSync(file, "utf8");
+  } catch {
+    throw new DeploymentFileError(file, "cannot be read (deploy first: `npm run deploy`)");
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new DeploymentFileError(file, "is not JSON");
+  }
+  const parsed = deploymentSchema.safeParse(json);
+  if (!parsed.success) throw new DeploymentFileError(file, z.prettifyError(parsed.error));
+  return parsed.data;
+}
+
+/** Validates and writes a deployment JSON file, creating its folder. */
+export function writeDeployment(file: string, deployment: Deployment): void {
+  const valid = deploymentSchema.parse(deployment);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(valid, null, 2)}\n`);
+}
+
+/** Parameters of {@link deployUpstream}. Amounts are token units (6 decimals for TestUSD). */
+export type DeployUpstreamParameters = {
+  /** JSON-RPC URL of the chain to deploy to. */
+  rpcUrl: string;
+  /** Private key of the deployer; it becomes the admin. */
+  deployerKey: Hex;
+  /** An existing payment token; TestUSD is deployed when omitted. */
+  token?: Address;
+  /** Account granted SETTLER_ROLE. */
+  settler: Address;
+  /** Receiver of protocol fees and slashed stakes. */
+  treasury: Address;
+  /** Protocol fee in basis points (default 250 = 2.5%). */
+  feeBps?: number;
+  /** Seconds between a withdrawal request and the withdrawal (default 3600). */
+  withdrawalDelay?: bigint;
+  /** Minimum stake to publish a datanet (default 10 tokens of 6 decimals). */
+  minDatanetStake?: bigint;
+  /** Minimum stake to publish a model (default 10 tokens of 6 decimals). */
+  minModelStake?: bigint;
+  /** Seconds between an unstake request and the stake withdrawal (default 7 days). */
+  unstakeDelay?: bigint;
+};
+
+/** Defaults of {@link deployUpstream}. */
+export const DEPLOY_DEFAULTS = {
+  feeBps: 250,
+  withdrawalDelay: 3_600n,
+  minDatanetStake: 10_000_000n,
+  minModelStake: 10_000_000n,
+  unstakeDelay: 7n * 24n * 3_600n,
+} as const;
+
+/** Deploys TestUSD (unless a token is given), UpstreamRegistry and UpstreamMarket; waits for receipts. */
+export async function deployUpstream(params: DeployUpstreamParameters): Promise<Deployment> {
+  const publicClient = publicClientFor({ chainId: 1, rpcUrl: params.rpcUrl });
+  const chainId = await publicClient.getChainId();
+  const connection = { chainId, rpcUrl: params.rpcUrl };
+  const chainClient = publicClientFor(connection);
+  const wallet = walletClientFor({ ...connection, privateKey: params.deployerKey });
+  const deployer = wallet.account.address;
+  const settler = getAddress(params.settler);
+  const treasury = getAddress(params.treasury);
+
+  async function mined(hash: Hex): Promise<{ address: Address; block: number }> {
+    const receipt = await chainClient.waitForTransactionReceipt({ hash, pollingInterval: 50 });
+    if (receipt.status !== "success" || !receipt.contractAddress) {
+      throw new Error(`deployment transaction ${hash} failed`);
+    }
+    return { address: getAddress(receipt.contractAddress), block: Number(receipt.blockNumber) };
+  }
+
+  let token: Address;
+  let startBlock: number | undefined;
+  if (params.token) {
+    token = getAddress(params.token);
+    const code = await chainClient.getCode({ address: token });
+    if (!code || code === "0x") throw new Error(`no contract at token address ${token} on chain ${chainId}`);
+  } else {
+    const deployed = await mined(await wallet.deployContract({ abi: testUsdAbi, bytecode: testUsdBytecode }));
+    token = deployed.address;
+    startBlock = deployed.block;
+  }
+  const registry = await mined(
+    await wallet.deployContract({
+      abi: upstreamRegistryAbi,
+      bytecode: upstreamRegistryBytecode,
+      args: [
+        token,
+        deployer,
+        treasury,
+        params.minDatanetStake ?? DEPLOY_DEFAULTS.minDatanetStake,
+        params.minModelStake ?? DEPLOY_DEFAULTS.minModelStake,
+        params.unstakeDelay ?? DEPLOY_DEFAULTS.unstakeDelay,
+      ],
+    }),
+  );
+  const market = await mined(
+    await wallet.deployContract({
+      abi: upstreamMarketAbi,
+      bytecode: upstreamMarketBytecode,
+      args: [
+        token,
+        deployer,
+        treasury,
+        settler,
+        params.feeBps ?? DEPLOY_DEFAULTS.feeBps,
+        params.withdrawalDelay ?? DEPLOY_DEFAULTS.withdrawalDelay,
+      ],
+    }),
+  );
+  return {
+    chainId,
+    token,
+    testToken: !params.token,
+    registry: registry.address,
+    market: market.address,
+    startBlock: startBlock ?? registry.block,
+    settler,
+    treasury,
+    deployer,
+  };
+}

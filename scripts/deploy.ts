@@ -1,0 +1,113 @@
+/**
+ * `npm run deploy -- --rpc-url URL --private-key KEY [--token ADDR] [--settler ADDR] [--treasury ADDR]
+ * [--fee-bps N] [--withdrawal-delay SECONDS] [--out FILE]`
+ * Deploys the Upstream contracts and writes the deployment JSON (default `.data/deployment.json`)
+ * that the app, the indexer and the settler read. Env fallbacks: RPC_URL, DEPLOYER_PRIVATE_KEY,
+ * TOKEN_ADDRESS, SETTLER_ADDRESS, TREASURY_ADDRESS, DEPLOYMENT_FILE.
+ */
+import { parseArgs } from "node:util";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { getAddress, isAddress, isHex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { z } from "zod";
+import { deployUpstream, writeDeployment, type Deployment } from "@/lib/chain/deploy";
+
+const address = z
+  .string()
+  .refine((v) => isAddress(v, { strict: false }), { message: "must be a 0x-prefixed 20-byte address" })
+  .transform((v) => getAddress(v));
+
+const argsSchema = z.object({
+  rpcUrl: z.url({ message: "must be an http(s) URL, e.g. http://127.0.0.1:8545" }),
+  privateKey: z
+    .string()
+    .refine((v) => isHex(v) && v.length === 66, { message: "must be a 0x-prefixed 32-byte hex key" })
+    .transform((v) => v as `0x${string}`),
+  token: address.optional(),
+  settler: address.optional(),
+  treasury: address.optional(),
+  feeBps: z.coerce.number().int().min(0).max(1000).optional(),
+  withdrawalDelay: z.coerce.bigint().min(0n).optional(),
+  out: z.string().min(1),
+});
+
+/** Parsed and validated command line of `npm run deploy`. */
+export type DeployArgs = z.infer<typeof argsSchema>;
+
+/** Bad or missing command-line values; the message names each one. */
+export class DeployArgsError extends Error {
+  readonly code = "DEPLOY_ARGS_INVALID";
+}
+
+/** Parses `argv` (without node and script) with env fallbacks; throws DeployArgsError on bad values. */
+export function parseDeployArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): DeployArgs {
+  let values: Record<string, string | undefined>;
+  try {
+    values = parseArgs({
+      args: argv,
+      options: {
+        "rpc-url": { type: "string" },
+        "private-key": { type: "string" },
+        token: { type: "string" },
+        settler: { type: "string" },
+        treasury: { type: "string" },
+        "fee-bps": { type: "string" },
+        "withdrawal-delay": { type: "string" },
+        out: { type: "string" },
+      },
+      strict: true,
+    }).values as Record<string, string | undefined>;
+  } catch (error) {
+    throw new DeployArgsError(error instanceof Error ? error.message : String(error));
+  }
+  const parsed = argsSchema.safeParse({
+    rpcUrl: values["rpc-url"] ?? env.RPC_URL,
+    privateKey: values["private-key"] ?? env.DEPLOYER_PRIVATE_KEY,
+    token: values.token ?? (env.TOKEN_ADDRESS || undefined),
+    settler: values.settler ?? (env.SETTLER_ADDRESS || undefined),
+    treasury: values.treasury ?? (env.TREASURY_ADDRESS || undefined),
+    feeBps: values["fee-bps"],
+    withdrawalDelay: values["withdrawal-delay"],
+    out: values.out ?? env.DEPLOYMENT_FILE ?? ".data/deployment.json",
+  });
+  if (!parsed.success) {
+    const names: Record<string, string> = { rpcUrl: "--rpc-url / RPC_URL", privateKey: "--private-key / DEPLOYER_PRIVATE_KEY" };
+    const lines = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0]);
+      return `${names[key] ?? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`}: ${
+        issue.code === "invalid_type" ? "required" : issue.message
+      }`;
+    });
+    throw new DeployArgsError(`bad arguments:\n  ${lines.join("\n  ")}`);
+  }
+  return parsed.data;
+}
+
+/** Deploys with parsed arguments; settler and treasury default to the deployer. */
+export async function runDeploy(args: DeployArgs): Promise<Deployment> {
+  const deployer = privateKeyToAccount(args.privateKey).address;
+  const deployment = await deployUpstream({
+    rpcUrl: args.rpcUrl,
+    deployerKey: args.privateKey,
+    token: args.token,
+    settler: args.settler ?? deployer,
+    treasury: args.treasury ?? deployer,
+    feeBps: args.feeBps,
+    withdrawalDelay: args.withdrawalDelay,
+  });
+  writeDeployment(resolve(args.out), deployment);
+  return deployment;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  try {
+    const args = parseDeployArgs(process.argv.slice(2));
+    const deployment = await runDeploy(args);
+    console.log(JSON.stringify(deployment, null, 2));
+    console.log(`wrote ${args.out}`);
+  } catch (error) {
+    console.error(`deploy failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The settler: takes committed inferences from the outbox in sequence order, settles them on
+ * chain in batches (`UpstreamMarket.settleBatch`) and records each one's transaction. Exactly
+ * once: the transaction hash is written before the transaction is sent, and on restart every
+ * "submitted" row is reconciled against the chain before anything is sent again; the contract
+ * skips ids it already settled, so a resubmitted batch never charges twice.
+ */
+import type { Account, Chain, PublicClient, Transport, WalletClient } from "viem";
+import type { Db } from "@/db/client";
+import type { Deployment } from "@/lib/chain/deploy";
+
+/** Where the settler is in one batch; tests kill the process at each of these. */
+export type SettlerStage =
+  | "claimed" // rows chosen, nothing written yet
+  | "recorded" // transaction signed and its hash written as "submitted", not yet sent
+  | "sent" // transaction sent, receipt not yet seen
+  | "mined" // receipt seen, rows not yet marked settled
+  | "marked"; // rows marked settled
+
+/** Something the settler did, for logs and metrics. */
+export type SettlerEvent =
+  | { type: "batch"; txHash: `0x${string}`; settled: number; skipped: number; blockNumber: bigint }
+  | { type: "reconciled"; txHash: `0x${string}` | null; settled: number; requeued: number }
+  | { type: "error"; error: unknown; attempt: number; retryInMs: number };
+
+/** Dependencies and settings of {@link createSettler}. */
+export type CreateSettlerParameters = {
+  /** The app's database (the outbox lives there). */
+  db: Db;
+  /** Signs with the settler key (a local account: the hash is recorded before sending). */
+  walletClient: WalletClient<Transport, Chain, Account>;
+  /** Reads receipts, events and the settled bitmap. */
+  publicClient: PublicClient<Transport, Chain | undefined>;
+  /** The market's address. */
+  deployment: Pick<Deployment, "market">;
+  /** Inferences per transaction, at most (default 100). */
+  batchSize?: number;
+  /** Longest an inference waits before a partial batch is sent, in ms (default 2000). */
+  maxWaitMs?: number;
+  /** How often the running settler looks at the outbox, in ms (default min(250, maxWaitMs)). */
+  pollIntervalMs?: number;
+  /** Upper bound of the retry backoff, in ms (default 30000). */
+  maxBackoffMs?: number;
+  /** Called on every batch, reconciliation and error. */
+  onEvent?: (event: SettlerEvent) => void;
+  /** Called at each stage of a batch (awaited); the crash tests stop the process here. */
+  onStage?: (stage: SettlerStage, seqs: readonly bigint[]) => void | Promise<void>;
+};
+
+/** What one `drainOnce` did. */
+export type DrainResult = {
+  /** Transactions sent. */
+  batches: number;
+  /** Inferences marked settled (including reconciled ones). */
+  settled: number;
+  /** Inferences the contract refused to charge (marked failed with the reason). */
+  failed: number;
+  /** "submitted" rows whose transaction never landed and went back to the queue. */
+  requeued: number;
+};
+
+/** A running or idle settler. */
+export type Settler = {
+  /** Starts the background loop (idempotent). */
+  start(): void;
+  /** Stops the loop and waits for the batch in flight to finish. */
+  stop(): Promise<void>;
+  /** Reconciles submitted rows, then settles every pending row now (ignoring maxWaitMs). */
+  drainOnce(): Promise<DrainResult>;
+};
+
+/** Creates a settler; call `start()` for the background loop or `drainOnce()` directly. */
+export function createSettler(parameters: CreateSettlerParameters): Settler {
+  void parameters;
+  throw new Error("not implemented");
+}

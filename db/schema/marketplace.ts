@@ -1,0 +1,133 @@
+/**
+ * The off-chain half of the marketplace: what the chain anchors but does not hold. Ids are the
+ * on-chain ids, so a row and its on-chain counterpart are the same thing under one key.
+ */
+import { sql } from "drizzle-orm";
+import { type AnyPgColumn, check, index, integer, pgEnum, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import { address, bytes32, uint256 } from "./columns";
+
+// Lowercase hex only, so that the app compares addresses and hashes as plain strings.
+const lowercaseAddress = (column: AnyPgColumn) => sql`${column} ~ '^0x[0-9a-f]{40}$'`;
+const lowercaseBytes32 = (column: AnyPgColumn) => sql`${column} ~ '^0x[0-9a-f]{64}$'`;
+
+/** A named corpus that many contributors add records to; published on chain with a stake. */
+export const datanets = pgTable(
+  "datanets",
+  {
+    /** The Registry's datanet id. */
+    id: uint256("id").primaryKey(),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    /** SPDX id or a short licence name, e.g. "CC0-1.0" or "public domain". */
+    license: text("license").notNull(),
+    owner: address("owner").notNull(),
+    metadataUri: text("metadata_uri").notNull(),
+    /** The publishing transaction. */
+    txHash: bytes32("tx_hash").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [check("datanets_owner_hex", lowercaseAddress(t.owner)), check("datanets_tx_hash_hex", lowercaseBytes32(t.txHash))],
+);
+
+/** A batch of records added to a datanet by one contributor; its Merkle root is anchored on chain. */
+export const contributions = pgTable(
+  "contributions",
+  {
+    /** The Registry's contribution id, which follows on-chain order: a lower id came first. */
+    id: uint256("id").primaryKey(),
+    datanetId: uint256("datanet_id").notNull().references(() => datanets.id),
+    contributor: address("contributor").notNull(),
+    merkleRoot: bytes32("merkle_root").notNull(),
+    recordCount: integer("record_count").notNull(),
+    txHash: bytes32("tx_hash").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("contributions_datanet_idx").on(t.datanetId, t.id),
+    check("contributions_contributor_hex", lowercaseAddress(t.contributor)),
+    check("contributions_merkle_root_hex", lowercaseBytes32(t.merkleRoot)),
+    check("contributions_tx_hash_hex", lowercaseBytes32(t.txHash)),
+    check("contributions_record_count_positive", sql`${t.recordCount} > 0`),
+  ],
+);
+
+/**
+ * One record's text. Its key (contribution id, position) is also its on-chain order, so the
+ * earliest publisher of a text is the smallest key among the records with its hash.
+ */
+export const records = pgTable(
+  "records",
+  {
+    contributionId: uint256("contribution_id").notNull().references(() => contributions.id),
+    /** Index of the record in its contribution (0-based), the leaf order of the Merkle tree. */
+    position: integer("position").notNull(),
+    /** Copied from the contribution so that per-datanet reads need no join. */
+    datanetId: uint256("datanet_id").notNull().references(() => datanets.id),
+    contributor: address("contributor").notNull(),
+    text: text("text").notNull(),
+    /** keccak256 of the record, the Merkle leaf input. */
+    hash: bytes32("hash").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.contributionId, t.position] }),
+    index("records_datanet_idx").on(t.datanetId, t.contributionId, t.position),
+    index("records_hash_idx").on(t.hash, t.contributionId, t.position),
+    check("records_hash_hex", lowercaseBytes32(t.hash)),
+    check("records_position_nonnegative", sql`${t.position} >= 0`),
+  ],
+);
+
+/** Where a model's answers come from. */
+export const modelBackendKind = pgEnum("model_backend_kind", ["builtin", "openai"]);
+
+/** A published model: its card, its backend and its terms as last seen on chain. */
+export const models = pgTable(
+  "models",
+  {
+    /** The Registry's model id. */
+    id: uint256("id").primaryKey(),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    /** Markdown model card: what the model is, what it draws on, its limits. */
+    modelCard: text("model_card").notNull().default(""),
+    backendKind: modelBackendKind("backend_kind").notNull(),
+    /** OpenAI-compatible base URL, e.g. http://127.0.0.1:11434/v1; null for the built-in engine. */
+    backendBaseUrl: text("backend_base_url"),
+    /** Model name at the backend, e.g. "llama3.2". */
+    backendModel: text("backend_model"),
+    /** Name of the key in the server's environment (BACKEND_KEY_<NAME>) — never the key itself. */
+    backendKeyName: text("backend_key_name"),
+    owner: address("owner").notNull(),
+    metadataUri: text("metadata_uri").notNull(),
+    /** Price per inference in the payment token's smallest unit. */
+    price: uint256("price").notNull(),
+    /** The owner's share of each price in basis points; the rest goes to the data pool. */
+    ownerShareBps: integer("owner_share_bps").notNull(),
+    /** The on-chain version these terms belong to; each price/split/status update adds one. */
+    version: integer("version").notNull().default(1),
+    txHash: bytes32("tx_hash").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    check("models_owner_hex", lowercaseAddress(t.owner)),
+    check("models_tx_hash_hex", lowercaseBytes32(t.txHash)),
+    check("models_owner_share_bps_range", sql`${t.ownerShareBps} between 0 and 10000`),
+    check("models_price_nonnegative", sql`${t.price} >= 0`),
+    check(
+      "models_backend_complete",
+      sql`(${t.backendKind} = 'builtin') or (${t.backendBaseUrl} is not null and ${t.backendModel} is not null)`,
+    ),
+    check("models_backend_key_name_format", sql`${t.backendKeyName} is null or ${t.backendKeyName} ~ '^[A-Z0-9_]+$'`),
+  ],
+);
+
+/** The datanets a model draws on (fixed at publication on chain). */
+export const modelDatanets = pgTable(
+  "model_datanets",
+  {
+    modelId: uint256("model_id").notNull().references(() => models.id),
+    datanetId: uint256("datanet_id").notNull().references(() => datanets.id),
+  },
+  (t) => [primaryKey({ columns: [t.modelId, t.datanetId] }), index("model_datanets_datanet_idx").on(t.datanetId)],
+);

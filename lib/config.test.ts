@@ -1,0 +1,138 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import {
+  ANVIL_SETTLER_PRIVATE_KEY,
+  BackendKeyMissingError,
+  ConfigError,
+  backendKey,
+  configTableMarkdown,
+  configVariables,
+  loadConfig,
+} from "./config";
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("loadConfig", () => {
+  it("runs the local marketplace with an empty environment", () => {
+    const config = loadConfig({});
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.dataDir).toBe(".data");
+    expect(config.deploymentFile).toBe(".data/deployment.json");
+    expect(config.chainId).toBe(31337);
+    expect(config.port).toBe(3000);
+    expect(config.indexerUrl).toBe("http://127.0.0.1:42069");
+    expect(config.settlerPrivateKey).toBe(ANVIL_SETTLER_PRIVATE_KEY);
+    expect(config.public).toEqual({ chainId: 31337, rpcUrl: "http://127.0.0.1:8545" });
+  });
+
+  it("derives dependent defaults from the variables they follow", () => {
+    const config = loadConfig({ DATA_DIR: "/var/upstream", INDEXER_PORT: "5000", RPC_URL: "https://rpc.example.org/" });
+    expect(config.deploymentFile).toBe("/var/upstream/deployment.json");
+    expect(config.indexerUrl).toBe("http://127.0.0.1:5000");
+    expect(config.public.rpcUrl).toBe("https://rpc.example.org/");
+  });
+
+  it("reads every set variable", () => {
+    const config = loadConfig({
+      DATABASE_URL: "postgres://u@db:5432/upstream",
+      CHAIN_ID: "8453",
+      SETTLER_PRIVATE_KEY: `0x${"ab".repeat(32)}`,
+      SETTLE_BATCH_SIZE: "50",
+      SETTLE_MAX_WAIT_MS: "0",
+      PROTOCOL_FEE_BPS: "250",
+      MAX_PROMPT_CHARS: "2000",
+      INDEXER_URL: "https://indexer.example.org/",
+      PUBLIC_RPC_URL: "https://public.example.org",
+      WALLETCONNECT_PROJECT_ID: "abc123",
+    });
+    expect(config).toMatchObject({
+      databaseUrl: "postgres://u@db:5432/upstream",
+      chainId: 8453,
+      settleBatchSize: 50,
+      settleMaxWaitMs: 0,
+      protocolFeeBps: 250,
+      maxPromptChars: 2000,
+      indexerUrl: "https://indexer.example.org",
+      public: { chainId: 8453, rpcUrl: "https://public.example.org", walletConnectProjectId: "abc123" },
+    });
+  });
+
+  it("names the variable, the expectation and the bad value", () => {
+    expect(configError({ PORT: "abc" }).message).toContain('PORT must be an integer 1-65535, got "abc"');
+    expect(configError({ PORT: "70000" }).issues).toEqual([
+      { variable: "PORT", message: 'PORT must be an integer 1-65535, got "70000"' },
+    ]);
+    expect(configError({ DATABASE_URL: "mysql://x" }).issues[0]!.variable).toBe("DATABASE_URL");
+    expect(configError({ RPC_URL: "localhost:8545" }).issues[0]!.message).toContain("RPC_URL must be an http(s) URL");
+    expect(configError({ PROTOCOL_FEE_BPS: "10001" }).code).toBe("CONFIG_INVALID");
+  });
+
+  it("reports every bad variable at once", () => {
+    const error = configError({ PORT: "-1", SETTLE_BATCH_SIZE: "0", CHAIN_ID: "one" });
+    expect(error.issues.map((i) => i.variable).sort()).toEqual(["CHAIN_ID", "PORT", "SETTLE_BATCH_SIZE"]);
+  });
+
+  it("treats a blank value as unset", () => {
+    expect(loadConfig({ PORT: "", DATABASE_URL: "  " })).toMatchObject({ port: 3000, databaseUrl: undefined });
+  });
+
+  it("gives the dev settler key only on the local chain", () => {
+    const error = configError({ CHAIN_ID: "1" });
+    expect(error.issues).toEqual([
+      { variable: "SETTLER_PRIVATE_KEY", message: expect.stringContaining("SETTLER_PRIVATE_KEY is required on chain 1") },
+    ]);
+  });
+
+  it("never echoes a malformed key", () => {
+    const secret = "0xnot-a-key-but-secret";
+    const error = configError({ SETTLER_PRIVATE_KEY: secret });
+    expect(error.message).toContain("SETTLER_PRIVATE_KEY must be a 0x-prefixed 32-byte hex private key");
+    expect(error.message).not.toContain(secret);
+  });
+
+  it("collects backend keys by name and keeps them out of the public subset", () => {
+    const config = loadConfig({ BACKEND_KEY_OPENAI: "sk-1", BACKEND_KEY_LOCAL_VLLM: "tok", BACKEND_KEY_EMPTY: "" });
+    expect(config.backendKeys).toEqual({ OPENAI: "sk-1", LOCAL_VLLM: "tok" });
+    expect(backendKey("OPENAI", config)).toBe("sk-1");
+    expect(() => backendKey("EMPTY", config)).toThrow(BackendKeyMissingError);
+    expect(JSON.stringify(config.public)).not.toContain("sk-1");
+    expect(configError({ "BACKEND_KEY_bad-name": "x" }).issues[0]!.variable).toBe("BACKEND_KEY_bad-name");
+  });
+});
+
+describe("the README configuration table", () => {
+  const readmePath = fileURLToPath(new URL("../README.md", import.meta.url));
+  const start = "<!-- config-table:start -->";
+  const end = "<!-- config-table:end -->";
+
+  it("lists every variable loadConfig reads", () => {
+    const source = readFileSync(fileURLToPath(new URL("./config.ts", import.meta.url)), "utf8");
+    const readInSource = new Set([...source.matchAll(/(?:read\(|env\.)"?([A-Z_]{3,})/g)].map((m) => m[1]!));
+    const listed = new Set(configVariables.map((v) => v.name));
+    for (const name of readInSource) expect(listed, `${name} is read but not in configVariables`).toContain(name);
+  });
+
+  // UPDATE_README=1 npx vitest run --project unit lib/config  rewrites the table in place.
+  it("matches configVariables", () => {
+    const readme = readFileSync(readmePath, "utf8");
+    const from = readme.indexOf(start);
+    const to = readme.indexOf(end);
+    expect(from, `README.md needs the markers ${start} … ${end}`).toBeGreaterThan(-1);
+    const table = `${start}\n${configTableMarkdown()}\n${end}`;
+    const current = readme.slice(from, to + end.length);
+    if (process.env.UPDATE_README && current !== table) {
+      writeFileSync(readmePath, readme.slice(0, from) + table + readme.slice(to + end.length));
+      return;
+    }
+    expect(current, "run UPDATE_README=1 npx vitest run --project unit lib/config").toBe(table);
+  });
+});

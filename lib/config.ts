@@ -1,0 +1,241 @@
+/**
+ * Every environment variable Upstream reads, validated in one place. The rest of the code takes
+ * a `ServerConfig` (server side) or a `PublicConfig` (safe for the browser) and never touches
+ * `process.env` itself.
+ */
+import { join } from "node:path";
+import { z } from "zod";
+
+/** anvil's dev account 1 (account 0 deploys); its key is public, so it is only ever a default on chain 31337. */
+export const ANVIL_SETTLER_PRIVATE_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d" as const;
+
+/** The chain id of a local anvil node. */
+export const LOCAL_CHAIN_ID = 31337;
+
+/** Prefix of the variables that hold keys of OpenAI-compatible backends, e.g. `BACKEND_KEY_OPENAI`. */
+export const BACKEND_KEY_PREFIX = "BACKEND_KEY_";
+
+/** Settings the browser may see: nothing secret. */
+export interface PublicConfig {
+  /** EVM chain id the wallet must be on. */
+  chainId: number;
+  /** JSON-RPC URL the browser's wallet client reads the chain through. */
+  rpcUrl: string;
+  /** WalletConnect Cloud project id; absent means injected wallets only. */
+  walletConnectProjectId?: string;
+}
+
+/** Settings of the server processes (web app, gateway, settler, scripts). */
+export interface ServerConfig {
+  /** PostgreSQL connection string; absent means the embedded PGlite under `dataDir`. */
+  databaseUrl?: string;
+  /** Folder for local state: the embedded databases and the deployment file. */
+  dataDir: string;
+  /** JSON-RPC URL of the chain the server reads and settles on. */
+  rpcUrl: string;
+  /** EVM chain id; transactions are signed for it. */
+  chainId: number;
+  /** JSON file with the deployed contract addresses (`lib/chain/deploy.ts` writes it). */
+  deploymentFile: string;
+  /** HTTP port of the web app. */
+  port: number;
+  /** HTTP port of the Ponder indexer. */
+  indexerPort: number;
+  /** Base URL of the indexer's API, without a trailing slash. */
+  indexerUrl: string;
+  /** Private key of the account holding the settler role. */
+  settlerPrivateKey: `0x${string}`;
+  /** Inferences per settlement transaction, at most. */
+  settleBatchSize: number;
+  /** Longest an inference waits in the outbox before a partial batch is sent, in milliseconds. */
+  settleMaxWaitMs: number;
+  /** Protocol fee in basis points of each inference's price, set on the market at deployment. */
+  protocolFeeBps: number;
+  /** Longest prompt the gateway accepts, in characters. */
+  maxPromptChars: number;
+  /** Keys of OpenAI-compatible backends by name (`BACKEND_KEY_<NAME>`); never stored or sent to a browser. */
+  backendKeys: Readonly<Record<string, string>>;
+  /** The browser-safe subset. */
+  public: PublicConfig;
+}
+
+/** One row of the configuration table in the README. */
+export interface ConfigVariable {
+  /** Environment variable name (a `<NAME>` part stands for a family of variables). */
+  name: string;
+  /** Default, as written in the README; empty when the variable is optional without default. */
+  default: string;
+  /** What it sets. */
+  description: string;
+}
+
+/** Every variable, in README order. `loadConfig` reads exactly these. */
+export const configVariables: readonly ConfigVariable[] = [
+  { name: "DATABASE_URL", default: "", description: "PostgreSQL connection string for the app and the indexer. Unset: embedded PGlite under `DATA_DIR`." },
+  { name: "DATA_DIR", default: ".data", description: "Folder for local state: embedded databases (`db/`, `ponder/`) and the deployment file." },
+  { name: "RPC_URL", default: "http://127.0.0.1:8545", description: "JSON-RPC URL of the chain (anvil locally)." },
+  { name: "PUBLIC_RPC_URL", default: "`RPC_URL`", description: "JSON-RPC URL the browser uses, when it differs from the server's." },
+  { name: "CHAIN_ID", default: String(LOCAL_CHAIN_ID), description: "EVM chain id." },
+  { name: "DEPLOYMENT_FILE", default: "`<DATA_DIR>/deployment.json`", description: "Deployed contract addresses, written by `npm run deploy`." },
+  { name: "PORT", default: "3000", description: "HTTP port of the web app." },
+  { name: "INDEXER_PORT", default: "42069", description: "HTTP port of the Ponder indexer." },
+  { name: "INDEXER_URL", default: "`http://127.0.0.1:<INDEXER_PORT>`", description: "Base URL the app reads indexed chain data from." },
+  { name: "SETTLER_PRIVATE_KEY", default: "anvil account 1 (chain 31337 only)", description: "Key of the settler account that submits settlement batches. Required on any other chain." },
+  { name: "SETTLE_BATCH_SIZE", default: "100", description: "Inferences per settlement transaction, at most (1-1000)." },
+  { name: "SETTLE_MAX_WAIT_MS", default: "2000", description: "Longest an inference waits before a partial batch is settled, in ms." },
+  { name: "PROTOCOL_FEE_BPS", default: "100", description: "Protocol fee in basis points of each price (0-10000), set at deployment." },
+  { name: "MAX_PROMPT_CHARS", default: "8000", description: "Longest prompt the gateway accepts, in characters." },
+  { name: "WALLETCONNECT_PROJECT_ID", default: "", description: "WalletConnect Cloud project id. Unset: injected browser wallets only." },
+  { name: `${BACKEND_KEY_PREFIX}<NAME>`, default: "", description: "API key of an OpenAI-compatible backend; a model names the key by `<NAME>`. Never stored in the database or sent to the browser." },
+];
+
+/** One bad variable. */
+export interface ConfigIssue {
+  /** The environment variable. */
+  variable: string;
+  /** What is wrong with it, in a full sentence naming the variable. */
+  message: string;
+}
+
+/** The environment does not form a valid configuration; `issues` names every bad variable. */
+export class ConfigError extends Error {
+  readonly code = "CONFIG_INVALID";
+  constructor(readonly issues: readonly ConfigIssue[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  - ${i.message}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** A model names a backend key that the server's environment does not hold. */
+export class BackendKeyMissingError extends Error {
+  readonly code = "BACKEND_KEY_MISSING";
+  constructor(readonly keyName: string) {
+    super(`Backend key "${keyName}" is not configured: set ${BACKEND_KEY_PREFIX}${keyName} in the server's environment`);
+    this.name = "BackendKeyMissingError";
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** A blank value counts as unset, so `PORT=` in a .env file falls back to the default. */
+const present = (value: string | undefined): string | undefined =>
+  value === undefined || value.trim() === "" ? undefined : value.trim();
+
+const integer = (min: number, max: number) =>
+  z.string().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(min).max(max));
+
+const httpUrl = z.url({ protocol: /^https?$/ });
+const postgresUrl = z.url({ protocol: /^postgres(ql)?$/ });
+const privateKey = z.string().regex(/^0x[0-9a-fA-F]{64}$/).transform((k) => k as `0x${string}`);
+const keyName = /^[A-Z0-9_]+$/;
+
+/** What each kind of value must look like, phrased for the error message. */
+const expectations = {
+  port: "an integer 1-65535",
+  chainId: "a positive integer chain id",
+  httpUrl: "an http(s) URL",
+  postgresUrl: "a postgres:// or postgresql:// URL",
+  privateKey: "a 0x-prefixed 32-byte hex private key",
+  batchSize: "an integer 1-1000",
+  waitMs: "an integer 0-3600000 (milliseconds)",
+  bps: "an integer 0-10000 (basis points)",
+  promptChars: "an integer 1-10000000",
+};
+
+/**
+ * Reads and validates the configuration from `env` (default `process.env`). Pure: the same env
+ * gives the same result. Throws `ConfigError` listing every bad variable at once.
+ */
+export function loadConfig(env: Env = process.env): ServerConfig {
+  const issues: ConfigIssue[] = [];
+
+  function read<T>(name: string, schema: z.ZodType<T, string>, expected: string): T | undefined;
+  function read<T>(name: string, schema: z.ZodType<T, string>, expected: string, fallback: T): T;
+  function read<T>(name: string, schema: z.ZodType<T, string>, expected: string, fallback?: T): T | undefined {
+    const raw = present(env[name]);
+    if (raw === undefined) return fallback;
+    const parsed = schema.safeParse(raw);
+    if (parsed.success) return parsed.data;
+    // A key must never be echoed into logs, even when it is malformed.
+    const shown = name.includes("KEY") ? `a value of ${raw.length} characters` : JSON.stringify(raw);
+    issues.push({ variable: name, message: `${name} must be ${expected}, got ${shown}` });
+    return fallback;
+  }
+
+  const dataDir = present(env.DATA_DIR) ?? ".data";
+  const chainId = read("CHAIN_ID", integer(1, Number.MAX_SAFE_INTEGER), expectations.chainId, LOCAL_CHAIN_ID);
+  const rpcUrl = read("RPC_URL", httpUrl, expectations.httpUrl, "http://127.0.0.1:8545");
+  const indexerPort = read("INDEXER_PORT", integer(1, 65535), expectations.port, 42069);
+
+  let settlerPrivateKey = read("SETTLER_PRIVATE_KEY", privateKey, expectations.privateKey);
+  if (settlerPrivateKey === undefined && present(env.SETTLER_PRIVATE_KEY) === undefined) {
+    if (chainId === LOCAL_CHAIN_ID) settlerPrivateKey = ANVIL_SETTLER_PRIVATE_KEY;
+    else issues.push({ variable: "SETTLER_PRIVATE_KEY", message: `SETTLER_PRIVATE_KEY is required on chain ${chainId} (only the local chain ${LOCAL_CHAIN_ID} has a default)` });
+  }
+
+  const backendKeys: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith(BACKEND_KEY_PREFIX)) continue;
+    const keyNamePart = name.slice(BACKEND_KEY_PREFIX.length);
+    const key = present(value);
+    if (!keyName.test(keyNamePart)) {
+      issues.push({ variable: name, message: `${name} must be named ${BACKEND_KEY_PREFIX}<NAME> with NAME of A-Z, 0-9 and _` });
+    } else if (key !== undefined) {
+      backendKeys[keyNamePart] = key;
+    }
+  }
+
+  const walletConnectProjectId = present(env.WALLETCONNECT_PROJECT_ID);
+  const config: ServerConfig = {
+    databaseUrl: read("DATABASE_URL", postgresUrl, expectations.postgresUrl),
+    dataDir,
+    rpcUrl,
+    chainId,
+    deploymentFile: present(env.DEPLOYMENT_FILE) ?? join(dataDir, "deployment.json"),
+    port: read("PORT", integer(1, 65535), expectations.port, 3000),
+    indexerPort,
+    indexerUrl: read("INDEXER_URL", httpUrl, expectations.httpUrl, `http://127.0.0.1:${indexerPort}`).replace(/\/+$/, ""),
+    settlerPrivateKey: settlerPrivateKey ?? ANVIL_SETTLER_PRIVATE_KEY,
+    settleBatchSize: read("SETTLE_BATCH_SIZE", integer(1, 1000), expectations.batchSize, 100),
+    settleMaxWaitMs: read("SETTLE_MAX_WAIT_MS", integer(0, 3_600_000), expectations.waitMs, 2000),
+    protocolFeeBps: read("PROTOCOL_FEE_BPS", integer(0, 10_000), expectations.bps, 100),
+    maxPromptChars: read("MAX_PROMPT_CHARS", integer(1, 10_000_000), expectations.promptChars, 8000),
+    backendKeys: Object.freeze(backendKeys),
+    public: {
+      chainId,
+      rpcUrl: read("PUBLIC_RPC_URL", httpUrl, expectations.httpUrl, rpcUrl),
+      ...(walletConnectProjectId ? { walletConnectProjectId } : {}),
+    },
+  };
+  if (issues.length > 0) throw new ConfigError(issues);
+  return config;
+}
+
+let cached: ServerConfig | undefined;
+
+/** The process's configuration, read from `process.env` once and then cached. */
+export function config(): ServerConfig {
+  cached ??= loadConfig();
+  return cached;
+}
+
+/** The browser-safe subset of the process's configuration. */
+export function publicConfig(): PublicConfig {
+  return config().public;
+}
+
+/** The key of an OpenAI-compatible backend by the name a model stores; throws `BackendKeyMissingError`. */
+export function backendKey(name: string, from: ServerConfig = config()): string {
+  const key = from.backendKeys[name];
+  if (key === undefined) throw new BackendKeyMissingError(name);
+  return key;
+}
+
+/** The README's configuration table, as Markdown, generated from `configVariables`. */
+export function configTableMarkdown(): string {
+  const cell = (text: string) => text.replace(/\|/g, "\\|");
+  // A literal default is shown as code; a described one ("anvil account 1 …") as prose.
+  const shown = (d: string) => (!d ? "—" : d.includes("`") || d.includes(" ") ? cell(d) : `\`${d}\``);
+  const rows = configVariables.map((v) => `| \`${v.name}\` | ${shown(v.default)} | ${cell(v.description)} |`);
+  return ["| variable | default | what it sets |", "| --- | --- | --- |", ...rows].join("\n");
+}

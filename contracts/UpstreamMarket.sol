@@ -80,38 +80,6 @@ contract UpstreamMarket is AccessControl, EIP712, ReentrancyGuardTransient {
         uint64 readyAt;
     }
 
-    /// @dev Per-permit working state during a batch.
-    struct PermitWork {
-        address payer;
-        uint256 payerSlot;
-        uint256 cap;
-        uint256 spent;
-        uint256 spentBefore;
-        uint96 tag;
-        SkipReason status;
-    }
-
-    /// @dev Working state of one batch, kept in memory and written once at its end.
-    struct Batch {
-        PermitWork[] permits;
-        address[] payers;
-        uint256[] balances;
-        uint256[] balancesBefore;
-        uint256[] payeeTotals;
-        uint256[] payouts;
-        uint256 payoutCapacity;
-        uint256 cursor;
-        uint256 feeBps;
-        uint256 wordIndex;
-        uint256 word;
-        bool wordLoaded;
-        bool wordDirty;
-        uint256 settled;
-        uint256 skipped;
-        uint256 charged;
-        uint256 fees;
-    }
-
     /// @notice The payment token.
     IERC20 public immutable token;
     /// @notice Receiver of protocol fees.
@@ -336,239 +304,336 @@ contract UpstreamMarket is AccessControl, EIP712, ReentrancyGuardTransient {
         nonReentrant
     {
         if (words.length == 0) revert EmptyBatch();
-        Batch memory b = _openBatch(permits, payees.length);
-        uint256 cursor = 0;
-        while (cursor < words.length) {
-            cursor = _settleOne(b, permits, payees, words, cursor);
-        }
-        _closeBatch(b, permits, payees);
+        (uint256[] memory work, uint256[] memory balances, uint256 payerCount) = _openBatch(permits);
+        uint256[] memory totals = new uint256[](payees.length);
+        uint256[] memory ctx = _context(work, balances, totals, payees, words);
+        _run(ctx);
+        _closeBatch(permits, payees, work, balances, payerCount, totals, ctx);
     }
 
-    /// @dev Verifies each permit once and loads payer balances and permit states into memory.
-    function _openBatch(PermitInput[] calldata permits, uint256 payeeCount) private view returns (Batch memory b) {
+    // Per-permit working state: PERMIT_WORDS words per permit in one memory array.
+    uint256 private constant PERMIT_WORDS = 8;
+    uint256 private constant W_PAYER = 0x00;
+    uint256 private constant W_BALANCE_PTR = 0x20; // memory address of the payer's running balance
+    uint256 private constant W_CAP = 0x40;
+    uint256 private constant W_SPENT = 0x60;
+    uint256 private constant W_STATUS = 0x80;
+    uint256 private constant W_SPENT_BEFORE = 0xa0;
+    uint256 private constant W_TAG = 0xc0;
+
+    /// @dev Verifies each permit once and loads payer balances and permit states into memory. Payers
+    /// share one running balance per address, which the (payer, nonce) ordering makes adjacent.
+    function _openBatch(PermitInput[] calldata permits)
+        private
+        view
+        returns (uint256[] memory work, uint256[] memory balances, uint256 payerCount)
+    {
         uint256 n = permits.length;
-        b.permits = new PermitWork[](n);
-        b.payers = new address[](n);
-        b.balances = new uint256[](n);
-        b.balancesBefore = new uint256[](n);
-        b.payeeTotals = new uint256[](payeeCount);
-        b.payouts = new uint256[](8);
-        b.payoutCapacity = 8;
-        b.feeBps = feeBps;
-        uint256 payerCount = 0;
+        work = new uint256[](n * PERMIT_WORDS);
+        // Balances, then the same values again as "before" (to write back only what changed).
+        balances = new uint256[](2 * n);
         for (uint256 k = 0; k < n; ++k) {
             PermitInput calldata p = permits[k];
+            bool samePayer = false;
             if (k > 0) {
                 PermitInput calldata prev = permits[k - 1];
-                if (p.payer < prev.payer || (p.payer == prev.payer && p.nonce <= prev.nonce)) {
-                    revert UnsortedPermits(k);
-                }
+                if (p.payer < prev.payer || (p.payer == prev.payer && p.nonce <= prev.nonce)) revert UnsortedPermits(k);
+                samePayer = p.payer == prev.payer;
             }
-            if (k == 0 || p.payer != permits[k - 1].payer) {
+            if (!samePayer) {
                 uint256 balance = _deposits[p.payer];
-                b.payers[payerCount] = p.payer;
-                b.balances[payerCount] = balance;
-                b.balancesBefore[payerCount] = balance;
+                balances[payerCount] = balance;
+                balances[n + payerCount] = balance;
                 ++payerCount;
             }
-            b.permits[k] = _loadPermit(p, payerCount - 1);
-        }
-        // Shrink the payer arrays to the payers actually present.
-        uint256[] memory balances = b.balances;
-        uint256[] memory balancesBefore = b.balancesBefore;
-        address[] memory payers = b.payers;
-        assembly {
-            mstore(balances, payerCount)
-            mstore(balancesBefore, payerCount)
-            mstore(payers, payerCount)
+            _loadPermit(work, k, p, balances, payerCount - 1);
         }
     }
 
-    function _loadPermit(PermitInput calldata p, uint256 payerSlot) private view returns (PermitWork memory w) {
-        w.payer = p.payer;
-        w.payerSlot = payerSlot;
-        w.cap = p.cap;
+    function _loadPermit(
+        uint256[] memory work,
+        uint256 k,
+        PermitInput calldata p,
+        uint256[] memory balances,
+        uint256 payerSlot
+    ) private view {
         bytes32 digest = hashSpendPermit(p.payer, msg.sender, p.cap, p.expiry, p.nonce);
-        w.tag = uint96(uint256(digest));
         PermitState memory state = _permitStates[p.payer][p.nonce];
-        w.spent = state.spent;
-        w.spentBefore = state.spent;
+        uint96 tag = uint96(uint256(digest));
+        SkipReason status = SkipReason.None;
         if (block.timestamp > p.expiry) {
-            w.status = SkipReason.PermitExpired;
+            status = SkipReason.PermitExpired;
         } else if (!SignatureChecker.isValidSignatureNowCalldata(p.payer, digest, p.signature)) {
-            w.status = SkipReason.PermitInvalid;
-        } else if (state.tag != 0 && state.tag != w.tag) {
-            w.status = SkipReason.PermitNonceReused;
+            status = SkipReason.PermitInvalid;
+        } else if (state.tag != 0 && state.tag != tag) {
+            status = SkipReason.PermitNonceReused;
+        }
+        uint256 base = k * PERMIT_WORDS;
+        uint256 balancePtr;
+        assembly {
+            balancePtr := add(add(balances, 0x20), shl(5, payerSlot))
+        }
+        work[base] = uint256(uint160(p.payer));
+        work[base + 1] = balancePtr;
+        work[base + 2] = p.cap;
+        work[base + 3] = state.spent;
+        work[base + 4] = uint256(status);
+        work[base + 5] = state.spent;
+        work[base + 6] = tag;
+    }
+
+    // Batch context: one memory array the assembly loop reads by these offsets.
+    uint256 private constant C_WORDS = 0x000; // calldata offset of words[0]
+    uint256 private constant C_WORDS_LEN = 0x020;
+    uint256 private constant C_WORK = 0x040; // memory address of the permit work area
+    uint256 private constant C_PERMITS = 0x060; // number of permits
+    uint256 private constant C_TOTALS = 0x080; // memory address of payee totals[0]
+    uint256 private constant C_PAYEES = 0x0a0; // calldata offset of payees[0]
+    uint256 private constant C_PAYEES_LEN = 0x0c0;
+    uint256 private constant C_FEE_BPS = 0x0e0;
+    uint256 private constant C_SETTLED_TOPIC = 0x100;
+    uint256 private constant C_SKIPPED_TOPIC = 0x120;
+    uint256 private constant C_BITMAP_SLOT = 0x140;
+    uint256 private constant C_WORD_INDEX = 0x160; // bitmap word cached in memory
+    uint256 private constant C_WORD = 0x180;
+    uint256 private constant C_WORD_DIRTY = 0x1a0;
+    uint256 private constant C_SETTLED = 0x1c0; // counters for BatchSettled
+    uint256 private constant C_SKIPPED = 0x1e0;
+    uint256 private constant C_CHARGED = 0x200;
+    uint256 private constant C_FEES = 0x220;
+    uint256 private constant C_MALFORMED_SELECTOR = 0x240;
+    uint256 private constant C_PAYEE_INDEX_SELECTOR = 0x260;
+    uint256 private constant C_SIZE = 20;
+
+    function _context(
+        uint256[] memory work,
+        uint256[] memory balances,
+        uint256[] memory totals,
+        address[] calldata payees,
+        uint256[] calldata words
+    ) private view returns (uint256[] memory ctx) {
+        ctx = new uint256[](C_SIZE);
+        uint256 bitmapSlot;
+        assembly {
+            bitmapSlot := _settledWords.slot
+        }
+        ctx[C_WORDS / 32] = _calldataOffset(words);
+        ctx[C_WORDS_LEN / 32] = words.length;
+        ctx[C_WORK / 32] = _memoryData(work);
+        ctx[C_PERMITS / 32] = work.length / PERMIT_WORDS;
+        ctx[C_TOTALS / 32] = _memoryData(totals);
+        ctx[C_PAYEES / 32] = _calldataOffset(payees);
+        ctx[C_PAYEES_LEN / 32] = payees.length;
+        ctx[C_FEE_BPS / 32] = feeBps;
+        ctx[C_SETTLED_TOPIC / 32] = uint256(InferenceSettled.selector);
+        ctx[C_SKIPPED_TOPIC / 32] = uint256(InferenceSkipped.selector);
+        ctx[C_BITMAP_SLOT / 32] = bitmapSlot;
+        ctx[C_WORD_INDEX / 32] = type(uint256).max; // no word cached yet
+        ctx[C_MALFORMED_SELECTOR / 32] = uint256(uint32(MalformedBatch.selector));
+        ctx[C_PAYEE_INDEX_SELECTOR / 32] = uint256(uint32(PayeeIndexOutOfRange.selector));
+        balances; // running balances are reached through each permit's balance pointer
+    }
+
+    function _calldataOffset(uint256[] calldata a) private pure returns (uint256 offset) {
+        assembly {
+            offset := a.offset
         }
     }
 
-    /// @dev Settles or skips the inference at `cursor`; returns the cursor of the next one.
-    function _settleOne(
-        Batch memory b,
+    function _calldataOffset(address[] calldata a) private pure returns (uint256 offset) {
+        assembly {
+            offset := a.offset
+        }
+    }
+
+    function _memoryData(uint256[] memory a) private pure returns (uint256 ptr) {
+        assembly {
+            ptr := add(a, 0x20)
+        }
+    }
+
+    /// @dev The hot loop, in assembly because it runs for every inference: the Solidity version spent
+    /// ~13k gas per inference on bounds checks and memory-struct plumbing. It only touches memory (the
+    /// context, permit work, running balances, payee totals, scratch past the free memory pointer) and
+    /// the settled-bitmap storage; everything else is written once by _closeBatch.
+    function _run(uint256[] memory ctxArray) private {
+        assembly {
+            function fail(ctx, selectorAt, arg) {
+                mstore(0, shl(224, mload(add(ctx, selectorAt))))
+                mstore(4, arg)
+                revert(0, 0x24)
+            }
+
+            function flushWord(ctx) {
+                if mload(add(ctx, 0x1a0)) {
+                    mstore(0, mload(add(ctx, 0x160)))
+                    mstore(0x20, mload(add(ctx, 0x140)))
+                    sstore(keccak256(0, 0x40), mload(add(ctx, 0x180)))
+                    mstore(add(ctx, 0x1a0), 0)
+                }
+            }
+
+            // Skip reason for inference `id` of `price` under the permit at `p`, 0 if it can settle.
+            function check(ctx, p, id, price) -> reason {
+                let wordIndex := shr(8, id)
+                if iszero(eq(wordIndex, mload(add(ctx, 0x160)))) {
+                    flushWord(ctx)
+                    mstore(add(ctx, 0x160), wordIndex)
+                    mstore(0, wordIndex)
+                    mstore(0x20, mload(add(ctx, 0x140)))
+                    mstore(add(ctx, 0x180), sload(keccak256(0, 0x40)))
+                }
+                if and(shr(and(id, 255), mload(add(ctx, 0x180))), 1) {
+                    reason := 1 // AlreadySettled
+                    leave
+                }
+                reason := mload(add(p, 0x80)) // the permit's own status
+                if reason { leave }
+                // spent <= cap always holds, so the subtraction cannot wrap.
+                if gt(price, sub(mload(add(p, 0x40)), mload(add(p, 0x60)))) {
+                    reason := 5 // PermitCapExceeded
+                    leave
+                }
+                if lt(mload(mload(add(p, 0x20))), price) { reason := 6 } // InsufficientBalance
+            }
+
+            // Adds each share to its payee's total and writes the payout words at `out`.
+            function credit(ctx, at, count, out) -> sum {
+                let totals := mload(add(ctx, 0x80))
+                let payees := mload(add(ctx, 0xa0))
+                let payeeCount := mload(add(ctx, 0xc0))
+                let u96 := sub(shl(96, 1), 1)
+                for { let i := 0 } lt(i, count) { i := add(i, 1) } {
+                    // Two shares per word, the first in the high half.
+                    let share := and(
+                        shr(shl(7, iszero(and(i, 1))), calldataload(add(at, shl(5, shr(1, i))))),
+                        sub(shl(128, 1), 1)
+                    )
+                    let index := shr(96, share)
+                    if iszero(lt(index, payeeCount)) { fail(ctx, 0x260, index) }
+                    let amount := and(share, u96)
+                    let t := add(totals, shl(5, index))
+                    mstore(t, add(mload(t), amount))
+                    sum := add(sum, amount)
+                    mstore(add(out, shl(5, i)), or(shl(96, calldataload(add(payees, shl(5, index)))), amount))
+                }
+                // An odd count leaves the low half of its last word unused; it must be empty.
+                if and(count, 1) {
+                    let last := add(at, shl(5, shr(1, count)))
+                    if and(calldataload(last), sub(shl(128, 1), 1)) {
+                        fail(ctx, 0x240, shr(5, sub(last, mload(ctx))))
+                    }
+                }
+            }
+
+            function uncredit(ctx, at, count) {
+                let totals := mload(add(ctx, 0x80))
+                for { let i := 0 } lt(i, count) { i := add(i, 1) } {
+                    let share := shr(shl(7, iszero(and(i, 1))), calldataload(add(at, shl(5, shr(1, i)))))
+                    let t := add(totals, shl(5, and(shr(96, share), 0xffffffff)))
+                    mstore(t, sub(mload(t), and(share, sub(shl(96, 1), 1))))
+                }
+            }
+
+            function bump(ctx, at, by) {
+                mstore(add(ctx, at), add(mload(add(ctx, at)), by))
+            }
+
+            // Applies a settled inference to the batch state: bitmap, permit, payer balance, counters.
+            function apply(ctx, p, id, price, fee) {
+                mstore(add(ctx, 0x180), or(mload(add(ctx, 0x180)), shl(and(id, 255), 1)))
+                mstore(add(ctx, 0x1a0), 1)
+                mstore(add(p, 0x60), add(mload(add(p, 0x60)), price))
+                let payerBalance := mload(add(p, 0x20))
+                mstore(payerBalance, sub(mload(payerBalance), price))
+                bump(ctx, 0x1c0, 1)
+                bump(ctx, 0x200, price)
+                bump(ctx, 0x220, fee)
+            }
+
+            // Credits the shares if they sum to the price less the fee and emits InferenceSettled;
+            // otherwise undoes the credits and returns SplitMismatch.
+            function trySettle(ctx, p, head, cursor) -> reason {
+                let price := and(shr(16, head), sub(shl(96, 1), 1))
+                let fee := div(mul(price, mload(add(ctx, 0xe0))), 10000)
+                let count := and(head, 0xffff)
+                let at := add(mload(ctx), shl(5, add(cursor, 2)))
+                // Event data at the free memory pointer: price, fee, attributionHash, offset, count, payouts.
+                let data := mload(0x40)
+                if iszero(eq(credit(ctx, at, count, add(data, 0xa0)), sub(price, fee))) {
+                    uncredit(ctx, at, count)
+                    reason := 7 // SplitMismatch
+                    leave
+                }
+                apply(ctx, p, shr(192, head), price, fee)
+                mstore(data, price)
+                mstore(add(data, 0x20), fee)
+                mstore(add(data, 0x40), calldataload(sub(at, 0x20)))
+                mstore(add(data, 0x60), 0x80)
+                mstore(add(data, 0x80), count)
+                log4(
+                    data,
+                    add(0xa0, shl(5, count)),
+                    mload(add(ctx, 0x100)),
+                    shr(192, head),
+                    mload(p),
+                    and(shr(112, head), sub(shl(64, 1), 1))
+                )
+            }
+
+            // Settles or skips the inference whose head word is at `cursor`; returns the next cursor.
+            function settleOne(ctx, cursor) -> next {
+                let head := calldataload(add(mload(ctx), shl(5, cursor)))
+                next := add(cursor, add(2, shr(1, add(and(head, 0xffff), 1))))
+                let permitIndex := and(shr(176, head), 0xffff)
+                if or(gt(next, mload(add(ctx, 0x20))), iszero(lt(permitIndex, mload(add(ctx, 0x60))))) {
+                    fail(ctx, 0x240, cursor)
+                }
+                let p := add(mload(add(ctx, 0x40)), shl(8, permitIndex)) // 8 words per permit
+                let reason := check(ctx, p, shr(192, head), and(shr(16, head), sub(shl(96, 1), 1)))
+                if iszero(reason) { reason := trySettle(ctx, p, head, cursor) }
+                if reason {
+                    bump(ctx, 0x1e0, 1)
+                    mstore(0, reason)
+                    log3(0, 0x20, mload(add(ctx, 0x120)), shr(192, head), mload(p))
+                }
+            }
+
+            let ctx := add(ctxArray, 0x20)
+            let length := mload(add(ctx, 0x20))
+            for { let cursor := 0 } lt(cursor, length) {} { cursor := settleOne(ctx, cursor) }
+            flushWord(ctx)
+        }
+    }
+
+    /// @dev Writes the batch's results to storage once: permit states, payer deposits, payee balances, fees.
+    function _closeBatch(
         PermitInput[] calldata permits,
         address[] calldata payees,
-        uint256[] calldata words,
-        uint256 cursor
-    ) private returns (uint256 next) {
-        uint256 head = words[cursor];
-        uint256 permitIndex = (head >> 176) & 0xffff;
-        unchecked {
-            next = cursor + 2 + ((head & 0xffff) + 1) / 2;
-        }
-        if (next > words.length || permitIndex >= permits.length) revert MalformedBatch(cursor);
-        b.cursor = cursor;
-        PermitWork memory w = b.permits[permitIndex];
-        SkipReason reason = _trySettle(b, w, payees, words, cursor);
-        if (reason != SkipReason.None) {
-            ++b.skipped;
-            emit InferenceSkipped(head >> 192, w.payer, reason);
-        }
-    }
-
-    /// @dev Checks one inference and, if it passes, applies it to the batch's working state.
-    function _trySettle(
-        Batch memory b,
-        PermitWork memory w,
-        address[] calldata payees,
-        uint256[] calldata words,
-        uint256 cursor
-    ) private returns (SkipReason reason) {
-        uint256 head = words[cursor];
-        uint256 price = (head >> 16) & type(uint96).max;
-        reason = _check(b, w, head >> 192, price);
-        if (reason != SkipReason.None) return reason;
-        uint256 fee = (price * b.feeBps) / BPS;
-        uint256 count = head & 0xffff;
-        if (!_credit(b, payees, words[cursor + 2:cursor + 2 + (count + 1) / 2], count, price - fee)) {
-            return SkipReason.SplitMismatch;
-        }
-        _markSettled(b, head >> 192);
-        w.spent += price;
-        b.balances[w.payerSlot] -= price;
-        b.charged += price;
-        b.fees += fee;
-        ++b.settled;
-        _emitSettled(b, w, words, cursor, price, fee);
-    }
-
-    function _emitSettled(
-        Batch memory b,
-        PermitWork memory w,
-        uint256[] calldata words,
-        uint256 cursor,
-        uint256 price,
-        uint256 fee
+        uint256[] memory work,
+        uint256[] memory balances,
+        uint256 payerCount,
+        uint256[] memory totals,
+        uint256[] memory ctx
     ) private {
-        uint256 head = words[cursor];
-        emit InferenceSettled(
-            head >> 192, w.payer, (head >> 112) & type(uint64).max, price, fee, bytes32(words[cursor + 1]), b.payouts
-        );
-    }
-
-    function _check(Batch memory b, PermitWork memory w, uint256 id, uint256 price)
-        private
-        returns (SkipReason)
-    {
-        if (_isSettledCached(b, id)) return SkipReason.AlreadySettled;
-        if (w.status != SkipReason.None) return w.status;
-        if (w.spent + price > w.cap) return SkipReason.PermitCapExceeded;
-        if (b.balances[w.payerSlot] < price) return SkipReason.InsufficientBalance;
-        return SkipReason.None;
-    }
-
-    /// @dev Adds the shares to the payees' batch totals and builds the payouts for the event. If the
-    /// amounts do not sum to `expected`, undoes the additions and returns false.
-    function _credit(
-        Batch memory b,
-        address[] calldata payees,
-        uint256[] calldata shares,
-        uint256 count,
-        uint256 expected
-    ) private pure returns (bool) {
-        uint256[] memory payouts = _payoutBuffer(b, count);
-        uint256[] memory totals = b.payeeTotals;
-        uint256 sum = 0;
-        for (uint256 i = 0; i < count; ++i) {
-            uint256 share = _share(shares, i);
-            uint256 index = share >> 96;
-            if (index >= payees.length) revert PayeeIndexOutOfRange(index);
-            uint256 amount = share & type(uint96).max;
-            totals[index] += amount;
-            sum += amount;
-            payouts[i] = (uint256(uint160(payees[index])) << 96) | amount;
-        }
-        // An odd count leaves the low half of the last word unused; it must be empty.
-        if (count & 1 == 1 && shares[count >> 1] & type(uint128).max != 0) revert MalformedBatch(b.cursor);
-        if (sum == expected) return true;
-        for (uint256 i = 0; i < count; ++i) {
-            uint256 share = _share(shares, i);
-            totals[share >> 96] -= share & type(uint96).max;
-        }
-        return false;
-    }
-
-    function _share(uint256[] calldata shares, uint256 i) private pure returns (uint256) {
-        uint256 word = shares[i >> 1];
-        return (i & 1 == 0) ? word >> 128 : word & type(uint128).max;
-    }
-
-    /// @dev The batch's reusable payouts array, resized to `count` entries.
-    function _payoutBuffer(Batch memory b, uint256 count) private pure returns (uint256[] memory payouts) {
-        payouts = b.payouts;
-        if (b.payoutCapacity < count) {
-            payouts = new uint256[](count);
-            b.payouts = payouts;
-            b.payoutCapacity = count;
-        }
-        assembly {
-            mstore(payouts, count)
-        }
-    }
-
-    /// @dev Reads the settled bit of `id`, keeping the current bitmap word in memory.
-    function _isSettledCached(Batch memory b, uint256 id) private returns (bool) {
-        _loadWord(b, id >> 8);
-        return (b.word >> (id & 255)) & 1 == 1;
-    }
-
-    function _markSettled(Batch memory b, uint256 id) private {
-        _loadWord(b, id >> 8);
-        b.word |= 1 << (id & 255);
-        b.wordDirty = true;
-    }
-
-    /// @dev Makes word `wordIndex` the cached one, writing back the previous one if it changed.
-    function _loadWord(Batch memory b, uint256 wordIndex) private {
-        if (!b.wordLoaded || b.wordIndex != wordIndex) {
-            _flushWord(b);
-            b.wordIndex = wordIndex;
-            b.word = _settledWords[wordIndex];
-            b.wordLoaded = true;
-        }
-    }
-
-    function _flushWord(Batch memory b) private {
-        if (b.wordDirty) {
-            _settledWords[b.wordIndex] = b.word;
-            b.wordDirty = false;
-        }
-    }
-
-    /// @dev Writes the batch's totals to storage: payer deposits, permit states, payee balances, fees.
-    function _closeBatch(Batch memory b, PermitInput[] calldata permits, address[] calldata payees) private {
-        _flushWord(b);
-        for (uint256 k = 0; k < b.permits.length; ++k) {
-            PermitWork memory w = b.permits[k];
-            if (w.spent != w.spentBefore) {
+        uint256 n = permits.length;
+        for (uint256 k = 0; k < n; ++k) {
+            uint256 base = k * PERMIT_WORDS;
+            uint256 spent = work[base + 3];
+            if (spent != work[base + 5]) {
                 PermitInput calldata p = permits[k];
-                _permitStates[p.payer][p.nonce] = PermitState({spent: w.spent.toUint128(), tag: w.tag});
-                emit PermitSpent(p.payer, p.nonce, w.spent, w.cap);
+                _permitStates[p.payer][p.nonce] = PermitState({spent: spent.toUint128(), tag: uint96(work[base + 6])});
+                emit PermitSpent(p.payer, p.nonce, spent, p.cap);
             }
         }
-        for (uint256 i = 0; i < b.payers.length; ++i) {
-            if (b.balances[i] != b.balancesBefore[i]) _deposits[b.payers[i]] = b.balances[i];
+        // Payer slots follow the permits' order: a new slot starts wherever the payer changes.
+        uint256 slot = 0;
+        for (uint256 k = 0; k < n; ++k) {
+            if (k > 0 && permits[k].payer == permits[k - 1].payer) continue;
+            if (balances[slot] != balances[n + slot]) _deposits[permits[k].payer] = balances[slot];
+            ++slot;
         }
-        uint256[] memory totals = b.payeeTotals;
+        assert(slot == payerCount);
         for (uint256 j = 0; j < totals.length; ++j) {
             uint256 total = totals[j];
             if (total != 0) {
@@ -577,8 +642,9 @@ contract UpstreamMarket is AccessControl, EIP712, ReentrancyGuardTransient {
                 _claimable[payee] += total;
             }
         }
-        if (b.fees != 0) feesOwed += b.fees;
-        emit BatchSettled(msg.sender, b.settled, b.skipped, b.charged, b.fees);
+        uint256 fees = ctx[C_FEES / 32];
+        if (fees != 0) feesOwed += fees;
+        emit BatchSettled(msg.sender, ctx[C_SETTLED / 32], ctx[C_SKIPPED / 32], ctx[C_CHARGED / 32], fees);
     }
 
     // ---------------------------------------------------------------- admin

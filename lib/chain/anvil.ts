@@ -14,6 +14,8 @@ export type StartAnvilOptions = {
   blockTime?: number;
   /** File to load the chain state from at start and dump it to on stop (anvil `--state`). */
   stateFile?: string;
+  /** Further anvil flags, e.g. `["--steps-tracing"]` to profile gas. */
+  extraArgs?: string[];
   /** How long to wait for the node to answer, in ms (default 20 s). */
   timeoutMs?: number;
 };
@@ -132,6 +134,7 @@ export async function startAnvil(options: StartAnvilOptions = {}): Promise<Anvil
   if (options.chainId !== undefined) args.push("--chain-id", String(options.chainId));
   if (options.blockTime !== undefined) args.push("--block-time", String(options.blockTime));
   if (options.stateFile !== undefined) args.push("--state", options.stateFile);
+  if (options.extraArgs) args.push(...options.extraArgs);
 
   const child = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
   running.add(child);

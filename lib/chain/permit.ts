@@ -1,0 +1,102 @@
+import {
+  hashTypedData,
+  recoverTypedDataAddress,
+  type Account,
+  type Address,
+  type Hex,
+  type LocalAccount,
+  type TypedDataDomain,
+  type WalletClient,
+} from "viem";
+
+/** EIP-712 domain name and version of UpstreamMarket. */
+export const MARKET_DOMAIN = { name: "UpstreamMarket", version: "1" } as const;
+
+/** EIP-712 types of a spend permit, exactly as UpstreamMarket hashes them. */
+export const spendPermitTypes = {
+  SpendPermit: [
+    { name: "payer", type: "address" },
+    { name: "spender", type: "address" },
+    { name: "cap", type: "uint256" },
+    { name: "expiry", type: "uint256" },
+    { name: "nonce", type: "uint256" },
+  ],
+} as const;
+
+/** A payer's consent to be charged up to `cap` by `spender` until `expiry`. */
+export type SpendPermit = {
+  /** The account charged. */
+  payer: Address;
+  /** The settler allowed to submit settlements under it. */
+  spender: Address;
+  /** Most that may ever be charged under it, in token units. */
+  cap: bigint;
+  /** Unix time (seconds) after which nothing may be charged. */
+  expiry: bigint;
+  /** Names the permit: one (payer, nonce), one permit. */
+  nonce: bigint;
+};
+
+/** A spend permit with the payer's signature. */
+export type SignedSpendPermit = SpendPermit & {
+  /** 65-byte ECDSA signature (or an ERC-1271 signature for a contract payer). */
+  signature: Hex;
+};
+
+/** The EIP-712 domain of the market at `market` on `chainId`. */
+export function spendPermitDomain(chainId: number, market: Address): TypedDataDomain {
+  return { ...MARKET_DOMAIN, chainId, verifyingContract: market };
+}
+
+/** The EIP-712 digest of a spend permit (equals UpstreamMarket.hashSpendPermit). */
+export function hashSpendPermit(chainId: number, market: Address, permit: SpendPermit): Hex {
+  return hashTypedData({
+    domain: spendPermitDomain(chainId, market),
+    types: spendPermitTypes,
+    primaryType: "SpendPermit",
+    message: permit,
+  });
+}
+
+/** Parameters of {@link signSpendPermit}. */
+export type SignSpendPermitParameters = {
+  /** A local account, or a wallet client with an account (a browser wallet). */
+  signer: LocalAccount | WalletClient;
+  /** Chain id of the market. */
+  chainId: number;
+  /** The market's address. */
+  market: Address;
+  /** The permit to sign; `payer` must be the signer. */
+  permit: SpendPermit;
+};
+
+/** Signs a spend permit with EIP-712 and returns it with its signature. */
+export async function signSpendPermit({ signer, chainId, market, permit }: SignSpendPermitParameters): Promise<SignedSpendPermit> {
+  const typedData = {
+    domain: spendPermitDomain(chainId, market),
+    types: spendPermitTypes,
+    primaryType: "SpendPermit" as const,
+    message: permit,
+  };
+  let signature: Hex;
+  if ("type" in signer && signer.type === "local") {
+    signature = await (signer as LocalAccount).signTypedData(typedData);
+  } else {
+    const client = signer as WalletClient;
+    const account = (client.account ?? permit.payer) as Account | Address;
+    signature = await client.signTypedData({ account, ...typedData });
+  }
+  return { ...permit, signature };
+}
+
+/** The address that signed a spend permit (compare with `payer`; EOA signatures only). */
+export async function recoverSpendPermitSigner(chainId: number, market: Address, signed: SignedSpendPermit): Promise<Address> {
+  const { signature, ...permit } = signed;
+  return recoverTypedDataAddress({
+    domain: spendPermitDomain(chainId, market),
+    types: spendPermitTypes,
+    primaryType: "SpendPermit",
+    message: permit,
+    signature,
+  });
+}

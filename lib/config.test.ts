@@ -9,6 +9,7 @@ import {
   configTableMarkdown,
   configVariables,
   loadConfig,
+  requireSettlerKey,
 } from "./config";
 
 function configError(env: Record<string, string>): ConfigError {
@@ -86,10 +87,12 @@ describe("loadConfig", () => {
   });
 
   it("gives the dev settler key only on the local chain", () => {
-    const error = configError({ CHAIN_ID: "1" });
-    expect(error.issues).toEqual([
-      { variable: "SETTLER_PRIVATE_KEY", message: expect.stringContaining("SETTLER_PRIVATE_KEY is required on chain 1") },
-    ]);
+    const mainnet = loadConfig({ CHAIN_ID: "1" });
+    expect(mainnet.settlerPrivateKey).toBeUndefined();
+    expect(() => requireSettlerKey(mainnet)).toThrow(/SETTLER_PRIVATE_KEY is required on chain 1/);
+    const key = `0x${"cd".repeat(32)}` as const;
+    expect(requireSettlerKey(loadConfig({ CHAIN_ID: "1", SETTLER_PRIVATE_KEY: key }))).toBe(key);
+    expect(requireSettlerKey(loadConfig({}))).toBe(ANVIL_SETTLER_PRIVATE_KEY);
   });
 
   it("never echoes a malformed key", () => {

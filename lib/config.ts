@@ -43,8 +43,11 @@ export interface ServerConfig {
   indexerPort: number;
   /** Base URL of the indexer's API, without a trailing slash. */
   indexerUrl: string;
-  /** Private key of the account holding the settler role. */
-  settlerPrivateKey: `0x${string}`;
+  /**
+   * Private key of the account holding the settler role: anvil account 1 on the local chain,
+   * absent elsewhere unless set. Whatever settles reads it through `requireSettlerKey`.
+   */
+  settlerPrivateKey?: `0x${string}`;
   /** Inferences per settlement transaction, at most. */
   settleBatchSize: number;
   /** Longest an inference waits in the outbox before a partial batch is sent, in milliseconds. */
@@ -80,7 +83,7 @@ export const configVariables: readonly ConfigVariable[] = [
   { name: "PORT", default: "3000", description: "HTTP port of the web app." },
   { name: "INDEXER_PORT", default: "42069", description: "HTTP port of the Ponder indexer." },
   { name: "INDEXER_URL", default: "`http://127.0.0.1:<INDEXER_PORT>`", description: "Base URL the app reads indexed chain data from." },
-  { name: "SETTLER_PRIVATE_KEY", default: "anvil account 1 (chain 31337 only)", description: "Key of the settler account that submits settlement batches. Required on any other chain." },
+  { name: "SETTLER_PRIVATE_KEY", default: "anvil account 1 (chain 31337 only)", description: "Key of the settler account that submits settlement batches. Required to settle on any other chain." },
   { name: "SETTLE_BATCH_SIZE", default: "100", description: "Inferences per settlement transaction, at most (1-1000)." },
   { name: "SETTLE_MAX_WAIT_MS", default: "2000", description: "Longest an inference waits before a partial batch is settled, in ms." },
   { name: "PROTOCOL_FEE_BPS", default: "100", description: "Protocol fee in basis points of each price (0-10000), set at deployment." },
@@ -167,11 +170,9 @@ export function loadConfig(env: Env = process.env): ServerConfig {
   const rpcUrl = read("RPC_URL", httpUrl, expectations.httpUrl, "http://127.0.0.1:8545");
   const indexerPort = read("INDEXER_PORT", integer(1, 65535), expectations.port, 42069);
 
-  let settlerPrivateKey = read("SETTLER_PRIVATE_KEY", privateKey, expectations.privateKey);
-  if (settlerPrivateKey === undefined && present(env.SETTLER_PRIVATE_KEY) === undefined) {
-    if (chainId === LOCAL_CHAIN_ID) settlerPrivateKey = ANVIL_SETTLER_PRIVATE_KEY;
-    else issues.push({ variable: "SETTLER_PRIVATE_KEY", message: `SETTLER_PRIVATE_KEY is required on chain ${chainId} (only the local chain ${LOCAL_CHAIN_ID} has a default)` });
-  }
+  const settlerPrivateKey =
+    read("SETTLER_PRIVATE_KEY", privateKey, expectations.privateKey) ??
+    (chainId === LOCAL_CHAIN_ID && present(env.SETTLER_PRIVATE_KEY) === undefined ? ANVIL_SETTLER_PRIVATE_KEY : undefined);
 
   const backendKeys: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
@@ -195,7 +196,7 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     port: read("PORT", integer(1, 65535), expectations.port, 3000),
     indexerPort,
     indexerUrl: read("INDEXER_URL", httpUrl, expectations.httpUrl, `http://127.0.0.1:${indexerPort}`).replace(/\/+$/, ""),
-    settlerPrivateKey: settlerPrivateKey ?? ANVIL_SETTLER_PRIVATE_KEY,
+    ...(settlerPrivateKey ? { settlerPrivateKey } : {}),
     settleBatchSize: read("SETTLE_BATCH_SIZE", integer(1, 1000), expectations.batchSize, 100),
     settleMaxWaitMs: read("SETTLE_MAX_WAIT_MS", integer(0, 3_600_000), expectations.waitMs, 2000),
     protocolFeeBps: read("PROTOCOL_FEE_BPS", integer(0, 10_000), expectations.bps, 100),
@@ -222,6 +223,20 @@ export function config(): ServerConfig {
 /** The browser-safe subset of the process's configuration. */
 export function publicConfig(): PublicConfig {
   return config().public;
+}
+
+/**
+ * The settler's key; throws `ConfigError` when SETTLER_PRIVATE_KEY is unset on a chain other
+ * than the local one (only anvil's public dev key can be a default).
+ */
+export function requireSettlerKey(from: ServerConfig = config()): `0x${string}` {
+  if (from.settlerPrivateKey) return from.settlerPrivateKey;
+  throw new ConfigError([
+    {
+      variable: "SETTLER_PRIVATE_KEY",
+      message: `SETTLER_PRIVATE_KEY is required on chain ${from.chainId} (only the local chain ${LOCAL_CHAIN_ID} has a default)`,
+    },
+  ]);
 }
 
 /** The key of an OpenAI-compatible backend by the name a model stores; throws `BackendKeyMissingError`. */

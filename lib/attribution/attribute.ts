@@ -1,0 +1,227 @@
+/**
+ * The one call the gateway, the explorer's Verify and the command line use: attribute an
+ * output to the records of an index and split its price, with a canonical proof and its hash.
+ */
+import { getAddress, isAddress, keccak256, toHex } from "viem/utils";
+import { z } from "zod";
+import { canonicalJson } from "./canonical-json";
+import { encodeText, originalOf, recordAt, recordNumber, snapshotId, type DatanetIndex } from "./datanet-index";
+import { EmptyOutputError, InvalidAttributionInputError, UnknownRecordError } from "./errors";
+import { spanLeaveOneOut } from "./influence";
+import { findSpans } from "./spans";
+import { splitPrice } from "./split";
+import type {
+  Address,
+  AttributeInput,
+  Attribution,
+  AttributionPolicy,
+  AttributionProof,
+  BackendInfluence,
+  DuplicateCredit,
+  Hex,
+  RecordScore,
+  VerifyResult,
+} from "./types";
+
+/** Version string written into every proof; bump it whenever results could change. */
+export const ENGINE_VERSION = "upstream-attribution/1";
+
+/** The policy used for fields a caller leaves out. */
+export const DEFAULT_POLICY: AttributionPolicy = {
+  minSpanTokens: 6,
+  commonRecordFraction: 0.02,
+  commonMinRecords: 20,
+  contextWeight: 0.5,
+  minInfluence: 0.01,
+};
+
+// Scores become integer weights for the split with this resolution (2^48 < 2^53: exact).
+const WEIGHT_SCALE = 2 ** 48;
+
+const policySchema = z
+  .object({
+    minSpanTokens: z.number().int().min(1).max(1000),
+    commonRecordFraction: z.number().min(0).max(1),
+    commonMinRecords: z.number().int().min(1),
+    contextWeight: z.number().min(0).max(1),
+    minInfluence: z.number().min(0).max(1),
+    maxContributorShareBps: z.number().int().min(1).max(10_000).optional(),
+  })
+  .strict();
+
+const address = z.string().refine((a) => isAddress(a, { strict: false }), "not an address");
+
+const inputSchema = z.object({
+  prompt: z.string(),
+  context: z.array(z.string()),
+  output: z.string(),
+  price: z.bigint().nonnegative(),
+  ownerShareBps: z.number().int().min(0).max(10_000),
+  protocolFeeBps: z.number().int().min(0).max(10_000),
+  owner: address,
+  contextInfluence: z.array(z.object({ id: z.string(), influence: z.number().refine(Number.isFinite, "must be finite") })).optional(),
+});
+
+/** Fills in and validates a policy. */
+export function resolvePolicy(policy: Partial<AttributionPolicy> = {}): AttributionPolicy {
+  const parsed = policySchema.safeParse({ ...DEFAULT_POLICY, ...policy });
+  if (!parsed.success) throw new InvalidAttributionInputError(`invalid policy: ${parsed.error.issues.map(describeIssue).join("; ")}`);
+  return parsed.data;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  return `${issue.path.join(".") || "input"}: ${issue.message}`;
+}
+
+/**
+ * Attributes `output` to the records of `index` and splits `price`.
+ * Deterministic: the same input always gives the same proof and hash.
+ */
+export function attribute(input: AttributeInput): Attribution {
+  const proof = computeProof(input);
+  return { proof, hash: hashProof(proof) };
+}
+
+/** keccak256 of the canonical JSON of a proof. */
+export function hashProof(proof: AttributionProof): Hex {
+  return keccak256(toHex(canonicalJson(proof)));
+}
+
+/**
+ * Recomputes the attribution from `input` and compares it with `proof` (the proof object or
+ * just its hash).
+ */
+export function verifyAttribution(input: AttributeInput, proof: AttributionProof | Hex): VerifyResult {
+  const fresh = attribute(input);
+  if (typeof proof === "string") {
+    return { valid: fresh.hash === proof.toLowerCase(), hash: fresh.hash, differences: fresh.hash === proof.toLowerCase() ? [] : ["hash"] };
+  }
+  const differences = (Object.keys(fresh.proof) as (keyof AttributionProof)[]).filter(
+    (key) => canonicalJson(fresh.proof[key]) !== canonicalJson((proof as Partial<AttributionProof>)[key] ?? null),
+  );
+  return { valid: differences.length === 0 && hashProof(proof) === fresh.hash, hash: fresh.hash, differences };
+}
+
+function computeProof(input: AttributeInput): AttributionProof {
+  const parsed = inputSchema.safeParse(input);
+  if (!parsed.success) throw new InvalidAttributionInputError(parsed.error.issues.map(describeIssue).join("; "));
+  if (input.ownerShareBps + input.protocolFeeBps > 10_000) {
+    throw new InvalidAttributionInputError("ownerShareBps + protocolFeeBps must not exceed 10000");
+  }
+  const policy = resolvePolicy(input.policy);
+  const { index } = input;
+  const owner = getAddress(input.owner);
+
+  const output = encodeText(index, input.output);
+  if (output.ids.length === 0) throw new EmptyOutputError();
+
+  const { spans, credit, commonTokens, copies } = findSpans(index, output, policy);
+
+  const contextRecords = input.context.map((id) => {
+    const n = recordNumber(index, id);
+    if (n < 0) throw new UnknownRecordError(id);
+    return n;
+  });
+  const influence = input.contextInfluence
+    ? backendInfluence(index, input.contextInfluence, contextRecords)
+    : spanLeaveOneOut(index, output.ids, contextRecords, policy.minSpanTokens, commonTokens);
+
+  const shares = combineShares(credit, influence, policy);
+
+  // Per contributor weights from the final shares.
+  const byContributor = new Map<Address, bigint>();
+  for (const [record, share] of shares) {
+    if (share <= 0) continue;
+    const contributor = recordAt(index, record).contributor;
+    byContributor.set(contributor, (byContributor.get(contributor) ?? 0n) + BigInt(Math.round(share * WEIGHT_SCALE)));
+  }
+  const split = splitPrice({
+    price: input.price,
+    ownerShareBps: input.ownerShareBps,
+    protocolFeeBps: input.protocolFeeBps,
+    owner,
+    contributors: [...byContributor].filter(([, w]) => w > 0n).map(([a, weight]) => ({ address: a, weight })),
+    maxContributorShareBps: policy.maxContributorShareBps,
+  });
+
+  const touched = new Set<number>([...credit.keys(), ...influence.keys()]);
+  const records: RecordScore[] = [...touched]
+    .filter((r) => (credit.get(r) ?? 0) > 0 || (influence.get(r) ?? 0) > 0)
+    .map((r) => ({
+      id: recordAt(index, r).id,
+      contributor: recordAt(index, r).contributor,
+      spanCredit: credit.get(r) ?? 0,
+      contextInfluence: influence.get(r) ?? 0,
+      score: shares.get(r) ?? 0,
+    }))
+    .sort((a, b) => (b.score !== a.score ? b.score - a.score : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+
+  const duplicateSet = new Map<number, number>();
+  for (const c of copies) duplicateSet.set(c, originalOf(index, c));
+  for (const r of contextRecords) if (originalOf(index, r) !== r) duplicateSet.set(r, originalOf(index, r));
+  const duplicates: DuplicateCredit[] = [...duplicateSet]
+    .sort((a, b) => a[0] - b[0])
+    .map(([copy, original]) => ({ id: recordAt(index, copy).id, original: recordAt(index, original).id }));
+
+  return {
+    engine: ENGINE_VERSION,
+    policy,
+    index: { snapshot: snapshotId(index), records: index.recordCount, tokens: index.tokenCount },
+    input: {
+      promptHash: keccak256(toHex(input.prompt)),
+      outputHash: keccak256(toHex(input.output)),
+      outputTokens: output.ids.length,
+      context: [...input.context],
+      contextInfluence: input.contextInfluence ? input.contextInfluence.map((c) => ({ id: c.id, influence: c.influence })) : null,
+      price: input.price,
+      ownerShareBps: input.ownerShareBps,
+      protocolFeeBps: input.protocolFeeBps,
+      owner,
+    },
+    spans,
+    duplicates,
+    records,
+    split,
+  };
+}
+
+function backendInfluence(index: DatanetIndex, measured: readonly BackendInfluence[], contextRecords: number[]): Map<number, number> {
+  const allowed = new Set(contextRecords);
+  const influence = new Map<number, number>();
+  for (const m of measured) {
+    const r = recordNumber(index, m.id);
+    if (r < 0 || !allowed.has(r)) throw new InvalidAttributionInputError(`backend influence for ${m.id}, which is not a context record`);
+    const o = originalOf(index, r);
+    influence.set(o, (influence.get(o) ?? 0) + Math.max(0, m.influence));
+  }
+  return influence;
+}
+
+/**
+ * Final share per original record: span credit and context influence each normalized to 1,
+ * mixed by `contextWeight` when both exist; shares under `minInfluence` are dropped and the
+ * rest renormalized.
+ */
+function combineShares(credit: Map<number, number>, influence: Map<number, number>, policy: AttributionPolicy): Map<number, number> {
+  const spanTotal = sumInOrder(credit);
+  const contextTotal = sumInOrder(influence);
+  const w = spanTotal > 0 && contextTotal > 0 ? policy.contextWeight : contextTotal > 0 ? 1 : 0;
+  const raw = new Map<number, number>();
+  const records = [...new Set([...credit.keys(), ...influence.keys()])].sort((a, b) => a - b);
+  for (const r of records) {
+    const s = spanTotal > 0 ? (credit.get(r) ?? 0) / spanTotal : 0;
+    const c = contextTotal > 0 ? (influence.get(r) ?? 0) / contextTotal : 0;
+    const share = (1 - w) * s + w * c;
+    if (share > 0) raw.set(r, share);
+  }
+  const kept = new Map([...raw].filter(([, share]) => share >= policy.minInfluence));
+  const keptTotal = sumInOrder(kept);
+  const shares = new Map<number, number>();
+  for (const r of records) shares.set(r, kept.has(r) ? kept.get(r)! / keptTotal : 0);
+  return shares;
+}
+
+// Sums in ascending record order so the floating-point result never depends on insertion order.
+function sumInOrder(values: Map<number, number>): number {
+  return [...values].sort((a, b) => a[0] - b[0]).reduce((s, [, v]) => s + v, 0);
+}

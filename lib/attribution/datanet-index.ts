@@ -1,0 +1,408 @@
+/**
+ * The index of one datanet (or of all records a model draws on): vocabulary, segments with
+ * suffix arrays, records in on-chain order with their contributors, the duplicate map and
+ * per-term record counts for BM25.
+ *
+ * Snapshots are immutable values: `addContribution` and `mergeSegments` return a new snapshot
+ * and never change the one they were given, so an attribution running on a snapshot is never
+ * disturbed by a concurrent add or merge. Append-only tables (vocabulary, record ids, LSH
+ * buckets) are shared between successive snapshots; each snapshot only looks at the entries
+ * that existed when it was made.
+ */
+import { getAddress, isAddress, keccak256, toHex } from "viem/utils";
+import { canonicalJson } from "./canonical-json";
+import { BucketTable, bandKeys, jaccard, shingleHashes } from "./dedupe";
+import { DuplicateRecordIdError, IndexForkedError, InvalidRecordError } from "./errors";
+import { hashString, hashTokens, hex32, mix32 } from "./hashing";
+import { SEPARATOR, buildSegment, mergeSegmentRun, recordTokens, segmentRecordCount, type Segment } from "./segment";
+import { scanTokens } from "./tokenizer";
+import type { Address, Hex, IndexOptions, RecordInput } from "./types";
+
+/** Version of the index layout; part of the snapshot id. */
+export const INDEX_FORMAT = "upstream-index/1";
+
+/** Index options used when none are given. */
+export const DEFAULT_INDEX_OPTIONS: IndexOptions = {
+  shingleTokens: 3,
+  nearDuplicateJaccard: 0.7,
+  maxSegments: 8,
+  maxRecordChars: 4_000_000,
+};
+
+/** A record as the index keeps it. */
+export type IndexedRecord = {
+  /** Record id. */
+  id: string;
+  /** Checksummed contributor address. */
+  contributor: Address;
+};
+
+/** Append-only state shared by the snapshots of one index lineage. */
+export type SharedTables = {
+  termIds: Map<string, number>;
+  terms: string[];
+  recordNumbers: Map<string, number>;
+  records: IndexedRecord[];
+  /** original[r]: the earliest record that record r copies (r itself for an original). */
+  original: Int32Array;
+  exact: BucketTable;
+  bands: BucketTable;
+  /** Number of records of the latest snapshot; extending an older one would corrupt the tables. */
+  recordCount: number;
+};
+
+/** One immutable snapshot of an index. */
+export type DatanetIndex = {
+  /** Options fixed at creation. */
+  readonly options: IndexOptions;
+  /** Segments in record order. */
+  readonly segments: readonly Segment[];
+  /** Number of records in this snapshot. */
+  readonly recordCount: number;
+  /** Number of tokens in this snapshot (separators excluded). */
+  readonly tokenCount: number;
+  /** Number of term ids in use (id 0 is the separator). */
+  readonly vocabularySize: number;
+  /** termRecordCounts[t]: number of records containing term t (BM25 document frequency). */
+  readonly termRecordCounts: Uint32Array;
+  /** Rolling fingerprint (4 × 32 bits) of the vocabulary and the records' ids, contributors and tokens. */
+  readonly fingerprint: Uint32Array;
+  /** Shared append-only tables; read through the helpers below. */
+  readonly shared: SharedTables;
+};
+
+/** Creates an empty index. */
+export function createIndex(options: Partial<IndexOptions> = {}): DatanetIndex {
+  const full = { ...DEFAULT_INDEX_OPTIONS, ...options };
+  if (!(full.nearDuplicateJaccard > 0 && full.nearDuplicateJaccard <= 1)) {
+    throw new InvalidRecordError("nearDuplicateJaccard must be in (0, 1]");
+  }
+  if (!Number.isInteger(full.shingleTokens) || full.shingleTokens < 1) throw new InvalidRecordError("shingleTokens must be a positive integer");
+  if (!Number.isInteger(full.maxSegments) || full.maxSegments < 1) throw new InvalidRecordError("maxSegments must be a positive integer");
+  return {
+    options: full,
+    segments: [],
+    recordCount: 0,
+    tokenCount: 0,
+    vocabularySize: 1,
+    termRecordCounts: new Uint32Array(1),
+    fingerprint: new Uint32Array(4),
+    shared: {
+      termIds: new Map(),
+      terms: [""],
+      recordNumbers: new Map(),
+      records: [],
+      original: new Int32Array(16),
+      exact: new BucketTable(),
+      bands: new BucketTable(),
+      recordCount: 0,
+    },
+  };
+}
+
+/** Builds an index from records given in on-chain order (one segment). */
+export function buildIndex(records: readonly RecordInput[], options: Partial<IndexOptions> = {}): DatanetIndex {
+  return addContribution(createIndex(options), records);
+}
+
+/** Validates one record at the boundary and returns its checksummed contributor. */
+function checkRecord(record: RecordInput, position: number, maxChars: number): Address {
+  if (typeof record?.id !== "string" || record.id.length === 0 || record.id.length > 256) {
+    throw new InvalidRecordError(`record ${position}: id must be a non-empty string of at most 256 characters`, position);
+  }
+  if (typeof record.text !== "string") throw new InvalidRecordError(`record ${record.id}: text must be a string`, position);
+  if (record.text.length > maxChars) {
+    throw new InvalidRecordError(`record ${record.id}: text has ${record.text.length} characters, more than the limit of ${maxChars}`, position);
+  }
+  if (typeof record.contributor !== "string" || !isAddress(record.contributor, { strict: false })) {
+    throw new InvalidRecordError(`record ${record.id}: contributor ${JSON.stringify(record.contributor)} is not an address`, position);
+  }
+  return getAddress(record.contributor);
+}
+
+/**
+ * Adds one contribution (records in on-chain order) as a new segment and returns the new
+ * snapshot. Near-duplicates of any earlier record, in this or earlier contributions, are
+ * mapped to their original here, once.
+ */
+export function addContribution(index: DatanetIndex, records: readonly RecordInput[]): DatanetIndex {
+  const shared = index.shared;
+  if (shared.recordCount !== index.recordCount) throw new IndexForkedError();
+  if (records.length === 0) return index;
+  const contributors: Address[] = [];
+  const seen = new Set<string>();
+  records.forEach((record, i) => {
+    contributors.push(checkRecord(record, i, index.options.maxRecordChars));
+    if (shared.recordNumbers.has(record.id) || seen.has(record.id)) throw new DuplicateRecordIdError(record.id);
+    seen.add(record.id);
+  });
+
+  // Tokenize into one stream; new terms get the next ids (first-seen order), so building in one
+  // go or contribution by contribution gives the same ids.
+  const { termIds, terms } = shared;
+  let tokens: Int32Array = new Int32Array(Math.max(16, estimateTokens(records)));
+  let length = 0;
+  const recordStarts = new Int32Array(records.length + 1);
+  const fp = Uint32Array.from(index.fingerprint);
+  let vocabFp0 = fp[0];
+  let vocabFp1 = fp[1];
+  const push = (term: string): void => {
+    let id = termIds.get(term);
+    if (id === undefined) {
+      id = terms.length;
+      termIds.set(term, id);
+      terms.push(term);
+      vocabFp0 = mix32(vocabFp0, hashString(term, 1));
+      vocabFp1 = mix32(vocabFp1, hashString(term, 2));
+    }
+    if (length === tokens.length) tokens = grow(tokens);
+    tokens[length++] = id;
+  };
+  for (let r = 0; r < records.length; r++) {
+    recordStarts[r] = length;
+    scanTokens(records[r].text, push);
+    if (length === tokens.length) tokens = grow(tokens);
+    tokens[length++] = SEPARATOR;
+  }
+  recordStarts[records.length] = length;
+  tokens = tokens.slice(0, length);
+  const vocabularySize = terms.length;
+
+  const segment = buildSegment(index.recordCount, tokens, recordStarts, vocabularySize);
+
+  // Per-term record counts (BM25 df) for the new snapshot.
+  const termRecordCounts = new Uint32Array(vocabularySize);
+  termRecordCounts.set(index.termRecordCounts);
+  countTermRecords(termRecordCounts, segment);
+
+  const next: DatanetIndex = {
+    options: index.options,
+    segments: [...index.segments, segment],
+    recordCount: index.recordCount + records.length,
+    tokenCount: index.tokenCount + length - records.length,
+    vocabularySize,
+    termRecordCounts,
+    fingerprint: fp,
+    shared,
+  };
+
+  // Register records and detect duplicates in on-chain order.
+  ensureOriginalCapacity(shared, next.recordCount);
+  for (let r = 0; r < records.length; r++) {
+    const global = index.recordCount + r;
+    shared.records.push({ id: records[r].id, contributor: contributors[r] });
+    shared.recordNumbers.set(records[r].id, global);
+    const own = recordTokens(segment, r);
+    const key = exactKey(own);
+    fp[2] = mix32(mix32(mix32(fp[2], hashString(records[r].id, 3)), hashString(contributors[r], 4)), key);
+    fp[3] = mix32(fp[3], hashTokens(own, 0, own.length, 0x7654321));
+    shared.original[global] = findOriginal(next, shared, own, key, global);
+    registerRecordKeys(shared, own, global, index.options.shingleTokens);
+  }
+  fp[0] = vocabFp0;
+  fp[1] = vocabFp1;
+  shared.recordCount = next.recordCount;
+  return next;
+}
+
+/** Hash of a record's whole token sequence (the exact-duplicate key). */
+export function exactKey(own: Int32Array): number {
+  return hashTokens(own, 0, own.length, 0x1234567);
+}
+
+/** Registers a record's exact and LSH keys so that later records can be matched against it. */
+export function registerRecordKeys(shared: SharedTables, own: Int32Array, record: number, shingleTokens: number): void {
+  shared.exact.insert(exactKey(own), record);
+  if (own.length === 0) return;
+  const keys = bandKeys(shingleHashes(own, shingleTokens));
+  for (let b = 0; b < keys.length; b++) shared.bands.insert(keys[b], record);
+}
+
+/** Adds, for each term, the number of the segment's records that contain it. */
+export function countTermRecords(counts: Uint32Array, segment: Segment): void {
+  const lastRecord = new Int32Array(counts.length).fill(-1);
+  const { tokens, recordStarts } = segment;
+  for (let r = 0; r + 1 < recordStarts.length; r++) {
+    for (let p = recordStarts[r]; p < recordStarts[r + 1] - 1; p++) {
+      const t = tokens[p];
+      if (lastRecord[t] !== r) {
+        lastRecord[t] = r;
+        counts[t]++;
+      }
+    }
+  }
+}
+
+function findOriginal(index: DatanetIndex, shared: SharedTables, own: Int32Array, exactKey: number, global: number): number {
+  if (own.length === 0) return global;
+  let best = global;
+  shared.exact.forEach(exactKey, (candidate) => {
+    if (candidate < global && shared.original[candidate] < best && sameTokens(recordTokensOf(index, candidate), own)) {
+      best = shared.original[candidate];
+    }
+  });
+  if (best !== global) return best;
+  const shingles = shingleHashes(own, index.options.shingleTokens);
+  const keys = bandKeys(shingles);
+  const checked = new Set<number>();
+  for (let b = 0; b < keys.length; b++) {
+    shared.bands.forEach(keys[b], (candidate) => {
+      if (candidate >= global || checked.has(candidate)) return;
+      checked.add(candidate);
+      if (shared.original[candidate] >= best) return;
+      const other = shingleHashes(recordTokensOf(index, candidate), index.options.shingleTokens);
+      if (jaccard(shingles, other) >= index.options.nearDuplicateJaccard) best = shared.original[candidate];
+    });
+  }
+  return best;
+}
+
+function sameTokens(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function ensureOriginalCapacity(shared: SharedTables, count: number): void {
+  if (shared.original.length >= count) return;
+  const bigger = new Int32Array(Math.max(count, shared.original.length * 2));
+  bigger.set(shared.original);
+  shared.original = bigger;
+}
+
+function estimateTokens(records: readonly RecordInput[]): number {
+  let chars = 0;
+  for (const r of records) chars += r.text.length;
+  return Math.ceil(chars / 5) + records.length;
+}
+
+function grow(tokens: Int32Array): Int32Array {
+  const bigger = new Int32Array(tokens.length * 2);
+  bigger.set(tokens);
+  return bigger;
+}
+
+/** The segment holding global record `record`. */
+export function segmentOfRecord(index: DatanetIndex, record: number): Segment {
+  const segs = index.segments;
+  let lo = 0;
+  let hi = segs.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (segs[mid].firstRecord <= record) lo = mid;
+    else hi = mid - 1;
+  }
+  return segs[lo];
+}
+
+/** Token ids of global record `record`. */
+export function recordTokensOf(index: DatanetIndex, record: number): Int32Array {
+  const segment = segmentOfRecord(index, record);
+  return recordTokens(segment, record - segment.firstRecord);
+}
+
+/** The record with global number `record` (on-chain order). */
+export function recordAt(index: DatanetIndex, record: number): IndexedRecord {
+  if (record < 0 || record >= index.recordCount) throw new RangeError(`no record ${record}`);
+  return index.shared.records[record];
+}
+
+/** Global number of the record with id `id`, or -1 when this snapshot has no such record. */
+export function recordNumber(index: DatanetIndex, id: string): number {
+  const n = index.shared.recordNumbers.get(id);
+  return n === undefined || n >= index.recordCount ? -1 : n;
+}
+
+/** Global number of the earliest record that record `record` copies (itself for an original). */
+export function originalOf(index: DatanetIndex, record: number): number {
+  return index.shared.original[record];
+}
+
+/** Term id of a normalized term in this snapshot, or -1. */
+export function termId(index: DatanetIndex, term: string): number {
+  const id = index.shared.termIds.get(term);
+  return id === undefined || id >= index.vocabularySize ? -1 : id;
+}
+
+/** The normalized term of a term id. */
+export function termOf(index: DatanetIndex, id: number): string {
+  return index.shared.terms[id];
+}
+
+/** Token ids of `text` against this snapshot's vocabulary (-1 for unknown terms), with offsets. */
+export function encodeText(index: DatanetIndex, text: string): { ids: Int32Array; starts: Int32Array; ends: Int32Array } {
+  const ids: number[] = [];
+  const starts: number[] = [];
+  const ends: number[] = [];
+  scanTokens(text, (term, start, end) => {
+    ids.push(termId(index, term));
+    starts.push(start);
+    ends.push(end);
+  });
+  return { ids: Int32Array.from(ids), starts: Int32Array.from(starts), ends: Int32Array.from(ends) };
+}
+
+/** True when the index has more segments than its merge policy allows. */
+export function needsMerge(index: DatanetIndex): boolean {
+  return index.segments.length > index.options.maxSegments;
+}
+
+/**
+ * Merges segments and returns the new snapshot. By default it follows the merge policy (merge
+ * the adjacent pair with the fewest tokens until at most `maxSegments` remain); with
+ * `{ all: true }` it merges everything into one segment, which gives exactly the index a fresh
+ * build of the same records would give. Pure and deterministic: run it in the background and
+ * swap the snapshot in when it returns.
+ */
+export function mergeSegments(index: DatanetIndex, options: { all?: boolean } = {}): DatanetIndex {
+  const target = options.all ? 1 : index.options.maxSegments;
+  if (index.segments.length <= target) return index;
+  let segments = [...index.segments];
+  if (options.all) {
+    segments = [mergeSegmentRun(segments, index.vocabularySize)];
+  } else {
+    while (segments.length > target) {
+      let best = 0;
+      for (let i = 1; i + 1 < segments.length; i++) {
+        const size = segments[i].tokens.length + segments[i + 1].tokens.length;
+        if (size < segments[best].tokens.length + segments[best + 1].tokens.length) best = i;
+      }
+      segments.splice(best, 2, mergeSegmentRun([segments[best], segments[best + 1]], index.vocabularySize));
+    }
+  }
+  return { ...index, segments };
+}
+
+const snapshotCache = new WeakMap<DatanetIndex, Hex>();
+
+/**
+ * The snapshot id: keccak256 of the canonical JSON of the index format, options, counts and
+ * content fingerprint. It identifies a snapshot (same records in the same order -> same id,
+ * however they were added or merged); the records themselves are authenticated by the
+ * contributions' Merkle roots on chain.
+ */
+export function snapshotId(index: DatanetIndex): Hex {
+  let id = snapshotCache.get(index);
+  if (!id) {
+    id = keccak256(
+      toHex(
+        canonicalJson({
+          format: INDEX_FORMAT,
+          // The merge policy does not change what the index holds.
+          options: { ...index.options, maxSegments: undefined },
+          records: index.recordCount,
+          tokens: index.tokenCount,
+          vocabulary: index.vocabularySize,
+          fingerprint: hex32(...index.fingerprint),
+        }),
+      ),
+    );
+    snapshotCache.set(index, id);
+  }
+  return id;
+}
+
+/** Number of records in a segment list (helper for callers walking segments). */
+export function countRecords(segments: readonly Segment[]): number {
+  return segments.reduce((sum, s) => sum + segmentRecordCount(s), 0);
+}

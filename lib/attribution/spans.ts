@@ -1,0 +1,138 @@
+/**
+ * Span attribution: which parts of the output are found verbatim (as token sequences) in the
+ * index, and which records get credit for them.
+ *
+ * 1. Matching statistics: for every output position i, m[i] = the length of the longest prefix
+ *    of output[i..] found anywhere in the index (longest over all segments).
+ * 2. Maximal spans: [i, i + m[i]) with m[i] >= minSpanTokens that no earlier span contains
+ *    (since m[i] >= m[i-1] - 1 always, that is exactly m[i] >= m[i-1]).
+ * 3. Each output token is credited to the longest maximal span covering it (ties: the earlier
+ *    one), so overlapping spans never count a token twice; a span's credited length is the
+ *    number of tokens it won.
+ * 4. Rarity: a span found in d distinct original records (copies count as their original) is
+ *    common when d > T = max(commonMinRecords, commonRecordFraction × records) and worth 0;
+ *    otherwise it is worth credited × (1 − (d − 1) / T), shared equally by the d records.
+ *    Only + − × ÷ on doubles are used, so every engine computes the same numbers.
+ */
+import { originalOf, recordAt, type DatanetIndex } from "./datanet-index";
+import { findRange, longestMatch, recordAtPosition } from "./segment";
+import type { AttributionPolicy, Span } from "./types";
+
+/** The output as token ids against an index, with each token's character offsets. */
+export type EncodedText = { ids: Int32Array; starts: Int32Array; ends: Int32Array };
+
+/** Options of `findSpans` (the span part of the policy). */
+export type FindSpansOptions = Pick<AttributionPolicy, "minSpanTokens" | "commonRecordFraction" | "commonMinRecords">;
+
+/** Spans of the output plus the credit they give each original record (global record numbers). */
+export type SpanResult = {
+  /** Maximal spans in output order. */
+  spans: Span[];
+  /** Credit per original record number, in output tokens. */
+  credit: Map<number, number>;
+  /** Per output token: 1 when its longest covering span is common. */
+  commonTokens: Uint8Array;
+  /** Copies (global record numbers) whose credit went to their original. */
+  copies: number[];
+};
+
+/** For every output position, the length of the longest match in the index. */
+export function matchingStatistics(index: DatanetIndex, ids: Int32Array): Int32Array {
+  const lengths = new Int32Array(ids.length);
+  for (let i = 0; i < ids.length; i++) {
+    // Each position is searched from scratch: the range collapses to one suffix after a few
+    // tokens, and from there the match extends by direct comparison.
+    let best = 0;
+    for (const segment of index.segments) {
+      const m = longestMatch(segment, ids, i).length;
+      if (m > best) best = m;
+    }
+    lengths[i] = best;
+  }
+  return lengths;
+}
+
+/** The commonness threshold T for an index: spans in more than T original records are common. */
+export function commonThreshold(index: DatanetIndex, options: FindSpansOptions): number {
+  return Math.max(options.commonMinRecords, Math.floor(options.commonRecordFraction * index.recordCount));
+}
+
+/**
+ * Distinct original records holding `ids[from, from + length)` (sorted), and the copies found
+ * holding it. Stops early once more than `limit` originals are found: the span is then common
+ * and the exact count does not matter.
+ */
+export function originalsHolding(
+  index: DatanetIndex,
+  ids: Int32Array,
+  from: number,
+  length: number,
+  limit: number,
+): { originals: number[]; copies: number[] } {
+  const originals = new Set<number>();
+  const copies = new Set<number>();
+  for (const segment of index.segments) {
+    const { lo, hi } = findRange(segment, ids, from, length);
+    for (let k = lo; k < hi; k++) {
+      const record = segment.firstRecord + recordAtPosition(segment, segment.sa[k]);
+      const original = originalOf(index, record);
+      originals.add(original);
+      if (original !== record) copies.add(record);
+      if (originals.size > limit) return { originals: [...originals], copies: [] };
+    }
+  }
+  return { originals: [...originals].sort((a, b) => a - b), copies: [...copies].sort((a, b) => a - b) };
+}
+
+/** Finds the maximal spans of the output and the credit they give each original record. */
+export function findSpans(index: DatanetIndex, output: EncodedText, options: FindSpansOptions): SpanResult {
+  const { ids, starts, ends } = output;
+  const n = ids.length;
+  const m = matchingStatistics(index, ids);
+  const spanStarts: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (m[i] >= options.minSpanTokens && (i === 0 || m[i] >= m[i - 1])) spanStarts.push(i);
+  }
+  // Each token goes to the longest covering span (earliest on ties).
+  const owner = new Int32Array(n).fill(-1);
+  spanStarts.forEach((s, k) => {
+    for (let j = s; j < s + m[s]; j++) {
+      const current = owner[j];
+      if (current === -1 || m[spanStarts[current]] < m[s]) owner[j] = k;
+    }
+  });
+  const won = new Int32Array(spanStarts.length);
+  for (let j = 0; j < n; j++) if (owner[j] !== -1) won[owner[j]]++;
+
+  const threshold = commonThreshold(index, options);
+  const credit = new Map<number, number>();
+  const spans: Span[] = [];
+  const commonSpan: boolean[] = [];
+  const copies = new Set<number>();
+  spanStarts.forEach((s, k) => {
+    const length = m[s];
+    const { originals: holders, copies: copiesHere } = originalsHolding(index, ids, s, length, threshold);
+    const common = holders.length > threshold;
+    if (!common && won[k] > 0) for (const c of copiesHere) copies.add(c);
+    const value = common || won[k] === 0 ? 0 : won[k] * (1 - (holders.length - 1) / threshold);
+    commonSpan.push(common);
+    if (value > 0) {
+      const share = value / holders.length;
+      for (const r of holders) credit.set(r, (credit.get(r) ?? 0) + share);
+    }
+    spans.push({
+      start: s,
+      end: s + length,
+      charStart: starts[s],
+      charEnd: ends[s + length - 1],
+      tokens: won[k],
+      recordCount: holders.length,
+      common,
+      value,
+      records: common ? [] : holders.map((r) => recordAt(index, r).id),
+    });
+  });
+  const commonTokens = new Uint8Array(n);
+  for (let j = 0; j < n; j++) if (owner[j] !== -1 && commonSpan[owner[j]]) commonTokens[j] = 1;
+  return { spans, credit, commonTokens, copies: [...copies].sort((a, b) => a - b) };
+}

@@ -1,0 +1,186 @@
+/**
+ * Public types of the attribution engine. Everything here is plain data: an `Attribution` and
+ * its proof serialize to canonical JSON, and amounts are `bigint` in the payment token's
+ * smallest unit.
+ */
+
+/** A 0x-prefixed 20-byte EVM address. */
+export type Address = `0x${string}`;
+
+/** A 0x-prefixed hex string (hashes). */
+export type Hex = `0x${string}`;
+
+/** One record of a datanet as it enters the index, in on-chain order. */
+export type RecordInput = {
+  /** Stable id of the record (unique within the index). */
+  id: string;
+  /** Address of the wallet that contributed the record; it is paid for the record's credit. */
+  contributor: Address;
+  /** The record's text. */
+  text: string;
+};
+
+/** Settings fixed when an index is created; they are part of its snapshot id. */
+export type IndexOptions = {
+  /** Words per shingle for near-duplicate detection. Default 3. */
+  shingleTokens: number;
+  /** Jaccard similarity of shingle sets at or above which a later record is a near-copy. Default 0.7. */
+  nearDuplicateJaccard: number;
+  /** Merge policy: `mergeSegments` keeps at most this many segments. Default 8. */
+  maxSegments: number;
+  /** Largest accepted record text in UTF-16 code units. Default 4,000,000 (~4 MB of ASCII). */
+  maxRecordChars: number;
+};
+
+/** How an attribution turns matches into credit; part of every proof. */
+export type AttributionPolicy = {
+  /** Shortest matched span (in tokens) that earns credit. Default 6. */
+  minSpanTokens: number;
+  /**
+   * A span found in more than max(commonMinRecords, commonRecordFraction × records) distinct
+   * original records is "common" and worth nothing. Default fraction 0.02.
+   */
+  commonRecordFraction: number;
+  /** See `commonRecordFraction`. Default 20. */
+  commonMinRecords: number;
+  /** Weight of context influence against span credit when both exist, in [0, 1]. Default 0.5. */
+  contextWeight: number;
+  /** A record whose final share of credit is below this fraction gets nothing. Default 0.01. */
+  minInfluence: number;
+  /** Optional cap on one contributor's share of the contributors' pool, in basis points. */
+  maxContributorShareBps?: number;
+};
+
+/** A retrieved record's influence as measured by a model backend (e.g. log-prob drop when left out). */
+export type BackendInfluence = {
+  /** Record id (must be one of the context records). */
+  id: string;
+  /** Non-negative influence in any unit; negative values count as 0. */
+  influence: number;
+};
+
+/** A maximal matched span of the output and who is credited for it. */
+export type Span = {
+  /** First output token of the span. */
+  start: number;
+  /** One past the last output token of the span. */
+  end: number;
+  /** UTF-16 offset of the span in the output text. */
+  charStart: number;
+  /** UTF-16 offset just after the span in the output text. */
+  charEnd: number;
+  /** Output tokens for which this span is the longest covering match (its credited length). */
+  tokens: number;
+  /** Distinct original (non-duplicate) records that contain the span. */
+  recordCount: number;
+  /** True when the span is common (found in too many records) and so worth nothing. */
+  common: boolean;
+  /** Credit of the span: tokens × rarity; shared equally by `records`. */
+  value: number;
+  /** Original records credited for the span (empty when common). */
+  records: string[];
+};
+
+/** Final credit of one record. */
+export type RecordScore = {
+  /** Record id. */
+  id: string;
+  /** Contributor paid for this record. */
+  contributor: Address;
+  /** Credit from matched spans, in output tokens. */
+  spanCredit: number;
+  /** Influence as a retrieved context record (span leave-one-out or backend-measured). */
+  contextInfluence: number;
+  /** Final share of the contributors' pool in [0, 1] (0 below the minimum influence). */
+  score: number;
+};
+
+/** A record that was found to copy an earlier one. */
+export type DuplicateCredit = {
+  /** The later record (gets nothing). */
+  id: string;
+  /** The earliest record of its duplicate chain (gets the credit). */
+  original: string;
+};
+
+/** One payee of the split. */
+export type SplitPart = {
+  /** Who this part is for. */
+  role: "contributor" | "owner" | "protocol";
+  /** Payee address (absent for the protocol fee, which the market contract keeps). */
+  address?: Address;
+  /** Amount in the payment token's smallest unit. */
+  amount: bigint;
+};
+
+/** Everything `attribute` needs. */
+export type AttributeInput = {
+  /** The index of the model's datanet records. */
+  index: import("./datanet-index").DatanetIndex;
+  /** The prompt (only its hash enters the proof). */
+  prompt: string;
+  /** Ids of the records retrieved into the model's context, in retrieval order. */
+  context: readonly string[];
+  /** The model's output. */
+  output: string;
+  /** Price of the inference in the token's smallest unit. */
+  price: bigint;
+  /** Model owner's share of the price in basis points. */
+  ownerShareBps: number;
+  /** Protocol fee in basis points. */
+  protocolFeeBps: number;
+  /** Model owner's address (also receives the contributors' pool when nobody earned credit). */
+  owner: Address;
+  /** Policy overrides; omitted fields take the defaults. */
+  policy?: Partial<AttributionPolicy>;
+  /** Per-record influence measured by a backend; replaces the span leave-one-out. */
+  contextInfluence?: readonly BackendInfluence[];
+};
+
+/** The canonical record of one attribution; its keccak256 is the attribution hash. */
+export type AttributionProof = {
+  /** Engine version that produced the proof. */
+  engine: string;
+  /** The policy in force, with defaults filled in. */
+  policy: AttributionPolicy;
+  /** The index snapshot the output was matched against. */
+  index: { snapshot: Hex; records: number; tokens: number };
+  /** Hashes and parameters of the inputs. */
+  input: {
+    promptHash: Hex;
+    outputHash: Hex;
+    outputTokens: number;
+    context: string[];
+    contextInfluence: BackendInfluence[] | null;
+    price: bigint;
+    ownerShareBps: number;
+    protocolFeeBps: number;
+    owner: Address;
+  };
+  /** Maximal matched spans of at least the minimum length, in output order. */
+  spans: Span[];
+  /** Credited copies and the originals that took their credit. */
+  duplicates: DuplicateCredit[];
+  /** Records with any credit or influence, by descending score then id. */
+  records: RecordScore[];
+  /** The exact split of the price: protocol, owner, then contributors by address. */
+  split: SplitPart[];
+};
+
+/** Result of `attribute`. */
+export type Attribution = {
+  /** keccak256 of the canonical JSON of `proof`. */
+  hash: Hex;
+  /** The full computation. */
+  proof: AttributionProof;
+};
+
+/** Result of `verifyAttribution`. */
+export type VerifyResult = {
+  /** True when recomputing gives the same canonical proof and hash. */
+  valid: boolean;
+  /** The hash recomputed from the input. */
+  hash: Hex;
+  /** Top-level proof fields that differ (empty when valid). */
+  differences: string[];
+};

@@ -3,3 +3,4 @@
  * drizzle-kit and `createDb` read this barrel, so nothing else needs to change.
  */
 export * from "./marketplace";
+export * from "./payments";

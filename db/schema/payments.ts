@@ -112,7 +112,7 @@ export const inferences = pgTable(
   {
     id: uuid("id").primaryKey().defaultRandom(),
     /** The on-chain inference id: allocated in increasing order, settled at most once. */
-    settlementSeq: bigserial("settlement_seq", { mode: "bigint" }).notNull(),
+    settlementSeq: bigserial("settlement_seq", { mode: "bigint" }).notNull().unique("inferences_settlement_seq_unique"),
     modelId: uint256("model_id").notNull(),
     payer: address("payer").notNull(),
     permitId: uuid("permit_id").notNull().references(() => spendPermits.id),
@@ -137,7 +137,6 @@ export const inferences = pgTable(
     settledAt: timestamp("settled_at", { withTimezone: true }),
   },
   (t) => [
-    uniqueIndex("inferences_settlement_seq_unique").on(t.settlementSeq),
     uniqueIndex("inferences_hold_unique").on(t.holdId),
     index("inferences_payer_idx").on(t.payer, t.createdAt),
     index("inferences_model_idx").on(t.modelId, t.createdAt),

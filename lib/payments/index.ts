@@ -3,11 +3,17 @@
  * model runs (the price is fixed then), `release` when nothing should be charged, and `commit`
  * when the answer is complete — which stores the inference and enqueues it for settlement.
  */
-import type { Address, Chain, Hex, PublicClient, Transport } from "viem";
+import { getAddress, type Address, type Chain, type Hex, type PublicClient, type Transport } from "viem";
 import type { Db } from "@/db/client";
 import type { Deployment } from "@/lib/chain/deploy";
+import { createApiKey, listApiKeys, revokeApiKey } from "./api-keys";
+import { createMarketReader } from "./chain-state";
+import type { PaymentsContext } from "./context";
+import { authorize, commit, release } from "./holds";
+import { listPermits, registerPermit } from "./permits";
 
 export * from "./errors";
+export { apiKeyCreationMessage, apiKeyRevocationMessage, type ApiKeyCreationFields } from "./messages";
 
 /** A signed spend permit as a client sends it (amounts as decimal strings or numbers). */
 export type RegisterPermitInput = {
@@ -190,6 +196,8 @@ export type CreatePaymentsParameters = {
   balanceCacheMs?: number;
   /** A permit expiring within this many seconds is refused, so it can still settle (default 60). */
   expiryMarginSeconds?: number;
+  /** A pending hold older than this stops counting against the balance, in ms (default 10 min). */
+  holdTtlMs?: number;
 };
 
 /** The payments service. */
@@ -212,26 +220,27 @@ export type Payments = {
   commit(holdId: string, inference: CommitInferenceInput): Promise<CommittedInference>;
 };
 
-/** The message a payer signs (personal_sign) to create an API key. */
-export function apiKeyCreationMessage(fields: {
-  payer: string;
-  permitId: string;
-  spendCap: bigint;
-  label: string;
-  issuedAt: string;
-}): string {
-  void fields;
-  throw new Error("not implemented");
-}
-
-/** The message a payer signs (personal_sign) to revoke an API key. */
-export function apiKeyRevocationMessage(fields: { payer: string; keyId: string }): string {
-  void fields;
-  throw new Error("not implemented");
-}
-
 /** Creates the payments service over the database and the market. */
 export function createPayments(parameters: CreatePaymentsParameters): Payments {
-  void parameters;
-  throw new Error("not implemented");
+  const market = getAddress(parameters.deployment.market);
+  const ctx: PaymentsContext = {
+    db: parameters.db,
+    publicClient: parameters.publicClient,
+    reader: createMarketReader(parameters.publicClient, market, parameters.balanceCacheMs ?? 1_000),
+    chainId: parameters.deployment.chainId,
+    market,
+    settler: getAddress(parameters.settlerAddress),
+    expiryMarginSeconds: BigInt(parameters.expiryMarginSeconds ?? 60),
+    holdTtlMs: parameters.holdTtlMs ?? 10 * 60_000,
+  };
+  return {
+    registerPermit: (input) => registerPermit(ctx, input),
+    listPermits: (payer) => listPermits(ctx, payer),
+    createApiKey: (input) => createApiKey(ctx, input),
+    listApiKeys: (payer) => listApiKeys(ctx, payer),
+    revokeApiKey: (payer, id, signature) => revokeApiKey(ctx, payer, id, signature),
+    authorize: (input) => authorize(ctx, input),
+    release: (holdId) => release(ctx, holdId),
+    commit: (holdId, inference) => commit(ctx, holdId, inference),
+  };
 }

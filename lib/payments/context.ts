@@ -1,0 +1,34 @@
+/** What the payment steps share: the database, the market reader and the deployment's identity. */
+import type { Address, Chain, PublicClient, Transport } from "viem";
+import type { Db } from "@/db/client";
+import type { MarketReader } from "./chain-state";
+
+/** Shared state of one payments service. */
+export type PaymentsContext = {
+  /** The app's database. */
+  db: Db;
+  /** Verifies signatures. */
+  publicClient: PublicClient<Transport, Chain | undefined>;
+  /** Cached market reads. */
+  reader: MarketReader;
+  /** Chain id of the market. */
+  chainId: number;
+  /** The market, checksummed. */
+  market: Address;
+  /** The settler, checksummed: the spender of every permit. */
+  settler: Address;
+  /** Permits expiring within this many seconds are refused. */
+  expiryMarginSeconds: bigint;
+  /** A pending hold older than this stops counting (its inference died with its process). */
+  holdTtlMs: number;
+};
+
+/** Lowercase form of an address, as the database stores it. */
+export const lower = (a: string): `0x${string}` => a.toLowerCase() as `0x${string}`;
+
+/** A conservative chain time: the later of the chain's estimate and the wall clock. */
+export async function chainTime(ctx: PaymentsContext): Promise<bigint> {
+  const chain = await ctx.reader.now();
+  const wall = BigInt(Math.floor(Date.now() / 1000));
+  return chain > wall ? chain : wall;
+}

@@ -1,0 +1,109 @@
+/** zod schemas of every payment input that crosses a boundary (HTTP body, query, gateway call). */
+import { getAddress, isAddress, isHex, type Address, type Hex } from "viem";
+import { z } from "zod";
+import { InvalidRequestError, type PaymentError } from "./errors";
+
+const MAX_UINT256 = (1n << 256n) - 1n;
+
+/** An EVM address in any case, returned checksummed. */
+export const addressSchema = z
+  .string()
+  .trim()
+  .refine((v) => isAddress(v, { strict: false }), { message: "not an address" })
+  .transform((v) => getAddress(v) as Address);
+
+/** A non-negative integer below 2^256, from a decimal string, a safe integer or a bigint. */
+export const uint256Schema = z
+  .union([
+    z.bigint(),
+    z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+    z.string().trim().regex(/^\d{1,78}$/, "a non-negative decimal integer"),
+  ])
+  .transform((v) => BigInt(v))
+  .refine((v) => v >= 0n && v <= MAX_UINT256, { message: "out of the uint256 range" });
+
+/** Hex bytes (a signature): 0x-prefixed, even length. */
+export const hexSchema = z
+  .string()
+  .trim()
+  .refine((v) => isHex(v, { strict: true }) && v.length % 2 === 0 && v.length > 2, { message: "not 0x-prefixed hex bytes" })
+  .transform((v) => v.toLowerCase() as Hex);
+
+/** A 32-byte hash. */
+export const bytes32Schema = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{64}$/, "not a 32-byte hex hash")
+  .transform((v) => v.toLowerCase() as Hex);
+
+/** A server id. */
+export const idSchema = z.uuid({ message: "not a valid id" });
+
+/** A signed spend permit as registered through the API. */
+export const registerPermitSchema = z.object({
+  payer: addressSchema,
+  spender: addressSchema,
+  cap: uint256Schema.refine((v) => v > 0n, { message: "must be positive" }),
+  expiry: uint256Schema,
+  nonce: uint256Schema,
+  signature: hexSchema,
+  chainId: z.number().int().positive().optional(),
+  market: addressSchema.optional(),
+});
+
+/** A key label: one line, what the payer will recognise. */
+const labelSchema = z
+  .string()
+  .trim()
+  .min(1, "must not be empty")
+  .max(64, "at most 64 characters")
+  .refine((v) => !/[\r\n]/.test(v), { message: "must be one line" });
+
+/** Body of an API key creation. */
+export const createApiKeySchema = z.object({
+  payer: addressSchema,
+  signature: hexSchema,
+  message: z.string().min(1).max(2_000),
+  permitId: idSchema,
+  spendCap: uint256Schema.refine((v) => v > 0n, { message: "must be positive" }),
+  label: labelSchema,
+});
+
+/** Body of an API key revocation. */
+export const revokeApiKeySchema = z.object({
+  payer: addressSchema,
+  signature: hexSchema,
+});
+
+/** `?payer=` of the listing routes. */
+export const payerQuerySchema = z.object({ payer: addressSchema });
+
+/** A price fixed before an inference. */
+export const priceSchema = z.bigint().nonnegative().max((1n << 96n) - 1n);
+
+/** One payee's amount. */
+export const payoutSchema = z.object({ payee: addressSchema, amount: z.bigint().nonnegative().max((1n << 96n) - 1n) });
+
+/** What `commit` stores. */
+export const commitInferenceSchema = z.object({
+  modelId: z.bigint().nonnegative().max((1n << 64n) - 1n),
+  prompt: z.string(),
+  output: z.string(),
+  retrievedRecordIds: z.array(z.string()).readonly(),
+  attribution: z.object({ hash: bytes32Schema, proof: z.unknown() }),
+  payouts: z.array(payoutSchema).max(65_535).readonly(),
+});
+
+/** Parses `input` or throws an `InvalidRequestError` naming every bad field. */
+export function parseInput<T extends z.ZodType>(schema: T, input: unknown, what: string): z.output<T> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const fields = parsed.error.issues.map((i) => `${i.path.join(".") || what}: ${i.message}`);
+  throw new InvalidRequestError(`invalid ${what}: ${fields.join("; ")}`, { fields: fields.join("; ") });
+}
+
+/** Like {@link parseInput} but throws the given error instead (e.g. PERMIT_INVALID for a malformed permit). */
+export function parseOr<T extends z.ZodType>(schema: T, input: unknown, fail: (detail: string) => PaymentError): z.output<T> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  throw fail(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+}

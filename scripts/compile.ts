@@ -64,12 +64,11 @@ function resolveImport(path: string): { contents: string } | { error: string } {
 }
 
 /**
- * Compiles the project's contracts (and, with `includeTests`, `contracts/test/*.sol`) and returns
- * every non-abstract contract with bytecode, keyed by name.
+ * Compiles `contracts/*.sol` (or, with `set: "test"`, the test-only `contracts/test/*.sol`) and
+ * returns every contract with bytecode, keyed by name.
  */
-export function compileContracts(options: { includeTests?: boolean } = {}): Record<string, Artifact> {
-  const files = solidityFiles(join(root, "contracts"));
-  if (options.includeTests) files.push(...solidityFiles(join(root, "contracts", "test")));
+export function compileContracts(options: { set?: "main" | "test" } = {}): Record<string, Artifact> {
+  const files = solidityFiles(join(root, "contracts", options.set === "test" ? "test" : ""));
   const sources = Object.fromEntries(
     files.map((file) => [relative(root, file), { content: readFileSync(file, "utf8") }]),
   );

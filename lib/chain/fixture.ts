@@ -70,14 +70,15 @@ export async function startMarketFixture(options: MarketFixtureOptions = {}): Pr
       treasury: deployerAccount.address,
       ...options,
     });
-    return buildFixture(anvil, deployment);
+    return fixtureFor(anvil, deployment);
   } catch (error) {
     await anvil.stop();
     throw error;
   }
 }
 
-function buildFixture(anvil: AnvilInstance, deployment: Deployment): MarketFixture {
+/** Fixture helpers for a deployment on a running anvil (e.g. a second market on the same node). */
+export function fixtureFor(anvil: AnvilInstance, deployment: Deployment): MarketFixture {
   const connection = { chainId: anvil.chainId, rpcUrl: anvil.rpcUrl };
   const client = publicClientFor(connection);
   const wallets = new Map<number, Wallet>();

@@ -1,0 +1,177 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { keccak256, toHex, type Address, type Hex } from "viem";
+import { startMarketFixture, type MarketFixture } from "@/lib/chain/fixture";
+import { testUsdAbi, upstreamRegistryAbi } from "@/lib/chain/abis";
+import { dev, expectRevert } from "./test/helpers";
+
+const USD = 1_000_000n;
+const STAKE = 10n * USD;
+const UNSTAKE_DELAY = 1_000n;
+const OWNER = 2;
+const CONTRIBUTOR = 3;
+const OTHER = 4;
+const OUTSIDER = 9;
+const DATANET = 0;
+const MODEL = 1;
+const ROOT = keccak256(toHex("records"));
+
+let f: MarketFixture;
+let registry: Address;
+let snapshot: Hex;
+
+beforeAll(async () => {
+  f = await startMarketFixture({ unstakeDelay: UNSTAKE_DELAY });
+  registry = f.deployment.registry;
+  for (const who of [OWNER, CONTRIBUTOR, OTHER]) {
+    await f.send(who, { address: f.deployment.token, abi: testUsdAbi, functionName: "faucet", args: [1_000n * USD] });
+    await f.send(who, { address: f.deployment.token, abi: testUsdAbi, functionName: "approve", args: [registry, 1_000n * USD] });
+  }
+});
+afterAll(async () => {
+  await f?.stop();
+});
+beforeEach(async () => {
+  snapshot = await f.snapshot();
+});
+afterEach(async () => {
+  await f.revert(snapshot);
+});
+
+const call = (from: number, functionName: string, args: readonly unknown[] = []) =>
+  f.send(from, { address: registry, abi: upstreamRegistryAbi, functionName, args });
+const attempt = (from: number, functionName: string, args: readonly unknown[] = []) =>
+  f.wallet(from).writeContract({ address: registry, abi: upstreamRegistryAbi, functionName: functionName as never, args: args as never });
+const read = <T>(functionName: string, args: readonly unknown[] = []) =>
+  f.client.readContract({ address: registry, abi: upstreamRegistryAbi, functionName: functionName as never, args: args as never }) as Promise<T>;
+const tokenBalance = (a: Address) =>
+  f.client.readContract({ address: f.deployment.token, abi: testUsdAbi, functionName: "balanceOf", args: [a] });
+
+async function publishDatanet(from = OWNER, stake = STAKE) {
+  return call(from, "publishDatanet", ["ipfs://datanet", "CC-BY-4.0", stake]);
+}
+async function publishModel(from = OWNER, datanets = [1n]) {
+  return call(from, "publishModel", ["ipfs://model", "builtin:ngram", datanets, 2_000n, 3_000, STAKE]);
+}
+
+describe("datanets and contributions", () => {
+  it("publishes with a stake and anchors contributions with ids and record ids in on-chain order", async () => {
+    const r = await publishDatanet();
+    expect(f.events(r, upstreamRegistryAbi as never).find((e) => e.eventName === "DatanetPublished")?.args).toMatchObject({
+      datanetId: 1n,
+      owner: dev(OWNER),
+      stake: STAKE,
+    });
+    expect(await tokenBalance(registry)).toBe(STAKE);
+    const c1 = await call(CONTRIBUTOR, "addContribution", [1n, ROOT, 5]);
+    const c2 = await call(OTHER, "addContribution", [1n, keccak256(toHex("more")), 3]);
+    const e1 = f.events(c1, upstreamRegistryAbi as never)[0].args;
+    const e2 = f.events(c2, upstreamRegistryAbi as never)[0].args;
+    expect(e1).toMatchObject({ contributionId: 1n, datanetId: 1n, contributor: dev(CONTRIBUTOR), merkleRoot: ROOT, recordCount: 5n, firstRecordId: 1n });
+    expect(e2).toMatchObject({ contributionId: 2n, contributor: dev(OTHER), recordCount: 3n, firstRecordId: 6n });
+    const stored = await read<{ contributor: Address; firstRecordId: bigint }>("getContribution", [2n]);
+    expect(stored.contributor).toBe(dev(OTHER));
+    expect(await read<bigint>("recordCount")).toBe(8n);
+  });
+
+  it("rejects bad contributions and stakes with custom errors", async () => {
+    await expectRevert(attempt(OWNER, "publishDatanet", ["ipfs://d", "MIT", STAKE - 1n]), "StakeTooLow", [STAKE - 1n, STAKE]);
+    await expectRevert(attempt(OWNER, "publishDatanet", ["", "MIT", STAKE]), "EmptyMetadata");
+    await expectRevert(attempt(CONTRIBUTOR, "addContribution", [1n, ROOT, 1]), "UnknownDatanet", [1n]);
+    await publishDatanet();
+    await expectRevert(attempt(CONTRIBUTOR, "addContribution", [1n, ROOT, 0]), "EmptyContribution");
+    await expectRevert(attempt(CONTRIBUTOR, "addContribution", [1n, `0x${"00".repeat(32)}`, 1]), "EmptyContribution");
+    expect(await read<bigint>("contributionCount")).toBe(0n);
+  });
+});
+
+describe("models", () => {
+  it("publishes a model and versions every update of price, split and status", async () => {
+    await publishDatanet();
+    await publishDatanet(OTHER);
+    const r = await publishModel(OWNER, [1n, 2n]);
+    expect(f.events(r, upstreamRegistryAbi as never).find((e) => e.eventName === "ModelPublished")?.args).toMatchObject({
+      modelId: 1n,
+      owner: dev(OWNER),
+      backendId: "builtin:ngram",
+      datanetIds: [1n, 2n],
+      pricePerCall: 2_000n,
+      ownerBps: 3_000,
+    });
+    const u1 = await call(OWNER, "updateModel", [1n, 2_500n, 4_000, 1]);
+    expect(f.events(u1, upstreamRegistryAbi as never)[0].args).toMatchObject({ modelId: 1n, version: 2n, pricePerCall: 2_500n, ownerBps: 4_000, status: 1 });
+    const u2 = await call(OWNER, "updateModel", [1n, 2_500n, 4_000, 0]);
+    expect(f.events(u2, upstreamRegistryAbi as never)[0].args).toMatchObject({ version: 3n, status: 0 });
+    const model = await read<{ version: bigint; pricePerCall: bigint; datanetIds: readonly bigint[] }>("getModel", [1n]);
+    expect(model).toMatchObject({ version: 3n, pricePerCall: 2_500n, datanetIds: [1n, 2n] });
+  });
+
+  it("rejects bad model arguments and updates by others", async () => {
+    await publishDatanet();
+    const spec = (datanets: bigint[], price: bigint, bps: number) => ["ipfs://m", "builtin", datanets, price, bps, STAKE];
+    await expectRevert(attempt(OWNER, "publishModel", spec([1n], 0n, 100)), "ZeroPrice");
+    await expectRevert(attempt(OWNER, "publishModel", spec([1n], 1n, 10_001)), "InvalidSplit", [10_001]);
+    await expectRevert(attempt(OWNER, "publishModel", spec([], 1n, 100)), "InvalidDatanetList");
+    await expectRevert(attempt(OWNER, "publishModel", spec([1n, 1n], 1n, 100)), "InvalidDatanetList");
+    await expectRevert(attempt(OWNER, "publishModel", spec([7n], 1n, 100)), "UnknownDatanet", [7n]);
+    await expectRevert(attempt(OWNER, "publishModel", ["ipfs://m", "b", [1n], 1n, 100, STAKE - 1n]), "StakeTooLow");
+    await publishModel();
+    await expectRevert(attempt(OTHER, "updateModel", [1n, 1n, 100, 0]), "NotOwner", [dev(OTHER)]);
+    await expectRevert(attempt(OWNER, "updateModel", [2n, 1n, 100, 0]), "UnknownModel", [2n]);
+    await expectRevert(attempt(OWNER, "updateModel", [1n, 1n, 100, 2]), "InvalidStatus");
+    expect((await read<{ version: bigint }>("getModel", [1n])).version).toBe(1n);
+  });
+});
+
+describe("stakes", () => {
+  it("unstakes only after the delay; the subject is retired at once", async () => {
+    await publishDatanet();
+    await publishModel();
+    await expectRevert(attempt(OTHER, "requestUnstake", [DATANET, 1n]), "NotOwner");
+    await expectRevert(attempt(OWNER, "withdrawStake", [DATANET, 1n]), "StakeLocked", [0n]);
+    const r = await call(OWNER, "requestUnstake", [DATANET, 1n]);
+    expect(f.events(r, upstreamRegistryAbi as never).map((e) => e.eventName)).toEqual(["DatanetClosed", "UnstakeRequested"]);
+    await expectRevert(attempt(CONTRIBUTOR, "addContribution", [1n, ROOT, 1]), "DatanetNotActive", [1n]);
+    await expectRevert(attempt(OWNER, "requestUnstake", [DATANET, 1n]), "AlreadyUnstaking");
+    await expectRevert(attempt(OWNER, "withdrawStake", [DATANET, 1n]), "StakeLocked");
+    await f.increaseTime(UNSTAKE_DELAY);
+    const before = await tokenBalance(dev(OWNER));
+    await call(OWNER, "withdrawStake", [DATANET, 1n]);
+    expect((await tokenBalance(dev(OWNER))) - before).toBe(STAKE);
+    await expectRevert(attempt(OWNER, "withdrawStake", [DATANET, 1n]), "NoStake");
+
+    const m = await call(OWNER, "requestUnstake", [MODEL, 1n]);
+    expect(f.events(m, upstreamRegistryAbi as never)[0]).toMatchObject({ eventName: "ModelUpdated", args: { version: 2n, status: 2 } });
+    await expectRevert(attempt(OWNER, "updateModel", [1n, 1n, 100, 0]), "ModelIsRetired", [1n]);
+  });
+
+  it("slashes to the treasury by the dispute role only, also during the unstake delay", async () => {
+    await publishDatanet();
+    await call(OWNER, "requestUnstake", [DATANET, 1n]);
+    const reason = keccak256(toHex("copied corpus"));
+    await expectRevert(attempt(OUTSIDER, "slash", [DATANET, 1n, USD, reason]), "AccessControlUnauthorizedAccount");
+    await expectRevert(attempt(0, "slash", [DATANET, 1n, STAKE + 1n, reason]), "SlashTooLarge", [STAKE + 1n, STAKE]);
+    const treasuryBefore = await tokenBalance(f.deployment.treasury);
+    const r = await call(0, "slash", [DATANET, 1n, 4n * USD, reason]);
+    expect(f.events(r, upstreamRegistryAbi as never).find((e) => e.eventName === "Slashed")?.args).toMatchObject({ amount: 4n * USD, reason });
+    expect((await tokenBalance(f.deployment.treasury)) - treasuryBefore).toBe(4n * USD);
+    await f.increaseTime(UNSTAKE_DELAY);
+    const before = await tokenBalance(dev(OWNER));
+    await call(OWNER, "withdrawStake", [DATANET, 1n]);
+    expect((await tokenBalance(dev(OWNER))) - before).toBe(STAKE - 4n * USD);
+    expect(await tokenBalance(registry)).toBe(0n);
+  });
+
+  it("refuses every admin function to an outsider and changes nothing", async () => {
+    const before = [await read("minDatanetStake"), await read("minModelStake"), await read("unstakeDelay"), await read("treasury")];
+    await expectRevert(attempt(OUTSIDER, "setMinimumStakes", [0n, 0n]), "AccessControlUnauthorizedAccount");
+    await expectRevert(attempt(OUTSIDER, "setUnstakeDelay", [0n]), "AccessControlUnauthorizedAccount");
+    await expectRevert(attempt(OUTSIDER, "setTreasury", [dev(OUTSIDER)]), "AccessControlUnauthorizedAccount");
+    const role = await read<Hex>("DISPUTE_ROLE");
+    await expectRevert(attempt(OUTSIDER, "grantRole", [role, dev(OUTSIDER)]), "AccessControlUnauthorizedAccount");
+    expect([await read("minDatanetStake"), await read("minModelStake"), await read("unstakeDelay"), await read("treasury")]).toEqual(before);
+    await expectRevert(attempt(0, "setUnstakeDelay", [91n * 86_400n]), "DelayTooLong");
+    await expectRevert(attempt(0, "setTreasury", ["0x0000000000000000000000000000000000000000"]), "ZeroAddress");
+    const r = await call(0, "setMinimumStakes", [USD, 2n * USD]);
+    expect(f.events(r, upstreamRegistryAbi as never)[0]).toMatchObject({ eventName: "MinimumStakesSet", args: { minDatanetStake: USD, minModelStake: 2n * USD } });
+  });
+});

@@ -1,0 +1,312 @@
+/**
+ * The OpenAI-compatible API end to end: the real route files of app/api/v1, served by node:http,
+ * configured from the environment like the app, over a real anvil with the market deployed, an
+ * embedded PGlite, real payments, and the official openai SDK as the client.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { and, count, eq } from "drizzle-orm";
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Db } from "@/db/client";
+import { recordsOfDatanets } from "@/db/marketplace";
+import { holds, inferences } from "@/db/schema";
+import { buildIndex, verifyAttribution } from "@/lib/attribution";
+import { writeDeployment } from "@/lib/chain/deploy";
+import { devAccounts } from "@/lib/chain/devAccounts";
+import { type MarketFixture, startMarketFixture } from "@/lib/chain/fixture";
+import { protocolFee } from "@/lib/chain/settlement";
+import { apiKeyCreationMessage, apiKeyRevocationMessage } from "@/lib/payments";
+import { recordId } from "./model-cache";
+import { type RouteServer, type Routes, serveRoutes } from "./testing/http-adapter";
+import { mobyDickTexts, seedModel } from "./testing/seed";
+import { type OpenAICompatibleTestServer, startOpenAICompatibleServer } from "./testing/server";
+
+const FEE_BPS = 100;
+const PRICE = 2_000n;
+const PAYER = 2;
+const OWNER = devAccounts[7].address;
+const CONTRIBUTORS = [devAccounts[8].address, devAccounts[9].address];
+const BACKEND_KEY = "sk-backend-secret-91c2";
+const MAX_PROMPT_CHARS = 2_000;
+
+let fixture: MarketFixture;
+let backendServer: OpenAICompatibleTestServer;
+let api: RouteServer;
+let db: Db;
+let apiKey: string;
+let nonce = 1n;
+
+const url = (path: string) => `${api.origin}/api/v1${path}`;
+const client = (key = apiKey) => new OpenAI({ apiKey: key, baseURL: url(""), maxRetries: 0 });
+const ask = (question: string) => [{ role: "user" as const, content: question }];
+
+async function pendingHolds(): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(holds).where(eq(holds.status, "pending"));
+  return row.n;
+}
+async function storedInferences(): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(inferences);
+  return row.n;
+}
+async function until(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200 && !(await check()); i++) await new Promise((r) => setTimeout(r, 25));
+}
+const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(url(path), { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
+
+/** Registers a permit of dev account `index` over HTTP and creates a key bound to it. */
+async function keyFor(index: number, permit: { cap: bigint; ttl: bigint }, spendCap = 1_000_000n): Promise<{ key: string; id: string }> {
+  const signed = await fixture.signPermit(index, { cap: permit.cap, expiry: (await fixture.now()) + permit.ttl, nonce: nonce++ });
+  const registered = await post("/permits", { ...signed, cap: signed.cap.toString(), expiry: signed.expiry.toString(), nonce: signed.nonce.toString() });
+  expect(registered.status).toBe(201);
+  const { permit: stored } = (await registered.json()) as { permit: { id: string } };
+  const payer = devAccounts[index].address;
+  const message = apiKeyCreationMessage({ payer, permitId: stored.id, spendCap, label: "test agent", issuedAt: new Date().toISOString() });
+  const signature = await fixture.wallet(index).signMessage({ message });
+  const created = await post("/keys", { payer, permitId: stored.id, spendCap: spendCap.toString(), label: "test agent", message, signature });
+  expect(created.status).toBe(201);
+  const body = (await created.json()) as { key: string; apiKey: { id: string } };
+  return { key: body.key, id: body.apiKey.id };
+}
+
+beforeAll(async () => {
+  fixture = await startMarketFixture({ feeBps: FEE_BPS });
+  backendServer = await startOpenAICompatibleServer({ apiKey: BACKEND_KEY, models: ["extractive-1"] });
+  const dir = mkdtempSync(join(tmpdir(), "upstream-api-"));
+  writeDeployment(join(dir, "deployment.json"), fixture.deployment);
+  // The app reads its configuration from the environment, once, on first use.
+  Object.assign(process.env, {
+    DATA_DIR: dir,
+    DEPLOYMENT_FILE: join(dir, "deployment.json"),
+    RPC_URL: fixture.anvil.rpcUrl,
+    CHAIN_ID: String(fixture.anvil.chainId),
+    MAX_PROMPT_CHARS: String(MAX_PROMPT_CHARS),
+    BACKEND_KEY_TESTSERVER: BACKEND_KEY,
+  });
+  delete process.env.DATABASE_URL;
+  const { sharedDb } = await import("@/db/client");
+  db = (await sharedDb()).db;
+  const texts = mobyDickTexts(0, 6);
+  await seedModel(db, {
+    modelId: 1n,
+    datanetId: 1n,
+    owner: OWNER,
+    price: PRICE,
+    ownerShareBps: 2000,
+    firstContributionId: 1n,
+    contributions: [
+      { contributor: CONTRIBUTORS[0], texts: texts.slice(0, 120) },
+      { contributor: CONTRIBUTORS[1], texts: texts.slice(120) },
+    ],
+  });
+  await seedModel(db, {
+    modelId: 2n,
+    datanetId: 2n,
+    owner: OWNER,
+    price: PRICE,
+    ownerShareBps: 2000,
+    firstContributionId: 3n,
+    contributions: [{ contributor: CONTRIBUTORS[0], texts: mobyDickTexts(6, 8) }],
+    openai: { baseUrl: backendServer.baseUrl, model: "extractive-1", keyName: "TESTSERVER" },
+  });
+
+  const chat = await import("@/app/api/v1/chat/completions/route");
+  const models = await import("@/app/api/v1/models/route");
+  const permits = await import("@/app/api/v1/permits/route");
+  const keys = await import("@/app/api/v1/keys/route");
+  const key = await import("@/app/api/v1/keys/[id]/route");
+  const routes: Routes = {
+    "/api/v1/chat/completions": { POST: chat.POST },
+    "/api/v1/models": { GET: models.GET },
+    "/api/v1/permits": { POST: permits.POST, GET: permits.GET },
+    "/api/v1/keys": { POST: keys.POST, GET: keys.GET },
+    "/api/v1/keys/[id]": { DELETE: key.DELETE as never },
+  };
+  api = await serveRoutes(routes);
+  await fixture.fund(PAYER, 1_000_000n);
+  apiKey = (await keyFor(PAYER, { cap: 500_000n, ttl: 86_400n })).key;
+});
+
+afterAll(async () => {
+  await api?.close();
+  await backendServer?.close();
+  await fixture?.stop();
+});
+
+describe("GET /api/v1/models", () => {
+  it("lists the marketplace's models under their API names", async () => {
+    const { data } = await client().models.list();
+    expect(data.map((m) => m.id)).toEqual(["upstream-1", "upstream-2"]);
+  });
+});
+
+describe("POST /api/v1/chat/completions", () => {
+  it("answers, charges the model's price, stores the inference with a proof anyone can re-check", async () => {
+    const question = "Why does Ishmael go to sea?";
+    const raw = await client().chat.completions.create({ model: "upstream-1", messages: ask(question) }).withResponse();
+    const completion = raw.data as typeof raw.data & { upstream: { inferenceId: string; attributionUrl: string; price: string } };
+    const text = completion.choices[0].message.content!;
+    expect(text).toMatch(/sea/i);
+    expect(completion.id).toBe(`chatcmpl-${completion.upstream.inferenceId}`);
+    expect(raw.response.headers.get("x-upstream-inference-id")).toBe(completion.upstream.inferenceId);
+    expect(completion.upstream.attributionUrl).toBe(`${api.origin}/explorer/inferences/${completion.upstream.inferenceId}`);
+    expect(completion.upstream.price).toBe(PRICE.toString());
+
+    const [row] = await db.select().from(inferences).where(eq(inferences.id, completion.upstream.inferenceId));
+    expect(row).toMatchObject({ output: text, price: PRICE, payer: devAccounts[PAYER].address.toLowerCase(), status: "pending" });
+    expect(row.amounts.reduce((s, a) => s + a, 0n) + protocolFee(PRICE, FEE_BPS)).toBe(PRICE);
+    // Contributors whose sentences were quoted are paid; the owner gets its share.
+    expect(row.payees).toContain(OWNER.toLowerCase());
+    expect(row.payees.some((p) => CONTRIBUTORS.map((c) => c.toLowerCase()).includes(p as never))).toBe(true);
+
+    // Re-run the attribution from the database alone: same hash.
+    const records = await recordsOfDatanets(db, [1n]);
+    const index = buildIndex(records.map((r) => ({ id: recordId(r.contributionId, r.position), contributor: r.contributor, text: r.text })));
+    const proof = row.attribution as { input: { contextInfluence: { id: string; influence: number }[] | null } };
+    const verdict = verifyAttribution(
+      {
+        index,
+        prompt: row.prompt,
+        context: row.retrievedRecordIds,
+        output: row.output,
+        price: row.price,
+        ownerShareBps: 2000,
+        protocolFeeBps: FEE_BPS,
+        owner: OWNER,
+        contextInfluence: proof.input.contextInfluence ?? undefined,
+      },
+      row.attributionHash,
+    );
+    expect(verdict.valid).toBe(true);
+    expect(await pendingHolds()).toBe(0);
+  });
+
+  it("streams the same answer, ending with the inference id and usage", async () => {
+    const question = "What did Queequeg do with his harpoon?";
+    const plain = await client().chat.completions.create({ model: "upstream-1", messages: ask(question) });
+    const before = await storedInferences();
+    const stream = await client().chat.completions.create({ model: "1", messages: ask(question), stream: true, stream_options: { include_usage: true } });
+    let text = "";
+    let upstream: { inferenceId: string } | undefined;
+    let usage: unknown;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? "";
+      upstream ??= (chunk as { upstream?: { inferenceId: string } }).upstream;
+      usage ??= chunk.usage;
+    }
+    expect(text).toBe(plain.choices[0].message.content);
+    expect(usage).toEqual(plain.usage);
+    expect(await storedInferences()).toBe(before + 1);
+    const [row] = await db.select().from(inferences).where(eq(inferences.id, upstream!.inferenceId));
+    expect(row.output).toBe(text);
+    expect(await pendingHolds()).toBe(0);
+  });
+
+  it("serves a model behind an OpenAI-compatible endpoint with its configured key", async () => {
+    const completion = await client().chat.completions.create({ model: "upstream-2", messages: ask("Tell me about the whale and the sea") });
+    expect(completion.choices[0].message.content!.length).toBeGreaterThan(0);
+    expect(backendServer.requests.at(-1)!.authorization).toBe(`Bearer ${BACKEND_KEY}`);
+    expect(JSON.stringify(completion)).not.toContain(BACKEND_KEY);
+  });
+
+  it("refuses bad requests with a 4xx and a stable code, holding nothing", async () => {
+    const before = await storedInferences();
+    const auth = { authorization: `Bearer ${apiKey}` };
+    const cases: [Promise<Response>, number, string][] = [
+      [post("/chat/completions", "{not json", auth), 400, "INVALID_JSON"],
+      [post("/chat/completions", { model: "upstream-1", messages: "hi" }, auth), 400, "INVALID_REQUEST"],
+      [post("/chat/completions", { model: "upstream-1", messages: [{ role: "user", content: 42 }] }, auth), 400, "INVALID_REQUEST"],
+      [post("/chat/completions", { model: "upstream-1", messages: ask("x".repeat(MAX_PROMPT_CHARS + 1)) }, auth), 400, "PROMPT_TOO_LONG"],
+      [post("/chat/completions", { model: "upstream-999", messages: ask("hi") }, auth), 404, "MODEL_NOT_FOUND"],
+      [post("/chat/completions", { model: "gpt-4o", messages: ask("hi") }, auth), 404, "MODEL_NOT_FOUND"],
+      [post("/chat/completions", { model: "upstream-1", messages: ask("hi") }), 401, "API_KEY_MISSING"],
+      [post("/chat/completions", { model: "upstream-1", messages: ask("hi") }, { authorization: "Bearer upk_00000000_" + "a".repeat(32) }), 401, "API_KEY_INVALID"],
+    ];
+    for (const [response, status, code] of cases) {
+      const res = await response;
+      const body = (await res.json()) as { error: { code: string; message: string; type: string } };
+      expect([res.status, body.error.code]).toEqual([status, code]);
+      expect(body.error.message.length).toBeGreaterThan(0);
+    }
+    // The SDK surfaces the same codes.
+    await expect(client().chat.completions.create({ model: "upstream-999", messages: ask("hi") })).rejects.toMatchObject({ status: 404, code: "MODEL_NOT_FOUND" });
+    expect(await pendingHolds()).toBe(0);
+    expect(await storedInferences()).toBe(before);
+  });
+
+  it("refuses replayed and foreign permits, exhausted and expired permits, and revoked keys", async () => {
+    const signed = await fixture.signPermit(PAYER, { cap: 10_000n, expiry: (await fixture.now()) + 3_600n, nonce: 1n });
+    const wire = { ...signed, cap: "10000", expiry: signed.expiry.toString(), nonce: "1" };
+    const replay = await post("/permits", wire);
+    expect([replay.status, ((await replay.json()) as { error: { code: string } }).error.code]).toEqual([400, "PERMIT_INVALID"]);
+    const forged = await post("/permits", { ...wire, nonce: "77" });
+    expect([forged.status, ((await forged.json()) as { error: { code: string } }).error.code]).toEqual([400, "PERMIT_INVALID"]);
+
+    const before = await storedInferences();
+    const tiny = await keyFor(PAYER, { cap: PRICE - 1n, ttl: 86_400n });
+    await expect(client(tiny.key).chat.completions.create({ model: "upstream-1", messages: ask("whale") })).rejects.toMatchObject({ status: 402, code: "PERMIT_EXHAUSTED" });
+
+    const revoked = await keyFor(PAYER, { cap: 100_000n, ttl: 86_400n });
+    const payer = devAccounts[PAYER].address;
+    const signature = await fixture.wallet(PAYER).signMessage({ message: apiKeyRevocationMessage({ payer, keyId: revoked.id }) });
+    const revoke = await fetch(url(`/keys/${revoked.id}`), { method: "DELETE", headers: { "content-type": "application/json" }, body: JSON.stringify({ payer, signature }) });
+    expect(revoke.status).toBe(200);
+    await expect(client(revoked.key).chat.completions.create({ model: "upstream-1", messages: ask("whale") })).rejects.toMatchObject({ status: 401, code: "API_KEY_REVOKED" });
+
+    const unfunded = await keyFor(5, { cap: 100_000n, ttl: 86_400n });
+    await expect(client(unfunded.key).chat.completions.create({ model: "upstream-1", messages: ask("whale") })).rejects.toMatchObject({ status: 402, code: "INSUFFICIENT_BALANCE" });
+
+    const expiring = await keyFor(PAYER, { cap: 100_000n, ttl: 90n });
+    await fixture.increaseTime(60n);
+    // The payments service reuses its read of the latest block for a second; let it see the new time.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await expect(client(expiring.key).chat.completions.create({ model: "upstream-1", messages: ask("whale") })).rejects.toMatchObject({ status: 402, code: "PERMIT_EXPIRED" });
+
+    expect(await pendingHolds()).toBe(0);
+    expect(await storedInferences()).toBe(before);
+  });
+
+  it("charges nothing when the backend fails or breaks off mid-answer", async () => {
+    const before = await storedInferences();
+    backendServer.failNext({ status: 500 });
+    await expect(client().chat.completions.create({ model: "upstream-2", messages: ask("whale") })).rejects.toMatchObject({ status: 502, code: "BACKEND_FAILED" });
+
+    backendServer.failNext({ breakAfterDeltas: 1 });
+    const stream = await client().chat.completions.create({ model: "upstream-2", messages: ask("Tell me about the whale and the sea"), stream: true });
+    await expect((async () => {
+      for await (const chunk of stream) void chunk;
+    })()).rejects.toMatchObject({ code: "BACKEND_FAILED" });
+    await until(async () => (await pendingHolds()) === 0);
+    expect(await pendingHolds()).toBe(0);
+    expect(await storedInferences()).toBe(before);
+  });
+
+  it("charges nothing when the client disconnects before the answer is complete", async () => {
+    const before = await storedInferences();
+    backendServer.setDeltaDelay(100);
+    try {
+      const controller = new AbortController();
+      const res = await fetch(url("/chat/completions"), {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${apiKey}` },
+        body: JSON.stringify({ model: "upstream-2", messages: ask("Tell me about the whale and the sea"), stream: true }),
+        signal: controller.signal,
+      });
+      const reader = res.body!.getReader();
+      const first = new TextDecoder().decode((await reader.read()).value);
+      expect(first).toContain("chat.completion.chunk");
+      const [held] = await db.select({ n: count() }).from(holds).where(and(eq(holds.status, "pending")));
+      expect(held.n).toBe(1);
+      controller.abort();
+      await until(async () => (await pendingHolds()) === 0);
+    } finally {
+      backendServer.setDeltaDelay(0);
+    }
+    expect(await pendingHolds()).toBe(0);
+    const [released] = await db.select({ n: count() }).from(holds).where(eq(holds.status, "released"));
+    expect(released.n).toBeGreaterThan(0);
+    expect(await storedInferences()).toBe(before);
+  });
+});

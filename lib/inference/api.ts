@@ -1,0 +1,206 @@
+/**
+ * The OpenAI-compatible API over the gateway: `POST /api/v1/chat/completions` (streamed and
+ * not) and `GET /api/v1/models`. Route files call these with the process's service; tests call
+ * them the same way. Errors use OpenAI's shape, `{ error: { message, type, param, code } }`,
+ * with Upstream's stable codes.
+ */
+import type { Db } from "@/db/client";
+import { listModels } from "@/db/marketplace";
+import { BackendError } from "./backend";
+import { InferenceError, InvalidInferenceRequestError, MalformedJsonError, MissingApiKeyError, ModelNotFoundError } from "./errors";
+import { type Gateway, type InferenceResult, type InferenceRun, completeInference, modelStatus } from "./gateway";
+import { modelName, parseModelName } from "./model-names";
+import { type CompletionIdentity, chatCompletionRequestSchema, chunkBody, completionBody, errorBody, usageChunkBody } from "./openai-wire";
+import { SSE_DONE, sseEvent } from "./sse";
+
+/** Largest request body accepted, in characters (prompts are limited separately). */
+const MAX_BODY_CHARS = 2_000_000;
+
+/** The request body is larger than the API accepts. */
+export class RequestTooLargeError extends InferenceError {
+  readonly code = "REQUEST_TOO_LARGE";
+  readonly status = 413;
+  constructor() {
+    super(`The request body is larger than ${MAX_BODY_CHARS} characters.`);
+  }
+}
+
+/** Where the explorer shows an inference's attribution. */
+export function attributionPath(inferenceId: string): string {
+  return `/explorer/inferences/${inferenceId}`;
+}
+
+/** `POST /api/v1/chat/completions`. */
+export async function handleChatCompletions(request: Request, service: Gateway | Promise<Gateway>): Promise<Response> {
+  let run: InferenceRun | undefined;
+  try {
+    const gateway = await service;
+    const apiKey = bearerToken(request);
+    const body = await readJson(request);
+    const parsed = chatCompletionRequestSchema.safeParse(body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const param = issue?.path.join(".") || null;
+      throw new InvalidInferenceRequestError(`Invalid request: ${param ? `${param}: ` : ""}${issue?.message ?? "malformed"}`, param);
+    }
+    const req = parsed.data;
+    const modelId = parseModelName(req.model);
+    if (modelId === null) throw new ModelNotFoundError(req.model);
+    run = await gateway.runInference({
+      modelId,
+      messages: req.messages,
+      auth: { apiKey },
+      maxTokens: req.max_completion_tokens ?? req.max_tokens ?? undefined,
+      signal: request.signal,
+    });
+    const identity: CompletionIdentity = { id: `chatcmpl-${run.hold.id}`, model: modelName(modelId), created: Math.floor(Date.now() / 1000) };
+    const origin = new URL(request.url).origin;
+    if (req.stream) return streamResponse(run, identity, origin, req.stream_options?.include_usage === true);
+
+    const result = await completeInference(run);
+    const completion = { ...completionBody({ ...identity, id: `chatcmpl-${result.inferenceId}` }, result.text, result.finishReason, result.usage) };
+    return Response.json({ ...completion, upstream: upstreamField(result, origin) }, { headers: resultHeaders(result, origin) });
+  } catch (error) {
+    await run?.cancel();
+    return errorResponse(error);
+  }
+}
+
+/** `GET /api/v1/models`: every active marketplace model, as OpenAI lists models. */
+export async function handleListModels(service: Db | Promise<Db>): Promise<Response> {
+  try {
+    const models = (await listModels(await service)).filter((m) => modelStatus(m) === "active");
+    return Response.json({
+      object: "list",
+      data: models.map((m) => ({
+        id: modelName(m.id),
+        object: "model",
+        created: Math.floor(m.createdAt.getTime() / 1000),
+        owned_by: m.owner,
+        upstream: {
+          modelId: m.id.toString(),
+          name: m.name,
+          backend: m.backendKind,
+          price: m.price.toString(),
+          ownerShareBps: m.ownerShareBps,
+          datanetIds: m.datanetIds.map(String),
+        },
+      })),
+    });
+  } catch (error) {
+    return errorResponse(error);
+  }
+}
+
+function streamResponse(run: InferenceRun, identity: CompletionIdentity, origin: string, includeUsage: boolean): Response {
+  const iterator = run.events[Symbol.asyncIterator]();
+  const encoder = new TextEncoder();
+  const stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(encoder.encode(sseEvent(chunkBody(identity, { role: "assistant", content: "" }))));
+    },
+    async pull(controller) {
+      try {
+        const next = await iterator.next();
+        if (next.done) {
+          controller.close();
+          return;
+        }
+        const event = next.value;
+        if ("delta" in event) {
+          controller.enqueue(encoder.encode(sseEvent(chunkBody(identity, { content: event.delta }))));
+          return;
+        }
+        const result = event.done;
+        const last = { ...chunkBody(identity, {}, result.finishReason), upstream: upstreamField(result, origin) };
+        let tail = sseEvent(last);
+        if (includeUsage) tail += sseEvent(usageChunkBody(identity, result.usage));
+        controller.enqueue(encoder.encode(tail + SSE_DONE));
+        controller.close();
+        await iterator.return?.(undefined);
+      } catch (error) {
+        // Headers are gone: report in the stream (the openai SDK raises it as an APIError).
+        const { body } = errorParts(error);
+        controller.enqueue(encoder.encode(sseEvent(body)));
+        controller.close();
+        await run.cancel();
+      }
+    },
+    async cancel() {
+      await iterator.return?.(undefined);
+      await run.cancel();
+    },
+  });
+  return new Response(stream, {
+    headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no" },
+  });
+}
+
+function upstreamField(result: InferenceResult, origin: string) {
+  return {
+    inferenceId: result.inferenceId,
+    settlementId: result.settlementSeq.toString(),
+    attributionUrl: `${origin}${attributionPath(result.inferenceId)}`,
+    attributionHash: result.attribution.hash,
+    price: result.price.toString(),
+    payer: result.payer,
+    payouts: result.payouts.map((p) => ({ payee: p.payee, amount: p.amount.toString() })),
+    timings: roundTimings(result.timings),
+  };
+}
+
+function roundTimings(timings: InferenceResult["timings"]) {
+  return Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v * 1000) / 1000]));
+}
+
+function resultHeaders(result: InferenceResult, origin: string): HeadersInit {
+  const t = result.timings;
+  return {
+    "x-upstream-inference-id": result.inferenceId,
+    link: `<${origin}${attributionPath(result.inferenceId)}>; rel="attribution"`,
+    "server-timing": `payment;dur=${t.paymentMs.toFixed(3)}, retrieval;dur=${t.retrievalMs.toFixed(3)}, backend;dur=${t.backendMs.toFixed(3)}, attribution;dur=${t.attributionMs.toFixed(3)}`,
+  };
+}
+
+function bearerToken(request: Request): string {
+  const header = request.headers.get("authorization") ?? "";
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match) throw new MissingApiKeyError();
+  return match[1];
+}
+
+/** The request's JSON body; refuses bodies that are too large or not JSON. */
+export async function readJson(request: Request): Promise<unknown> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > MAX_BODY_CHARS * 4) throw new RequestTooLargeError();
+  const text = await request.text();
+  if (text.length > MAX_BODY_CHARS) throw new RequestTooLargeError();
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new MalformedJsonError();
+  }
+}
+
+/** Status and OpenAI-shaped body of any error; unknown errors become INTERNAL_ERROR without their message. */
+function errorParts(error: unknown): { status: number; body: ReturnType<typeof errorBody> } {
+  const e = error as { code?: unknown; status?: unknown; message?: unknown; param?: unknown; details?: unknown } | null;
+  const code = typeof e?.code === "string" && /^[A-Z][A-Z0-9_]+$/.test(e.code) ? e.code : null;
+  if (!code || !(error instanceof Error)) {
+    console.error("inference API: unexpected error", error);
+    return { status: 500, body: errorBody("internal error", "INTERNAL_ERROR", 500) };
+  }
+  const status = typeof e?.status === "number" && e.status >= 400 && e.status < 600 ? e.status : code === "BACKEND_KEY_MISSING" ? 503 : 500;
+  const param = error instanceof InferenceError ? error.param : null;
+  const body = errorBody(error.message, code, status, param);
+  const details = e?.details;
+  if (details && typeof details === "object") Object.assign(body.error, { details });
+  if (error instanceof BackendError && !(status >= 400 && status < 500)) console.warn(`inference API: ${code}: ${error.message}`);
+  return { status, body };
+}
+
+/** The OpenAI-shaped error response for any error (a client that left gets a 400 nobody reads). */
+export function errorResponse(error: unknown): Response {
+  const { status, body } = errorParts(error);
+  return Response.json(body, { status: status === 499 ? 400 : status });
+}

@@ -1,0 +1,292 @@
+/**
+ * The gateway: runs one paid inference end to end.
+ *
+ *   validate → price (fixed from the model) → payments.authorize (402 before the model runs)
+ *   → retrieve → generate (streamed) → attribute → payments.commit (stores the inference with
+ *   its proof and enqueues its settlement) → respond.
+ *
+ * Everything that can refuse the request without running the model happens in `runInference`,
+ * before it returns; the model runs while the caller iterates `events`. If the backend fails,
+ * the client leaves, or the caller stops iterating before the final event, the hold is released
+ * and nothing is charged.
+ */
+import { getAddress } from "viem";
+import type { Db } from "@/db/client";
+import type { Model } from "@/db/marketplace";
+import { type Attribution, type SplitPart, attribute, retrieve } from "@/lib/attribution";
+import { type ServerConfig, config as serverConfig } from "@/lib/config";
+import type { CommittedInference, Hold, Payments, Payout } from "@/lib/payments";
+import {
+  type ChatMessage,
+  type ContextRecord,
+  type GenerateDone,
+  type ModelBackend,
+  type Usage,
+  BackendAbortedError,
+  BackendError,
+  lastUserMessage,
+} from "./backend";
+import { createBuiltinBackend } from "./builtin";
+import { InvalidInferenceRequestError, ModelInactiveError, ModelNotFoundError, PromptTooLongError } from "./errors";
+import { type ModelCache, type ModelEntry, createModelCache } from "./model-cache";
+import { modelName } from "./model-names";
+import { openAIBackendFor } from "./openai-compatible";
+
+/** Who pays: an API key, or a payer with (optionally) one of their permits. */
+export type InferenceAuth = { apiKey: string } | { payer: string; permitId?: string };
+
+/** Parameters of {@link Gateway.runInference}. */
+export type RunInferenceParameters = {
+  /** Registry id of the model. */
+  modelId: bigint;
+  /** The conversation; its last user message is the question. */
+  messages: readonly ChatMessage[];
+  /** Who pays. */
+  auth: InferenceAuth;
+  /** Most output tokens (default 256, at most 4096). */
+  maxTokens?: number;
+  /** Fires when the client goes away; the model stops and nothing is charged. */
+  signal?: AbortSignal;
+};
+
+/** Where the time of one inference went, in milliseconds. */
+export type InferenceTimings = {
+  /** authorize + commit: the payment overhead. */
+  paymentMs: number;
+  /** Finding the context records (BM25). */
+  retrievalMs: number;
+  /** The model backend, from request to its last event. */
+  backendMs: number;
+  /** Attribution and split. */
+  attributionMs: number;
+};
+
+/** A paid, stored inference. */
+export type InferenceResult = {
+  /** Inference id (uuid); the explorer shows it at `/explorer/inferences/<id>`. */
+  inferenceId: string;
+  /** The on-chain settlement id. */
+  settlementSeq: bigint;
+  /** Registry id of the model. */
+  modelId: bigint;
+  /** The whole answer. */
+  text: string;
+  /** Why the answer ended. */
+  finishReason: "stop" | "length";
+  /** Token counts. */
+  usage: Usage;
+  /** Price charged, in token units. */
+  price: bigint;
+  /** The payer charged. */
+  payer: `0x${string}`;
+  /** The attribution (its hash goes on chain). */
+  attribution: Attribution;
+  /** Per-payee amounts (the protocol fee excluded). */
+  payouts: Payout[];
+  /** Where the time went. */
+  timings: InferenceTimings;
+};
+
+/** One event of a running inference: text as it is produced, then the stored result. */
+export type InferenceEvent = { delta: string } | { done: InferenceResult };
+
+/** An authorized inference, ready to run. */
+export type InferenceRun = {
+  /** The model that answers. */
+  model: Model;
+  /** The hold on the payer's balance. */
+  hold: Hold;
+  /** Runs the model; iterate to the end, or call `cancel`. */
+  events: AsyncIterable<InferenceEvent>;
+  /** Releases the hold unless the inference was already committed. Idempotent. */
+  cancel(): Promise<void>;
+};
+
+/** Dependencies and settings of {@link createGateway}. */
+export type GatewayOptions = {
+  /** The app's database. */
+  db: Db;
+  /** The payments service (only these three steps are used). */
+  payments: Pick<Payments, "authorize" | "release" | "commit">;
+  /** Server settings used: prompt limit and backend keys. Default: the process's. */
+  config?: Pick<ServerConfig, "maxPromptChars" | "protocolFeeBps" | "backendKeys">;
+  /**
+   * The market's protocol fee in basis points; the split must use the fee the contract takes.
+   * Default: the configuration's `PROTOCOL_FEE_BPS`.
+   */
+  protocolFeeBps?: () => number | Promise<number>;
+  /** Records retrieved into the context. Default 5. */
+  retrievalK?: number;
+  /** Model cache freshness, in ms. Default 1000. */
+  modelTtlMs?: number;
+};
+
+/** The gateway of one process. */
+export type Gateway = {
+  /** Validates, prices and authorizes an inference; throws a 4xx error before any hold is left behind. */
+  runInference(parameters: RunInferenceParameters): Promise<InferenceRun>;
+  /** Cached models and indexes (invalidate after a contribution is added). */
+  models: ModelCache;
+};
+
+/** A model accepts inferences unless its row says it is paused or retired. */
+export function modelStatus(model: Model): string {
+  const status = (model as { status?: unknown }).status;
+  return typeof status === "string" ? status : "active";
+}
+
+/** The prompt as stored with the inference and hashed into its proof. */
+export function promptText(messages: readonly ChatMessage[]): string {
+  if (messages.length === 1 && messages[0].role === "user") return messages[0].content;
+  return messages.map((m) => `${m.role}: ${m.content}`).join("\n\n");
+}
+
+/** Creates the gateway. */
+export function createGateway(options: GatewayOptions): Gateway {
+  const { db, payments } = options;
+  const settings = () => options.config ?? serverConfig();
+  const models = createModelCache({ db, ttlMs: options.modelTtlMs });
+  const builtin = createBuiltinBackend();
+  const k = options.retrievalK ?? 5;
+
+  function backendOf(model: Model): ModelBackend {
+    return model.backendKind === "builtin" ? builtin : openAIBackendFor(model, settings() as ServerConfig);
+  }
+
+  async function runInference(parameters: RunInferenceParameters): Promise<InferenceRun> {
+    const { messages, signal } = parameters;
+    const { maxPromptChars } = settings();
+    const question = lastUserMessage(messages);
+    if (!question.trim()) throw new InvalidInferenceRequestError("The messages need a user message with text.", "messages");
+    const length = messages.reduce((n, m) => n + m.content.length, 0);
+    if (length > maxPromptChars) throw new PromptTooLongError(length, maxPromptChars);
+    const maxTokens = parameters.maxTokens ?? 256;
+    if (!Number.isInteger(maxTokens) || maxTokens < 1 || maxTokens > 4096) {
+      throw new InvalidInferenceRequestError("max_tokens must be an integer from 1 to 4096.", "max_tokens");
+    }
+
+    const entry = await models.get(parameters.modelId);
+    const name = modelName(parameters.modelId);
+    if (!entry) throw new ModelNotFoundError(name);
+    const status = modelStatus(entry.model);
+    if (status !== "active") throw new ModelInactiveError(name, status);
+    // A missing backend key refuses here, before anything is held.
+    const backend = backendOf(entry.model);
+    const price = entry.model.price;
+    const protocolFeeBps = await (options.protocolFeeBps ?? (() => settings().protocolFeeBps))();
+
+    let started = performance.now();
+    const hold = await payments.authorize({ ...parameters.auth, price });
+    let paymentMs = performance.now() - started;
+
+    let state: "ready" | "running" | "committed" | "released" = "ready";
+    const release = async () => {
+      if (state === "committed" || state === "released") return;
+      state = "released";
+      await payments.release(hold.id);
+    };
+
+    async function* events(): AsyncGenerator<InferenceEvent> {
+      if (state !== "ready") throw new Error("an inference runs once");
+      state = "running";
+      try {
+        started = performance.now();
+        const context = contextOf(entry!, question, k);
+        const retrievalMs = performance.now() - started;
+
+        started = performance.now();
+        let text = "";
+        let done: GenerateDone | undefined;
+        for await (const event of backend.generate({ messages, context, maxTokens, signal })) {
+          if ("done" in event) {
+            done = event;
+            break;
+          }
+          text += event.delta;
+          yield { delta: event.delta };
+        }
+        if (signal?.aborted) throw new BackendAbortedError();
+        if (!done) throw new BackendError("the model backend ended without finishing its answer");
+        if (!text.trim()) throw new BackendError("the model backend returned an empty answer");
+        const backendMs = performance.now() - started;
+
+        started = performance.now();
+        const prompt = promptText(messages);
+        const attribution = attribute({
+          index: entry!.index,
+          prompt,
+          context: context.map((r) => r.id),
+          output: text,
+          price,
+          ownerShareBps: entry!.model.ownerShareBps,
+          protocolFeeBps,
+          owner: entry!.model.owner,
+          contextInfluence: done.contextInfluence,
+        });
+        const payouts = payoutsOf(attribution.proof.split);
+        const attributionMs = performance.now() - started;
+
+        started = performance.now();
+        const committed: CommittedInference = await payments.commit(hold.id, {
+          modelId: parameters.modelId,
+          prompt,
+          output: text,
+          retrievedRecordIds: context.map((r) => r.id),
+          attribution: { hash: attribution.hash, proof: attribution.proof },
+          payouts,
+        });
+        state = "committed";
+        paymentMs += performance.now() - started;
+
+        yield {
+          done: {
+            inferenceId: committed.id,
+            settlementSeq: committed.settlementSeq,
+            modelId: parameters.modelId,
+            text,
+            finishReason: done.finishReason,
+            usage: done.usage,
+            price,
+            payer: committed.payer,
+            attribution,
+            payouts,
+            timings: { paymentMs, retrievalMs, backendMs, attributionMs },
+          },
+        };
+      } finally {
+        await release();
+      }
+    }
+
+    return { model: entry.model, hold, events: events(), cancel: release };
+  }
+
+  return { runInference, models };
+}
+
+/** Runs an inference to its end and returns the result (for non-streamed answers). */
+export async function completeInference(run: InferenceRun): Promise<InferenceResult> {
+  try {
+    for await (const event of run.events) if ("done" in event) return event.done;
+    throw new BackendError("the inference ended without a result");
+  } finally {
+    await run.cancel();
+  }
+}
+
+function contextOf(entry: ModelEntry, question: string, k: number): ContextRecord[] {
+  return retrieve(entry.index, question, { k }).map((r) => ({ id: r.id, text: entry.texts.get(r.id) ?? "", score: r.score }));
+}
+
+/** The split's payees with their amounts, one entry per address (an owner who also contributed gets one). */
+function payoutsOf(split: readonly SplitPart[]): Payout[] {
+  const byPayee = new Map<string, Payout>();
+  for (const part of split) {
+    if (part.role === "protocol" || !part.address || part.amount === 0n) continue;
+    const payee = getAddress(part.address);
+    const known = byPayee.get(payee);
+    if (known) known.amount += part.amount;
+    else byPayee.set(payee, { payee, amount: part.amount });
+  }
+  return [...byPayee.values()];
+}

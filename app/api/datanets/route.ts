@@ -1,0 +1,14 @@
+import { datanetList, draftDatanet } from "@/lib/datanets/api";
+import { marketplaceContext } from "@/lib/datanets/context";
+import { handle, readJsonBody } from "@/lib/datanets/http";
+import { z } from "zod";
+
+/** Every datanet with its contribution, record and contributor counts. */
+export async function GET() {
+  return handle(async () => datanetList(await marketplaceContext()));
+}
+
+/** Drafts a datanet publication: `{ name, description?, license }` → metadata URI, minimum stake and the call to send. */
+export async function POST(request: Request) {
+  return handle(async () => draftDatanet(await marketplaceContext(), await readJsonBody(request, z.unknown())));
+}

@@ -1,0 +1,153 @@
+/**
+ * Contributing records to a datanet: validate and hash the records, anchor their Merkle root
+ * and count with `addContribution`, and store the texts under the contribution id the
+ * registry's ContributionAdded event names — only after the event matches the records.
+ */
+import { getAddress, isAddressEqual, type Address, type Hex } from "viem";
+import { eq } from "drizzle-orm";
+import type { DbOrTransaction } from "@/db/client";
+import { contributions } from "@/db/schema";
+import { getDatanet, saveContribution } from "@/db/marketplace";
+import { minedReceipt, registryEvent, sendRegistryCall, type ChainWallet, type RegistryConnection } from "./chain";
+import { DatanetNotFoundError, DraftNotFoundError, ReceiptMismatchError } from "./errors";
+import { contributionRoot } from "./merkle";
+import { hashRecords, type HashedRecord } from "./records";
+
+/** Records ready to anchor: validated, hashed, with their Merkle root. */
+export type PreparedContribution = {
+  /** The records in leaf order, each with its hash. */
+  records: HashedRecord[];
+  /** Merkle root over the record hashes (see `merkle.ts`). */
+  merkleRoot: Hex;
+  /** Number of records; anchored on chain with the root. */
+  recordCount: number;
+};
+
+/** What the server keeps between drafting a contribution and its confirmation. */
+export type ContributionDraft = PreparedContribution & {
+  /** The datanet it goes to. */
+  datanetId: bigint;
+  /** The account that is to send the transaction. */
+  contributor: Address;
+};
+
+/** A contribution as stored after its confirmation. */
+export type ConfirmedContribution = {
+  /** The registry's contribution id (on-chain order). */
+  id: bigint;
+  /** The datanet it belongs to. */
+  datanetId: bigint;
+  /** The contributor (checksummed), the sender of the transaction. */
+  contributor: Address;
+  /** The anchored Merkle root. */
+  merkleRoot: Hex;
+  /** Records anchored. */
+  recordCount: number;
+  /** On-chain id of the first record; record `i` has id `firstRecordId + i`. */
+  firstRecordId: bigint;
+  /** The anchoring transaction. */
+  txHash: Hex;
+  /** False when it was already stored (a repeated confirmation). */
+  created: boolean;
+};
+
+/** Validates and hashes records and computes their root; throws InvalidRecordsError. */
+export function prepareContribution(records: unknown): PreparedContribution {
+  const hashed = hashRecords(records);
+  return { records: hashed, merkleRoot: contributionRoot(hashed.map((r) => r.hash)), recordCount: hashed.length };
+}
+
+/** Throws DatanetNotFoundError unless the datanet is stored (records can only go to a known datanet). */
+export async function requireDatanet(db: DbOrTransaction, datanetId: bigint): Promise<void> {
+  if (!(await getDatanet(db, datanetId))) throw new DatanetNotFoundError(datanetId);
+}
+
+/** The key a contribution draft is kept under: what the on-chain event will say. */
+export function contributionDraftKey(datanetId: bigint, contributor: Address, merkleRoot: Hex): string {
+  return `${datanetId}:${contributor.toLowerCase()}:${merkleRoot.toLowerCase()}`;
+}
+
+/** Parameters of {@link confirmContribution}. */
+export type ConfirmContributionParameters = RegistryConnection & {
+  /** Where the records are stored. */
+  db: DbOrTransaction;
+  /** The anchoring transaction. */
+  txHash: Hex;
+  /** The draft matching what the event anchored, if this caller holds one. */
+  draftFor: (event: { datanetId: bigint; contributor: Address; merkleRoot: Hex }) => ContributionDraft | undefined;
+};
+
+/**
+ * Reads the receipt, checks that our registry's ContributionAdded event anchors exactly the
+ * draft's records (datanet, contributor, recomputed root, count), and stores them under the
+ * event's contribution id in leaf order. Idempotent.
+ */
+export async function confirmContribution(params: ConfirmContributionParameters): Promise<ConfirmedContribution> {
+  const receipt = await minedReceipt(params.client, params.txHash);
+  const { args } = registryEvent(receipt, params.registry, "ContributionAdded");
+  const confirmed = (recordCount: number, created: boolean): ConfirmedContribution => ({
+    id: args.contributionId,
+    datanetId: args.datanetId,
+    contributor: getAddress(args.contributor),
+    merkleRoot: args.merkleRoot,
+    recordCount,
+    firstRecordId: args.firstRecordId,
+    txHash: receipt.transactionHash,
+    created,
+  });
+  // A repeated confirmation: the records were stored when it first succeeded.
+  const [stored] = await params.db.select().from(contributions).where(eq(contributions.id, args.contributionId));
+  if (stored && stored.merkleRoot === args.merkleRoot.toLowerCase() && stored.txHash === receipt.transactionHash.toLowerCase()) {
+    return confirmed(stored.recordCount, false);
+  }
+  const draft = params.draftFor({ datanetId: args.datanetId, contributor: args.contributor, merkleRoot: args.merkleRoot });
+  if (!draft) throw new DraftNotFoundError(`contribution root ${args.merkleRoot} to datanet ${args.datanetId}`);
+  if (draft.datanetId !== args.datanetId) {
+    throw new ReceiptMismatchError(`The transaction contributes to datanet ${args.datanetId}, not ${draft.datanetId}`);
+  }
+  if (!isAddressEqual(draft.contributor, args.contributor)) {
+    throw new ReceiptMismatchError(`The transaction was sent by ${args.contributor}, not by ${draft.contributor}`);
+  }
+  // Never trust the draft's own root: recompute it from the texts that will be stored.
+  const root = contributionRoot(draft.records.map((r) => r.hash));
+  if (root !== args.merkleRoot.toLowerCase() || draft.merkleRoot.toLowerCase() !== root) {
+    throw new ReceiptMismatchError(`The transaction anchors root ${args.merkleRoot}, but these records have root ${root}`);
+  }
+  if (BigInt(draft.records.length) !== args.recordCount) {
+    throw new ReceiptMismatchError(`The transaction anchors ${args.recordCount} records, but the draft has ${draft.records.length}`);
+  }
+  await requireDatanet(params.db, args.datanetId);
+  const created = await saveContribution(params.db, {
+    id: args.contributionId,
+    datanetId: args.datanetId,
+    contributor: args.contributor,
+    merkleRoot: args.merkleRoot,
+    txHash: receipt.transactionHash,
+    records: draft.records,
+  });
+  return confirmed(draft.records.length, created);
+}
+
+/** Parameters of {@link contributeRecords}. */
+export type ContributeRecordsParameters = RegistryConnection & {
+  /** Where the records are stored. */
+  db: DbOrTransaction;
+  /** The contributor's wallet; it sends the transaction. */
+  wallet: ChainWallet;
+  /** The datanet to contribute to. */
+  datanetId: bigint;
+  /** Record texts in order (validated here). */
+  records: readonly string[];
+};
+
+/** Validates, hashes and anchors records from `wallet`, waits for the receipt, and stores them. */
+export async function contributeRecords(params: ContributeRecordsParameters): Promise<ConfirmedContribution> {
+  const prepared = prepareContribution(params.records);
+  await requireDatanet(params.db, params.datanetId);
+  const draft: ContributionDraft = { ...prepared, datanetId: params.datanetId, contributor: params.wallet.account.address };
+  const receipt = await sendRegistryCall(params.wallet, params, {
+    functionName: "addContribution",
+    args: [params.datanetId, prepared.merkleRoot, prepared.recordCount],
+  });
+  return confirmContribution({ ...params, txHash: receipt.transactionHash, draftFor: () => draft });
+}

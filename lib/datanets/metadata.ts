@@ -1,0 +1,58 @@
+/**
+ * Off-chain metadata of datanets and models. The chain stores only a metadata URI; the URI is
+ * content-addressed (`upstream:<kind>:<keccak256 of the canonical JSON>`), so the server can
+ * check that the metadata it stores is exactly what the publisher anchored — without trusting
+ * the client and without knowing the on-chain id before the transaction is mined.
+ */
+import { keccak256, stringToBytes, type Hex } from "viem";
+import { z } from "zod";
+import { encodingProblem } from "./records";
+
+/** Prefix of every content-addressed metadata URI. */
+export const METADATA_URI_PREFIX = "upstream:";
+
+/** A short text field: trimmed, valid UTF-8, no NUL. */
+export function textField(max: number, min = 0) {
+  return z
+    .string()
+    .trim()
+    .min(min, min > 0 ? "must not be empty" : undefined)
+    .max(max, `must be at most ${max} characters`)
+    .refine((v) => encodingProblem(v) === undefined, { message: "must be valid UTF-8 without NUL characters" });
+}
+
+/** What a datanet's publisher says about it; the license is also anchored on chain. */
+export const datanetMetadataSchema = z.strictObject({
+  /** Display name, e.g. "State of the Union addresses". */
+  name: textField(100, 1),
+  /** What the datanet holds and where it comes from. */
+  description: textField(4000).default(""),
+  /** SPDX id or a short license name, e.g. "CC0-1.0" or "public domain". */
+  license: textField(100, 1),
+});
+
+/** A datanet's metadata after validation. */
+export type DatanetMetadata = z.output<typeof datanetMetadataSchema>;
+
+/** JSON with object keys sorted at every level, so equal values always hash alike. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The content-addressed URI of a metadata object: `upstream:<kind>:0x<keccak256>`. */
+export function metadataUri(kind: "datanet" | "model", metadata: object): string {
+  const hash: Hex = keccak256(stringToBytes(canonicalJson(metadata)));
+  return `${METADATA_URI_PREFIX}${kind}:${hash}`;
+}
+
+/** The metadata URI a datanet is published under. */
+export function datanetMetadataUri(metadata: DatanetMetadata): string {
+  return metadataUri("datanet", metadata);
+}

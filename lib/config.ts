@@ -86,7 +86,7 @@ export const configVariables: readonly ConfigVariable[] = [
   { name: "SETTLER_PRIVATE_KEY", default: "anvil account 1 (chain 31337 only)", description: "Key of the settler account that submits settlement batches. Required to settle on any other chain." },
   { name: "SETTLE_BATCH_SIZE", default: "100", description: "Inferences per settlement transaction, at most (1-1000)." },
   { name: "SETTLE_MAX_WAIT_MS", default: "2000", description: "Longest an inference waits before a partial batch is settled, in ms." },
-  { name: "PROTOCOL_FEE_BPS", default: "100", description: "Protocol fee in basis points of each price (0-10000), set at deployment." },
+  { name: "PROTOCOL_FEE_BPS", default: "250", description: "Protocol fee in basis points of each price (0-10000), set at deployment." },
   { name: "MAX_PROMPT_CHARS", default: "8000", description: "Longest prompt the gateway accepts, in characters." },
   { name: "WALLETCONNECT_PROJECT_ID", default: "", description: "WalletConnect Cloud project id. Unset: injected browser wallets only." },
   { name: `${BACKEND_KEY_PREFIX}<NAME>`, default: "", description: "API key of an OpenAI-compatible backend; a model names the key by `<NAME>`. Never stored in the database or sent to the browser." },
@@ -199,7 +199,7 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     ...(settlerPrivateKey ? { settlerPrivateKey } : {}),
     settleBatchSize: read("SETTLE_BATCH_SIZE", integer(1, 1000), expectations.batchSize, 100),
     settleMaxWaitMs: read("SETTLE_MAX_WAIT_MS", integer(0, 3_600_000), expectations.waitMs, 2000),
-    protocolFeeBps: read("PROTOCOL_FEE_BPS", integer(0, 10_000), expectations.bps, 100),
+    protocolFeeBps: read("PROTOCOL_FEE_BPS", integer(0, 10_000), expectations.bps, 250),
     maxPromptChars: read("MAX_PROMPT_CHARS", integer(1, 10_000_000), expectations.promptChars, 8000),
     backendKeys: Object.freeze(backendKeys),
     public: {

@@ -31,8 +31,8 @@ export type CreateSettlerParameters = {
   walletClient: WalletClient<Transport, Chain, Account>;
   /** Reads receipts, events and the settled bitmap. */
   publicClient: PublicClient<Transport, Chain | undefined>;
-  /** The market's address. */
-  deployment: Pick<Deployment, "market">;
+  /** The market's address, and the block to search its events from (default 0). */
+  deployment: Pick<Deployment, "market"> & Partial<Pick<Deployment, "startBlock">>;
   /** Inferences per transaction, at most (default 100). */
   batchSize?: number;
   /** Longest an inference waits before a partial batch is sent, in ms (default 2000). */
@@ -69,8 +69,5 @@ export type Settler = {
   drainOnce(): Promise<DrainResult>;
 };
 
-/** Creates a settler; call `start()` for the background loop or `drainOnce()` directly. */
-export function createSettler(parameters: CreateSettlerParameters): Settler {
-  void parameters;
-  throw new Error("not implemented");
-}
+export { createSettler, SettlementEventMissingError, SettlementRevertedError } from "./settler";
+export { outboxCounts } from "./outbox";

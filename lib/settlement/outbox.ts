@@ -1,0 +1,167 @@
+/** The settler's reads and writes of the outbox, each a single statement or one transaction. */
+import { and, asc, eq, inArray, isNotNull, sql } from "drizzle-orm";
+import type { Address, Hex } from "viem";
+import type { Db } from "@/db/client";
+import { apiKeys, inferences, outbox, spendPermits } from "@/db/schema/payments";
+import type { SettlementInference } from "@/lib/chain/settlement";
+
+/** An outbox row with what settling it needs. */
+export type OutboxEntry = {
+  /** The on-chain inference id. */
+  seq: bigint;
+  /** The inference row. */
+  inferenceId: string;
+  /** When it was enqueued. */
+  createdAt: Date;
+  /** The inference as settleBatch takes it. */
+  settlement: SettlementInference;
+};
+
+/** Where an inference was settled on chain. */
+export type SettledAt = { txHash: Hex; blockNumber: bigint };
+
+const entryColumns = {
+  seq: outbox.seq,
+  inferenceId: outbox.inferenceId,
+  createdAt: outbox.createdAt,
+  modelId: inferences.modelId,
+  price: inferences.price,
+  attributionHash: inferences.attributionHash,
+  payees: inferences.payees,
+  amounts: inferences.amounts,
+  payer: spendPermits.payer,
+  spender: spendPermits.spender,
+  cap: spendPermits.cap,
+  expiry: spendPermits.expiry,
+  nonce: spendPermits.nonce,
+  signature: spendPermits.signature,
+};
+
+type EntryRow = { [K in keyof typeof entryColumns]: (typeof entryColumns)[K]["_"]["data"] };
+
+function toEntry(r: EntryRow): OutboxEntry {
+  return {
+    seq: r.seq,
+    inferenceId: r.inferenceId,
+    createdAt: r.createdAt,
+    settlement: {
+      inferenceId: r.seq,
+      modelId: r.modelId,
+      price: r.price,
+      attributionHash: r.attributionHash,
+      payouts: r.payees.map((payee, i) => ({ payee: payee as Address, amount: r.amounts[i] })),
+      permit: {
+        payer: r.payer as Address,
+        spender: r.spender as Address,
+        cap: r.cap,
+        expiry: r.expiry,
+        nonce: r.nonce,
+        signature: r.signature as Hex,
+      },
+    },
+  };
+}
+
+function entries<T extends typeof entryColumns>(db: Db, columns: T) {
+  return db
+    .select(columns)
+    .from(outbox)
+    .innerJoin(inferences, eq(inferences.id, outbox.inferenceId))
+    .innerJoin(spendPermits, eq(spendPermits.id, inferences.permitId));
+}
+
+/** The first `limit` pending rows in sequence order. */
+export async function pendingEntries(db: Db, limit: number): Promise<OutboxEntry[]> {
+  const rows = await entries(db, entryColumns).where(eq(outbox.status, "pending")).orderBy(asc(outbox.seq)).limit(limit);
+  return rows.map(toEntry);
+}
+
+/** Rows marked submitted, grouped by the transaction recorded for them. */
+export async function submittedEntries(db: Db): Promise<Map<Hex, OutboxEntry[]>> {
+  const rows = await entries(db, { ...entryColumns, txHash: outbox.txHash })
+    .where(and(eq(outbox.status, "submitted"), isNotNull(outbox.txHash)))
+    .orderBy(asc(outbox.seq));
+  const byTx = new Map<Hex, OutboxEntry[]>();
+  for (const row of rows) {
+    const list = byTx.get(row.txHash!) ?? [];
+    list.push(toEntry(row));
+    byTx.set(row.txHash!, list);
+  }
+  return byTx;
+}
+
+/** Writes the transaction about to carry `seqs` before it is sent (only rows still pending). */
+export async function markSubmitted(db: Db, seqs: readonly bigint[], txHash: Hex, nonce: number): Promise<void> {
+  await db
+    .update(outbox)
+    .set({ status: "submitted", txHash, txNonce: nonce, submittedAt: sql`now()`, attempts: sql`${outbox.attempts} + 1`, lastError: null })
+    .where(and(inArray(outbox.seq, [...seqs]), eq(outbox.status, "pending")));
+}
+
+/** Puts submitted rows whose transaction never landed back in the queue. */
+export async function requeue(db: Db, seqs: readonly bigint[], reason: string): Promise<void> {
+  if (seqs.length === 0) return;
+  await db
+    .update(outbox)
+    .set({ status: "pending", txHash: null, txNonce: null, lastError: reason })
+    .where(and(inArray(outbox.seq, [...seqs]), eq(outbox.status, "submitted")));
+}
+
+/** Outcome of one inference on chain. */
+export type Outcome =
+  | { seq: bigint; settled: SettledAt }
+  | { seq: bigint; failed: string };
+
+/** Records outcomes in one transaction: settled rows get their transaction, failed ones their reason. */
+export async function recordOutcomes(db: Db, outcomes: readonly Outcome[]): Promise<void> {
+  if (outcomes.length === 0) return;
+  await db.transaction(async (tx) => {
+    const settledByTx = new Map<Hex, { blockNumber: bigint; seqs: bigint[] }>();
+    const failedByReason = new Map<string, bigint[]>();
+    for (const o of outcomes) {
+      if ("settled" in o) {
+        const group = settledByTx.get(o.settled.txHash) ?? { blockNumber: o.settled.blockNumber, seqs: [] };
+        group.seqs.push(o.seq);
+        settledByTx.set(o.settled.txHash, group);
+      } else {
+        failedByReason.set(o.failed, [...(failedByReason.get(o.failed) ?? []), o.seq]);
+      }
+    }
+    for (const [txHash, { blockNumber, seqs }] of settledByTx) {
+      await tx
+        .update(inferences)
+        .set({ status: "settled", settlementTxHash: txHash, settlementBlock: blockNumber, settledAt: sql`now()`, failureReason: null })
+        .where(inArray(inferences.settlementSeq, seqs));
+      await tx.update(outbox).set({ status: "settled", txHash, settledAt: sql`now()`, lastError: null }).where(inArray(outbox.seq, seqs));
+    }
+    for (const [reason, seqs] of failedByReason) {
+      // What a refused inference had added to its key's running total is given back, once.
+      const refunds = await tx
+        .select({ apiKeyId: inferences.apiKeyId, total: sql<string>`sum(${inferences.price})` })
+        .from(inferences)
+        .where(and(inArray(inferences.settlementSeq, seqs), isNotNull(inferences.apiKeyId), sql`${inferences.status} <> 'failed'`))
+        .groupBy(inferences.apiKeyId);
+      for (const r of refunds) {
+        await tx.update(apiKeys).set({ spent: sql`${apiKeys.spent} - ${r.total}::numeric` }).where(eq(apiKeys.id, r.apiKeyId!));
+      }
+      await tx.update(inferences).set({ status: "failed", failureReason: reason }).where(inArray(inferences.settlementSeq, seqs));
+      await tx.update(outbox).set({ status: "failed", lastError: reason }).where(inArray(outbox.seq, seqs));
+    }
+  });
+}
+
+/** Marks rows that cannot even be encoded as failed (nothing was sent for them). */
+export async function markUnencodable(db: Db, seqs: readonly bigint[], reason: string): Promise<void> {
+  await recordOutcomes(
+    db,
+    seqs.map((seq) => ({ seq, failed: reason })),
+  );
+}
+
+/** Counts of outbox rows by status (for the benchmark and the dashboard). */
+export async function outboxCounts(db: Db): Promise<Record<"pending" | "submitted" | "settled" | "failed", number>> {
+  const rows = await db.select({ status: outbox.status, n: sql<string>`count(*)` }).from(outbox).groupBy(outbox.status);
+  const counts = { pending: 0, submitted: 0, settled: 0, failed: 0 };
+  for (const r of rows) counts[r.status] = Number(r.n);
+  return counts;
+}

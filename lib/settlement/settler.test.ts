@@ -1,0 +1,149 @@
+import { eq, sql } from "drizzle-orm";
+import { keccak256, toHex, type Address } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DbHandle } from "@/db/client";
+import { inferences, outbox } from "@/db/schema/payments";
+import { testDatabases } from "@/db/testing";
+import { upstreamMarketAbi } from "@/lib/chain/abis";
+import { devAccounts } from "@/lib/chain/devAccounts";
+import { startMarketFixture, type MarketFixture } from "@/lib/chain/fixture";
+import type { Payments } from "@/lib/payments";
+import { evenPayouts, openTestDb, paymentsFor } from "@/lib/payments/testing";
+import { createSettler, outboxCounts, type Settler } from "./index";
+
+const FEE_BPS = 250;
+const owner = devAccounts[7].address;
+const contributors = [devAccounts[8].address, devAccounts[9].address];
+
+describe.each(testDatabases())("settler on $name", (target) => {
+  let fixture: MarketFixture;
+  let handle: DbHandle;
+  let payments: Payments;
+  let settler: Settler;
+  let permitId: string;
+  let nonce = 1n;
+
+  beforeAll(async () => {
+    fixture = await startMarketFixture({ feeBps: FEE_BPS, withdrawalDelay: 0n });
+    handle = await openTestDb(target);
+    payments = paymentsFor(handle.db, fixture, { balanceCacheMs: 0 });
+    await Promise.all([fixture.fund(2, 100_000n), fixture.fund(3, 10_000n)]);
+    permitId = (await registerPermit(2, 1_000_000n)).id;
+    settler = createSettler({
+      db: handle.db,
+      walletClient: fixture.wallet(1),
+      publicClient: fixture.client,
+      deployment: fixture.deployment,
+      batchSize: 3,
+      maxWaitMs: 50,
+    });
+  });
+  afterAll(async () => {
+    await settler?.stop();
+    await handle?.close();
+    await fixture?.stop();
+  });
+
+  async function registerPermit(index: number, cap: bigint) {
+    const signed = await fixture.signPermit(index, { cap, expiry: (await fixture.now()) + 3_600n, nonce: nonce++ });
+    return payments.registerPermit(signed);
+  }
+
+  async function paid(price: bigint, payer: { payer: Address; permitId: string } = { payer: devAccounts[2].address, permitId }) {
+    const hold = await payments.authorize({ ...payer, price });
+    return payments.commit(hold.id, {
+      modelId: 3n,
+      prompt: "Call me Ishmael.",
+      output: "Some years ago.",
+      retrievedRecordIds: [],
+      attribution: { hash: keccak256(toHex(`${hold.id}`)), proof: { hold: hold.id } },
+      payouts: evenPayouts(price, FEE_BPS, [owner, ...contributors]),
+    });
+  }
+
+  const deposit = (payer: Address) =>
+    fixture.client.readContract({ address: fixture.deployment.market, abi: upstreamMarketAbi, functionName: "depositOf", args: [payer] });
+
+  const settledEvents = async () =>
+    fixture.client.getContractEvents({ address: fixture.deployment.market, abi: upstreamMarketAbi, eventName: "InferenceSettled", fromBlock: 0n });
+
+  it("settles every committed inference once, in batches, and records its transaction", async () => {
+    const before = await deposit(devAccounts[2].address);
+    const committed = [];
+    for (let i = 0; i < 7; i++) committed.push(await paid(1_000n + BigInt(i)));
+    const result = await settler.drainOnce();
+    expect(result).toMatchObject({ batches: 3, settled: 7, failed: 0, requeued: 0 });
+
+    const events = await settledEvents();
+    const ids = events.map((e) => e.args.inferenceId);
+    expect(ids.sort()).toEqual(committed.map((c) => c.settlementSeq).sort());
+    const charged = committed.reduce((s, c) => s + c.price, 0n);
+    expect(before - (await deposit(devAccounts[2].address))).toBe(charged);
+
+    const rows = await handle.db.select().from(inferences);
+    for (const row of rows) {
+      const event = events.find((e) => e.args.inferenceId === row.settlementSeq)!;
+      expect(row.status).toBe("settled");
+      expect(row.settlementTxHash).toBe(event.transactionHash);
+      expect(row.settlementBlock).toBe(event.blockNumber);
+    }
+    expect(await settler.drainOnce()).toEqual({ batches: 0, settled: 0, failed: 0, requeued: 0 });
+    expect(await outboxCounts(handle.db)).toMatchObject({ pending: 0, submitted: 0, settled: 7 });
+  });
+
+  it("resubmitting settled inferences charges nothing more and keeps their first transaction", async () => {
+    const c = await paid(2_000n);
+    await settler.drainOnce();
+    const [first] = await handle.db.select().from(inferences).where(eq(inferences.id, c.id));
+    const before = await deposit(devAccounts[2].address);
+    // As if the process died after the receipt and before writing it down, twice over:
+    // once with the transaction recorded, once with the row back in the queue.
+    await handle.db.update(outbox).set({ status: "submitted" }).where(eq(outbox.seq, c.settlementSeq));
+    expect(await settler.drainOnce()).toMatchObject({ batches: 0, settled: 1 });
+    await handle.db.update(outbox).set({ status: "pending", txHash: null }).where(eq(outbox.seq, c.settlementSeq));
+    expect(await settler.drainOnce()).toMatchObject({ batches: 1, settled: 1, failed: 0 });
+    const [after] = await handle.db.select().from(inferences).where(eq(inferences.id, c.id));
+    expect(after.settlementTxHash).toBe(first.settlementTxHash);
+    expect(await deposit(devAccounts[2].address)).toBe(before);
+    expect((await settledEvents()).filter((e) => e.args.inferenceId === c.settlementSeq)).toHaveLength(1);
+  });
+
+  it("requeues a recorded transaction that never reached the chain and settles it once", async () => {
+    const c = await paid(3_000n);
+    const bogus = keccak256(toHex("never sent"));
+    await handle.db.update(outbox).set({ status: "submitted", txHash: bogus, txNonce: 0 }).where(eq(outbox.seq, c.settlementSeq));
+    const result = await settler.drainOnce();
+    expect(result).toMatchObject({ requeued: 1, settled: 1, batches: 1 });
+    const [row] = await handle.db.select().from(inferences).where(eq(inferences.id, c.id));
+    expect(row.status).toBe("settled");
+    expect(row.settlementTxHash).not.toBe(bogus);
+  });
+
+  it("marks an inference the market refuses as failed with the reason, charging nothing", async () => {
+    const payer3 = { payer: devAccounts[3].address, permitId: (await registerPermit(3, 50_000n)).id };
+    const c = await paid(4_000n, payer3);
+    // The payer withdraws everything before the batch goes out (withdrawal delay 0 here).
+    await fixture.send(3, { address: fixture.deployment.market, abi: upstreamMarketAbi, functionName: "requestWithdrawal", args: [10_000n] });
+    await fixture.send(3, { address: fixture.deployment.market, abi: upstreamMarketAbi, functionName: "withdraw" });
+    const result = await settler.drainOnce();
+    expect(result).toMatchObject({ failed: 1, settled: 0 });
+    const [row] = await handle.db.select().from(inferences).where(eq(inferences.id, c.id));
+    expect([row.status, row.failureReason]).toEqual(["failed", "InsufficientBalance"]);
+    expect(await deposit(devAccounts[3].address)).toBe(0n);
+  });
+
+  it("the running loop sends a partial batch once the oldest inference has waited maxWaitMs", async () => {
+    const c = await paid(5_000n);
+    settler.start();
+    for (let i = 0; i < 400; i++) {
+      const [row] = await handle.db.select({ status: outbox.status }).from(outbox).where(eq(outbox.seq, c.settlementSeq));
+      if (row.status === "settled") break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    await settler.stop();
+    const [row] = await handle.db.select().from(inferences).where(eq(inferences.id, c.id));
+    expect(row.status).toBe("settled");
+    const [{ n }] = await handle.db.select({ n: sql<string>`count(*)` }).from(outbox).where(sql`${outbox.status} in ('pending', 'submitted')`);
+    expect(Number(n)).toBe(0);
+  });
+});

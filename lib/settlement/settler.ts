@@ -1,0 +1,315 @@
+/**
+ * The batch settler. One writer per settler key: batches go out one at a time, each signed
+ * first, its hash written to the outbox ("submitted"), then sent. Whatever stops the process,
+ * the next start finds every submitted row with the one transaction that may carry it and asks
+ * the chain what became of it before anything is sent again.
+ */
+import {
+  decodeEventLog,
+  encodeFunctionData,
+  getAddress,
+  keccak256,
+  TransactionNotFoundError,
+  TransactionReceiptNotFoundError,
+  type Hex,
+  type TransactionReceipt,
+} from "viem";
+import { upstreamMarketAbi } from "@/lib/chain/abis";
+import { encodeSettlementBatch, skipReasonName, SettlementEncodingError, type EncodedSettlementBatch } from "@/lib/chain/settlement";
+import type { CreateSettlerParameters, DrainResult, Settler, SettlerStage } from "./index";
+import {
+  markSubmitted,
+  markUnencodable,
+  pendingEntries,
+  recordOutcomes,
+  requeue,
+  submittedEntries,
+  type Outcome,
+  type OutboxEntry,
+} from "./outbox";
+
+/** A settlement transaction reverted as a whole; its rows went back to the queue. */
+export class SettlementRevertedError extends Error {
+  readonly code = "SETTLEMENT_REVERTED";
+  constructor(readonly txHash: Hex) {
+    super(`settlement transaction ${txHash} reverted; its inferences are queued again`);
+  }
+}
+
+/** The bitmap says an id is settled but no InferenceSettled event names it (yet): ask again later. */
+export class SettlementEventMissingError extends Error {
+  readonly code = "SETTLEMENT_EVENT_MISSING";
+  constructor(readonly inferenceId: bigint) {
+    super(`inference ${inferenceId} is settled on chain but its InferenceSettled event was not found`);
+  }
+}
+
+const emptyResult = (): DrainResult => ({ batches: 0, settled: 0, failed: 0, requeued: 0 });
+
+/** Creates a settler; call `start()` for the background loop or `drainOnce()` directly. */
+export function createSettler(parameters: CreateSettlerParameters): Settler {
+  const { db, walletClient, publicClient } = parameters;
+  const batchSize = parameters.batchSize ?? 100;
+  const maxWaitMs = parameters.maxWaitMs ?? 2_000;
+  const pollIntervalMs = parameters.pollIntervalMs ?? Math.max(10, Math.min(250, maxWaitMs));
+  const maxBackoffMs = parameters.maxBackoffMs ?? 30_000;
+  const receiptTimeoutMs = 120_000;
+  const market = getAddress(parameters.deployment.market);
+  const fromBlock = BigInt(parameters.deployment.startBlock ?? 0);
+  const account = walletClient.account;
+  const emit = parameters.onEvent ?? (() => undefined);
+  const stage = async (name: SettlerStage, entries: readonly OutboxEntry[]) => {
+    await parameters.onStage?.(name, entries.map((e) => e.seq));
+  };
+
+  let nonce: number | undefined;
+  let running = false;
+  let loop: Promise<void> | undefined;
+  let wake: (() => void) | undefined;
+  // One batch at a time, whether from the loop or from drainOnce: nonces stay in order.
+  let queue: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = queue.then(work, work);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      }
+      wake = done;
+    });
+
+  const receiptOf = async (hash: Hex): Promise<TransactionReceipt | null> => {
+    try {
+      return await publicClient.getTransactionReceipt({ hash });
+    } catch (error) {
+      if (error instanceof TransactionReceiptNotFoundError) return null;
+      throw error;
+    }
+  };
+
+  const knownTransaction = async (hash: Hex): Promise<boolean> => {
+    try {
+      await publicClient.getTransaction({ hash });
+      return true;
+    } catch (error) {
+      if (error instanceof TransactionNotFoundError) return false;
+      throw error;
+    }
+  };
+
+  const waitForReceipt = (hash: Hex) =>
+    publicClient.waitForTransactionReceipt({ hash, pollingInterval: Math.min(pollIntervalMs, 250), timeout: receiptTimeoutMs });
+
+  /** For ids the chain already settled: ours if the event matches the row, else an id collision. */
+  const resolveSettledElsewhere = async (entries: readonly OutboxEntry[]): Promise<Outcome[]> => {
+    if (entries.length === 0) return [];
+    const logs = await publicClient.getContractEvents({
+      address: market,
+      abi: upstreamMarketAbi,
+      eventName: "InferenceSettled",
+      args: { inferenceId: entries.map((e) => e.seq) },
+      fromBlock,
+      toBlock: "latest",
+    });
+    const byId = new Map(logs.map((log) => [log.args.inferenceId as bigint, log]));
+    return entries.map((e): Outcome => {
+      const log = byId.get(e.seq);
+      if (!log) throw new SettlementEventMissingError(e.seq);
+      const ours =
+        (log.args.payer as string).toLowerCase() === e.settlement.permit.payer.toLowerCase() &&
+        log.args.price === e.settlement.price &&
+        (log.args.attributionHash as string).toLowerCase() === e.settlement.attributionHash.toLowerCase();
+      return ours
+        ? { seq: e.seq, settled: { txHash: log.transactionHash!, blockNumber: log.blockNumber! } }
+        : { seq: e.seq, failed: "ID_COLLISION" };
+    });
+  };
+
+  /** Turns a receipt of a batch into settled/failed outcomes and records them. */
+  const applyReceipt = async (receipt: TransactionReceipt, entries: readonly OutboxEntry[], result: DrainResult) => {
+    const seqs = entries.map((e) => e.seq);
+    if (receipt.status !== "success") {
+      await requeue(db, seqs, `batch reverted in ${receipt.transactionHash}`);
+      result.requeued += seqs.length;
+      throw new SettlementRevertedError(receipt.transactionHash);
+    }
+    const settledIds = new Set<bigint>();
+    const skipped = new Map<bigint, string>();
+    for (const log of receipt.logs) {
+      if (log.address.toLowerCase() !== market.toLowerCase()) continue;
+      try {
+        const event = decodeEventLog({ abi: upstreamMarketAbi, data: log.data, topics: log.topics });
+        if (event.eventName === "InferenceSettled") settledIds.add(event.args.inferenceId);
+        if (event.eventName === "InferenceSkipped") skipped.set(event.args.inferenceId, skipReasonName(Number(event.args.reason)));
+      } catch {
+        // not an event of ours
+      }
+    }
+    const outcomes: Outcome[] = [];
+    const elsewhere: OutboxEntry[] = [];
+    const missing: bigint[] = [];
+    for (const e of entries) {
+      const reason = skipped.get(e.seq);
+      if (settledIds.has(e.seq)) outcomes.push({ seq: e.seq, settled: { txHash: receipt.transactionHash, blockNumber: receipt.blockNumber } });
+      else if (reason === "AlreadySettled") elsewhere.push(e);
+      else if (reason) outcomes.push({ seq: e.seq, failed: reason });
+      else missing.push(e.seq);
+    }
+    outcomes.push(...(await resolveSettledElsewhere(elsewhere)));
+    await recordOutcomes(db, outcomes);
+    await requeue(db, missing, `not in the events of ${receipt.transactionHash}`);
+    result.requeued += missing.length;
+    for (const o of outcomes) {
+      if ("settled" in o) result.settled++;
+      else result.failed++;
+    }
+    return outcomes;
+  };
+
+  /** Settles what a submitted transaction carried, or queues it again if it never landed. */
+  const reconcile = async (result: DrainResult) => {
+    const byTx = await submittedEntries(db);
+    for (const [hash, entries] of byTx) {
+      let receipt = await receiptOf(hash);
+      if (!receipt && (await knownTransaction(hash))) receipt = await waitForReceipt(hash);
+      if (receipt) {
+        const outcomes = await applyReceipt(receipt, entries, result);
+        emit({ type: "reconciled", txHash: hash, settled: outcomes.filter((o) => "settled" in o).length, requeued: 0 });
+        continue;
+      }
+      // Never landed. Its ids may still have settled through an earlier transaction: the bitmap says.
+      const flags = await Promise.all(
+        entries.map((e) =>
+          publicClient.readContract({ address: market, abi: upstreamMarketAbi, functionName: "isSettled", args: [e.seq] }),
+        ),
+      );
+      const settledEntries = entries.filter((_, i) => flags[i]);
+      const outcomes = await resolveSettledElsewhere(settledEntries);
+      await recordOutcomes(db, outcomes);
+      const requeued = entries.filter((_, i) => !flags[i]).map((e) => e.seq);
+      await requeue(db, requeued, `transaction ${hash} never landed`);
+      nonce = undefined;
+      result.settled += outcomes.filter((o) => "settled" in o).length;
+      result.failed += outcomes.filter((o) => "failed" in o).length;
+      result.requeued += requeued.length;
+      emit({ type: "reconciled", txHash: null, settled: settledEntries.length, requeued: requeued.length });
+    }
+  };
+
+  /** Encodes the batch; rows that cannot be encoded are marked failed and left out. */
+  const encode = async (entries: OutboxEntry[], result: DrainResult): Promise<{ batch?: EncodedSettlementBatch; kept: OutboxEntry[] }> => {
+    try {
+      return { batch: encodeSettlementBatch(entries.map((e) => e.settlement)), kept: entries };
+    } catch (error) {
+      if (!(error instanceof SettlementEncodingError)) throw error;
+      const bad = entries.filter((e) => {
+        try {
+          encodeSettlementBatch([e.settlement]);
+          return false;
+        } catch {
+          return true;
+        }
+      });
+      await markUnencodable(db, bad.map((e) => e.seq), `ENCODING: ${error.message}`);
+      result.failed += bad.length;
+      return { kept: entries.filter((e) => !bad.includes(e)) };
+    }
+  };
+
+  /** Sends the next batch if one is due (or any pending rows when `force`); true when work was done. */
+  const settleNext = async (result: DrainResult, force: boolean): Promise<boolean> => {
+    const entries = await pendingEntries(db, batchSize);
+    if (entries.length === 0) return false;
+    if (!force && entries.length < batchSize && Date.now() - entries[0].createdAt.getTime() < maxWaitMs) return false;
+    const { batch, kept } = await encode(entries, result);
+    if (!batch) return true;
+    await stage("claimed", kept);
+    const data = encodeFunctionData({
+      abi: upstreamMarketAbi,
+      functionName: "settleBatch",
+      args: [batch.permits, batch.payees, batch.words],
+    });
+    nonce ??= await publicClient.getTransactionCount({ address: account.address, blockTag: "pending" });
+    const request = await walletClient.prepareTransactionRequest({ account, chain: walletClient.chain, to: market, data, nonce });
+    const serialized = await walletClient.signTransaction(request as Parameters<typeof walletClient.signTransaction>[0]);
+    const hash = keccak256(serialized);
+    await markSubmitted(db, kept.map((e) => e.seq), hash, nonce);
+    await stage("recorded", kept);
+    try {
+      await publicClient.sendRawTransaction({ serializedTransaction: serialized });
+    } catch (error) {
+      // The rows stay "submitted": the next reconcile asks the chain whether this hash landed.
+      nonce = undefined;
+      throw error;
+    }
+    nonce += 1;
+    await stage("sent", kept);
+    const receipt = await waitForReceipt(hash);
+    await stage("mined", kept);
+    const outcomes = await applyReceipt(receipt, kept, result);
+    await stage("marked", kept);
+    result.batches++;
+    emit({
+      type: "batch",
+      txHash: hash,
+      blockNumber: receipt.blockNumber,
+      settled: outcomes.filter((o) => "settled" in o).length,
+      skipped: outcomes.filter((o) => "failed" in o).length,
+    });
+    return true;
+  };
+
+  const run = async () => {
+    let attempt = 0;
+    while (running) {
+      try {
+        const worked = await exclusive(async () => {
+          const result = emptyResult();
+          await reconcile(result);
+          return (await settleNext(result, false)) || result.requeued > 0;
+        });
+        attempt = 0;
+        if (!worked && running) await sleep(pollIntervalMs);
+      } catch (error) {
+        attempt++;
+        const retryInMs = Math.min(maxBackoffMs, 250 * 2 ** Math.min(attempt - 1, 16));
+        emit({ type: "error", error, attempt, retryInMs });
+        if (running) await sleep(retryInMs);
+      }
+    }
+  };
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      loop = run();
+    },
+    async stop() {
+      running = false;
+      wake?.();
+      await loop;
+      loop = undefined;
+      await queue;
+    },
+    drainOnce() {
+      return exclusive(async () => {
+        const result = emptyResult();
+        await reconcile(result);
+        for (;;) {
+          const before = result.settled + result.failed;
+          // Stop when a batch moved nothing to a final state, so a misbehaving chain cannot spin us.
+          if (!(await settleNext(result, true)) || result.settled + result.failed === before) break;
+        }
+        return result;
+      });
+    },
+  };
+}

@@ -2,9 +2,9 @@
  * The one call the gateway, the explorer's Verify and the command line use: attribute an
  * output to the records of an index and split its price, with a canonical proof and its hash.
  */
-import { getAddress, isAddress, keccak256, toHex } from "viem/utils";
+import { getAddress, isAddress } from "viem/utils";
 import { z } from "zod";
-import { canonicalJson } from "./canonical-json";
+import { canonicalJson, hashText } from "./canonical-json";
 import { encodeText, originalOf, recordAt, recordNumber, snapshotId, type DatanetIndex } from "./datanet-index";
 import { EmptyOutputError, InvalidAttributionInputError, UnknownRecordError } from "./errors";
 import { spanLeaveOneOut } from "./influence";
@@ -84,7 +84,7 @@ export function attribute(input: AttributeInput): Attribution {
 
 /** keccak256 of the canonical JSON of a proof. */
 export function hashProof(proof: AttributionProof): Hex {
-  return keccak256(toHex(canonicalJson(proof)));
+  return hashText(canonicalJson(proof));
 }
 
 /**
@@ -168,8 +168,8 @@ function computeProof(input: AttributeInput): AttributionProof {
     policy,
     index: { snapshot: snapshotId(index), records: index.recordCount, tokens: index.tokenCount },
     input: {
-      promptHash: keccak256(toHex(input.prompt)),
-      outputHash: keccak256(toHex(input.output)),
+      promptHash: hashText(input.prompt),
+      outputHash: hashText(input.output),
       outputTokens: output.ids.length,
       context: [...input.context],
       contextInfluence: input.contextInfluence ? input.contextInfluence.map((c) => ({ id: c.id, influence: c.influence })) : null,

@@ -1,3 +1,13 @@
+import { keccak256 } from "viem/utils";
+import type { Hex } from "./types";
+
+const utf8 = new TextEncoder();
+
+/** keccak256 of a string's UTF-8 bytes (the same value as viem's `keccak256(toHex(text))`). */
+export function hashText(text: string): Hex {
+  return keccak256(utf8.encode(text));
+}
+
 /**
  * Canonical JSON: object keys sorted by UTF-16 code units, no whitespace, bigint as a decimal
  * string, `undefined` object fields left out, numbers in ECMAScript's shortest round-trip form

@@ -9,8 +9,8 @@
  * buckets) are shared between successive snapshots; each snapshot only looks at the entries
  * that existed when it was made.
  */
-import { getAddress, isAddress, keccak256, toHex } from "viem/utils";
-import { canonicalJson } from "./canonical-json";
+import { getAddress, isAddress } from "viem/utils";
+import { canonicalJson, hashText } from "./canonical-json";
 import { BucketTable, bandKeys, jaccard, shingleHashes } from "./dedupe";
 import { DuplicateRecordIdError, IndexForkedError, InvalidRecordError } from "./errors";
 import { hashString, hashTokens, hex32, mix32 } from "./hashing";
@@ -193,11 +193,11 @@ export function addContribution(index: DatanetIndex, records: readonly RecordInp
     shared.records.push({ id: records[r].id, contributor: contributors[r] });
     shared.recordNumbers.set(records[r].id, global);
     const own = recordTokens(segment, r);
-    const key = exactKey(own);
-    fp[2] = mix32(mix32(mix32(fp[2], hashString(records[r].id, 3)), hashString(contributors[r], 4)), key);
+    const keys = recordKeys(own, index.options.shingleTokens);
+    fp[2] = mix32(mix32(mix32(fp[2], hashString(records[r].id, 3)), hashString(contributors[r], 4)), keys.exact);
     fp[3] = mix32(fp[3], hashTokens(own, 0, own.length, 0x7654321));
-    shared.original[global] = findOriginal(next, shared, own, key, global);
-    registerRecordKeys(shared, own, global, index.options.shingleTokens);
+    shared.original[global] = findOriginal(next, own, keys, global);
+    registerRecordKeys(shared, global, keys);
   }
   fp[0] = vocabFp0;
   fp[1] = vocabFp1;
@@ -205,17 +205,19 @@ export function addContribution(index: DatanetIndex, records: readonly RecordInp
   return next;
 }
 
-/** Hash of a record's whole token sequence (the exact-duplicate key). */
-export function exactKey(own: Int32Array): number {
-  return hashTokens(own, 0, own.length, 0x1234567);
+/** The keys a record is matched by: whole-sequence hash, shingle hashes and LSH band keys. */
+export type RecordKeys = { exact: number; shingles: Uint32Array; bands: Uint32Array };
+
+/** Computes a record's duplicate-detection keys from its token ids. */
+export function recordKeys(own: Int32Array, shingleTokens: number): RecordKeys {
+  const shingles = shingleHashes(own, shingleTokens);
+  return { exact: hashTokens(own, 0, own.length, 0x1234567), shingles, bands: bandKeys(shingles) };
 }
 
-/** Registers a record's exact and LSH keys so that later records can be matched against it. */
-export function registerRecordKeys(shared: SharedTables, own: Int32Array, record: number, shingleTokens: number): void {
-  shared.exact.insert(exactKey(own), record);
-  if (own.length === 0) return;
-  const keys = bandKeys(shingleHashes(own, shingleTokens));
-  for (let b = 0; b < keys.length; b++) shared.bands.insert(keys[b], record);
+/** Registers a record's keys so that later records can be matched against it. */
+export function registerRecordKeys(shared: SharedTables, record: number, keys: RecordKeys): void {
+  shared.exact.insert(keys.exact, record);
+  for (let b = 0; b < keys.bands.length; b++) shared.bands.insert(keys.bands[b], record);
 }
 
 /** Adds, for each term, the number of the segment's records that contain it. */
@@ -233,25 +235,24 @@ export function countTermRecords(counts: Uint32Array, segment: Segment): void {
   }
 }
 
-function findOriginal(index: DatanetIndex, shared: SharedTables, own: Int32Array, exactKey: number, global: number): number {
+function findOriginal(index: DatanetIndex, own: Int32Array, keys: RecordKeys, global: number): number {
   if (own.length === 0) return global;
+  const { shared } = index;
   let best = global;
-  shared.exact.forEach(exactKey, (candidate) => {
+  shared.exact.forEach(keys.exact, (candidate) => {
     if (candidate < global && shared.original[candidate] < best && sameTokens(recordTokensOf(index, candidate), own)) {
       best = shared.original[candidate];
     }
   });
   if (best !== global) return best;
-  const shingles = shingleHashes(own, index.options.shingleTokens);
-  const keys = bandKeys(shingles);
   const checked = new Set<number>();
-  for (let b = 0; b < keys.length; b++) {
-    shared.bands.forEach(keys[b], (candidate) => {
+  for (let b = 0; b < keys.bands.length; b++) {
+    shared.bands.forEach(keys.bands[b], (candidate) => {
       if (candidate >= global || checked.has(candidate)) return;
       checked.add(candidate);
       if (shared.original[candidate] >= best) return;
       const other = shingleHashes(recordTokensOf(index, candidate), index.options.shingleTokens);
-      if (jaccard(shingles, other) >= index.options.nearDuplicateJaccard) best = shared.original[candidate];
+      if (jaccard(keys.shingles, other) >= index.options.nearDuplicateJaccard) best = shared.original[candidate];
     });
   }
   return best;
@@ -384,8 +385,7 @@ const snapshotCache = new WeakMap<DatanetIndex, Hex>();
 export function snapshotId(index: DatanetIndex): Hex {
   let id = snapshotCache.get(index);
   if (!id) {
-    id = keccak256(
-      toHex(
+    id = hashText(
         canonicalJson({
           format: INDEX_FORMAT,
           // The merge policy does not change what the index holds.
@@ -395,7 +395,6 @@ export function snapshotId(index: DatanetIndex): Hex {
           vocabulary: index.vocabularySize,
           fingerprint: hex32(...index.fingerprint),
         }),
-      ),
     );
     snapshotCache.set(index, id);
   }

@@ -7,7 +7,7 @@
  * idf(t) = ln(1 + (N − df + 0.5) / (df + 0.5)). Ties are broken by on-chain order.
  */
 import { encodeText, originalOf, recordAt, segmentOfRecord, type DatanetIndex } from "./datanet-index";
-import { recordAtPosition } from "./segment";
+import { recordAtPosition, termRange } from "./segment";
 
 /** Options of `retrieve`. */
 export type RetrieveOptions = {
@@ -45,7 +45,7 @@ export function retrieve(index: DatanetIndex, query: string, options: RetrieveOp
     const idf = Math.log(1 + (N - df + 0.5) / (df + 0.5));
     const tf = new Map<number, number>();
     for (const segment of index.segments) {
-      const { lo, hi } = termRange(segment.sa, segment.tokens, t);
+      const { lo, hi } = termRange(segment, t);
       for (let i = lo; i < hi; i++) {
         const record = segment.firstRecord + recordAtPosition(segment, segment.sa[i]);
         tf.set(record, (tf.get(record) ?? 0) + 1);
@@ -64,22 +64,4 @@ export function retrieve(index: DatanetIndex, query: string, options: RetrieveOp
     .sort((x, y) => (y[1] !== x[1] ? y[1] - x[1] : x[0] - y[0]))
     .slice(0, k)
     .map(([record, score]) => ({ id: recordAt(index, record).id, score }));
-}
-
-function termRange(sa: Int32Array, tokens: Int32Array, t: number): { lo: number; hi: number } {
-  let a = 0;
-  let c = sa.length;
-  while (a < c) {
-    const mid = (a + c) >>> 1;
-    if (tokens[sa[mid]] < t) a = mid + 1;
-    else c = mid;
-  }
-  const lo = a;
-  c = sa.length;
-  while (a < c) {
-    const mid = (a + c) >>> 1;
-    if (tokens[sa[mid]] <= t) a = mid + 1;
-    else c = mid;
-  }
-  return { lo, hi: a };
 }

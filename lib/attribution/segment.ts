@@ -18,7 +18,16 @@ export type Segment = {
   recordStarts: Int32Array;
   /** Suffix array over `tokens`, without the suffixes that start at a separator. */
   sa: Int32Array;
+  /**
+   * For large segments, termStarts[t] is the first suffix-array slot of the suffixes starting
+   * with term t (derived data, rebuilt on load): it replaces the costliest binary search of
+   * every lookup, the one over the whole array.
+   */
+  termStarts?: Int32Array;
 };
+
+/** Segments with at least this many tokens get a `termStarts` table. */
+export const TERM_TABLE_MIN_TOKENS = 1 << 16;
 
 /** Builds a segment; `tokens` must already end every record with `SEPARATOR`. */
 export function buildSegment(
@@ -30,7 +39,27 @@ export function buildSegment(
   const full = buildSuffixArray(tokens, alphabetSize);
   const recordCount = recordStarts.length - 1;
   // Suffixes starting with the separator (id 0, the smallest) come first: one per record.
-  return { firstRecord, tokens, recordStarts, sa: full.subarray(recordCount) };
+  return withTermTable({ firstRecord, tokens, recordStarts, sa: full.subarray(recordCount) }, alphabetSize);
+}
+
+/** Adds the `termStarts` table to a large segment (`alphabetSize` = its vocabulary size). */
+export function withTermTable(segment: Segment, alphabetSize: number): Segment {
+  if (segment.tokens.length < TERM_TABLE_MIN_TOKENS) return segment;
+  const starts = new Int32Array(alphabetSize + 1);
+  for (let i = 0; i < segment.tokens.length; i++) starts[segment.tokens[i] + 1]++;
+  starts[1] = 0; // separators are not in the suffix array
+  for (let t = 1; t <= alphabetSize; t++) starts[t] += starts[t - 1];
+  return { ...segment, termStarts: starts };
+}
+
+/** The suffix-array range of the suffixes that start with term `token`. */
+export function termRange(segment: Segment, token: number): SaRange {
+  const table = segment.termStarts;
+  if (table) {
+    if (token <= SEPARATOR || token >= table.length - 1) return { lo: 0, hi: 0 };
+    return { lo: table[token], hi: table[token + 1] };
+  }
+  return narrow(segment, 0, segment.sa.length, 0, token);
 }
 
 /** Number of records in a segment. */
@@ -88,9 +117,10 @@ export type SegmentMatch = { length: number; lo: number; hi: number };
  * below 1 (unknown terms) never match.
  */
 export function longestMatch(segment: Segment, query: Int32Array, from: number): SegmentMatch {
-  let lo = 0;
-  let hi = segment.sa.length;
-  let depth = 0;
+  if (from >= query.length || query[from] <= SEPARATOR) return { length: 0, lo: 0, hi: 0 };
+  let { lo, hi } = termRange(segment, query[from]);
+  if (lo >= hi) return { length: 0, lo: 0, hi: 0 };
+  let depth = 1;
   const { sa, tokens } = segment;
   while (from + depth < query.length) {
     const token = query[from + depth];
@@ -109,14 +139,14 @@ export function longestMatch(segment: Segment, query: Int32Array, from: number):
     hi = next.hi;
     depth++;
   }
-  return depth === 0 ? { length: 0, lo: 0, hi: 0 } : { length: depth, lo, hi };
+  return { length: depth, lo, hi };
 }
 
 /** The suffix-array range of the suffixes that start with `query[from, from + length)`. */
 export function findRange(segment: Segment, query: Int32Array, from: number, length: number): SaRange {
-  let lo = 0;
-  let hi = segment.sa.length;
-  for (let depth = 0; depth < length && lo < hi; depth++) {
+  if (length === 0) return { lo: 0, hi: segment.sa.length };
+  let { lo, hi } = termRange(segment, query[from]);
+  for (let depth = 1; depth < length && lo < hi; depth++) {
     const token = query[from + depth];
     if (token <= SEPARATOR) return { lo: 0, hi: 0 };
     ({ lo, hi } = narrow(segment, lo, hi, depth, token));

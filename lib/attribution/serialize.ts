@@ -15,13 +15,14 @@ import {
   INDEX_FORMAT,
   countTermRecords,
   createIndex,
+  recordKeys,
   recordTokensOf,
   registerRecordKeys,
   type DatanetIndex,
   type SharedTables,
 } from "./datanet-index";
 import { CorruptIndexError } from "./errors";
-import { SEPARATOR, type Segment } from "./segment";
+import { SEPARATOR, withTermTable, type Segment } from "./segment";
 import type { Address, IndexOptions } from "./types";
 
 const MAGIC = [0x55, 0x50, 0x49, 0x58]; // "UPIX"
@@ -253,7 +254,7 @@ export function deserializeIndex(bytes: Uint8Array): DatanetIndex {
     const recordsHere = starts.length - 1;
     const width = bitWidth(length);
     const sa = unpackBits(r.raw(Math.ceil(((length - recordsHere) * width) / 8)), length - recordsHere, width);
-    segments.push({ firstRecord, tokens, recordStarts: Int32Array.from(starts), sa });
+    segments.push(withTermTable({ firstRecord, tokens, recordStarts: Int32Array.from(starts), sa }, vocabularySize));
     expectedFirst += recordsHere;
   }
   if (expectedFirst !== recordCount) throw new CorruptIndexError("segments do not hold every record");
@@ -270,7 +271,7 @@ export function deserializeIndex(bytes: Uint8Array): DatanetIndex {
     fingerprint,
     shared,
   };
-  for (let n = 0; n < recordCount; n++) registerRecordKeys(shared, recordTokensOf(index, n), n, index.options.shingleTokens);
+  for (let n = 0; n < recordCount; n++) registerRecordKeys(shared, n, recordKeys(recordTokensOf(index, n), index.options.shingleTokens));
   shared.recordCount = recordCount;
   return index;
 }

@@ -41,7 +41,7 @@ export class DeployArgsError extends Error {
 }
 
 /** Parses `argv` (without node and script) with env fallbacks; throws DeployArgsError on bad values. */
-export function parseDeployArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): DeployArgs {
+export function parseDeployArgs(argv: string[], env: Record<string, string | undefined> = process.env): DeployArgs {
   let values: Record<string, string | undefined>;
   try {
     values = parseArgs({

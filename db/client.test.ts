@@ -77,3 +77,16 @@ describe("createDb", () => {
     expect(dbOptions({ databaseUrl: undefined, dataDir: "/srv/up" })).toEqual({ dataDir: "/srv/up/db" });
   });
 });
+
+describe("testDatabases", () => {
+  it("lends the in-memory PGlite to one holder at a time, empty each time", async () => {
+    const [pglite] = testDatabases({});
+    const first = await pglite!.open();
+    await first.db.insert(datanets).values({ id: 1n, name: "left over", license: "x", owner, metadataUri: "", txHash });
+    await expect(pglite!.open()).rejects.toThrow(/already open/);
+    await first.close();
+    const second = await pglite!.open();
+    expect(await second.db.select().from(datanets)).toEqual([]);
+    await second.close();
+  });
+});

@@ -59,6 +59,9 @@ export async function createDb(options: CreateDbOptions = {}): Promise<DbHandle>
       await pool.end();
       throw new DatabaseError(`Cannot connect to PostgreSQL at ${redactUrl(options.url)}: ${(cause as Error).message}`, { cause });
     }
+    // An idle connection that breaks (a server restart, a dropped database) is replaced by the
+    // pool; without a listener node-postgres would crash the process over it.
+    pool.on("error", (error) => console.warn(`PostgreSQL connection lost: ${error.message}`));
     const db = drizzleNodePg(pool, { schema }) as unknown as Db;
     return { db, driver: "postgres", close: () => pool.end() };
   }

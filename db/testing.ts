@@ -32,17 +32,32 @@ async function openFresh(target: { url?: string; dataDir?: string }, options: { 
 // Starting PGlite (initdb inside WebAssembly) takes seconds on a busy machine, so a test process
 // keeps one in-memory instance and empties it for every `open()` instead.
 let pglite: Promise<DbHandle> | undefined;
+let pgliteHeld = false;
 
 /** The process's in-memory PGlite, emptied; only one test may hold it at a time. */
 async function openPglite(options: { migrated?: boolean } = {}): Promise<DbHandle> {
-  pglite ??= createDb({ dataDir: "memory://" });
-  const handle = await pglite;
-  await handle.db.execute(sql`drop schema if exists drizzle cascade`);
-  await handle.db.execute(sql`drop schema public cascade`);
-  await handle.db.execute(sql`create schema public`);
-  if (options.migrated !== false) await migrate(handle.db);
+  // Emptying it under a test that still uses it would fail that test in confusing ways.
+  if (pgliteHeld) throw new Error("The in-memory PGlite test database is already open in this process: close() it first");
+  pgliteHeld = true;
+  let handle: DbHandle;
+  try {
+    pglite ??= createDb({ dataDir: "memory://" });
+    handle = await pglite;
+    await handle.db.execute(sql`drop schema if exists drizzle cascade`);
+    await handle.db.execute(sql`drop schema public cascade`);
+    await handle.db.execute(sql`create schema public`);
+    if (options.migrated !== false) await migrate(handle.db);
+  } catch (error) {
+    pgliteHeld = false;
+    throw error;
+  }
   // Closing would cost the next test a fresh start; the instance goes with the process.
-  return { ...handle, close: async () => undefined };
+  return {
+    ...handle,
+    close: async () => {
+      pgliteHeld = false;
+    },
+  };
 }
 
 /** A new database on the server of `adminUrl`, dropped again on close. */

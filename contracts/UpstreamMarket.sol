@@ -306,7 +306,7 @@ contract UpstreamMarket is AccessControl, EIP712, ReentrancyGuardTransient {
         if (words.length == 0) revert EmptyBatch();
         (uint256[] memory work, uint256[] memory balances, uint256 payerCount) = _openBatch(permits);
         uint256[] memory totals = new uint256[](payees.length);
-        uint256[] memory ctx = _context(work, balances, totals, payees, words);
+        uint256[] memory ctx = _context(work, totals, payees, words);
         _run(ctx);
         _closeBatch(permits, payees, work, balances, payerCount, totals, ctx);
     }
@@ -407,7 +407,6 @@ contract UpstreamMarket is AccessControl, EIP712, ReentrancyGuardTransient {
 
     function _context(
         uint256[] memory work,
-        uint256[] memory balances,
         uint256[] memory totals,
         address[] calldata payees,
         uint256[] calldata words
@@ -431,7 +430,6 @@ contract UpstreamMarket is AccessControl, EIP712, ReentrancyGuardTransient {
         ctx[C_WORD_INDEX / 32] = type(uint256).max; // no word cached yet
         ctx[C_MALFORMED_SELECTOR / 32] = uint256(uint32(MalformedBatch.selector));
         ctx[C_PAYEE_INDEX_SELECTOR / 32] = uint256(uint32(PayeeIndexOutOfRange.selector));
-        balances; // running balances are reached through each permit's balance pointer
     }
 
     function _calldataOffset(uint256[] calldata a) private pure returns (uint256 offset) {
@@ -465,43 +463,43 @@ contract UpstreamMarket is AccessControl, EIP712, ReentrancyGuardTransient {
             }
 
             function flushWord(ctx) {
-                if mload(add(ctx, 0x1a0)) {
-                    mstore(0, mload(add(ctx, 0x160)))
-                    mstore(0x20, mload(add(ctx, 0x140)))
-                    sstore(keccak256(0, 0x40), mload(add(ctx, 0x180)))
-                    mstore(add(ctx, 0x1a0), 0)
+                if mload(add(ctx, C_WORD_DIRTY)) {
+                    mstore(0, mload(add(ctx, C_WORD_INDEX)))
+                    mstore(0x20, mload(add(ctx, C_BITMAP_SLOT)))
+                    sstore(keccak256(0, 0x40), mload(add(ctx, C_WORD)))
+                    mstore(add(ctx, C_WORD_DIRTY), 0)
                 }
             }
 
             // Skip reason for inference `id` of `price` under the permit at `p`, 0 if it can settle.
             function check(ctx, p, id, price) -> reason {
                 let wordIndex := shr(8, id)
-                if iszero(eq(wordIndex, mload(add(ctx, 0x160)))) {
+                if iszero(eq(wordIndex, mload(add(ctx, C_WORD_INDEX)))) {
                     flushWord(ctx)
-                    mstore(add(ctx, 0x160), wordIndex)
+                    mstore(add(ctx, C_WORD_INDEX), wordIndex)
                     mstore(0, wordIndex)
-                    mstore(0x20, mload(add(ctx, 0x140)))
-                    mstore(add(ctx, 0x180), sload(keccak256(0, 0x40)))
+                    mstore(0x20, mload(add(ctx, C_BITMAP_SLOT)))
+                    mstore(add(ctx, C_WORD), sload(keccak256(0, 0x40)))
                 }
-                if and(shr(and(id, 255), mload(add(ctx, 0x180))), 1) {
+                if and(shr(and(id, 255), mload(add(ctx, C_WORD))), 1) {
                     reason := 1 // AlreadySettled
                     leave
                 }
-                reason := mload(add(p, 0x80)) // the permit's own status
+                reason := mload(add(p, W_STATUS)) // the permit's own status
                 if reason { leave }
                 // spent <= cap always holds, so the subtraction cannot wrap.
-                if gt(price, sub(mload(add(p, 0x40)), mload(add(p, 0x60)))) {
+                if gt(price, sub(mload(add(p, W_CAP)), mload(add(p, W_SPENT)))) {
                     reason := 5 // PermitCapExceeded
                     leave
                 }
-                if lt(mload(mload(add(p, 0x20))), price) { reason := 6 } // InsufficientBalance
+                if lt(mload(mload(add(p, W_BALANCE_PTR))), price) { reason := 6 } // InsufficientBalance
             }
 
             // Adds each share to its payee's total and writes the payout words at `out`.
             function credit(ctx, at, count, out) -> sum {
-                let totals := mload(add(ctx, 0x80))
-                let payees := mload(add(ctx, 0xa0))
-                let payeeCount := mload(add(ctx, 0xc0))
+                let totals := mload(add(ctx, C_TOTALS))
+                let payees := mload(add(ctx, C_PAYEES))
+                let payeeCount := mload(add(ctx, C_PAYEES_LEN))
                 let u96 := sub(shl(96, 1), 1)
                 for { let i := 0 } lt(i, count) { i := add(i, 1) } {
                     // Two shares per word, the first in the high half.
@@ -510,7 +508,7 @@ contract UpstreamMarket is AccessControl, EIP712, ReentrancyGuardTransient {
                         sub(shl(128, 1), 1)
                     )
                     let index := shr(96, share)
-                    if iszero(lt(index, payeeCount)) { fail(ctx, 0x260, index) }
+                    if iszero(lt(index, payeeCount)) { fail(ctx, C_PAYEE_INDEX_SELECTOR, index) }
                     let amount := and(share, u96)
                     let t := add(totals, shl(5, index))
                     mstore(t, add(mload(t), amount))
@@ -521,13 +519,13 @@ contract UpstreamMarket is AccessControl, EIP712, ReentrancyGuardTransient {
                 if and(count, 1) {
                     let last := add(at, shl(5, shr(1, count)))
                     if and(calldataload(last), sub(shl(128, 1), 1)) {
-                        fail(ctx, 0x240, shr(5, sub(last, mload(ctx))))
+                        fail(ctx, C_MALFORMED_SELECTOR, shr(5, sub(last, mload(add(ctx, C_WORDS)))))
                     }
                 }
             }
 
             function uncredit(ctx, at, count) {
-                let totals := mload(add(ctx, 0x80))
+                let totals := mload(add(ctx, C_TOTALS))
                 for { let i := 0 } lt(i, count) { i := add(i, 1) } {
                     let share := shr(shl(7, iszero(and(i, 1))), calldataload(add(at, shl(5, shr(1, i)))))
                     let t := add(totals, shl(5, and(shr(96, share), 0xffffffff)))
@@ -541,23 +539,23 @@ contract UpstreamMarket is AccessControl, EIP712, ReentrancyGuardTransient {
 
             // Applies a settled inference to the batch state: bitmap, permit, payer balance, counters.
             function apply(ctx, p, id, price, fee) {
-                mstore(add(ctx, 0x180), or(mload(add(ctx, 0x180)), shl(and(id, 255), 1)))
-                mstore(add(ctx, 0x1a0), 1)
-                mstore(add(p, 0x60), add(mload(add(p, 0x60)), price))
-                let payerBalance := mload(add(p, 0x20))
+                mstore(add(ctx, C_WORD), or(mload(add(ctx, C_WORD)), shl(and(id, 255), 1)))
+                mstore(add(ctx, C_WORD_DIRTY), 1)
+                mstore(add(p, W_SPENT), add(mload(add(p, W_SPENT)), price))
+                let payerBalance := mload(add(p, W_BALANCE_PTR))
                 mstore(payerBalance, sub(mload(payerBalance), price))
-                bump(ctx, 0x1c0, 1)
-                bump(ctx, 0x200, price)
-                bump(ctx, 0x220, fee)
+                bump(ctx, C_SETTLED, 1)
+                bump(ctx, C_CHARGED, price)
+                bump(ctx, C_FEES, fee)
             }
 
             // Credits the shares if they sum to the price less the fee and emits InferenceSettled;
             // otherwise undoes the credits and returns SplitMismatch.
             function trySettle(ctx, p, head, cursor) -> reason {
                 let price := and(shr(16, head), sub(shl(96, 1), 1))
-                let fee := div(mul(price, mload(add(ctx, 0xe0))), 10000)
+                let fee := div(mul(price, mload(add(ctx, C_FEE_BPS))), 10000)
                 let count := and(head, 0xffff)
-                let at := add(mload(ctx), shl(5, add(cursor, 2)))
+                let at := add(mload(add(ctx, C_WORDS)), shl(5, add(cursor, 2)))
                 // Event data at the free memory pointer: price, fee, attributionHash, offset, count, payouts.
                 let data := mload(0x40)
                 if iszero(eq(credit(ctx, at, count, add(data, 0xa0)), sub(price, fee))) {
@@ -574,33 +572,33 @@ contract UpstreamMarket is AccessControl, EIP712, ReentrancyGuardTransient {
                 log4(
                     data,
                     add(0xa0, shl(5, count)),
-                    mload(add(ctx, 0x100)),
+                    mload(add(ctx, C_SETTLED_TOPIC)),
                     shr(192, head),
-                    mload(p),
+                    mload(add(p, W_PAYER)),
                     and(shr(112, head), sub(shl(64, 1), 1))
                 )
             }
 
             // Settles or skips the inference whose head word is at `cursor`; returns the next cursor.
             function settleOne(ctx, cursor) -> next {
-                let head := calldataload(add(mload(ctx), shl(5, cursor)))
+                let head := calldataload(add(mload(add(ctx, C_WORDS)), shl(5, cursor)))
                 next := add(cursor, add(2, shr(1, add(and(head, 0xffff), 1))))
                 let permitIndex := and(shr(176, head), 0xffff)
-                if or(gt(next, mload(add(ctx, 0x20))), iszero(lt(permitIndex, mload(add(ctx, 0x60))))) {
-                    fail(ctx, 0x240, cursor)
+                if or(gt(next, mload(add(ctx, C_WORDS_LEN))), iszero(lt(permitIndex, mload(add(ctx, C_PERMITS))))) {
+                    fail(ctx, C_MALFORMED_SELECTOR, cursor)
                 }
-                let p := add(mload(add(ctx, 0x40)), shl(8, permitIndex)) // 8 words per permit
+                let p := add(mload(add(ctx, C_WORK)), mul(permitIndex, 0x100)) // PERMIT_WORDS words per permit
                 let reason := check(ctx, p, shr(192, head), and(shr(16, head), sub(shl(96, 1), 1)))
                 if iszero(reason) { reason := trySettle(ctx, p, head, cursor) }
                 if reason {
-                    bump(ctx, 0x1e0, 1)
+                    bump(ctx, C_SKIPPED, 1)
                     mstore(0, reason)
-                    log3(0, 0x20, mload(add(ctx, 0x120)), shr(192, head), mload(p))
+                    log3(0, 0x20, mload(add(ctx, C_SKIPPED_TOPIC)), shr(192, head), mload(add(p, W_PAYER)))
                 }
             }
 
             let ctx := add(ctxArray, 0x20)
-            let length := mload(add(ctx, 0x20))
+            let length := mload(add(ctx, C_WORDS_LEN))
             for { let cursor := 0 } lt(cursor, length) {} { cursor := settleOne(ctx, cursor) }
             flushWord(ctx)
         }

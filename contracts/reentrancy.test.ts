@@ -39,7 +39,7 @@ beforeAll(async () => {
     unstakeDelay: 60n,
   });
   h = fixtureFor(f.anvil, deployment);
-});
+}, 240_000); // compiling the test contracts is slow on a busy machine
 afterAll(async () => {
   await f?.stop();
 });

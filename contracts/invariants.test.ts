@@ -20,7 +20,7 @@ import {
   type PublicClient,
   type TransactionReceipt,
 } from "viem";
-import { startMarketFixture, type MarketFixture } from "@/lib/chain/fixture";
+import { seededRandom, startMarketFixture, type MarketFixture, type SeededRandom } from "@/lib/chain/fixture";
 import { testUsdAbi, upstreamMarketAbi } from "@/lib/chain/abis";
 import { hashSpendPermit, signSpendPermit, type SignedSpendPermit } from "@/lib/chain/permit";
 import { decodePayouts, encodeSettlementBatch, protocolFee, skipReasonName, SKIP_REASONS, type SettlementInference } from "@/lib/chain/settlement";
@@ -35,20 +35,6 @@ const DELAY = 600n;
 const PAYERS = [4, 5, 6, 7].map((i) => devAccounts[i].address);
 const CLAIMERS = [2, 3].map((i) => devAccounts[i].address);
 const PAYEES = [...CLAIMERS, ...[0, 1, 2, 3].map((i) => addressFor(`fuzz-payee-${i}`))];
-
-/** Deterministic PRNG (mulberry32): a failing seed reproduces. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
-  return { next, int, pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)] };
-}
 
 type Permit = SignedSpendPermit & { valid: boolean; digest: Hex };
 type Model = {
@@ -101,7 +87,7 @@ async function send(model: Model, from: Address, data: Hex, to = f.deployment.ma
   return f.client.waitForTransactionReceipt({ hash, pollingInterval: 5 });
 }
 
-async function makePermits(random: ReturnType<typeof prng>, now: bigint): Promise<Permit[]> {
+async function makePermits(random: SeededRandom, now: bigint): Promise<Permit[]> {
   const permits: Permit[] = [];
   const { chainId } = f.anvil;
   const { market, settler } = f.deployment;
@@ -121,7 +107,7 @@ async function makePermits(random: ReturnType<typeof prng>, now: bigint): Promis
   return permits;
 }
 
-function randomSplit(random: ReturnType<typeof prng>, pool: bigint, n: number): bigint[] {
+function randomSplit(random: SeededRandom, pool: bigint, n: number): bigint[] {
   const weights = Array.from({ length: n }, () => BigInt(random.int(0, 50)));
   const total = weights.reduce((s, w) => s + w, 0n) || 1n;
   const parts = weights.map((w) => (pool * w) / total);
@@ -154,7 +140,7 @@ function permitStatus(model: Model, permit: Permit): string {
   return "None";
 }
 
-async function settleOp(model: Model, random: ReturnType<typeof prng>, permits: Permit[], nextId: () => bigint) {
+async function settleOp(model: Model, random: SeededRandom, permits: Permit[], nextId: () => bigint) {
   const count = random.int(1, 20);
   const chosen = new Map<string, Permit>(); // one permit per (payer, nonce) in a batch
   const items: { item: SettlementInference; permit: Permit }[] = [];
@@ -240,7 +226,7 @@ async function checkAgainstModel(model: Model, permits: Permit[]) {
 }
 
 async function runSequence(seed: number): Promise<void> {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const model: Model = {
     now: base.now,
     deposits: new Map(PAYERS.map((a) => [a, base.deposits])),

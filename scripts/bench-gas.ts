@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { keccak256, toHex, type Address, type TransactionReceipt } from "viem";
-import { startMarketFixture, type MarketFixture } from "@/lib/chain/fixture";
+import { seededRandom, startMarketFixture, type MarketFixture, type SeededRandom } from "@/lib/chain/fixture";
 import { upstreamMarketAbi, upstreamRegistryAbi, testUsdAbi } from "@/lib/chain/abis";
 import { distributableAmount, type SettlementInference } from "@/lib/chain/settlement";
 import type { SignedSpendPermit } from "@/lib/chain/permit";
@@ -25,18 +25,6 @@ const MODEL_OWNER = 2;
 const DATANET_OWNERS = [3, 4, 5];
 const PAYERS = [6, 7, 8, 9];
 const CONTRIBUTORS_PER_DATANET = 8;
-
-/** Deterministic PRNG (mulberry32) so every run settles the same mix. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Scenario = {
   modelId: bigint;
@@ -78,22 +66,22 @@ async function setUp(f: MarketFixture): Promise<Scenario> {
 }
 
 /** One inference: owner share by the model's split, the data pool split over 7 distinct contributors. */
-function makeInference(s: Scenario, id: bigint, random: () => number): SettlementInference {
+function makeInference(s: Scenario, id: bigint, random: SeededRandom): SettlementInference {
   const pool = distributableAmount(PRICE, s.feeBps);
   const ownerAmount = (pool * BigInt(OWNER_BPS)) / 10_000n;
   const chosen = new Set<Address>();
   while (chosen.size < PAYEES_PER_INFERENCE - 1) {
-    const datanet = s.datanets[Math.floor(random() * s.datanets.length)];
-    chosen.add(datanet[Math.floor(random() * datanet.length)]);
+    const datanet = s.datanets[Math.floor(random.next() * s.datanets.length)];
+    chosen.add(datanet[Math.floor(random.next() * datanet.length)]);
   }
-  const weights = [...chosen].map(() => BigInt(1 + Math.floor(random() * 100)));
+  const weights = [...chosen].map(() => BigInt(1 + Math.floor(random.next() * 100)));
   const totalWeight = weights.reduce((a, b) => a + b, 0n);
   const dataPool = pool - ownerAmount;
   const amounts = weights.map((w) => (dataPool * w) / totalWeight);
   amounts[0] += dataPool - amounts.reduce((a, b) => a + b, 0n); // exact: parts sum to the pool
   return {
     inferenceId: id,
-    permit: s.permits[Math.floor(random() * s.permits.length)],
+    permit: s.permits[Math.floor(random.next() * s.permits.length)],
     modelId: s.modelId,
     price: PRICE,
     attributionHash: keccak256(toHex(`proof-${id}`)),
@@ -110,7 +98,7 @@ export async function runGasBenchmark() {
   const f = await startMarketFixture();
   try {
     const s = await setUp(f);
-    const random = prng(7);
+    const random = seededRandom(7);
     let nextId = 1n;
     const batchOf = (n: number) => Array.from({ length: n }, () => makeInference(s, nextId++, random));
 

@@ -171,3 +171,30 @@ export function fixtureFor(anvil: AnvilInstance, deployment: Deployment): Market
     stop: () => anvil.stop(),
   };
 }
+
+/** A deterministic random source (mulberry32) for property tests and benchmarks: a seed reproduces a run. */
+export type SeededRandom = {
+  /** Uniform in [0, 1). */
+  next(): number;
+  /** Uniform integer in [lo, hi]. */
+  int(lo: number, hi: number): number;
+  /** A uniformly chosen element. */
+  pick<T>(items: readonly T[]): T;
+};
+
+/** Creates a {@link SeededRandom} from a 32-bit seed. */
+export function seededRandom(seed: number): SeededRandom {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next,
+    int: (lo, hi) => lo + Math.floor(next() * (hi - lo + 1)),
+    pick: (items) => items[Math.floor(next() * items.length)],
+  };
+}

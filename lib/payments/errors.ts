@@ -93,6 +93,12 @@ export class InvalidRequestError extends PaymentError {
   readonly status = 400;
 }
 
+/** A request body larger than the API accepts. */
+export class RequestTooLargeError extends PaymentError {
+  readonly code = "REQUEST_TOO_LARGE";
+  readonly status = 413;
+}
+
 /** A hold, key or permit id that does not exist (or is not the caller's). */
 export class NotFoundError extends PaymentError {
   readonly code = "NOT_FOUND";

@@ -35,9 +35,10 @@ const entryColumns = {
   expiry: spendPermits.expiry,
   nonce: spendPermits.nonce,
   signature: spendPermits.signature,
+  txHash: outbox.txHash,
 };
 
-type EntryRow = { [K in keyof typeof entryColumns]: (typeof entryColumns)[K]["_"]["data"] };
+type EntryRow = Awaited<ReturnType<typeof entries>>[number];
 
 function toEntry(r: EntryRow): OutboxEntry {
   return {
@@ -62,9 +63,9 @@ function toEntry(r: EntryRow): OutboxEntry {
   };
 }
 
-function entries<T extends typeof entryColumns>(db: Db, columns: T) {
+function entries(db: Db) {
   return db
-    .select(columns)
+    .select(entryColumns)
     .from(outbox)
     .innerJoin(inferences, eq(inferences.id, outbox.inferenceId))
     .innerJoin(spendPermits, eq(spendPermits.id, inferences.permitId));
@@ -72,13 +73,13 @@ function entries<T extends typeof entryColumns>(db: Db, columns: T) {
 
 /** The first `limit` pending rows in sequence order. */
 export async function pendingEntries(db: Db, limit: number): Promise<OutboxEntry[]> {
-  const rows = await entries(db, entryColumns).where(eq(outbox.status, "pending")).orderBy(asc(outbox.seq)).limit(limit);
+  const rows = await entries(db).where(eq(outbox.status, "pending")).orderBy(asc(outbox.seq)).limit(limit);
   return rows.map(toEntry);
 }
 
 /** Rows marked submitted, grouped by the transaction recorded for them. */
 export async function submittedEntries(db: Db): Promise<Map<Hex, OutboxEntry[]>> {
-  const rows = await entries(db, { ...entryColumns, txHash: outbox.txHash })
+  const rows = await entries(db)
     .where(and(eq(outbox.status, "submitted"), isNotNull(outbox.txHash)))
     .orderBy(asc(outbox.seq));
   const byTx = new Map<Hex, OutboxEntry[]>();

@@ -296,6 +296,8 @@ describe("access control and bad input", () => {
     await expectRevert(attempt(OUTSIDER, "setWithdrawalDelay", [0n]), "AccessControlUnauthorizedAccount");
     const role = await read<Hex>("SETTLER_ROLE");
     await expectRevert(attempt(OUTSIDER, "grantRole", [role, dev(OUTSIDER)]), "AccessControlUnauthorizedAccount");
+    await expectRevert(attempt(OUTSIDER, "revokeRole", [role, dev(1)]), "AccessControlUnauthorizedAccount");
+    expect(await read<boolean>("hasRole", [role, dev(1)])).toBe(true);
     // The settler itself is not an admin.
     await expectRevert(attempt(1, "setProtocolFee", [0]), "AccessControlUnauthorizedAccount");
     const after = { books: await books(f, watched), fee: await read("feeBps"), treasury: await read("treasury"), delay: await read("withdrawalDelay") };

@@ -168,6 +168,12 @@ describe("stakes", () => {
     await expectRevert(attempt(OUTSIDER, "setTreasury", [dev(OUTSIDER)]), "AccessControlUnauthorizedAccount");
     const role = await read<Hex>("DISPUTE_ROLE");
     await expectRevert(attempt(OUTSIDER, "grantRole", [role, dev(OUTSIDER)]), "AccessControlUnauthorizedAccount");
+    await expectRevert(attempt(OUTSIDER, "revokeRole", [role, dev(0)]), "AccessControlUnauthorizedAccount");
+    await publishDatanet();
+    await call(OWNER, "requestUnstake", [DATANET, 1n]);
+    await f.increaseTime(UNSTAKE_DELAY);
+    await expectRevert(attempt(OUTSIDER, "withdrawStake", [DATANET, 1n]), "NotOwner", [dev(OUTSIDER)]);
+    expect(await read<boolean>("hasRole", [role, dev(0)])).toBe(true);
     expect([await read("minDatanetStake"), await read("minModelStake"), await read("unstakeDelay"), await read("treasury")]).toEqual(before);
     await expectRevert(attempt(0, "setUnstakeDelay", [91n * 86_400n]), "DelayTooLong");
     await expectRevert(attempt(0, "setTreasury", ["0x0000000000000000000000000000000000000000"]), "ZeroAddress");

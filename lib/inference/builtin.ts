@@ -8,6 +8,7 @@
  * Deterministic (the same question and context always give the same answer) and fast.
  */
 import { scanTokens, tokenize } from "@/lib/attribution";
+import { STOPWORDS } from "./query";
 import {
   type ChatMessage,
   type ContextRecord,
@@ -73,14 +74,6 @@ export type AnalyzedSentence = {
   tokenEnds: number[];
 };
 
-// Words too common to say anything about relevance; they still count in sentence lengths.
-const STOPWORDS = new Set(
-  (
-    "a an and are as at be been but by can could did do does for from had has have he her his how i if in into is it its " +
-    "me my no not of on or our she so that the their them there these they this those to was we were what when where which " +
-    "who whom why will with would you your about tell say said any all than then also just more most some such only own same"
-  ).split(" "),
-);
 
 const CONNECTIVES = ["Another record adds: ", "A further record says: ", "Also: "];
 const CONNECTIVE_TOKENS = Math.max(...CONNECTIVES.map((c) => countTokens(c)));

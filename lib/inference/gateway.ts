@@ -31,6 +31,7 @@ import { InvalidInferenceRequestError, ModelInactiveError, ModelNotFoundError, P
 import { type ModelCache, type ModelEntry, createModelCache } from "./model-cache";
 import { modelName } from "./model-names";
 import { openAIBackendFor } from "./openai-compatible";
+import { retrievalQuery } from "./query";
 
 /** Who pays: an API key, or a payer with (optionally) one of their permits. */
 export type InferenceAuth = { apiKey: string } | { payer: string; permitId?: string };
@@ -275,7 +276,7 @@ export async function completeInference(run: InferenceRun): Promise<InferenceRes
 }
 
 function contextOf(entry: ModelEntry, question: string, k: number): ContextRecord[] {
-  return retrieve(entry.index, question, { k }).map((r) => ({ id: r.id, text: entry.texts.get(r.id) ?? "", score: r.score }));
+  return retrieve(entry.index, retrievalQuery(question), { k }).map((r) => ({ id: r.id, text: entry.texts.get(r.id) ?? "", score: r.score }));
 }
 
 /** The split's payees with their amounts, one entry per address (an owner who also contributed gets one). */

@@ -1,0 +1,378 @@
+/**
+ * `npm run bench:gateway [-- --seconds 60 --clients 50 --json]`: paid inferences through the
+ * OpenAI-compatible API on the built-in engine, end to end.
+ *
+ * It starts its own anvil and deploys the contracts, then a server process that runs the real
+ * route files of app/api/v1 (node:http, the embedded PGlite by default or PostgreSQL with
+ * --database-url) with the settler beside it, seeds a model over Moby-Dick (real text, five
+ * contributors), and registers permits and API keys for eight payers over the API. Then
+ * `--clients` concurrent clients send chat completions for `--seconds`. It reports throughput,
+ * client latency p50/p95, the server's split of each answer's time (payment, retrieval,
+ * backend, attribution), and — after the settler drains — the share of paid inferences settled
+ * on chain, checking from the chain's events that each was settled exactly once.
+ * With --json the last line is one JSON object (inferencesPerSec, settledShare, attributionP95Ms, …).
+ */
+import { type ChildProcess, fork } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+const PRICE = 2_000n; // 0.002 tUSD per call
+const OWNER_SHARE_BPS = 2_000;
+const PAYERS = [2, 3, 4, 5, 6, 7, 8, 9];
+const CONTRIBUTORS = [3, 4, 5, 6, 7];
+const MODEL_OWNER = 2;
+const ATTRIBUTION_BUDGET_MS = 25;
+const TARGET_PER_SEC = 200;
+
+type Timings = { paymentMs: number; retrievalMs: number; backendMs: number; attributionMs: number };
+
+/** Messages between the benchmark and its server process. */
+type ServerMessage =
+  | { type: "ready"; origin: string }
+  | { type: "drained"; committed: number; settled: number; failed: number; pending: number; settlerBatches: number; seqs: string[] }
+  | { type: "error"; message: string };
+
+const self = fileURLToPath(import.meta.url);
+
+if (process.argv.includes("--serve")) {
+  await serve();
+} else {
+  await main();
+}
+
+// ---------------------------------------------------------------- the server process
+
+async function serve(): Promise<void> {
+  const send = (message: ServerMessage) => process.send?.(message);
+  try {
+    const { sharedDb } = await import("@/db/client");
+    const { seedModel } = await import("@/lib/inference/testing/seed");
+    const { chunkSentences, loadMobyDick } = await import("@/lib/attribution/testing/corpora");
+    const { devAccounts, settlerAccount } = await import("@/lib/chain/devAccounts");
+    const { walletClientFor, publicClientFor } = await import("@/lib/chain/clients");
+    const { readDeployment } = await import("@/lib/chain/deploy");
+    const { createSettler, outboxCounts } = await import("@/lib/settlement");
+    const { serveRoutes } = await import("@/lib/inference/testing/http-adapter");
+    const { config } = await import("@/lib/config");
+    const { inferences } = await import("@/db/schema");
+
+    const settings = config();
+    const { db } = await sharedDb(settings);
+    // The whole of Moby-Dick, four sentences a record, chapters dealt round the contributors.
+    const chapters = loadMobyDick();
+    const contributions = CONTRIBUTORS.map((index, c) => ({
+      contributor: devAccounts[index].address,
+      texts: chapters.filter((_, i) => i % CONTRIBUTORS.length === c).flatMap((ch) => chunkSentences(ch.text, 4)),
+    }));
+    await seedModel(db, {
+      modelId: 1n,
+      datanetId: 1n,
+      owner: devAccounts[MODEL_OWNER].address,
+      price: PRICE,
+      ownerShareBps: OWNER_SHARE_BPS,
+      firstContributionId: 1n,
+      contributions,
+    });
+
+    const chat = await import("@/app/api/v1/chat/completions/route");
+    const models = await import("@/app/api/v1/models/route");
+    const permits = await import("@/app/api/v1/permits/route");
+    const keys = await import("@/app/api/v1/keys/route");
+    const server = await serveRoutes({
+      "/api/v1/chat/completions": { POST: chat.POST },
+      "/api/v1/models": { GET: models.GET },
+      "/api/v1/permits": { POST: permits.POST },
+      "/api/v1/keys": { POST: keys.POST },
+    });
+
+    const deployment = readDeployment(settings.deploymentFile);
+    const connection = { chainId: deployment.chainId, rpcUrl: settings.rpcUrl };
+    let batches = 0;
+    const settler = createSettler({
+      db,
+      walletClient: walletClientFor({ ...connection, privateKey: settlerAccount.privateKey }),
+      publicClient: publicClientFor(connection),
+      deployment,
+      batchSize: settings.settleBatchSize,
+      maxWaitMs: settings.settleMaxWaitMs,
+      onEvent: (event) => {
+        if (event.type === "batch") batches++;
+        if (event.type === "error") console.error(`settler: attempt ${event.attempt} failed: ${(event.error as Error).message}`);
+      },
+    });
+    settler.start();
+
+    process.on("message", async (message: { type: string }) => {
+      if (message.type === "drain") {
+        try {
+          await settler.stop();
+          let counts = await outboxCounts(db);
+          for (let round = 0; round < 1000 && (counts.pending > 0 || counts.submitted > 0); round++) {
+            await settler.drainOnce();
+            counts = await outboxCounts(db);
+          }
+          const rows = await db.select({ seq: inferences.settlementSeq, status: inferences.status }).from(inferences);
+          send({
+            type: "drained",
+            committed: rows.length,
+            settled: rows.filter((r) => r.status === "settled").length,
+            failed: rows.filter((r) => r.status === "failed").length,
+            pending: rows.filter((r) => r.status === "pending").length,
+            settlerBatches: batches,
+            seqs: rows.map((r) => r.seq.toString()),
+          });
+        } catch (error) {
+          send({ type: "error", message: (error as Error).stack ?? String(error) });
+        }
+      } else if (message.type === "stop") {
+        await server.close();
+        process.exit(0);
+      }
+    });
+    send({ type: "ready", origin: server.origin });
+  } catch (error) {
+    send({ type: "error", message: (error as Error).stack ?? String(error) });
+    process.exit(1);
+  }
+}
+
+// ---------------------------------------------------------------- the benchmark
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      seconds: { type: "string", default: "60" },
+      clients: { type: "string", default: "50" },
+      "database-url": { type: "string" },
+      json: { type: "boolean", default: false },
+    },
+  });
+  const seconds = Number(values.seconds);
+  const clients = Number(values.clients);
+  if (!(seconds > 0) || !Number.isInteger(clients) || clients < 1) {
+    console.error("bench:gateway: --seconds must be positive and --clients a positive integer");
+    process.exit(2);
+  }
+  const log = (line: string) => console.log(line);
+
+  const { startMarketFixture } = await import("@/lib/chain/fixture");
+  const { writeDeployment } = await import("@/lib/chain/deploy");
+  const { devAccounts } = await import("@/lib/chain/devAccounts");
+  const { apiKeyCreationMessage } = await import("@/lib/payments");
+  const { upstreamMarketAbi } = await import("@/lib/chain/abis");
+  const { chunkSentences, loadMobyDick } = await import("@/lib/attribution/testing/corpora");
+
+  log("starting anvil and deploying the contracts…");
+  const fixture = await startMarketFixture({ feeBps: 100 });
+  const dir = mkdtempSync(join(tmpdir(), "upstream-bench-gateway-"));
+  let server: ChildProcess | undefined;
+  try {
+    writeDeployment(join(dir, "deployment.json"), fixture.deployment);
+    log(`funding ${PAYERS.length} payers…`);
+    for (const index of PAYERS) await fixture.fund(index, 1_000_000_000n);
+
+    log("starting the API server and the settler, seeding a model over Moby-Dick…");
+    const env = {
+      ...process.env,
+      DATA_DIR: dir,
+      DEPLOYMENT_FILE: join(dir, "deployment.json"),
+      RPC_URL: fixture.anvil.rpcUrl,
+      CHAIN_ID: String(fixture.anvil.chainId),
+      ...(values["database-url"] ? { DATABASE_URL: values["database-url"] } : {}),
+    };
+    if (!values["database-url"]) delete env.DATABASE_URL;
+    server = fork(self, ["--serve"], { env, execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const messages = messageQueue(server);
+    const ready = await messages.next("ready");
+    const api = `${ready.origin}/api/v1`;
+
+    log("registering permits and API keys over the API…");
+    const apiKeys: string[] = [];
+    const expiry = (await fixture.now()) + 86_400n;
+    for (const [n, index] of PAYERS.entries()) {
+      const permit = await fixture.signPermit(index, { cap: 10n ** 12n, expiry, nonce: BigInt(n + 1) });
+      const registered = await postJson(`${api}/permits`, { ...permit, cap: permit.cap.toString(), expiry: permit.expiry.toString(), nonce: permit.nonce.toString() });
+      const permitId = (registered as { permit: { id: string } }).permit.id;
+      const payer = devAccounts[index].address;
+      const spendCap = 10n ** 12n;
+      const message = apiKeyCreationMessage({ payer, permitId, spendCap, label: "bench", issuedAt: new Date().toISOString() });
+      const signature = await fixture.wallet(index).signMessage({ message });
+      const created = await postJson(`${api}/keys`, { payer, permitId, spendCap: spendCap.toString(), label: "bench", message, signature });
+      apiKeys.push((created as { key: string }).key);
+    }
+
+    // Questions from the book itself: a few words of a random sentence, as a reader would ask.
+    const random = prng(7);
+    const sentences = loadMobyDick().flatMap((ch) => chunkSentences(ch.text, 1)).filter((s) => s.split(/\s+/).length >= 10);
+    const questions = Array.from({ length: 2_000 }, () => {
+      const words = sentences[Math.floor(random() * sentences.length)].split(/\s+/);
+      const start = Math.floor(random() * (words.length - 6));
+      return `What does the book say about ${words.slice(start, start + 6).join(" ").replace(/[^\p{L}\p{N}' -]/gu, "")}?`;
+    });
+
+    const runLoad = async (durationMs: number, record: boolean) => {
+      const latencies: number[] = [];
+      const timings: Timings[] = [];
+      const errors = new Map<string, number>();
+      let next = 0;
+      const deadline = performance.now() + durationMs;
+      const client = async (c: number) => {
+        const key = apiKeys[c % apiKeys.length];
+        while (performance.now() < deadline) {
+          const question = questions[next++ % questions.length];
+          const started = performance.now();
+          try {
+            const res = await fetch(`${api}/chat/completions`, {
+              method: "POST",
+              headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+              body: JSON.stringify({ model: "upstream-1", messages: [{ role: "user", content: question }], max_tokens: 200 }),
+            });
+            const body = (await res.json()) as { upstream?: { timings: Timings }; error?: { code: string } };
+            if (!res.ok || !body.upstream) {
+              const code = body.error?.code ?? `HTTP_${res.status}`;
+              errors.set(code, (errors.get(code) ?? 0) + 1);
+              continue;
+            }
+            if (record) {
+              latencies.push(performance.now() - started);
+              timings.push(body.upstream.timings);
+            }
+          } catch (error) {
+            const code = (error as Error).name;
+            errors.set(code, (errors.get(code) ?? 0) + 1);
+          }
+        }
+      };
+      const began = performance.now();
+      await Promise.all(Array.from({ length: clients }, (_, c) => client(c)));
+      return { latencies, timings, errors, elapsedMs: performance.now() - began };
+    };
+
+    log("warming up (index build, JIT) for 3 s…");
+    await runLoad(3_000, false);
+    log(`running ${clients} concurrent clients for ${seconds} s…`);
+    const load = await runLoad(seconds * 1000, true);
+
+    log("draining the settler…");
+    server.send({ type: "drain" });
+    const drained = await messages.next("drained");
+
+    // From the chain: every committed inference settled exactly once.
+    const events = await fixture.client.getContractEvents({
+      address: fixture.deployment.market,
+      abi: upstreamMarketAbi,
+      eventName: "InferenceSettled",
+      fromBlock: 0n,
+    });
+    const onChain = new Map<string, number>();
+    for (const e of events) {
+      const id = (e.args as { inferenceId: bigint }).inferenceId.toString();
+      onChain.set(id, (onChain.get(id) ?? 0) + 1);
+    }
+    const settledOnce = drained.seqs.filter((seq) => onChain.get(seq) === 1).length;
+    const settledTwice = [...onChain.values()].filter((n) => n > 1).length;
+    const unknownOnChain = [...onChain.keys()].filter((id) => !drained.seqs.includes(id)).length;
+
+    const paid = load.latencies.length;
+    const perSec = paid / (load.elapsedMs / 1000);
+    const pick = (f: (t: Timings) => number) => load.timings.map(f);
+    const figures = {
+      seconds,
+      clients,
+      database: values["database-url"] ? "postgres" : "pglite",
+      paidInferences: paid,
+      inferencesPerSec: round(perSec),
+      errors: Object.fromEntries(load.errors),
+      latencyP50Ms: round(percentile(load.latencies, 50)),
+      latencyP95Ms: round(percentile(load.latencies, 95)),
+      backendP50Ms: round(percentile(pick((t) => t.backendMs), 50)),
+      backendP95Ms: round(percentile(pick((t) => t.backendMs), 95)),
+      retrievalP95Ms: round(percentile(pick((t) => t.retrievalMs), 95)),
+      attributionP50Ms: round(percentile(pick((t) => t.attributionMs), 50)),
+      attributionP95Ms: round(percentile(pick((t) => t.attributionMs), 95)),
+      paymentP50Ms: round(percentile(pick((t) => t.paymentMs), 50)),
+      paymentP95Ms: round(percentile(pick((t) => t.paymentMs), 95)),
+      committedInferences: drained.committed,
+      settledOnChainOnce: settledOnce,
+      settledShare: drained.committed === 0 ? 0 : round(settledOnce / drained.committed, 4),
+      settledTwice,
+      unknownOnChain,
+      failedSettlements: drained.failed,
+      settlementTransactions: drained.settlerBatches,
+      targetInferencesPerSec: TARGET_PER_SEC,
+      attributionBudgetP95Ms: ATTRIBUTION_BUDGET_MS,
+      meetsThroughputTarget: perSec >= TARGET_PER_SEC,
+      meetsAttributionBudget: percentile(pick((t) => t.attributionMs), 95) <= ATTRIBUTION_BUDGET_MS,
+      exactlyOnce: settledOnce === drained.committed && settledTwice === 0 && unknownOnChain === 0,
+    };
+
+    log("");
+    log(`paid inferences      ${paid} in ${round(load.elapsedMs / 1000)} s = ${figures.inferencesPerSec}/s (target ${TARGET_PER_SEC}/s) on ${figures.database}`);
+    log(`errors               ${JSON.stringify(figures.errors)}`);
+    log(`client latency       p50 ${figures.latencyP50Ms} ms   p95 ${figures.latencyP95Ms} ms`);
+    log(`  backend            p50 ${figures.backendP50Ms} ms   p95 ${figures.backendP95Ms} ms (retrieval p95 ${figures.retrievalP95Ms} ms)`);
+    log(`  attribution        p50 ${figures.attributionP50Ms} ms   p95 ${figures.attributionP95Ms} ms (budget ${ATTRIBUTION_BUDGET_MS} ms p95)`);
+    log(`  payment            p50 ${figures.paymentP50Ms} ms   p95 ${figures.paymentP95Ms} ms (authorize + commit)`);
+    log(`settled on chain     ${settledOnce} of ${drained.committed} exactly once (${round(figures.settledShare * 100, 2)}%) in ${drained.settlerBatches} transactions; twice: ${settledTwice}; failed: ${drained.failed}`);
+    if (values.json) console.log(JSON.stringify(figures));
+  } finally {
+    if (server?.connected) server.send({ type: "stop" });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    if (server && server.exitCode === null) server.kill();
+    await fixture.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function postJson(url: string, body: unknown): Promise<unknown> {
+  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const data = (await res.json()) as unknown;
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${JSON.stringify(data)}`);
+  return data;
+}
+
+function messageQueue(child: ChildProcess) {
+  const waiting: { type: string; resolve: (m: never) => void; reject: (e: Error) => void }[] = [];
+  child.on("message", (message: ServerMessage) => {
+    if (message.type === "error") {
+      for (const w of waiting.splice(0)) w.reject(new Error(`server: ${message.message}`));
+      return;
+    }
+    const i = waiting.findIndex((w) => w.type === message.type);
+    if (i >= 0) waiting.splice(i, 1)[0].resolve(message as never);
+  });
+  child.on("exit", (code) => {
+    for (const w of waiting.splice(0)) w.reject(new Error(`the server process exited with ${code}`));
+  });
+  return {
+    next<T extends ServerMessage["type"]>(type: T): Promise<Extract<ServerMessage, { type: T }>> {
+      return new Promise((resolve, reject) => waiting.push({ type, resolve: resolve as never, reject }));
+    },
+  };
+}
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+function round(value: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+/** Deterministic PRNG (mulberry32), so every run asks the same questions. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

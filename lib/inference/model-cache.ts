@@ -1,8 +1,8 @@
 /**
  * The gateway's in-memory view of each model: its row (price, split, backend) and the
  * attribution index over the records of its datanets, with their texts. An index is built once
- * from the database; afterwards only contributions newer than the last one seen are added (one
- * segment each), so a new contribution costs its own size, not a rebuild. Entries are re-checked
+ * from the database (one segment); afterwards only contributions newer than the last one seen
+ * are added (one segment each), so a new contribution costs its own size, not a rebuild. Entries are re-checked
  * against the database at most every `ttlMs`, and at once after `invalidate`.
  */
 import { and, asc, gt, inArray } from "drizzle-orm";
@@ -63,7 +63,7 @@ export function createModelCache(options: ModelCacheOptions): ModelCache {
       .orderBy(asc(records.contributionId), asc(records.position));
     if (fresh.length === 0) return { ...base, model };
 
-    // One segment per contribution, in on-chain order.
+    // The first build is one segment; later contributions one segment each, in on-chain order.
     let index = base.index;
     const texts = new Map(base.texts);
     let batch: RecordInput[] = [];
@@ -73,7 +73,7 @@ export function createModelCache(options: ModelCacheOptions): ModelCache {
       batch = [];
     };
     for (const row of fresh) {
-      if (row.contributionId !== current) {
+      if (previous && row.contributionId !== current) {
         flush();
         current = row.contributionId;
       }

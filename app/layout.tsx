@@ -21,11 +21,14 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
   const publicConfig = getPublicConfig();
   return (
     <html lang="en">
-      <body className="flex min-h-screen flex-col">
+      <body>
         <Providers publicConfig={publicConfig} cookie={cookie}>
-          <SiteHeader />
-          <main className="mx-auto w-full max-w-page flex-1 px-4 py-6 sm:px-6 sm:py-10">{children}</main>
-          <SiteFooter chainId={publicConfig.chainId} deployed={publicConfig.contracts !== null} />
+          {/* Inside the providers: RainbowKit wraps its children in a div of its own. */}
+          <div className="flex min-h-screen flex-col">
+            <SiteHeader />
+            <main className="mx-auto w-full max-w-page flex-1 px-4 py-6 sm:px-6 sm:py-10">{children}</main>
+            <SiteFooter chainId={publicConfig.chainId} deployed={publicConfig.contracts !== null} />
+          </div>
         </Providers>
       </body>
     </html>

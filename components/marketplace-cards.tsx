@@ -35,7 +35,7 @@ export function ModelCard({ model }: { model: ModelSummary }) {
     >
       <span className="flex items-start justify-between gap-2">
         <span className="font-semibold group-hover:text-brand-700">{model.name}</span>
-        <StatusBadge status={model.status} />
+        {model.status ? <StatusBadge status={model.status} /> : null}
       </span>
       <span className="mt-1 line-clamp-2 text-sm text-stone-600">{model.description || "No description."}</span>
       <span className="mt-3 text-sm font-medium tabular-nums">{formatMoney(model.pricePerCall)} per call</span>
@@ -49,7 +49,7 @@ export function ModelCard({ model }: { model: ModelSummary }) {
 }
 
 /** Active, paused or retired. */
-export function StatusBadge({ status }: { status: ModelSummary["status"] }) {
+export function StatusBadge({ status }: { status: NonNullable<ModelSummary["status"]> }) {
   const tone =
     status === "active" ? "bg-emerald-50 text-emerald-700" : status === "paused" ? "bg-amber-50 text-amber-700" : "bg-stone-100 text-stone-600";
   return <span className={`shrink-0 rounded-full px-2 py-0.5 text-xs font-medium ${tone}`}>{status}</span>;

@@ -1,7 +1,68 @@
+import { and, count, desc, eq, inArray, sql } from "drizzle-orm";
+import { inferences, models } from "@/db/schema";
+import { marketplaceSource, type MarketplaceSource } from "./source";
 import type { InferenceSummary } from "./types";
 
-/** The latest paid inferences across the marketplace, newest first. */
-export async function listRecentInferences(limit = 50): Promise<InferenceSummary[]> {
-  void limit;
-  return [];
+/** Options of {@link listRecentInferences}. */
+export type ListInferencesOptions = {
+  /** At most this many, newest first (default 50, at most 200). */
+  limit?: number;
+  /** Only this model's inferences. */
+  modelId?: bigint;
+};
+
+type InferenceRow = typeof inferences.$inferSelect;
+
+function summarize(row: InferenceRow, modelName: string | null): InferenceSummary {
+  const settlement: InferenceSummary["settlement"] =
+    row.status === "settled"
+      ? { status: "settled", transactionHash: row.settlementTxHash }
+      : row.status === "failed"
+        ? { status: "failed", reason: row.failureReason }
+        : { status: "pending" };
+  return {
+    id: row.settlementSeq.toString(),
+    modelId: row.modelId.toString(),
+    modelName,
+    payer: row.payer,
+    price: row.price,
+    payeeCount: row.payees.length,
+    attributionHash: row.attributionHash,
+    settlement,
+    createdAt: row.createdAt,
+  };
+}
+
+/** The latest paid inferences, newest first, with their model's name and settlement state. */
+export async function listRecentInferences(options: ListInferencesOptions = {}, from?: MarketplaceSource): Promise<InferenceSummary[]> {
+  const { db } = await marketplaceSource(from);
+  const limit = Math.min(Math.max(options.limit ?? 50, 1), 200);
+  const rows = await db
+    .select({ inference: inferences, modelName: models.name })
+    .from(inferences)
+    .leftJoin(models, eq(models.id, inferences.modelId))
+    .where(options.modelId === undefined ? undefined : eq(inferences.modelId, options.modelId))
+    .orderBy(desc(inferences.settlementSeq))
+    .limit(limit);
+  return rows.map((r) => summarize(r.inference, r.modelName));
+}
+
+/** Per model: paid inferences served, and what the settled ones were charged in total. */
+export type ModelUsage = { inferenceCount: number; revenue: bigint };
+
+/** Usage of the given models (all models when omitted); a model without inferences is absent. */
+export async function modelUsage(modelIds?: readonly bigint[], from?: MarketplaceSource): Promise<Map<bigint, ModelUsage>> {
+  const { db } = await marketplaceSource(from);
+  if (modelIds && modelIds.length === 0) return new Map();
+  const rows = await db
+    .select({
+      modelId: inferences.modelId,
+      inferenceCount: count(),
+      // Sum as numeric, read back as text: prices are uint256 and must not pass through a float.
+      revenue: sql<string | null>`(sum(${inferences.price}) filter (where ${inferences.status} = 'settled'))::text`,
+    })
+    .from(inferences)
+    .where(and(modelIds ? inArray(inferences.modelId, [...modelIds]) : undefined, sql`${inferences.status} <> 'failed'`))
+    .groupBy(inferences.modelId);
+  return new Map(rows.map((r) => [r.modelId, { inferenceCount: Number(r.inferenceCount), revenue: BigInt(r.revenue ?? "0") }]));
 }

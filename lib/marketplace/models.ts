@@ -1,12 +1,34 @@
+import * as data from "@/db/marketplace";
+import { listRecentInferences, modelUsage } from "./inferences";
+import { marketplaceSource, type MarketplaceSource } from "./source";
+import { toDatanetSummary, toModelSummary } from "./summaries";
 import type { ModelDetail, ModelSummary } from "./types";
 
+/** How many inferences a model page lists. */
+const RECENT_INFERENCES = 10;
+
 /** Every published model, newest first. */
-export async function listModels(): Promise<ModelSummary[]> {
-  return [];
+export async function listModels(from?: MarketplaceSource): Promise<ModelSummary[]> {
+  const source = await marketplaceSource(from);
+  const [models, usage] = await Promise.all([data.listModels(source.db), modelUsage(undefined, source)]);
+  return models.reverse().map((m) => toModelSummary(m, usage.get(m.id)));
 }
 
 /** One model with its datanets and latest inferences; null if unknown. */
-export async function getModel(id: string): Promise<ModelDetail | null> {
-  void id;
-  return null;
+export async function getModel(id: bigint, from?: MarketplaceSource): Promise<ModelDetail | null> {
+  const source = await marketplaceSource(from);
+  const model = await data.getModel(source.db, id);
+  if (!model) return null;
+  const [usage, datanets, recentInferences] = await Promise.all([
+    modelUsage([id], source),
+    Promise.all(model.datanetIds.map((datanetId) => data.getDatanet(source.db, datanetId))),
+    listRecentInferences({ modelId: id, limit: RECENT_INFERENCES }, source),
+  ]);
+  return {
+    ...toModelSummary(model, usage.get(id)),
+    modelCard: model.modelCard,
+    datanets: datanets.filter((d) => d !== undefined).map(toDatanetSummary),
+    revenue: usage.get(id)?.revenue ?? 0n,
+    recentInferences,
+  };
 }

@@ -12,16 +12,14 @@ export type DatanetSummary = {
   license: string;
   /** The account that published the datanet and posted its stake. */
   publisher: Address;
-  /** Stake posted on publishing, in token base units. */
-  stake: bigint;
   /** Contributions anchored on chain so far. */
   contributionCount: number;
   /** Records across those contributions. */
   recordCount: number;
   /** Distinct contributing accounts. */
   contributorCount: number;
-  /** When the datanet was published, if known. */
-  createdAt: Date | null;
+  /** When the app recorded the datanet's publication. */
+  createdAt: Date;
 };
 
 /** One anchored contribution to a datanet. */
@@ -34,10 +32,10 @@ export type ContributionSummary = {
   merkleRoot: Hex;
   /** Records in the contribution. */
   recordCount: number;
-  /** Transaction that anchored it, if known. */
-  transactionHash: Hex | null;
-  /** When it was anchored, if known. */
-  createdAt: Date | null;
+  /** Transaction that anchored it. */
+  transactionHash: Hex;
+  /** When the app recorded it. */
+  createdAt: Date;
 };
 
 /** A datanet page: the summary, its contributions and a few of its records. */
@@ -60,7 +58,7 @@ export type ModelSummary = {
   description: string;
   /** The account that owns the model and receives its share. */
   owner: Address;
-  /** Backend kind (built-in engine, an OpenAI-compatible endpoint…). */
+  /** Where answers come from, for people: "built-in engine" or "OpenAI-compatible: <model>". */
   backend: string;
   /** Price of one inference, in token base units. */
   pricePerCall: bigint;
@@ -68,8 +66,8 @@ export type ModelSummary = {
   ownerShareBps: number;
   /** Datanets the model retrieves from. */
   datanetIds: string[];
-  /** Active models accept inferences; paused or retired ones do not. */
-  status: "active" | "paused" | "retired";
+  /** Active models accept inferences; paused or retired ones do not; null until the indexer reports it. */
+  status: "active" | "paused" | "retired" | null;
   /** Version number of the last price/split/status update. */
   version: number;
   /** Paid inferences served so far. */
@@ -78,9 +76,11 @@ export type ModelSummary = {
 
 /** A model page: the summary plus the datanets it uses and its latest inferences. */
 export type ModelDetail = ModelSummary & {
+  /** The model card (plain text / Markdown source): what it is, what it draws on, its limits. */
+  modelCard: string;
   /** The datanets behind `datanetIds`, in that order (missing ones left out). */
   datanets: DatanetSummary[];
-  /** Revenue earned so far by the model, in token base units. */
+  /** What its settled inferences were charged in total, in token base units. */
   revenue: bigint;
   /** Latest inferences of this model. */
   recentInferences: InferenceSummary[];
@@ -88,7 +88,7 @@ export type ModelDetail = ModelSummary & {
 
 /** One paid inference as the explorer lists it. */
 export type InferenceSummary = {
-  /** Inference id (also its settlement key). */
+  /** The on-chain inference id (its settlement key), decimal. */
   id: string;
   /** The model that answered. */
   modelId: string;
@@ -101,9 +101,12 @@ export type InferenceSummary = {
   /** Payees credited by the split. */
   payeeCount: number;
   /** Hash of the canonical attribution proof. */
-  attributionHash: Hex | null;
-  /** Settled on chain (with the settlement transaction) or still in the outbox. */
-  settlement: { status: "settled"; transactionHash: Hex | null } | { status: "pending" };
+  attributionHash: Hex;
+  /** Settled on chain (with its transaction), waiting in the outbox, or refused by the market (with why). */
+  settlement:
+    | { status: "settled"; transactionHash: Hex | null }
+    | { status: "pending" }
+    | { status: "failed"; reason: string | null };
   /** When the inference was served. */
   createdAt: Date;
 };

@@ -12,6 +12,6 @@ export type PublicConfig = {
   contracts: { token: Address; market: Address; registry: Address } | null;
   /** The payment token's display symbol and decimals (6, stablecoin-style). */
   token: { symbol: string; decimals: number };
-  /** True on the local dev chain, where the test token has a public faucet. */
+  /** True when the payment token is the test token deployed with the market, which has an open faucet. */
   devFaucet: boolean;
 };

@@ -1,0 +1,92 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { EmptyState } from "@/components/empty-state";
+import { Hex } from "@/components/hex";
+import { DatanetCard, StatusBadge } from "@/components/marketplace-cards";
+import { PageHeader, SectionTitle } from "@/components/page-header";
+import { Stat } from "@/components/stat";
+import { parseMarketplaceId } from "@/lib/marketplace/ids";
+import { getModel } from "@/lib/marketplace/models";
+import { formatBps, formatMoney } from "@/lib/web/format";
+
+export const dynamic = "force-dynamic";
+
+type Props = { params: Promise<{ id: string }> };
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const id = parseMarketplaceId((await params).id);
+  const model = id === null ? null : await getModel(id);
+  return { title: model ? model.name : "Model not found" };
+}
+
+export default async function ModelPage({ params }: Props) {
+  const id = parseMarketplaceId((await params).id);
+  const model = id === null ? null : await getModel(id);
+  if (!model) notFound();
+  return (
+    <>
+      <PageHeader
+        title={
+          <span className="flex flex-wrap items-center gap-3">
+            {model.name} {model.status ? <StatusBadge status={model.status} /> : null}
+          </span>
+        }
+        lead={model.description}
+      />
+      <dl className="mb-4 grid grid-cols-2 gap-3 md:grid-cols-4">
+        <Stat label="Price per call" value={formatMoney(model.pricePerCall)} />
+        <Stat label="Owner share" value={formatBps(model.ownerShareBps)} hint={`data pool ${formatBps(10_000 - model.ownerShareBps)}`} />
+        <Stat label="Inferences" value={model.inferenceCount.toLocaleString("en")} />
+        <Stat label="Revenue" value={formatMoney(model.revenue)} />
+      </dl>
+      <p className="mb-10 text-sm text-stone-600">
+        Owned by <Hex value={model.owner} keep={6} /> · backend {model.backend} · terms version {model.version}
+      </p>
+
+      {model.modelCard ? (
+        <section className="mb-10">
+          <SectionTitle>Model card</SectionTitle>
+          <div className="whitespace-pre-line rounded-lg border border-stone-200 bg-white p-4 text-sm leading-relaxed text-stone-700">
+            {model.modelCard}
+          </div>
+        </section>
+      ) : null}
+
+      <section className="mb-10">
+        <SectionTitle count={model.datanets.length}>Datanets it draws on</SectionTitle>
+        {model.datanets.length === 0 ? (
+          <EmptyState title="This model draws on no datanet" />
+        ) : (
+          <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+            {model.datanets.map((datanet) => (
+              <DatanetCard key={datanet.id} datanet={datanet} />
+            ))}
+          </div>
+        )}
+      </section>
+
+      <section>
+        <SectionTitle>Latest inferences</SectionTitle>
+        {model.recentInferences.length === 0 ? (
+          <EmptyState title="No paid inferences yet">
+            Paid inferences of this model will be listed here and in the <Link href="/explorer">explorer</Link>.
+          </EmptyState>
+        ) : (
+          <ul className="divide-y divide-stone-100 rounded-lg border border-stone-200 bg-white text-sm">
+            {model.recentInferences.map((inference) => (
+              <li key={inference.id} className="flex flex-wrap justify-between gap-2 px-4 py-2">
+                <span className="font-mono">#{inference.id}</span>
+                <span>
+                  <Hex value={inference.payer} />
+                </span>
+                <span className="tabular-nums">{formatMoney(inference.price)}</span>
+                <span>{inference.settlement.status}</span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,31 @@
+import type { ButtonHTMLAttributes } from "react";
+
+const variants = {
+  primary: "bg-brand-700 text-white hover:bg-brand-800 disabled:bg-stone-300 disabled:text-stone-500",
+  secondary: "border border-stone-300 bg-white text-stone-800 hover:bg-stone-50 disabled:text-stone-400",
+} as const;
+
+/** The app's button: primary for the one main action of a card, secondary for the rest. */
+export function Button({
+  variant = "primary",
+  className = "",
+  ...props
+}: ButtonHTMLAttributes<HTMLButtonElement> & { variant?: keyof typeof variants }) {
+  return (
+    <button
+      type="button"
+      {...props}
+      className={`inline-flex items-center justify-center rounded-md px-4 py-2 text-sm font-medium transition disabled:cursor-not-allowed ${variants[variant]} ${className}`}
+    />
+  );
+}
+
+/** A white panel with a title, the unit the dashboard and detail pages are built from. */
+export function Card({ title, children, className = "" }: { title?: string; children: React.ReactNode; className?: string }) {
+  return (
+    <section className={`rounded-lg border border-stone-200 bg-white p-4 sm:p-5 ${className}`}>
+      {title ? <h2 className="mb-3 font-semibold text-stone-900">{title}</h2> : null}
+      {children}
+    </section>
+  );
+}

@@ -79,13 +79,13 @@ async function serve(): Promise<void> {
 
     const chat = await import("@/app/api/v1/chat/completions/route");
     const models = await import("@/app/api/v1/models/route");
-    const permits = await import("@/app/api/v1/permits/route");
-    const keys = await import("@/app/api/v1/keys/route");
+    const permits = await import("@/app/api/permits/route");
+    const keys = await import("@/app/api/keys/route");
     const server = await serveRoutes({
       "/api/v1/chat/completions": { POST: chat.POST },
       "/api/v1/models": { GET: models.GET },
-      "/api/v1/permits": { POST: permits.POST },
-      "/api/v1/keys": { POST: keys.POST },
+      "/api/permits": { POST: permits.POST },
+      "/api/keys": { POST: keys.POST },
     });
 
     const deployment = readDeployment(settings.deploymentFile);
@@ -194,13 +194,13 @@ async function main(): Promise<void> {
     const expiry = (await fixture.now()) + 86_400n;
     for (const [n, index] of PAYERS.entries()) {
       const permit = await fixture.signPermit(index, { cap: 10n ** 12n, expiry, nonce: BigInt(n + 1) });
-      const registered = await postJson(`${api}/permits`, { ...permit, cap: permit.cap.toString(), expiry: permit.expiry.toString(), nonce: permit.nonce.toString() });
+      const registered = await postJson(`${ready.origin}/api/permits`, { ...permit, cap: permit.cap.toString(), expiry: permit.expiry.toString(), nonce: permit.nonce.toString() });
       const permitId = (registered as { permit: { id: string } }).permit.id;
       const payer = devAccounts[index].address;
       const spendCap = 10n ** 12n;
       const message = apiKeyCreationMessage({ payer, permitId, spendCap, label: "bench", issuedAt: new Date().toISOString() });
       const signature = await fixture.wallet(index).signMessage({ message });
-      const created = await postJson(`${api}/keys`, { payer, permitId, spendCap: spendCap.toString(), label: "bench", message, signature });
+      const created = await postJson(`${ready.origin}/api/keys`, { payer, permitId, spendCap: spendCap.toString(), label: "bench", message, signature });
       apiKeys.push((created as { key: string }).key);
     }
 

@@ -39,6 +39,8 @@ let apiKey: string;
 let nonce = 1n;
 
 const url = (path: string) => `${api.origin}/api/v1${path}`;
+/** The payment routes live beside the API, at /api/permits and /api/keys. */
+const paymentsUrl = (path: string) => `${api.origin}/api${path}`;
 const client = (key = apiKey) => new OpenAI({ apiKey: key, baseURL: url(""), maxRetries: 0 });
 const ask = (question: string) => [{ role: "user" as const, content: question }];
 
@@ -54,7 +56,7 @@ async function until(check: () => Promise<boolean>): Promise<void> {
   for (let i = 0; i < 200 && !(await check()); i++) await new Promise((r) => setTimeout(r, 25));
 }
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(url(path), { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
+  fetch(path.startsWith("/permits") || path.startsWith("/keys") ? paymentsUrl(path) : url(path), { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
 
 /** Registers a permit of dev account `index` over HTTP and creates a key bound to it. */
 async function keyFor(index: number, permit: { cap: bigint; ttl: bigint }, spendCap = 1_000_000n): Promise<{ key: string; id: string }> {
@@ -114,15 +116,15 @@ beforeAll(async () => {
 
   const chat = await import("@/app/api/v1/chat/completions/route");
   const models = await import("@/app/api/v1/models/route");
-  const permits = await import("@/app/api/v1/permits/route");
-  const keys = await import("@/app/api/v1/keys/route");
-  const key = await import("@/app/api/v1/keys/[id]/route");
+  const permits = await import("@/app/api/permits/route");
+  const keys = await import("@/app/api/keys/route");
+  const key = await import("@/app/api/keys/[id]/route");
   const routes: Routes = {
     "/api/v1/chat/completions": { POST: chat.POST },
     "/api/v1/models": { GET: models.GET },
-    "/api/v1/permits": { POST: permits.POST, GET: permits.GET },
-    "/api/v1/keys": { POST: keys.POST, GET: keys.GET },
-    "/api/v1/keys/[id]": { DELETE: key.DELETE as never },
+    "/api/permits": { POST: permits.POST, GET: permits.GET },
+    "/api/keys": { POST: keys.POST, GET: keys.GET },
+    "/api/keys/[id]": { DELETE: key.DELETE as never },
   };
   api = await serveRoutes(routes);
   await fixture.fund(PAYER, 1_000_000n);
@@ -251,7 +253,7 @@ describe("POST /api/v1/chat/completions", () => {
     const revoked = await keyFor(PAYER, { cap: 100_000n, ttl: 86_400n });
     const payer = devAccounts[PAYER].address;
     const signature = await fixture.wallet(PAYER).signMessage({ message: apiKeyRevocationMessage({ payer, keyId: revoked.id }) });
-    const revoke = await fetch(url(`/keys/${revoked.id}`), { method: "DELETE", headers: { "content-type": "application/json" }, body: JSON.stringify({ payer, signature }) });
+    const revoke = await fetch(paymentsUrl(`/keys/${revoked.id}`), { method: "DELETE", headers: { "content-type": "application/json" }, body: JSON.stringify({ payer, signature }) });
     expect(revoke.status).toBe(200);
     await expect(client(revoked.key).chat.completions.create({ model: "upstream-1", messages: ask("whale") })).rejects.toMatchObject({ status: 401, code: "API_KEY_REVOKED" });
 

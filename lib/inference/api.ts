@@ -169,8 +169,7 @@ function bearerToken(request: Request): string {
   return match[1];
 }
 
-/** The request's JSON body; refuses bodies that are too large or not JSON. */
-export async function readJson(request: Request): Promise<unknown> {
+async function readJson(request: Request): Promise<unknown> {
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > MAX_BODY_CHARS * 4) throw new RequestTooLargeError();
   const text = await request.text();
@@ -199,8 +198,7 @@ function errorParts(error: unknown): { status: number; body: ReturnType<typeof e
   return { status, body };
 }
 
-/** The OpenAI-shaped error response for any error (a client that left gets a 400 nobody reads). */
-export function errorResponse(error: unknown): Response {
+function errorResponse(error: unknown): Response {
   const { status, body } = errorParts(error);
   return Response.json(body, { status: status === 499 ? 400 : status });
 }

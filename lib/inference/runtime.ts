@@ -1,6 +1,6 @@
 /**
- * The process's service for the API routes: the shared database, the payments service over
- * the deployed market, and one gateway (so model indexes are built once per
+ * The process's service for the inference routes: the shared database, the process's payments
+ * service (`lib/server/payments.ts`) and one gateway (so model indexes are built once per
  * process). Kept on globalThis so that Next.js module reloads in development reuse it.
  */
 import type { Db } from "@/db/client";
@@ -9,14 +9,15 @@ import { upstreamMarketAbi } from "@/lib/chain/abis";
 import { publicClientFor } from "@/lib/chain/clients";
 import { readDeployment } from "@/lib/chain/deploy";
 import { config } from "@/lib/config";
-import { type Payments, createPayments } from "@/lib/payments";
+import type { Payments } from "@/lib/payments";
+import { sharedPayments } from "@/lib/server/payments";
 import { type Gateway, createGateway } from "./gateway";
 
 /** What the inference routes need. */
 export type InferenceService = {
   /** The app's database. */
   db: Db;
-  /** The payments service (permits, API keys, holds). */
+  /** The process's payments service (permits, API keys, holds). */
   payments: Payments;
   /** The gateway. */
   gateway: Gateway;
@@ -31,7 +32,7 @@ export function sharedInferenceService(): Promise<InferenceService> {
     const { db } = await sharedDb(settings);
     const deployment = readDeployment(settings.deploymentFile);
     const publicClient = publicClientFor({ chainId: deployment.chainId, rpcUrl: settings.rpcUrl });
-    const payments = createPayments({ db, publicClient, deployment, settlerAddress: deployment.settler });
+    const payments = await sharedPayments();
     // The split must use the fee the market takes; it changes rarely, so it is read once a minute.
     let fee: { bps: number; at: number } | undefined;
     const protocolFeeBps = async () => {

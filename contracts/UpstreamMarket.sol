@@ -6,7 +6,8 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
@@ -44,6 +45,9 @@ contract UpstreamMarket is AccessControl, EIP712, ReentrancyGuardTransient {
     uint16 public constant MAX_FEE_BPS = 1_000;
     /// @notice Longest withdrawal delay the admin may set.
     uint64 public constant MAX_WITHDRAWAL_DELAY = 30 days;
+    /// @notice Gas a contract payer's ERC-1271 check may use, so a hostile wallet can only
+    /// invalidate its own permit, not exhaust the gas of the whole batch.
+    uint256 public constant ERC1271_GAS_LIMIT = 150_000;
 
     /// @notice Why an inference in a batch was skipped.
     enum SkipReason {
@@ -128,6 +132,9 @@ contract UpstreamMarket is AccessControl, EIP712, ReentrancyGuardTransient {
     error MalformedBatch(uint256 position);
     /// @notice A share names a payee index outside the payee table.
     error PayeeIndexOutOfRange(uint256 index);
+    /// @notice Too little gas left to give a contract payer's signature check its full allowance;
+    /// send the batch with more gas.
+    error InsufficientGasForSignatureCheck();
     /// @notice A payee table entry that received an amount is the zero address.
     error InvalidPayee(uint256 index);
 
@@ -363,7 +370,7 @@ contract UpstreamMarket is AccessControl, EIP712, ReentrancyGuardTransient {
         SkipReason status = SkipReason.None;
         if (block.timestamp > p.expiry) {
             status = SkipReason.PermitExpired;
-        } else if (!SignatureChecker.isValidSignatureNowCalldata(p.payer, digest, p.signature)) {
+        } else if (!_validSignature(p.payer, digest, p.signature)) {
             status = SkipReason.PermitInvalid;
         } else if (state.tag != 0 && state.tag != tag) {
             status = SkipReason.PermitNonceReused;
@@ -373,13 +380,35 @@ contract UpstreamMarket is AccessControl, EIP712, ReentrancyGuardTransient {
         assembly {
             balancePtr := add(add(balances, 0x20), shl(5, payerSlot))
         }
-        work[base] = uint256(uint160(p.payer));
-        work[base + 1] = balancePtr;
-        work[base + 2] = p.cap;
-        work[base + 3] = state.spent;
-        work[base + 4] = uint256(status);
-        work[base + 5] = state.spent;
-        work[base + 6] = tag;
+        work[base + W_PAYER / 32] = uint256(uint160(p.payer));
+        work[base + W_BALANCE_PTR / 32] = balancePtr;
+        work[base + W_CAP / 32] = p.cap;
+        work[base + W_SPENT / 32] = state.spent;
+        work[base + W_STATUS / 32] = uint256(status);
+        work[base + W_SPENT_BEFORE / 32] = state.spent;
+        work[base + W_TAG / 32] = tag;
+    }
+
+    /// @dev ECDSA for an account without code; otherwise ERC-1271 with bounded gas and at most 32 bytes
+    /// of return data read, so neither a gas-burning nor a return-bombing wallet can sink the batch.
+    function _validSignature(address payer, bytes32 digest, bytes calldata signature) private view returns (bool) {
+        if (payer.code.length == 0) {
+            (address signer, ECDSA.RecoverError error,) = ECDSA.tryRecoverCalldata(digest, signature);
+            return error == ECDSA.RecoverError.NoError && signer == payer;
+        }
+        // EIP-150 passes on at most 63/64 of what is left: without this check a low gas limit (or a
+        // gas estimate) could starve an honest wallet's check and skip its inferences.
+        if (gasleft() < (ERC1271_GAS_LIMIT * 64) / 63 + 5_000) revert InsufficientGasForSignatureCheck();
+        bytes memory query = abi.encodeCall(IERC1271.isValidSignature, (digest, signature));
+        bool ok;
+        uint256 size;
+        bytes32 answer;
+        assembly {
+            ok := staticcall(ERC1271_GAS_LIMIT, payer, add(query, 0x20), mload(query), 0, 0x20)
+            size := returndatasize()
+            answer := mload(0)
+        }
+        return ok && size >= 32 && answer == bytes32(IERC1271.isValidSignature.selector);
     }
 
     // Batch context: one memory array the assembly loop reads by these offsets.
@@ -617,10 +646,10 @@ contract UpstreamMarket is AccessControl, EIP712, ReentrancyGuardTransient {
         uint256 n = permits.length;
         for (uint256 k = 0; k < n; ++k) {
             uint256 base = k * PERMIT_WORDS;
-            uint256 spent = work[base + 3];
-            if (spent != work[base + 5]) {
+            uint256 spent = work[base + W_SPENT / 32];
+            if (spent != work[base + W_SPENT_BEFORE / 32]) {
                 PermitInput calldata p = permits[k];
-                _permitStates[p.payer][p.nonce] = PermitState({spent: spent.toUint128(), tag: uint96(work[base + 6])});
+                _permitStates[p.payer][p.nonce] = PermitState({spent: spent.toUint128(), tag: uint96(work[base + W_TAG / 32])});
                 emit PermitSpent(p.payer, p.nonce, spent, p.cap);
             }
         }

@@ -100,16 +100,16 @@ describe("reentrancy through a hostile token that calls the receiver back", () =
 });
 
 describe("contract payers (ERC-1271)", () => {
-  async function contractPayer(hostile: boolean) {
+  async function contractPayer(mode: number, nonce = 1n) {
     const owner = devAccounts[5];
-    const address = await deploy("ContractPayer", [owner.address, f.deployment.market, hostile]);
+    const address = await deploy("ContractPayer", [owner.address, f.deployment.market, mode]);
     await f.send(5, { address: f.deployment.token, abi: testUsdAbi, functionName: "faucetTo", args: [address, 10n * USD] });
     await f.send(5, { address, abi: artifacts.ContractPayer.abi as Abi, functionName: "deposit", args: [f.deployment.token, 10n * USD] });
     const permit = await signSpendPermit({
       signer: f.wallet(5).account as never,
       chainId: f.anvil.chainId,
       market: f.deployment.market,
-      permit: { payer: address, spender: f.deployment.settler, cap: 10n * USD, expiry: (await f.now()) + 3_600n, nonce: 1n },
+      permit: { payer: address, spender: f.deployment.settler, cap: 10n * USD, expiry: (await f.now()) + 3_600n, nonce },
     });
     return { address, permit };
   }
@@ -117,17 +117,34 @@ describe("contract payers (ERC-1271)", () => {
     f.events(receipt).map((e) => (e.eventName === "InferenceSkipped" ? skipReasonName(Number(e.args.reason)) : e.eventName));
 
   it("settles under a smart wallet's ERC-1271 signature", async () => {
-    const payer = await contractPayer(false);
+    const payer = await contractPayer(0);
     const r = await f.settle([inference(1n, payer.permit, 1_000n, [dev(2)], FEE_BPS)]);
     expect(outcome(r)).toContain("InferenceSettled");
     expect(await f.client.readContract({ address: f.deployment.market, abi: upstreamMarketAbi, functionName: "depositOf", args: [payer.address] })).toBe(10n * USD - 1_000n);
   });
 
   it("a signature check that tries to change state (claim) cannot: the permit is invalid, nothing moves", async () => {
-    const payer = await contractPayer(true);
+    const payer = await contractPayer(1);
     const before = await books(f, [payer.address, dev(2)]);
     const r = await f.settle([inference(2n, payer.permit, 1_000n, [dev(2)], FEE_BPS)]);
     expect(outcome(r)).toContain("PermitInvalid");
     expect(await books(f, [payer.address, dev(2)])).toEqual(before);
+  });
+
+  it("a wallet that burns gas or return-bombs only invalidates its own permit; the batch settles the rest", async () => {
+    const burner = await contractPayer(2);
+    const bomber = await contractPayer(3);
+    const honest = await contractPayer(0);
+    const r = await f.settle([
+      inference(10n, burner.permit, 1_000n, [dev(2)], FEE_BPS),
+      inference(11n, bomber.permit, 1_000n, [dev(2)], FEE_BPS),
+      inference(12n, honest.permit, 1_000n, [dev(2)], FEE_BPS),
+    ]);
+    const byId = new Map(
+      f.events(r).filter((e) => e.eventName.startsWith("Inference")).map((e) => [e.args.inferenceId, e.eventName === "InferenceSkipped" ? skipReasonName(Number(e.args.reason)) : "Settled"]),
+    );
+    expect([byId.get(10n), byId.get(11n), byId.get(12n)]).toEqual(["PermitInvalid", "Settled", "Settled"]);
+    // A bounded check costs the batch at most the allowance, not all its gas.
+    expect(r.gasUsed).toBeLessThan(600_000n);
   });
 });

@@ -10,18 +10,19 @@ interface IMarketDeposit {
 }
 
 /// @title ContractPayer (test only)
-/// @notice A smart-wallet payer: its spend permits are ERC-1271 signatures by its owner key. With
-/// `hostile` set, its signature check instead tries to claim from the market (a state change inside
-/// the market's static call) and approves only if that worked.
+/// @notice A smart-wallet payer: its spend permits are ERC-1271 signatures by its owner key. Its
+/// `mode` makes it hostile instead: 1 tries to claim from the market inside the check (a state
+/// change under the market's static call) and approves only if that worked; 2 burns all gas it is
+/// given; 3 approves but returns 100 kB of data.
 contract ContractPayer {
     address public immutable owner;
-    bool public immutable hostile;
+    uint8 public immutable mode;
     IMarketDeposit public immutable market;
 
-    constructor(address owner_, IMarketDeposit market_, bool hostile_) {
+    constructor(address owner_, IMarketDeposit market_, uint8 mode_) {
         owner = owner_;
         market = market_;
-        hostile = hostile_;
+        mode = mode_;
     }
 
     function deposit(IERC20 token, uint256 amount) external {
@@ -31,11 +32,21 @@ contract ContractPayer {
 
     /// @notice ERC-1271. Not declared view so the hostile variant can attempt a state change.
     function isValidSignature(bytes32 hash, bytes calldata signature) external returns (bytes4) {
-        if (hostile) {
+        if (mode == 1) {
             try market.claim() {
                 return 0x1626ba7e;
             } catch {
                 return 0xffffffff;
+            }
+        }
+        if (mode == 2) {
+            uint256 i;
+            while (true) i++;
+        }
+        if (mode == 3) {
+            assembly {
+                mstore(0, 0x1626ba7e00000000000000000000000000000000000000000000000000000000)
+                return(0, 100000)
             }
         }
         (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(hash, signature);

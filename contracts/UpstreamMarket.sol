@@ -393,8 +393,8 @@ contract UpstreamMarket is AccessControl, EIP712, ReentrancyGuardTransient {
     /// of return data read, so neither a gas-burning nor a return-bombing wallet can sink the batch.
     function _validSignature(address payer, bytes32 digest, bytes calldata signature) private view returns (bool) {
         if (payer.code.length == 0) {
-            (address signer, ECDSA.RecoverError error,) = ECDSA.tryRecoverCalldata(digest, signature);
-            return error == ECDSA.RecoverError.NoError && signer == payer;
+            (address signer, ECDSA.RecoverError recoverError,) = ECDSA.tryRecoverCalldata(digest, signature);
+            return recoverError == ECDSA.RecoverError.NoError && signer == payer;
         }
         // EIP-150 passes on at most 63/64 of what is left: without this check a low gas limit (or a
         // gas estimate) could starve an honest wallet's check and skip its inferences.

@@ -235,16 +235,17 @@ export function createBuiltinBackend(options: BuiltinOptions = {}): ModelBackend
       yield {
         done: true,
         finishReason: answer.finishReason,
-        usage: { promptTokens: promptTokens(request.messages, request.context), completionTokens: answer.outputTokens },
+        usage: { promptTokens: promptTokens(request.messages, request.context, prepared), completionTokens: answer.outputTokens },
         contextInfluence: answer.influence,
       };
     },
   };
 }
 
-function promptTokens(messages: readonly ChatMessage[], context: readonly ContextRecord[]): number {
+function promptTokens(messages: readonly ChatMessage[], context: readonly ContextRecord[], prepared: (record: ContextRecord) => AnalyzedSentence[]): number {
   let n = 0;
   for (const m of messages) n += countTokens(m.content);
-  for (const r of context) n += countTokens(r.text);
+  // A record's sentences hold all of its tokens, and they are cached.
+  for (const r of context) for (const sentence of prepared(r)) n += sentence.length;
   return n;
 }

@@ -63,6 +63,15 @@ describe("segments", () => {
     expect(() => addContribution(base, records.slice(12, 14))).toThrow(IndexForkedError);
   });
 
+  it("gives one term id to a word however it is written (ASCII fast path and NFKC path agree)", () => {
+    const index = buildIndex([
+      { id: "a", contributor: contributorAddress(1), text: "ﬁne FINE Fine" },
+      { id: "b", contributor: contributorAddress(2), text: "fine ＦＩＮＥ whale's Whale’s" },
+    ]);
+    const ids = Array.from(index.segments[0].tokens);
+    expect(ids).toEqual([1, 1, 1, 0, 1, 1, 2, 2, 0]);
+  });
+
   it("refuses duplicate ids, bad addresses and oversized records", () => {
     const one = records[0];
     expect(() => buildIndex([one, one])).toThrow(DuplicateRecordIdError);

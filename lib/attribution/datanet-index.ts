@@ -14,8 +14,9 @@ import { canonicalJson, hashText } from "./canonical-json";
 import { BucketTable, bandKeys, jaccard, shingleHashes } from "./dedupe";
 import { DuplicateRecordIdError, IndexForkedError, InvalidRecordError } from "./errors";
 import { hashString, hashTokens, hex32, mix32 } from "./hashing";
-import { SEPARATOR, buildSegment, mergeSegmentRun, recordTokens, segmentRecordCount, type Segment } from "./segment";
+import { SEPARATOR, buildSegment, mergeSegmentRun, recordTokens, type Segment } from "./segment";
 import { scanTokens } from "./tokenizer";
+import { AsciiTermTable } from "./vocabulary";
 import type { Address, Hex, IndexOptions, RecordInput } from "./types";
 
 /** Version of the index layout; part of the snapshot id. */
@@ -41,6 +42,8 @@ export type IndexedRecord = {
 export type SharedTables = {
   termIds: Map<string, number>;
   terms: string[];
+  /** Fast path for ASCII terms (same ids as `termIds`). */
+  asciiTerms: AsciiTermTable;
   recordNumbers: Map<string, number>;
   records: IndexedRecord[];
   /** original[r]: the earliest record that record r copies (r itself for an original). */
@@ -74,6 +77,7 @@ export type DatanetIndex = {
 /** Creates an empty index. */
 export function createIndex(options: Partial<IndexOptions> = {}): DatanetIndex {
   const full = { ...DEFAULT_INDEX_OPTIONS, ...options };
+  const terms = [""];
   if (!(full.nearDuplicateJaccard > 0 && full.nearDuplicateJaccard <= 1)) {
     throw new InvalidRecordError("nearDuplicateJaccard must be in (0, 1]");
   }
@@ -89,7 +93,8 @@ export function createIndex(options: Partial<IndexOptions> = {}): DatanetIndex {
     fingerprint: new Uint32Array(4),
     shared: {
       termIds: new Map(),
-      terms: [""],
+      terms,
+      asciiTerms: new AsciiTermTable(terms),
       recordNumbers: new Map(),
       records: [],
       original: new Int32Array(16),
@@ -139,7 +144,7 @@ export function addContribution(index: DatanetIndex, records: readonly RecordInp
 
   // Tokenize into one stream; new terms get the next ids (first-seen order), so building in one
   // go or contribution by contribution gives the same ids.
-  const { termIds, terms } = shared;
+  const { termIds, terms, asciiTerms } = shared;
   let tokens: Int32Array = new Int32Array(Math.max(16, estimateTokens(records)));
   let length = 0;
   const recordStarts = new Int32Array(records.length + 1);
@@ -152,15 +157,22 @@ export function addContribution(index: DatanetIndex, records: readonly RecordInp
       id = terms.length;
       termIds.set(term, id);
       terms.push(term);
+      asciiTerms.add(term, id);
       vocabFp0 = mix32(vocabFp0, hashString(term, 1));
       vocabFp1 = mix32(vocabFp1, hashString(term, 2));
     }
     if (length === tokens.length) tokens = grow(tokens);
     tokens[length++] = id;
   };
+  const pushAscii = (text: string, start: number, end: number): void => {
+    const id = asciiTerms.find(text, start, end);
+    if (id === 0) return push(text.slice(start, end).toLowerCase());
+    if (length === tokens.length) tokens = grow(tokens);
+    tokens[length++] = id;
+  };
   for (let r = 0; r < records.length; r++) {
     recordStarts[r] = length;
-    scanTokens(records[r].text, push);
+    scanTokens(records[r].text, push, pushAscii);
     if (length === tokens.length) tokens = grow(tokens);
     tokens[length++] = SEPARATOR;
   }
@@ -399,9 +411,4 @@ export function snapshotId(index: DatanetIndex): Hex {
     snapshotCache.set(index, id);
   }
   return id;
-}
-
-/** Number of records in a segment list (helper for callers walking segments). */
-export function countRecords(segments: readonly Segment[]): number {
-  return segments.reduce((sum, s) => sum + segmentRecordCount(s), 0);
 }

@@ -220,6 +220,7 @@ export function deserializeIndex(bytes: Uint8Array): DatanetIndex {
     const term = r.string();
     shared.termIds.set(term, t);
     shared.terms.push(term);
+    shared.asciiTerms.add(term, t);
   }
   const contributors: Address[] = [];
   const contributorCount = r.varint();

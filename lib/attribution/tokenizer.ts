@@ -74,10 +74,17 @@ function classAt(text: string, i: number): { cls: CharClass; width: number; cp: 
 export type TokenSink = (term: string, start: number, end: number) => void;
 
 /**
- * Scans `text` and calls `sink` for every token in order. This is the allocation-light core
- * the index builder uses; `tokenize` wraps it into an array.
+ * Receives an all-ASCII token as a range of the original text, without allocating its term:
+ * the term is `text.slice(start, end).toLowerCase()`.
  */
-export function scanTokens(text: string, sink: TokenSink): void {
+export type AsciiTokenSink = (text: string, start: number, end: number) => void;
+
+/**
+ * Scans `text` and calls `sink` for every token in order; `tokenize` wraps it into an array.
+ * With `asciiSink`, all-ASCII tokens (most of English) go there instead, as offsets, so the
+ * index builder can look their terms up without creating a string per token.
+ */
+export function scanTokens(text: string, sink: TokenSink, asciiSink?: AsciiTokenSink): void {
   const n = text.length;
   let i = 0;
   while (i < n) {
@@ -132,9 +139,12 @@ export function scanTokens(text: string, sink: TokenSink): void {
       }
       break;
     }
-    const raw = text.slice(start, i);
-    if (ascii) sink(raw.toLowerCase(), start, i);
-    else emitNormalized(raw, start, i, sink);
+    if (ascii) {
+      if (asciiSink) asciiSink(text, start, i);
+      else sink(text.slice(start, i).toLowerCase(), start, i);
+    } else {
+      emitNormalized(text.slice(start, i), start, i, sink);
+    }
   }
 }
 

@@ -71,7 +71,7 @@ export type Span = {
   charEnd: number;
   /** Output tokens for which this span is the longest covering match (its credited length). */
   tokens: number;
-  /** Distinct original (non-duplicate) records that contain the span. */
+  /** Distinct original (non-duplicate) records that contain the span (counting stops past the common threshold). */
   recordCount: number;
   /** True when the span is common (found in too many records) and so worth nothing. */
   common: boolean;

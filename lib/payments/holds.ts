@@ -3,9 +3,9 @@
  * transaction that serialises the payer (an advisory lock) and locks the permit, so concurrent
  * requests never hold more than the permit's cap or the payer's free deposit.
  */
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { getAddress, type Address } from "viem";
-import { apiKeys, holds, inferences, outbox, spendPermits } from "@/db/schema/payments";
+import { apiKeys, holds, spendPermits } from "@/db/schema/payments";
 import { protocolFee } from "@/lib/chain/settlement";
 import { findUsableKey } from "./api-keys";
 import { chainTime, lower, type PaymentsContext } from "./context";
@@ -23,7 +23,7 @@ import {
 import type { AuthorizeInput, CommitInferenceInput, CommittedInference, Hold } from "./index";
 import { permitsOf } from "./permits";
 import { addressSchema, commitInferenceSchema, idSchema, parseInput, priceSchema } from "./schemas";
-import { keyHeld, permitUsage } from "./usage";
+import { permitUsage } from "./usage";
 
 type PermitRow = typeof spendPermits.$inferSelect;
 
@@ -74,12 +74,23 @@ export async function authorize(ctx: PaymentsContext, input: AuthorizeInput): Pr
   const snapshot = await ctx.reader.payer(payer, live.map((p) => p.nonce));
 
   return ctx.db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${lower(payer)}, 0))`);
-    await tx.select({ id: spendPermits.id }).from(spendPermits).where(inArray(spendPermits.id, live.map((p) => p.id))).for("update");
+    // Lock every permit row of the payer, in one order: authorizations of one payer take turns
+    // (the free balance spans all their permits), different payers do not wait for each other.
+    await tx
+      .select({ id: spendPermits.id })
+      .from(spendPermits)
+      .where(and(eq(spendPermits.payer, lower(payer)), eq(spendPermits.chainId, ctx.chainId), eq(spendPermits.market, lower(ctx.market))))
+      .orderBy(spendPermits.id)
+      .for("update");
+    const usage = await permitUsage(ctx, tx, payer, live, snapshot.blockNumber, apiKey?.id);
     if (apiKey) {
-      const [current] = await tx.select({ revokedAt: apiKeys.revokedAt, spent: apiKeys.spent }).from(apiKeys).where(eq(apiKeys.id, apiKey.id));
+      const [current] = await tx
+        .update(apiKeys)
+        .set({ lastUsedAt: sql`now()` })
+        .where(eq(apiKeys.id, apiKey.id))
+        .returning({ revokedAt: apiKeys.revokedAt, spent: apiKeys.spent });
       if (current.revokedAt) throw new ApiKeyRevokedError(`API key ${apiKey.prefix} was revoked`, { prefix: apiKey.prefix });
-      const used = current.spent + (await keyHeld(ctx, tx, apiKey.id));
+      const used = current.spent + usage.keyHeld;
       if (used + price > apiKey.spendCap) {
         throw new SpendCapExceededError(`API key ${apiKey.prefix} may spend ${apiKey.spendCap} in all; ${used} is spent or held`, {
           spendCap: apiKey.spendCap.toString(),
@@ -88,7 +99,6 @@ export async function authorize(ctx: PaymentsContext, input: AuthorizeInput): Pr
         });
       }
     }
-    const usage = await permitUsage(ctx, tx, payer, live, snapshot.blockNumber);
     let chosen: PermitRow | undefined;
     let bestRemaining = 0n;
     for (const permit of live) {
@@ -117,7 +127,6 @@ export async function authorize(ctx: PaymentsContext, input: AuthorizeInput): Pr
       .insert(holds)
       .values({ payer: lower(payer), permitId: chosen.id, apiKeyId: apiKey?.id ?? null, amount: price })
       .returning();
-    if (apiKey) await tx.update(apiKeys).set({ lastUsedAt: sql`now()` }).where(eq(apiKeys.id, apiKey.id));
     return toHold(row);
   });
 }
@@ -132,62 +141,76 @@ export async function release(ctx: PaymentsContext, holdId: string): Promise<voi
 }
 
 /**
- * Stores the inference with its proof and payouts, closes the hold and enqueues the settlement,
- * all in one transaction: either the inference is paid and queued, or nothing happened.
+ * Stores the inference with its proof and payouts, closes the hold and enqueues the settlement
+ * in ONE statement (data-modifying CTEs): either the inference is paid and queued, or nothing
+ * changed. The statement only matches a hold that is pending, unexpired, and whose price the
+ * payouts plus the protocol fee add up to; otherwise a second read says which check failed.
  */
 export async function commit(ctx: PaymentsContext, holdId: string, input: CommitInferenceInput): Promise<CommittedInference> {
   const id = parseInput(idSchema, holdId, "hold id");
   const inference = parseInput(commitInferenceSchema, input, "inference");
   const feeBps = await ctx.reader.feeBps();
-  return ctx.db.transaction(async (tx) => {
-    const [hold] = await tx.select().from(holds).where(eq(holds.id, id)).for("update");
-    if (!hold) throw new NotFoundError(`no hold ${id}`, { holdId: id });
-    if (hold.status !== "pending") throw new HoldClosedError(`hold ${id} is already ${hold.status}`, { holdId: id, status: hold.status });
-    if (hold.createdAt.getTime() < Date.now() - ctx.holdTtlMs) {
-      throw new HoldClosedError(`hold ${id} expired before the inference completed`, { holdId: id, status: "expired" });
-    }
-    const price = hold.amount;
-    const paid = inference.payouts.reduce((sum, p) => sum + p.amount, 0n);
-    const fee = protocolFee(price, feeBps);
-    if (paid + fee !== price) {
-      throw new SplitMismatchError(`payouts ${paid} plus the protocol fee ${fee} do not equal the price ${price}`, {
-        price: price.toString(),
-        payouts: paid.toString(),
-        fee: fee.toString(),
-      });
-    }
-    const [row] = await tx
-      .insert(inferences)
-      .values({
-        modelId: inference.modelId,
-        payer: hold.payer,
-        permitId: hold.permitId,
-        apiKeyId: hold.apiKeyId,
-        holdId: hold.id,
-        price,
-        prompt: inference.prompt,
-        output: inference.output,
-        retrievedRecordIds: [...inference.retrievedRecordIds],
-        attribution: toJson(inference.attribution.proof),
-        attributionHash: inference.attribution.hash,
-        payees: inference.payouts.map((p) => lower(p.payee)),
-        amounts: inference.payouts.map((p) => p.amount),
-      })
-      .returning({ id: inferences.id, settlementSeq: inferences.settlementSeq, createdAt: inferences.createdAt });
-    await tx.update(holds).set({ status: "committed", closedAt: sql`now()` }).where(eq(holds.id, hold.id));
-    if (hold.apiKeyId) {
-      await tx.update(apiKeys).set({ spent: sql`${apiKeys.spent} + ${price.toString()}::numeric` }).where(eq(apiKeys.id, hold.apiKeyId));
-    }
-    await tx.insert(outbox).values({ seq: row.settlementSeq, inferenceId: row.id });
-    return {
-      id: row.id,
-      settlementSeq: row.settlementSeq,
-      payer: getAddress(hold.payer),
-      price,
-      attributionHash: inference.attribution.hash,
-      createdAt: row.createdAt,
-    };
+  const paid = inference.payouts.reduce((sum, p) => sum + p.amount, 0n);
+  const cutoff = new Date(Date.now() - ctx.holdTtlMs).toISOString();
+  // One JSON parameter carries the row, so arrays travel the same way through PGlite and pg.
+  const doc = JSON.stringify({
+    modelId: inference.modelId.toString(),
+    prompt: inference.prompt,
+    output: inference.output,
+    retrievedRecordIds: inference.retrievedRecordIds,
+    attribution: toJson(inference.attribution.proof),
+    attributionHash: inference.attribution.hash,
+    payees: inference.payouts.map((p) => lower(p.payee)),
+    amounts: inference.payouts.map((p) => p.amount.toString()),
   });
+  const array = (key: string, type: "text" | "numeric") =>
+    sql.raw(`array(select e::${type} from jsonb_array_elements_text(d->'${key}') with ordinality as t(e, n) order by n)`);
+  const result = (await ctx.db.execute(sql`
+    with doc as (select ${doc}::jsonb as d),
+    h as (
+      update holds set status = 'committed', closed_at = now()
+      where id = ${id}::uuid and status = 'pending' and created_at > ${cutoff}::timestamptz
+        and amount - div(amount * ${feeBps}, 10000) = ${paid.toString()}::numeric
+      returning id, payer, permit_id, api_key_id, amount
+    ),
+    i as (
+      insert into inferences (model_id, payer, permit_id, api_key_id, hold_id, price, prompt, output,
+        retrieved_record_ids, attribution, attribution_hash, payees, amounts)
+      select (d->>'modelId')::numeric, h.payer, h.permit_id, h.api_key_id, h.id, h.amount, d->>'prompt', d->>'output',
+        ${array("retrievedRecordIds", "text")}, d->'attribution', d->>'attributionHash',
+        ${array("payees", "text")}, ${array("amounts", "numeric")}
+      from h, doc
+      returning id, settlement_seq, payer, price, created_at, api_key_id
+    ),
+    k as (update api_keys set spent = api_keys.spent + i.price from i where api_keys.id = i.api_key_id returning 1),
+    o as (insert into outbox (seq, inference_id) select settlement_seq, id from i returning seq)
+    select id, settlement_seq, payer, price, created_at from i`)) as unknown as { rows: Record<string, unknown>[] };
+  const row = result.rows[0];
+  if (!row) await explainRefusedCommit(ctx, id, paid, feeBps);
+  return {
+    id: row.id as string,
+    settlementSeq: BigInt(row.settlement_seq as string),
+    payer: getAddress(row.payer as string),
+    price: BigInt(row.price as string),
+    attributionHash: inference.attribution.hash,
+    createdAt: new Date(row.created_at as string),
+  };
+}
+
+/** Throws the error that says why `commit` matched no hold. */
+async function explainRefusedCommit(ctx: PaymentsContext, id: string, paid: bigint, feeBps: number): Promise<never> {
+  const [hold] = await ctx.db.select().from(holds).where(eq(holds.id, id));
+  if (!hold) throw new NotFoundError(`no hold ${id}`, { holdId: id });
+  if (hold.status !== "pending") throw new HoldClosedError(`hold ${id} is already ${hold.status}`, { holdId: id, status: hold.status });
+  const fee = protocolFee(hold.amount, feeBps);
+  if (paid + fee !== hold.amount) {
+    throw new SplitMismatchError(`payouts ${paid} plus the protocol fee ${fee} do not equal the price ${hold.amount}`, {
+      price: hold.amount.toString(),
+      payouts: paid.toString(),
+      fee: fee.toString(),
+    });
+  }
+  throw new HoldClosedError(`hold ${id} expired before the inference completed`, { holdId: id, status: "expired" });
 }
 
 /** A proof as JSON data: bigints become decimal strings, as in its canonical JSON. */

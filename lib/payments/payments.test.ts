@@ -1,6 +1,8 @@
+import { eq } from "drizzle-orm";
 import { keccak256, toHex, type Address } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbHandle } from "@/db/client";
+import { inferences } from "@/db/schema/payments";
 import { testDatabases } from "@/db/testing";
 import { devAccounts } from "@/lib/chain/devAccounts";
 import { startMarketFixture, type MarketFixture } from "@/lib/chain/fixture";
@@ -174,8 +176,27 @@ describe.each(testDatabases())("payments on $name", (target) => {
     it("commit stores the inference, counts it as spent and refuses a second commit", async () => {
       const permit = await payments.registerPermit(await sign(2, { cap: 1_000n }));
       const hold = await payments.authorize({ payer: devAccounts[2].address, permitId: permit.id, price: 400n });
-      const committed = await payments.commit(hold.id, inference(400n));
+      const payouts = [
+        { payee: contributor, amount: 200n },
+        { payee: owner, amount: 150n },
+        { payee: devAccounts[9].address, amount: 40n },
+      ];
+      const input = { ...inference(400n), retrievedRecordIds: ["7:2", "3:0", 'quote"d'], payouts };
+      const committed = await payments.commit(hold.id, input);
       expect(committed.settlementSeq).toBeGreaterThan(0n);
+      const [row] = await handle.db.select().from(inferences).where(eq(inferences.id, committed.id));
+      expect(row).toMatchObject({
+        settlementSeq: committed.settlementSeq,
+        price: 400n,
+        modelId: 1n,
+        holdId: hold.id,
+        status: "pending",
+        retrievedRecordIds: ["7:2", "3:0", 'quote"d'],
+        payees: input.payouts.map((p) => p.payee.toLowerCase()),
+        amounts: input.payouts.map((p) => p.amount),
+        attribution: { engine: "test", price: "400" },
+        attributionHash: input.attribution.hash,
+      });
       const next = await payments.commit(
         (await payments.authorize({ payer: devAccounts[2].address, permitId: permit.id, price: 400n })).id,
         inference(400n),
@@ -262,7 +283,7 @@ describe.each(testDatabases())("payments on $name", (target) => {
       output: "It swam.",
       retrievedRecordIds: ["1:0"],
       attribution: { hash: keccak256(toHex(`proof ${price}`)), proof: { engine: "test", price } },
-      payouts: evenPayouts(price, FEE_BPS, [owner, contributor]),
+      payouts: evenPayouts(price, FEE_BPS, [owner, contributor, devAccounts[9].address]),
     };
   }
 });

@@ -23,6 +23,8 @@ export type Usage = {
   payerHeld: bigint;
   /** Per permit id. */
   permits: Map<string, PermitTaken>;
+  /** Live pending holds of the API key asked about (0 when none was). */
+  keyHeld: bigint;
 };
 
 type Row = Record<string, unknown>;
@@ -34,54 +36,54 @@ async function rows(db: DbOrTransaction, query: ReturnType<typeof sql>): Promise
 
 const big = (v: unknown): bigint => BigInt((v ?? "0") as string);
 
-/** Usage of `payer` and of the given permits, relative to `blockNumber`. */
+/**
+ * Usage of `payer`, of the given permits and (when given) of an API key's live holds, relative
+ * to `blockNumber`, in one statement: payments run on every inference, and each round trip counts.
+ */
 export async function permitUsage(
   ctx: PaymentsContext,
   db: DbOrTransaction,
   payer: string,
   permits: readonly { id: string }[],
   blockNumber: bigint,
+  apiKeyId?: string,
 ): Promise<Usage> {
-  const cutoff = new Date(Date.now() - ctx.holdTtlMs).toISOString();
+  const cutoff = sql`${new Date(Date.now() - ctx.holdTtlMs).toISOString()}::timestamptz`;
   const p = lower(payer);
-  const block = blockNumber.toString();
-  const [totals] = await rows(
-    db,
-    sql`select
+  const block = sql`${blockNumber.toString()}::bigint`;
+  const parts = [
+    sql`select 'payer' as kind, null::uuid as id,
       (select coalesce(sum(price), 0) from inferences where payer = ${p} and status = 'pending')
-        + (select coalesce(sum(price), 0) from inferences where payer = ${p} and status = 'settled' and settlement_block > ${block}::bigint)
+        + (select coalesce(sum(price), 0) from inferences where payer = ${p} and status = 'settled' and settlement_block > ${block})
         as unsettled,
-      (select coalesce(sum(amount), 0) from holds where payer = ${p} and status = 'pending' and created_at > ${cutoff}::timestamptz)
-        as held`,
-  );
-  const map = new Map<string, PermitTaken>();
+      (select coalesce(sum(amount), 0) from holds where payer = ${p} and status = 'pending' and created_at > ${cutoff}) as held`,
+  ];
   if (permits.length > 0) {
     const ids = sql.join(
       permits.map((x) => sql`${x.id}::uuid`),
       sql`, `,
     );
-    const perPermit = await rows(
-      db,
-      sql`select p.id as id,
-        (select coalesce(sum(price), 0) from inferences i where i.permit_id = p.id and i.status = 'pending')
-          + (select coalesce(sum(price), 0) from inferences i where i.permit_id = p.id and i.status = 'settled' and i.settlement_block > ${block}::bigint)
-          as unsettled,
-        (select coalesce(sum(amount), 0) from holds h where h.permit_id = p.id and h.status = 'pending' and h.created_at > ${cutoff}::timestamptz)
-          as held
-      from spend_permits p where p.id in (${ids})`,
-    );
-    for (const r of perPermit) map.set(r.id as string, { unsettled: big(r.unsettled), held: big(r.held) });
+    parts.push(sql`select 'permit', p.id,
+      (select coalesce(sum(price), 0) from inferences i where i.permit_id = p.id and i.status = 'pending')
+        + (select coalesce(sum(price), 0) from inferences i where i.permit_id = p.id and i.status = 'settled' and i.settlement_block > ${block}),
+      (select coalesce(sum(amount), 0) from holds h where h.permit_id = p.id and h.status = 'pending' and h.created_at > ${cutoff})
+      from spend_permits p where p.id in (${ids})`);
   }
-  return { payerUnsettled: big(totals.unsettled), payerHeld: big(totals.held), permits: map };
-}
-
-/** Live pending holds taken through an API key. */
-export async function keyHeld(ctx: PaymentsContext, db: DbOrTransaction, apiKeyId: string): Promise<bigint> {
-  const cutoff = new Date(Date.now() - ctx.holdTtlMs).toISOString();
-  const [r] = await rows(
-    db,
-    sql`select coalesce(sum(amount), 0) as held from holds
-      where api_key_id = ${apiKeyId}::uuid and status = 'pending' and created_at > ${cutoff}::timestamptz`,
-  );
-  return big(r.held);
+  if (apiKeyId) {
+    parts.push(sql`select 'key', ${apiKeyId}::uuid, 0,
+      (select coalesce(sum(amount), 0) from holds where api_key_id = ${apiKeyId}::uuid and status = 'pending' and created_at > ${cutoff})`);
+  }
+  const result = await rows(db, sql.join(parts, sql` union all `));
+  const usage: Usage = { payerUnsettled: 0n, payerHeld: 0n, keyHeld: 0n, permits: new Map() };
+  for (const r of result) {
+    if (r.kind === "payer") {
+      usage.payerUnsettled = big(r.unsettled);
+      usage.payerHeld = big(r.held);
+    } else if (r.kind === "permit") {
+      usage.permits.set(r.id as string, { unsettled: big(r.unsettled), held: big(r.held) });
+    } else {
+      usage.keyHeld = big(r.held);
+    }
+  }
+  return usage;
 }

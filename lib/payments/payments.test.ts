@@ -215,6 +215,9 @@ describe.each(testDatabases())("payments on $name", (target) => {
       const hold = await payments.authorize({ payer: devAccounts[2].address, permitId: permit.id, price: 400n });
       const bad = { ...inference(400n), payouts: [{ payee: owner, amount: 400n }] };
       expect(await codeOf(payments.commit(hold.id, bad))).toBe("SPLIT_MISMATCH");
+      // A batch crediting the zero address would revert whole at the market: refused at the door.
+      const zero = { ...inference(400n), payouts: evenPayouts(400n, FEE_BPS, ["0x0000000000000000000000000000000000000000"]) };
+      expect(await codeOf(payments.commit(hold.id, zero))).toBe("INVALID_REQUEST");
       await payments.commit(hold.id, inference(400n));
     });
 

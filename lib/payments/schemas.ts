@@ -1,5 +1,5 @@
 /** zod schemas of every payment input that crosses a boundary (HTTP body, query, gateway call). */
-import { getAddress, isAddress, isHex, type Address, type Hex } from "viem";
+import { getAddress, isAddress, isHex, zeroAddress, type Address, type Hex } from "viem";
 import { z } from "zod";
 import { InvalidRequestError, type PaymentError } from "./errors";
 
@@ -80,8 +80,11 @@ export const payerQuerySchema = z.object({ payer: addressSchema });
 /** A price fixed before an inference. */
 export const priceSchema = z.bigint().nonnegative().max((1n << 96n) - 1n);
 
-/** One payee's amount. */
-export const payoutSchema = z.object({ payee: addressSchema, amount: z.bigint().nonnegative().max((1n << 96n) - 1n) });
+/** One payee's amount. The zero address cannot be credited: the market would revert the whole batch. */
+export const payoutSchema = z.object({
+  payee: addressSchema.refine((a) => a !== zeroAddress, { message: "the zero address cannot be paid" }),
+  amount: z.bigint().nonnegative().max((1n << 96n) - 1n),
+});
 
 /** What `commit` stores. */
 export const commitInferenceSchema = z.object({

@@ -59,7 +59,7 @@ describe("server payments and the settler started by instrumentation", () => {
 
     const { db } = await sharedDb();
     let status = "pending";
-    for (let i = 0; i < 600 && status !== "settled"; i++) {
+    for (const deadline = Date.now() + 120_000; Date.now() < deadline && status !== "settled"; ) {
       [{ status }] = await db.select({ status: inferences.status }).from(inferences).where(eq(inferences.id, committed.id));
       if (status !== "settled") await new Promise((r) => setTimeout(r, 50));
     }

@@ -132,10 +132,11 @@ describe.each(testDatabases())("settler on $name", (target) => {
     expect(await deposit(devAccounts[3].address)).toBe(0n);
   });
 
-  it("the running loop sends a partial batch once the oldest inference has waited maxWaitMs", async () => {
+  it("the running loop sends a partial batch once the oldest inference has waited maxWaitMs", { timeout: 90_000 }, async () => {
     const c = await paid(5_000n);
     settler.start();
-    for (let i = 0; i < 400; i++) {
+    // Waits (up to a generous bound on a loaded machine) for the loop, not for a set time.
+    for (const deadline = Date.now() + 50_000; Date.now() < deadline; ) {
       const [row] = await handle.db.select({ status: outbox.status }).from(outbox).where(eq(outbox.seq, c.settlementSeq));
       if (row.status === "settled") break;
       await new Promise((r) => setTimeout(r, 25));

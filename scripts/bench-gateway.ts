@@ -6,10 +6,13 @@
  * route files of app/api/v1 (node:http, the embedded PGlite by default or PostgreSQL with
  * --database-url) with the settler beside it, seeds a model over Moby-Dick (real text, five
  * contributors), and registers permits and API keys for eight payers over the API. Then
- * `--clients` concurrent clients send chat completions for `--seconds`. It reports throughput,
+ * `--clients` concurrent clients send chat completions for `--seconds`. With PostgreSQL,
+ * `--workers N` runs N gateway processes over the one database (the gateway is stateless over
+ * Postgres; the settler runs in the first), the clients spread across them. It reports throughput,
  * client latency p50/p95, the server's split of each answer's time (payment, retrieval,
  * backend, attribution), and — after the settler drains — the share of paid inferences settled
  * on chain, checking from the chain's events that each was settled exactly once.
+ * `--cpu-prof DIR` writes a CPU profile of each server process.
  * With --json the last line is one JSON object (inferencesPerSec, settledShare, attributionP95Ms, …).
  */
 import { type ChildProcess, fork } from "node:child_process";
@@ -67,7 +70,9 @@ async function serve(): Promise<void> {
       contributor: devAccounts[index].address,
       texts: chapters.filter((_, i) => i % CONTRIBUTORS.length === c).flatMap((ch) => chunkSentences(ch.text, 4)),
     }));
-    await seedModel(db, {
+    // Secondary gateway processes (--workers > 1, PostgreSQL only) share the primary's data.
+    const primary = !process.argv.includes("--secondary");
+    if (primary) await seedModel(db, {
       modelId: 1n,
       datanetId: 1n,
       owner: devAccounts[MODEL_OWNER].address,
@@ -103,7 +108,7 @@ async function serve(): Promise<void> {
         if (event.type === "error") console.error(`settler: attempt ${event.attempt} failed: ${(event.error as Error).message}`);
       },
     });
-    settler.start();
+    if (primary) settler.start();
 
     process.on("message", async (message: { type: string }) => {
       if (message.type === "drain") {
@@ -147,13 +152,20 @@ async function main(): Promise<void> {
       seconds: { type: "string", default: "60" },
       clients: { type: "string", default: "50" },
       "database-url": { type: "string" },
+      workers: { type: "string", default: "1" },
+      "cpu-prof": { type: "string" },
       json: { type: "boolean", default: false },
     },
   });
   const seconds = Number(values.seconds);
   const clients = Number(values.clients);
-  if (!(seconds > 0) || !Number.isInteger(clients) || clients < 1) {
-    console.error("bench:gateway: --seconds must be positive and --clients a positive integer");
+  const workers = Number(values.workers);
+  if (!(seconds > 0) || !Number.isInteger(clients) || clients < 1 || !Number.isInteger(workers) || workers < 1) {
+    console.error("bench:gateway: --seconds must be positive, --clients and --workers positive integers");
+    process.exit(2);
+  }
+  if (workers > 1 && !values["database-url"]) {
+    console.error("bench:gateway: --workers > 1 needs --database-url (PGlite allows one process per database)");
     process.exit(2);
   }
   const log = (line: string) => console.log(line);
@@ -168,8 +180,19 @@ async function main(): Promise<void> {
   log("starting anvil and deploying the contracts…");
   const fixture = await startMarketFixture({ feeBps: 100 });
   const dir = mkdtempSync(join(tmpdir(), "upstream-bench-gateway-"));
-  let server: ChildProcess | undefined;
+  // On PostgreSQL, a fresh database on that server for this run, dropped at the end.
+  const { adminQuery } = await import("@/db/testing");
+  const adminUrl = values["database-url"];
+  const benchDb = `upstream_bench_${process.pid}_${Date.now().toString(36)}`;
+  let databaseUrl: string | undefined;
+  const servers: ChildProcess[] = [];
   try {
+    if (adminUrl) {
+      await adminQuery(adminUrl, `create database ${benchDb}`);
+      const url = new URL(adminUrl);
+      url.pathname = `/${benchDb}`;
+      databaseUrl = url.toString();
+    }
     writeDeployment(join(dir, "deployment.json"), fixture.deployment);
     log(`funding ${PAYERS.length} payers…`);
     for (const index of PAYERS) await fixture.fund(index, 1_000_000_000n);
@@ -181,13 +204,23 @@ async function main(): Promise<void> {
       DEPLOYMENT_FILE: join(dir, "deployment.json"),
       RPC_URL: fixture.anvil.rpcUrl,
       CHAIN_ID: String(fixture.anvil.chainId),
-      ...(values["database-url"] ? { DATABASE_URL: values["database-url"] } : {}),
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     };
-    if (!values["database-url"]) delete env.DATABASE_URL;
-    server = fork(self, ["--serve"], { env, execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    if (!databaseUrl) delete env.DATABASE_URL;
+    // --cpu-prof DIR writes a V8 CPU profile of each server process there.
+    const profile = values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${values["cpu-prof"]}`] : [];
+    const start = (args: string[]) =>
+      fork(self, ["--serve", ...args], { env, execArgv: ["--import", "tsx", ...profile], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const server = start([]);
+    servers.push(server);
     const messages = messageQueue(server);
     const ready = await messages.next("ready");
-    const api = `${ready.origin}/api/v1`;
+    const origins = [ready.origin];
+    for (let w = 1; w < workers; w++) {
+      const secondary = start(["--secondary"]);
+      servers.push(secondary);
+      origins.push((await messageQueue(secondary).next("ready")).origin);
+    }
 
     log("registering permits and API keys over the API…");
     const apiKeys: string[] = [];
@@ -221,6 +254,7 @@ async function main(): Promise<void> {
       const deadline = performance.now() + durationMs;
       const client = async (c: number) => {
         const key = apiKeys[c % apiKeys.length];
+        const api = `${origins[c % origins.length]}/api/v1`;
         while (performance.now() < deadline) {
           const question = questions[next++ % questions.length];
           const started = performance.now();
@@ -283,6 +317,7 @@ async function main(): Promise<void> {
       seconds,
       clients,
       database: values["database-url"] ? "postgres" : "pglite",
+      workers,
       paidInferences: paid,
       inferencesPerSec: round(perSec),
       errors: Object.fromEntries(load.errors),
@@ -310,7 +345,7 @@ async function main(): Promise<void> {
     };
 
     log("");
-    log(`paid inferences      ${paid} in ${round(load.elapsedMs / 1000)} s = ${figures.inferencesPerSec}/s (target ${TARGET_PER_SEC}/s) on ${figures.database}`);
+    log(`paid inferences      ${paid} in ${round(load.elapsedMs / 1000)} s = ${figures.inferencesPerSec}/s (target ${TARGET_PER_SEC}/s) on ${figures.database}, ${workers} gateway process(es)`);
     log(`errors               ${JSON.stringify(figures.errors)}`);
     log(`client latency       p50 ${figures.latencyP50Ms} ms   p95 ${figures.latencyP95Ms} ms`);
     log(`  backend            p50 ${figures.backendP50Ms} ms   p95 ${figures.backendP95Ms} ms (retrieval p95 ${figures.retrievalP95Ms} ms)`);
@@ -319,11 +354,20 @@ async function main(): Promise<void> {
     log(`settled on chain     ${settledOnce} of ${drained.committed} exactly once (${round(figures.settledShare * 100, 2)}%) in ${drained.settlerBatches} transactions; twice: ${settledTwice}; failed: ${drained.failed}`);
     if (values.json) console.log(JSON.stringify(figures));
   } finally {
-    if (server?.connected) server.send({ type: "stop" });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    if (server && server.exitCode === null) server.kill();
+    for (const server of servers) if (server.connected) server.send({ type: "stop" });
+    await Promise.all(
+      servers.map((server) =>
+        server.exitCode !== null
+          ? undefined
+          : new Promise<void>((resolve) => {
+              const timer = setTimeout(() => (server.kill(), resolve()), 10_000);
+              server.once("exit", () => (clearTimeout(timer), resolve()));
+            }),
+      ),
+    );
     await fixture.stop();
     rmSync(dir, { recursive: true, force: true });
+    if (databaseUrl) await adminQuery(adminUrl!, `drop database if exists ${benchDb} with (force)`);
   }
 }
 

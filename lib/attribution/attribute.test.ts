@@ -1,6 +1,7 @@
 import { getAddress } from "viem";
 import { beforeAll, describe, expect, it } from "vitest";
 import { attribute, verifyAttribution } from "./attribute";
+import { canonicalJson } from "./canonical-json";
 import { addContribution, buildIndex, type DatanetIndex } from "./datanet-index";
 import { EmptyOutputError, UnknownRecordError } from "./errors";
 import { retrieve } from "./retrieval";
@@ -192,6 +193,9 @@ describe("attribute on real text", () => {
     expect(again.hash).toBe(first.hash);
     expect(verifyAttribution(input(params), first.proof)).toEqual({ valid: true, hash: first.hash, differences: [] });
     expect(verifyAttribution(input(params), first.hash).valid).toBe(true);
+    // A proof stored as JSON (amounts as decimal strings) verifies the same.
+    const stored = JSON.parse(canonicalJson(first.proof));
+    expect(verifyAttribution(input(params), stored).valid).toBe(true);
     const tampered = structuredClone(first.proof);
     tampered.split[2].amount += 1n;
     tampered.split[1].amount -= 1n;

@@ -88,8 +88,8 @@ export function hashProof(proof: AttributionProof): Hex {
 }
 
 /**
- * Recomputes the attribution from `input` and compares it with `proof` (the proof object or
- * just its hash).
+ * Recomputes the attribution from `input` and compares it with `proof`: the proof object (also
+ * as parsed back from its JSON, amounts as decimal strings) or just its hash.
  */
 export function verifyAttribution(input: AttributeInput, proof: AttributionProof | Hex): VerifyResult {
   const fresh = attribute(input);

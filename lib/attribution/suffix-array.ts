@@ -73,26 +73,27 @@ function saIs(s: Int32Array, upper: number): Int32Array {
       }
     }
   };
-  const isLms = (i: number): boolean => i > 0 && (st[i] & 1) === 1 && (st[i - 1] & 1) === 0;
-
   let m = 0;
-  for (let i = 1; i < n; i++) if (isLms(i)) m++;
+  for (let i = 1; i < n; i++) if (isLms(st, i)) m++;
   const lms = new Int32Array(m);
-  for (let i = 1, k = 0; i < n; i++) if (isLms(i)) lms[k++] = i;
+  for (let i = 1, k = 0; i < n; i++) if (isLms(st, i)) lms[k++] = i;
 
   induce(lms, m);
   if (m === 0) return sa;
 
   const sortedLms = new Int32Array(m);
-  for (let i = 0, k = 0; i < n; i++) if (isLms(sa[i])) sortedLms[k++] = sa[i];
+  for (let i = 0, k = 0; i < n; i++) {
+    const v = sa[i];
+    if (isLms(st, v)) sortedLms[k++] = v;
+  }
 
   // Name the LMS substrings in sorted order (equal substrings, equal names). LMS positions are
   // at least two apart, so names can be parked at names[pos >> 1] and read back in text order.
-  const names = new Int32Array((n >> 1) + 1).fill(-1);
+  const names = new Int32Array((n >> 1) + 1);
   let name = 0;
   names[sortedLms[0] >> 1] = 0;
   for (let i = 1; i < m; i++) {
-    if (!sameLmsSubstring(st, n, sortedLms[i - 1], sortedLms[i], isLms)) name++;
+    if (!sameLmsSubstring(st, n, sortedLms[i - 1], sortedLms[i])) name++;
     names[sortedLms[i] >> 1] = name;
   }
   const reduced = new Int32Array(m);
@@ -105,17 +106,19 @@ function saIs(s: Int32Array, upper: number): Int32Array {
 
 // True when the LMS substrings at a and b (each up to and including the next LMS position, or
 // to the end of the text) are equal in characters and types.
-function sameLmsSubstring(st: Int32Array, n: number, a: number, b: number, isLms: (i: number) => boolean): boolean {
+function sameLmsSubstring(st: Int32Array, n: number, a: number, b: number): boolean {
   if (st[a] !== st[b]) return false;
   for (let d = 1; ; d++) {
-    const ea = a + d >= n;
-    const eb = b + d >= n;
-    if (ea || eb) return false; // the substring running into the end is unique
+    if (a + d >= n || b + d >= n) return false; // the substring running into the end is unique
     if (st[a + d] !== st[b + d]) return false;
-    const la = isLms(a + d);
-    const lb = isLms(b + d);
-    if (la || lb) return la === lb;
+    // Equal characters and types so far, so both positions are LMS or neither is.
+    if (isLms(st, a + d)) return true;
   }
+}
+
+// Suffix i is LMS: S-type right after an L-type suffix.
+function isLms(st: Int32Array, i: number): boolean {
+  return i > 0 && (st[i] & 1) === 1 && (st[i - 1] & 1) === 0;
 }
 
 /**

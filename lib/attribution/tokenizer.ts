@@ -63,6 +63,16 @@ function isMark(cp: number): boolean {
   return cp >= 0x300 && MARK_CHAR.test(String.fromCodePoint(cp));
 }
 
+// The offset after the run of combining marks starting at `i`.
+function endOfMarks(text: string, i: number): number {
+  while (i < text.length) {
+    const cp = text.codePointAt(i)!;
+    if (!isMark(cp)) break;
+    i += cp > 0xffff ? 2 : 1;
+  }
+  return i;
+}
+
 function classAt(text: string, i: number): { cls: CharClass; width: number; cp: number } {
   const c = text.charCodeAt(i);
   if (c < 128) return { cls: ASCII_CLASS[c] as CharClass, width: 1, cp: c };
@@ -96,12 +106,7 @@ export function scanTokens(text: string, sink: TokenSink, asciiSink?: AsciiToken
     }
     const first = classAt(text, i);
     if (first.cls === CharClass.Ideograph) {
-      let end = i + first.width;
-      while (end < n) {
-        const cp = text.codePointAt(end)!;
-        if (!isMark(cp)) break;
-        end += cp > 0xffff ? 2 : 1;
-      }
+      const end = endOfMarks(text, i + first.width);
       emitNormalized(text.slice(i, end), i, end, sink);
       i = end;
       continue;
@@ -161,8 +166,7 @@ function scanNormalized(folded: string, sink: TokenSink): void {
   while (i < n) {
     const here = classAt(folded, i);
     if (here.cls === CharClass.Ideograph) {
-      let end = i + here.width;
-      while (end < n && isMark(folded.codePointAt(end)!)) end += folded.codePointAt(end)! > 0xffff ? 2 : 1;
+      const end = endOfMarks(folded, i + here.width);
       sink(folded.slice(i, end), i, end);
       i = end;
       continue;

@@ -1,14 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { BucketTable, LSH_BANDS, bandKeys, jaccard, shingleHashes } from "./dedupe";
+import { seededRandom } from "./testing/fixtures";
 
-function lcg(seed: number) {
-  let s = seed >>> 0;
-  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-}
 
 describe("BucketTable", () => {
   it("returns exactly what was inserted under each key, across many resizes", () => {
-    const rnd = lcg(3);
+    const rnd = seededRandom(3);
     const table = new BucketTable(4);
     const reference = new Map<number, number[]>();
     for (let i = 0; i < 20_000; i++) {

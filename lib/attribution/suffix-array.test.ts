@@ -1,16 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { buildSuffixArray, naiveSuffixArray } from "./suffix-array";
 import { buildIndex } from "./datanet-index";
-import { corpusRecords } from "./testing/fixtures";
+import { corpusRecords, seededRandom } from "./testing/fixtures";
 
-function lcg(seed: number) {
-  let s = seed >>> 0;
-  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-}
 
 describe("buildSuffixArray (SA-IS)", () => {
   it("equals a naive sort of suffixes on thousands of random small inputs", () => {
-    const rnd = lcg(7);
+    const rnd = seededRandom(7);
     for (let trial = 0; trial < 3000; trial++) {
       const n = Math.floor(rnd() * 70);
       const alphabet = 1 + Math.floor(rnd() * (trial % 3 === 0 ? 2 : 8));

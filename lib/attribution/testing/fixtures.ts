@@ -29,3 +29,9 @@ export function corpusRecords(opts: { sotu?: number; moby?: number; brown?: numb
   }
   return records;
 }
+
+/** A seeded pseudo-random generator in [0, 1) (LCG), so generated cases repeat exactly. */
+export function seededRandom(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+}

@@ -7,11 +7,12 @@ import { fileURLToPath } from "node:url";
 import { getFreePort, startAnvil, type AnvilInstance } from "@/lib/chain/anvil";
 import { deployUpstream, writeDeployment, type Deployment } from "@/lib/chain/deploy";
 import { deployerAccount, settlerAccount } from "@/lib/chain/devAccounts";
+import { startIndexer, type IndexerProcess } from "@/indexer/process";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
 // What `next build` reads. A change to any of these makes the cached build stale.
-const buildInputs = ["app", "components", "lib", "db", "public", "next.config.ts", "tailwind.config.ts", "postcss.config.mjs", "tsconfig.json", "package-lock.json"];
+const buildInputs = ["app", "components", "lib", "db", "public", "next.config.ts", "tailwind.config.ts", "postcss.config.mjs", "instrumentation.ts", "tsconfig.json", "package-lock.json"];
 const buildStamp = join(root, ".next", "upstream-sources.sha256");
 
 /** A running local marketplace for browser tests. */
@@ -26,7 +27,9 @@ export type Stack = {
   deployment: Deployment;
   /** The temp DATA_DIR the app runs on (embedded database, deployment file). */
   dataDir: string;
-  /** Stops the app's process group and anvil, and removes the data folder. */
+  /** Base URL of the indexer's API. */
+  indexerUrl: string;
+  /** Stops the app's process group, the indexer and anvil, and removes the data folder. */
   stop(): Promise<void>;
 };
 
@@ -66,11 +69,16 @@ export async function ensureNextBuild(): Promise<boolean> {
     cwd: root,
     env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
   });
+  // A test run that times out or dies must not leave a build running.
+  const killBuild = () => killGroup(child, "SIGKILL");
+  process.once("exit", killBuild);
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  process.off("exit", killBuild);
   if (code !== 0) throw new Error(`next build failed (exit ${code}):\n${output.trim().slice(-4000)}`);
   writeFileSync(buildStamp, sources);
   return true;
@@ -93,34 +101,40 @@ async function waitForHttp(url: string, child: ChildProcess, output: () => strin
   throw new Error(`next start did not serve ${url} within ${timeoutMs} ms:\n${output().slice(-3000)}`);
 }
 
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
 // `next start` forks a server child; killing only the parent leaves it on the port. Signal the group.
 async function stopGroup(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once("exit", resolve));
-  const signal = (name: NodeJS.Signals) => {
-    try {
-      process.kill(-child.pid!, name);
-    } catch {
-      // Already gone.
-    }
-  };
-  signal("SIGTERM");
-  const timer = setTimeout(() => signal("SIGKILL"), 5_000);
+  killGroup(child, "SIGTERM");
+  const timer = setTimeout(() => killGroup(child, "SIGKILL"), 5_000);
   await exited;
   clearTimeout(timer);
 }
 
 /**
  * Starts anvil on a free port, deploys the contracts, builds the app if its sources changed,
- * and runs `next start` on a free port against that chain with a fresh DATA_DIR. Everything
- * started is stopped again if a later step fails.
+ * and runs the indexer and `next start` on free ports against that chain with a fresh DATA_DIR.
+ * Everything started is stopped again if a later step fails.
  */
 export async function startStack(): Promise<Stack> {
   const dataDir = mkdtempSync(join(tmpdir(), "upstream-e2e-"));
   let anvil: AnvilInstance | undefined;
   let app: ChildProcess | undefined;
+  let indexerStarted: Promise<IndexerProcess | undefined> | undefined;
+  let startFailure: unknown;
   const stop = async () => {
     if (app) await stopGroup(app);
+    // An indexer still starting when a later step failed is stopped once it is up.
+    await (await indexerStarted)?.stop();
     await anvil?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   };
@@ -137,6 +151,20 @@ export async function startStack(): Promise<Stack> {
     writeDeployment(deploymentFile, deployment);
 
     const port = await getFreePort();
+    let indexerPort = await getFreePort();
+    while (indexerPort === port) indexerPort = await getFreePort();
+    const indexerUrl = `http://127.0.0.1:${indexerPort}`;
+    indexerStarted = startIndexer({
+      rpcUrl: anvil.rpcUrl,
+      deploymentFile,
+      port: indexerPort,
+      dataDir: join(dataDir, "indexer"),
+      schema: "e2e",
+      fresh: true,
+    }).catch((error: unknown) => {
+      startFailure = error;
+      return undefined;
+    });
     let output = "";
     app = spawn(join(root, "node_modules", ".bin", "next"), ["start", "-p", String(port), "-H", "127.0.0.1"], {
       cwd: root,
@@ -151,23 +179,19 @@ export async function startStack(): Promise<Stack> {
         RPC_URL: anvil.rpcUrl,
         DATA_DIR: dataDir,
         DEPLOYMENT_FILE: deploymentFile,
+        INDEXER_URL: indexerUrl,
         DATABASE_URL: "",
       },
     });
-    const group = app.pid!;
+    const server = app;
     // A test process that dies must not leave the server holding its port.
-    process.once("exit", () => {
-      try {
-        process.kill(-group, "SIGKILL");
-      } catch {
-        // Already stopped.
-      }
-    });
+    process.once("exit", () => killGroup(server, "SIGKILL"));
     app.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
     app.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
     const baseUrl = `http://127.0.0.1:${port}`;
-    await waitForHttp(baseUrl, app, () => output, 60_000);
-    return { baseUrl, rpcUrl: anvil.rpcUrl, chainId: anvil.chainId, deployment, dataDir, stop };
+    await Promise.all([waitForHttp(baseUrl, app, () => output, 90_000), indexerStarted]);
+    if (startFailure) throw startFailure;
+    return { baseUrl, rpcUrl: anvil.rpcUrl, chainId: anvil.chainId, deployment, dataDir, indexerUrl, stop };
   } catch (error) {
     await stop();
     throw error;

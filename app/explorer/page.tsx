@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { AutoRefresh } from "@/components/auto-refresh";
 import { EmptyState } from "@/components/empty-state";
 import { Hex } from "@/components/hex";
 import { PageHeader } from "@/components/page-header";
@@ -12,6 +13,7 @@ export default async function ExplorerPage() {
   const inferences = await listRecentInferences({ limit: 50 });
   return (
     <>
+      <AutoRefresh />
       <PageHeader
         title="Explorer"
         lead="Every paid inference: which model answered, who paid, how the price was split and whether it is settled on chain."

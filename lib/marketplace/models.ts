@@ -1,6 +1,6 @@
 import * as data from "@/db/marketplace";
 import { listRecentInferences, modelUsage } from "./inferences";
-import { marketplaceSource, type MarketplaceSource } from "./source";
+import { fromIndexer, marketplaceSource, type MarketplaceSource } from "./source";
 import { toDatanetSummary, toModelSummary } from "./summaries";
 import type { ModelDetail, ModelSummary } from "./types";
 
@@ -10,8 +10,13 @@ const RECENT_INFERENCES = 10;
 /** Every published model, newest first. */
 export async function listModels(from?: MarketplaceSource): Promise<ModelSummary[]> {
   const source = await marketplaceSource(from);
-  const [models, usage] = await Promise.all([data.listModels(source.db), modelUsage(undefined, source)]);
-  return models.reverse().map((m) => toModelSummary(m, usage.get(m.id)));
+  const [models, usage, indexed] = await Promise.all([
+    data.listModels(source.db),
+    modelUsage(undefined, source),
+    fromIndexer(source, (indexer) => indexer.listModels()),
+  ]);
+  const onChain = new Map(indexed?.map((m) => [m.id, m]));
+  return models.reverse().map((m) => toModelSummary(m, usage.get(m.id), onChain.get(m.id)));
 }
 
 /** One model with its datanets and latest inferences; null if unknown. */
@@ -19,16 +24,18 @@ export async function getModel(id: bigint, from?: MarketplaceSource): Promise<Mo
   const source = await marketplaceSource(from);
   const model = await data.getModel(source.db, id);
   if (!model) return null;
-  const [usage, datanets, recentInferences] = await Promise.all([
+  const [usage, indexed, datanets, recentInferences] = await Promise.all([
     modelUsage([id], source),
+    fromIndexer(source, (indexer) => indexer.getModel(id)),
     Promise.all(model.datanetIds.map((datanetId) => data.getDatanet(source.db, datanetId))),
     listRecentInferences({ modelId: id, limit: RECENT_INFERENCES }, source),
   ]);
   return {
-    ...toModelSummary(model, usage.get(id)),
+    ...toModelSummary(model, usage.get(id), indexed?.model),
     modelCard: model.modelCard,
     datanets: datanets.filter((d) => d !== undefined).map(toDatanetSummary),
-    revenue: usage.get(id)?.revenue ?? 0n,
+    // Revenue as the chain credited it, when the indexer can say; else what the settler recorded.
+    revenue: indexed?.model.revenue ?? usage.get(id)?.revenue ?? 0n,
     recentInferences,
   };
 }

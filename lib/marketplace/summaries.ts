@@ -1,4 +1,5 @@
 import type * as data from "@/db/marketplace";
+import type { IndexedModel } from "@/lib/indexer/client";
 import type { ModelUsage } from "./inferences";
 import type { DatanetSummary, ModelSummary } from "./types";
 
@@ -21,19 +22,20 @@ function describeBackend(model: data.Model): string {
   return model.backendKind === "builtin" ? "built-in engine" : `OpenAI-compatible: ${model.backendModel ?? "unnamed"}`;
 }
 
-/** A model row and its usage, as the pages show it. */
-export function toModelSummary(model: data.Model, usage: ModelUsage | undefined): ModelSummary {
+/** A model row, its usage and what the indexer knows of it (status), as the pages show it. */
+export function toModelSummary(model: data.Model, usage: ModelUsage | undefined, indexed?: IndexedModel): ModelSummary {
   return {
     id: model.id.toString(),
     name: model.name,
     description: model.description,
     owner: model.owner,
     backend: describeBackend(model),
-    pricePerCall: model.price,
-    ownerShareBps: model.ownerShareBps,
     datanetIds: model.datanetIds.map(String),
-    status: null,
-    version: model.version,
+    // The chain's terms win over the database's copy once the indexer has seen a newer version.
+    pricePerCall: indexed && indexed.version >= model.version ? indexed.pricePerCall : model.price,
+    ownerShareBps: indexed && indexed.version >= model.version ? indexed.ownerBps : model.ownerShareBps,
+    status: indexed?.status ?? null,
+    version: Math.max(model.version, indexed?.version ?? 0),
     inferenceCount: usage?.inferenceCount ?? 0,
   };
 }

@@ -10,6 +10,7 @@ import { formatMoney } from "@/lib/web/format";
 import { useAccountFunds, useClaim } from "@/lib/web/market";
 import { usePublicConfig } from "@/lib/web/public-config-context";
 import { DepositForm } from "./deposit-form";
+import { EarningsPanel } from "./earnings-panel";
 import { FaucetBanner } from "./faucet-banner";
 import { WithdrawPanel } from "./withdraw-panel";
 
@@ -79,6 +80,7 @@ function FundsView({ account, devFaucet }: { account: `0x${string}`; devFaucet: 
         <DepositForm walletBalance={funds?.wallet ?? 0n} />
         {funds ? <WithdrawPanel funds={funds} now={new Date()} /> : null}
       </div>
+      <EarningsPanel account={account} />
     </div>
   );
 }

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
+import { AutoRefresh } from "@/components/auto-refresh";
 import { EmptyState } from "@/components/empty-state";
 import { Hex } from "@/components/hex";
 import { DatanetCard, StatusBadge } from "@/components/marketplace-cards";
@@ -26,6 +27,7 @@ export default async function ModelPage({ params }: Props) {
   if (!model) notFound();
   return (
     <>
+      <AutoRefresh />
       <PageHeader
         title={
           <span className="flex flex-wrap items-center gap-3">

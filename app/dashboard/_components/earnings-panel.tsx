@@ -1,0 +1,98 @@
+"use client";
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { z } from "zod";
+import { EmptyState } from "@/components/empty-state";
+import { Hex } from "@/components/hex";
+import { SectionTitle } from "@/components/page-header";
+import { formatMoney, formatRelativeTime } from "@/lib/web/format";
+import { usePublicConfig } from "@/lib/web/public-config-context";
+
+const amount = z.string().regex(/^\d+$/).transform(BigInt);
+const earningsSchema = z.object({
+  earned: amount,
+  claimed: amount,
+  claimable: amount,
+  inferenceCount: z.number().int().nonnegative(),
+  credits: z.array(
+    z.object({
+      inferenceId: z.string(),
+      modelId: z.string(),
+      modelName: z.string().nullable(),
+      amount,
+      settledAt: z.coerce.date(),
+      transactionHash: z.string(),
+    }),
+  ),
+});
+const errorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+
+async function fetchEarnings(account: string) {
+  const response = await fetch(`/api/accounts/${account}/earnings`, { cache: "no-store" });
+  const body: unknown = await response.json();
+  if (!response.ok) throw new Error(errorSchema.safeParse(body).data?.error.message ?? `HTTP ${response.status}`);
+  return earningsSchema.parse(body);
+}
+
+/** What the account has earned, inference by inference, refreshed every few seconds. */
+export function EarningsPanel({ account }: { account: `0x${string}` }) {
+  const { token } = usePublicConfig();
+  const money = (value: bigint) => formatMoney(value, token.symbol, token.decimals);
+  const { data, error } = useQuery({
+    queryKey: ["earnings", account],
+    queryFn: () => fetchEarnings(account),
+    refetchInterval: 5_000,
+  });
+
+  return (
+    <section>
+      <SectionTitle count={data?.inferenceCount}>Earnings by inference</SectionTitle>
+      {error && !data ? (
+        <EmptyState title="Earnings are not available right now" testId="earnings-unavailable">
+          {error.message}
+        </EmptyState>
+      ) : !data ? (
+        <p className="text-sm text-stone-500">Loading…</p>
+      ) : data.credits.length === 0 ? (
+        <EmptyState title="No earnings yet" testId="earnings-empty">
+          Each paid inference that draws on your records or runs your model credits you on chain; the credits are
+          listed here as they settle.
+        </EmptyState>
+      ) : (
+        <>
+          <p className="mb-3 text-sm text-stone-600" data-testid="earnings-totals">
+            {money(data.earned)} earned · {money(data.claimed)} claimed · {money(data.claimable)} to claim
+          </p>
+          <div className="overflow-x-auto rounded-lg border border-stone-200 bg-white">
+            <table className="w-full min-w-[32rem] text-left text-sm">
+              <thead className="border-b border-stone-200 bg-stone-50 text-xs uppercase tracking-wide text-stone-500">
+                <tr>
+                  <th className="px-4 py-2 font-medium">Inference</th>
+                  <th className="px-4 py-2 font-medium">Model</th>
+                  <th className="px-4 py-2 text-right font-medium">Credited</th>
+                  <th className="px-4 py-2 font-medium">Settled</th>
+                  <th className="px-4 py-2 font-medium">Transaction</th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-stone-100">
+                {data.credits.map((credit) => (
+                  <tr key={`${credit.inferenceId}-${credit.transactionHash}`} data-testid="earnings-row">
+                    <td className="px-4 py-2 font-mono">#{credit.inferenceId}</td>
+                    <td className="px-4 py-2">
+                      <Link href={`/models/${credit.modelId}`}>{credit.modelName ?? `Model ${credit.modelId}`}</Link>
+                    </td>
+                    <td className="px-4 py-2 text-right tabular-nums">{money(credit.amount)}</td>
+                    <td className="px-4 py-2 text-stone-500">{formatRelativeTime(credit.settledAt)}</td>
+                    <td className="px-4 py-2">
+                      <Hex value={credit.transactionHash} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
+    </section>
+  );
+}

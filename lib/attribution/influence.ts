@@ -12,7 +12,7 @@
  * record is left out of the prompt) passes its numbers instead; negatives count as 0.
  */
 import { originalOf, recordTokensOf, type DatanetIndex } from "./datanet-index";
-import { SEPARATOR, buildSegment, longestMatch } from "./segment";
+import { hashTokens } from "./hashing";
 
 /** Influence per original record number, from the span leave-one-out over the context. */
 export function spanLeaveOneOut(
@@ -47,32 +47,37 @@ export function spanLeaveOneOut(
   return influence;
 }
 
-// Output tokens covered by a match of at least `minSpanTokens` in the given records.
+// Output tokens covered by a match of at least `minSpanTokens` in the given records. A token is
+// covered by some occurring window of length >= k exactly when it is covered by an occurring
+// window of length k (every k-long piece of an occurring window occurs too), so a set of the
+// records' k-grams decides it exactly.
 function coveredBy(index: DatanetIndex, outputIds: Int32Array, records: readonly number[], minSpanTokens: number): Uint8Array {
-  // A compact alphabet keeps the tiny suffix array's buckets small.
-  const local = new Map<number, number>();
-  const parts: Int32Array[] = records.map((r) => recordTokensOf(index, r));
-  let total = 0;
-  for (const p of parts) total += p.length + 1;
-  const tokens = new Int32Array(total);
-  const starts = new Int32Array(parts.length + 1);
-  let k = 0;
-  parts.forEach((p, i) => {
-    starts[i] = k;
-    for (let j = 0; j < p.length; j++) {
-      let id = local.get(p[j]);
-      if (id === undefined) local.set(p[j], (id = local.size + 1));
-      tokens[k++] = id;
+  const k = minSpanTokens;
+  // k-gram hash -> where it occurs (record tokens, offset); a hit is confirmed token by token.
+  const grams = new Map<number, { tokens: Int32Array; at: number }[]>();
+  for (const r of records) {
+    const tokens = recordTokensOf(index, r);
+    for (let p = 0; p + k <= tokens.length; p++) {
+      const key = gramKey(tokens, p, k);
+      const list = grams.get(key);
+      if (list) list.push({ tokens, at: p });
+      else grams.set(key, [{ tokens, at: p }]);
     }
-    tokens[k++] = SEPARATOR;
-  });
-  starts[parts.length] = k;
-  const segment = buildSegment(0, tokens, starts, local.size + 1);
-  const query = outputIds.map((id) => local.get(id) ?? -1);
+  }
   const covered = new Uint8Array(outputIds.length);
-  for (let i = 0; i < query.length; i++) {
-    const m = longestMatch(segment, query, i).length;
-    if (m >= minSpanTokens) covered.fill(1, i, i + m);
+  for (let i = 0; i + k <= outputIds.length; i++) {
+    const list = grams.get(gramKey(outputIds, i, k));
+    if (list?.some((g) => sameRun(g.tokens, g.at, outputIds, i, k))) covered.fill(1, i, i + k);
   }
   return covered;
+}
+
+// A 53-bit key from two independent 32-bit hashes of ids[from, from + k).
+function gramKey(ids: Int32Array, from: number, k: number): number {
+  return hashTokens(ids, from, from + k, 0x2545f491) * 2 ** 21 + (hashTokens(ids, from, from + k, 0x6a09e667) >>> 11);
+}
+
+function sameRun(a: Int32Array, i: number, b: Int32Array, j: number, k: number): boolean {
+  for (let d = 0; d < k; d++) if (a[i + d] !== b[j + d]) return false;
+  return true;
 }

@@ -17,6 +17,8 @@ export function buildSuffixArray(text: Int32Array, alphabetSize: number): Int32A
   return saIs(text, alphabetSize - 1);
 }
 
+const SMALL_INPUT = 24;
+
 // `upper` is the largest value that may occur in `s`. Memory access dominates on large inputs,
 // so each position's character and type share one word: st[i] = s[i] * 2 + (S-type ? 1 : 0).
 function saIs(s: Int32Array, upper: number): Int32Array {
@@ -24,6 +26,8 @@ function saIs(s: Int32Array, upper: number): Int32Array {
   if (n === 0) return new Int32Array(0);
   if (n === 1) return Int32Array.of(0);
   if (n === 2) return s[0] < s[1] ? Int32Array.of(0, 1) : Int32Array.of(1, 0);
+  // Below this size allocating SA-IS's arrays costs more than comparing suffixes directly.
+  if (n <= SMALL_INPUT) return naiveSuffixArray(s);
 
   const sa = new Int32Array(n);
   // Suffix i is S-type when it is smaller than suffix i+1; the last suffix is L-type.
@@ -48,37 +52,12 @@ function saIs(s: Int32Array, upper: number): Int32Array {
   }
 
   const buf = new Int32Array(upper + 2);
-  const induce = (lms: Int32Array, count: number): void => {
-    sa.fill(-1);
-    buf.set(startS);
-    for (let k = 0; k < count; k++) {
-      const d = lms[k];
-      sa[buf[st[d] >> 1]++] = d;
-    }
-    buf.set(startL);
-    sa[buf[st[n - 1] >> 1]++] = n - 1;
-    for (let i = 0; i < n; i++) {
-      const v = sa[i];
-      if (v >= 1) {
-        const x = st[v - 1];
-        if ((x & 1) === 0) sa[buf[x >> 1]++] = v - 1;
-      }
-    }
-    buf.set(startL);
-    for (let i = n - 1; i >= 0; i--) {
-      const v = sa[i];
-      if (v >= 1) {
-        const x = st[v - 1];
-        if (x & 1) sa[--buf[(x >> 1) + 1]] = v - 1;
-      }
-    }
-  };
   let m = 0;
   for (let i = 1; i < n; i++) if (isLms(st, i)) m++;
   const lms = new Int32Array(m);
   for (let i = 1, k = 0; i < n; i++) if (isLms(st, i)) lms[k++] = i;
 
-  induce(lms, m);
+  induce(sa, st, lms, m, startL, startS, buf);
   if (m === 0) return sa;
 
   const sortedLms = new Int32Array(m);
@@ -100,8 +79,46 @@ function saIs(s: Int32Array, upper: number): Int32Array {
   for (let k = 0; k < m; k++) reduced[k] = names[lms[k] >> 1];
   const reducedSa = saIs(reduced, name);
   for (let i = 0; i < m; i++) sortedLms[i] = lms[reducedSa[i]];
-  induce(sortedLms, m);
+  induce(sa, st, sortedLms, m, startL, startS, buf);
   return sa;
+}
+
+// Induced sorting: places the LMS suffixes (in the given order) at the ends of their buckets,
+// then derives the order of the L-type suffixes left to right and of the S-type ones right to
+// left. A plain function (not a closure) so V8 keeps the arrays in registers.
+function induce(
+  sa: Int32Array,
+  st: Int32Array,
+  lms: Int32Array,
+  count: number,
+  startL: Int32Array,
+  startS: Int32Array,
+  buf: Int32Array,
+): void {
+  const n = sa.length;
+  sa.fill(-1);
+  buf.set(startS);
+  for (let k = 0; k < count; k++) {
+    const d = lms[k];
+    sa[buf[st[d] >> 1]++] = d;
+  }
+  buf.set(startL);
+  sa[buf[st[n - 1] >> 1]++] = n - 1;
+  for (let i = 0; i < n; i++) {
+    const v = sa[i];
+    if (v >= 1) {
+      const x = st[v - 1];
+      if ((x & 1) === 0) sa[buf[x >> 1]++] = v - 1;
+    }
+  }
+  buf.set(startL);
+  for (let i = n - 1; i >= 0; i--) {
+    const v = sa[i];
+    if (v >= 1) {
+      const x = st[v - 1];
+      if (x & 1) sa[--buf[(x >> 1) + 1]] = v - 1;
+    }
+  }
 }
 
 // True when the LMS substrings at a and b (each up to and including the next LMS position, or

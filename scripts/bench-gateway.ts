@@ -35,6 +35,7 @@ type Timings = { paymentMs: number; retrievalMs: number; backendMs: number; attr
 /** Messages between the benchmark and its server process. */
 type ServerMessage =
   | { type: "ready"; origin: string }
+  | { type: "cpu"; ms: number }
   | { type: "drained"; committed: number; settled: number; failed: number; pending: number; settlerBatches: number; seqs: string[] }
   | { type: "error"; message: string };
 
@@ -111,7 +112,10 @@ async function serve(): Promise<void> {
     if (primary) settler.start();
 
     process.on("message", async (message: { type: string }) => {
-      if (message.type === "drain") {
+      if (message.type === "cpu") {
+        const { user, system } = process.cpuUsage();
+        send({ type: "cpu", ms: (user + system) / 1000 });
+      } else if (message.type === "drain") {
         try {
           await settler.stop();
           let counts = await outboxCounts(db);
@@ -216,10 +220,12 @@ async function main(): Promise<void> {
     const messages = messageQueue(server);
     const ready = await messages.next("ready");
     const origins = [ready.origin];
+    const queues = [messages];
     for (let w = 1; w < workers; w++) {
       const secondary = start(["--secondary"]);
       servers.push(secondary);
-      origins.push((await messageQueue(secondary).next("ready")).origin);
+      queues.push(messageQueue(secondary));
+      origins.push((await queues[w].next("ready")).origin);
     }
 
     log("registering permits and API keys over the API…");
@@ -248,6 +254,7 @@ async function main(): Promise<void> {
 
     const runLoad = async (durationMs: number, record: boolean) => {
       const latencies: number[] = [];
+      const finishedAt: number[] = [];
       const timings: Timings[] = [];
       const errors = new Map<string, number>();
       let next = 0;
@@ -272,6 +279,7 @@ async function main(): Promise<void> {
             }
             if (record) {
               latencies.push(performance.now() - started);
+              finishedAt.push(performance.now());
               timings.push(body.upstream.timings);
             }
           } catch (error) {
@@ -282,13 +290,30 @@ async function main(): Promise<void> {
       };
       const began = performance.now();
       await Promise.all(Array.from({ length: clients }, (_, c) => client(c)));
-      return { latencies, timings, errors, elapsedMs: performance.now() - began };
+      // Paid inferences per tenth of the run, to show whether the rate is sustained.
+      const windows = Array.from({ length: 10 }, () => 0);
+      for (const t of finishedAt) windows[Math.min(9, Math.floor(((t - began) / durationMs) * 10))]++;
+      return { latencies, timings, errors, elapsedMs: performance.now() - began, perWindow: windows.map((n) => round(n / (durationMs / 10_000))) };
     };
 
     log("warming up (index build, JIT) for 3 s…");
     await runLoad(3_000, false);
     log(`running ${clients} concurrent clients for ${seconds} s…`);
+    // CPU time of the gateway processes over the run: what a paid inference costs, whatever the machine's load.
+    const cpu = async () => {
+      const readings = await Promise.all(
+        servers.map((server, i) => {
+          const reply = queues[i].next("cpu");
+          server.send({ type: "cpu" });
+          return reply;
+        }),
+      );
+      return readings.reduce((sum, r) => sum + r.ms, 0);
+    };
+    const cpuBefore = await cpu();
     const load = await runLoad(seconds * 1000, true);
+    const serverCpuMs = (await cpu()) - cpuBefore;
+    const loadAverage = (await import("node:os")).loadavg()[0];
 
     log("draining the settler…");
     server.send({ type: "drain" });
@@ -321,6 +346,10 @@ async function main(): Promise<void> {
       paidInferences: paid,
       inferencesPerSec: round(perSec),
       errors: Object.fromEntries(load.errors),
+      inferencesPerSecByTenth: load.perWindow,
+      serverCpuMsPerInference: round(serverCpuMs / Math.max(1, paid)),
+      inferencesPerCpuSecond: round((paid / serverCpuMs) * 1000),
+      loadAverage: round(loadAverage),
       latencyP50Ms: round(percentile(load.latencies, 50)),
       latencyP95Ms: round(percentile(load.latencies, 95)),
       backendP50Ms: round(percentile(pick((t) => t.backendMs), 50)),
@@ -346,6 +375,8 @@ async function main(): Promise<void> {
 
     log("");
     log(`paid inferences      ${paid} in ${round(load.elapsedMs / 1000)} s = ${figures.inferencesPerSec}/s (target ${TARGET_PER_SEC}/s) on ${figures.database}, ${workers} gateway process(es)`);
+    log(`per tenth of the run ${load.perWindow.join(" ")} /s`);
+    log(`gateway CPU          ${figures.serverCpuMsPerInference} ms per paid inference = ${figures.inferencesPerCpuSecond} per CPU-second (machine load average ${figures.loadAverage} on ${(await import("node:os")).cpus().length} cores)`);
     log(`errors               ${JSON.stringify(figures.errors)}`);
     log(`client latency       p50 ${figures.latencyP50Ms} ms   p95 ${figures.latencyP95Ms} ms`);
     log(`  backend            p50 ${figures.backendP50Ms} ms   p95 ${figures.backendP95Ms} ms (retrieval p95 ${figures.retrievalP95Ms} ms)`);

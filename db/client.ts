@@ -3,7 +3,7 @@
  * local marketplace, node-postgres for a real PostgreSQL. Callers see the same drizzle type.
  */
 import { existsSync, mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
 import type { ExtractTablesWithRelations } from "drizzle-orm";
@@ -84,7 +84,8 @@ export function dbOptions(config: Pick<ServerConfig, "databaseUrl" | "dataDir">)
 
 /** The committed migrations, found beside this file (or from the repo root when bundled). */
 export function migrationsFolder(): string {
-  const beside = fileURLToPath(new URL("./migrations", import.meta.url));
+  // Not `new URL("./migrations", import.meta.url)`: Turbopack resolves that as a module and fails.
+  const beside = join(dirname(fileURLToPath(import.meta.url)), "migrations");
   return existsSync(join(beside, "meta", "_journal.json")) ? beside : resolve("db", "migrations");
 }
 

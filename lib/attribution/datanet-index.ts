@@ -400,8 +400,8 @@ export function snapshotId(index: DatanetIndex): Hex {
     id = hashText(
         canonicalJson({
           format: INDEX_FORMAT,
-          // The merge policy does not change what the index holds.
-          options: { ...index.options, maxSegments: undefined },
+          // Only the options that change what the index holds (not merge policy or input limits).
+          options: { shingleTokens: index.options.shingleTokens, nearDuplicateJaccard: index.options.nearDuplicateJaccard },
           records: index.recordCount,
           tokens: index.tokenCount,
           vocabulary: index.vocabularySize,

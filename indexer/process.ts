@@ -88,6 +88,8 @@ export async function startIndexer(options: StartIndexerOptions): Promise<Indexe
   // Ponder falls back to these itself; PGlite must mean PGlite.
   delete env.DATABASE_URL;
   delete env.DATABASE_PRIVATE_URL;
+  // Ponder listens on $PORT in preference to --port: a PORT meant for the web app must not reach it.
+  delete env.PORT;
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
 
   const args = [ponderBin, "start", "--root", indexerDir, "--schema", options.schema, "--port", String(options.port), "--hostname", hostname];

@@ -179,10 +179,6 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     let indexerUrl: string | undefined;
     if (withIndexer) {
       indexerUrl = await runner.step("starting the indexer", async () => {
-        // Ponder listens on $PORT in preference to its --port flag: with PORT set for the web
-        // app it would take the web app's port. The web app gets PORT explicitly below.
-        const webPort = process.env.PORT;
-        delete process.env.PORT;
         const indexer = await startIndexer({
           rpcUrl: rpc.url,
           deploymentFile: resolve(config.deploymentFile),
@@ -193,8 +189,6 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
           // Indexed state derives from the chain alone: a new deployment makes the old one meaningless.
           fresh: options.fresh || deployed,
           logFile: logs.indexer,
-        }).finally(() => {
-          if (webPort !== undefined) process.env.PORT = webPort;
         });
         runner.onStop("indexer", indexer.stop);
         return { value: indexer.url, detail: `indexer ready on ${indexer.url}` };

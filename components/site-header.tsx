@@ -7,6 +7,7 @@ const navigation = [
   { href: "/", label: "Marketplace" },
   { href: "/dashboard", label: "Dashboard" },
   { href: "/explorer", label: "Explorer" },
+  { href: "/keys", label: "API keys" },
 ] as const;
 
 function isActive(pathname: string, href: string): boolean {
@@ -15,7 +16,7 @@ function isActive(pathname: string, href: string): boolean {
   return pathname === href || pathname.startsWith(`${href}/`);
 }
 
-/** The top bar: brand, the three sections, and the wallet button. */
+/** The top bar: brand, the sections, and the wallet button. */
 export function SiteHeader() {
   const pathname = usePathname();
   return (
@@ -35,7 +36,7 @@ export function SiteHeader() {
                 key={item.href}
                 href={item.href}
                 aria-current={active ? "page" : undefined}
-                className={`rounded-md px-3 py-1.5 text-sm font-medium hover:no-underline ${
+                className={`whitespace-nowrap rounded-md px-3 py-1.5 text-sm font-medium hover:no-underline ${
                   active ? "bg-brand-50 text-brand-800" : "text-stone-600 hover:bg-stone-100 hover:text-stone-900"
                 }`}
               >

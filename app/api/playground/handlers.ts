@@ -1,0 +1,121 @@
+/**
+ * How a browser user without an API key pays for an inference in the playground.
+ *
+ * The payer signs ONE EIP-712 spend permit whose nonce is keccak256 of a random 32-byte session
+ * key made in the browser (lib/web/permit.ts). The browser keeps the key; each playground
+ * request sends it with the permit id, and the server accepts the request only if the key
+ * hashes to that permit's nonce. The key is thus a bearer secret bound to one permit (its cap
+ * and expiry limit what it can spend), like an API key, but it needs no second signature. The
+ * nonce becomes public once the permit settles; the key does not (keccak256 is one-way).
+ *
+ * The answer streams as server-sent events: `{ type: "delta", text }` as the model writes, then
+ * `{ type: "done", ... }` with the price, inference id and attribution link, or
+ * `{ type: "error", code, message }` if it failed after the stream began (nothing is charged).
+ */
+import { eq } from "drizzle-orm";
+import { getAddress, keccak256, type Address } from "viem";
+import { z } from "zod";
+import type { Db } from "@/db/client";
+import { spendPermits } from "@/db/schema/payments";
+import { attributionPath } from "@/lib/inference/api";
+import type { Gateway, InferenceRun } from "@/lib/inference/gateway";
+import { sseEvent } from "@/lib/inference/sse";
+import { PaymentError, toErrorBody } from "@/lib/payments/errors";
+import { errorResponse, jsonResponse, readJsonBody } from "@/lib/payments/http";
+import { parseInput } from "@/lib/payments/schemas";
+
+/** The session key does not hash to the permit's nonce (or the permit is not there). */
+export class SessionInvalidError extends PaymentError {
+  readonly code = "SESSION_INVALID";
+  readonly status = 401;
+}
+
+/** Body of `POST /api/playground/chat`. */
+export const playgroundChatSchema = z.object({
+  /** Registry id of the model, decimal. */
+  modelId: z.string().regex(/^\d{1,20}$/, "a decimal model id").transform(BigInt),
+  /** The user's question. */
+  question: z.string().trim().min(1, "must not be empty"),
+  /** The permit the browser pays under. */
+  permitId: z.uuid({ message: "not a valid id" }),
+  /** The 32-byte session key whose keccak256 is the permit's nonce. */
+  sessionKey: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "not a 32-byte hex key").transform((v) => v.toLowerCase() as `0x${string}`),
+});
+
+/** What the playground needs of the server. */
+export type PlaygroundService = { db: Db; gateway: Gateway };
+
+/** The payer of `permitId` if `sessionKey` is its session key; otherwise SESSION_INVALID. */
+export async function payerOfSession(db: Db, permitId: string, sessionKey: `0x${string}`): Promise<Address> {
+  const [permit] = await db.select({ payer: spendPermits.payer, nonce: spendPermits.nonce }).from(spendPermits).where(eq(spendPermits.id, permitId));
+  if (!permit || permit.nonce !== BigInt(keccak256(sessionKey))) {
+    throw new SessionInvalidError("this session key does not belong to that permit: sign a new spend permit");
+  }
+  return getAddress(permit.payer);
+}
+
+/** `POST /api/playground/chat`: one paid inference for the holder of a permit's session key, streamed. */
+export async function handlePlaygroundChat(request: Request, service: PlaygroundService | Promise<PlaygroundService>): Promise<Response> {
+  let run: InferenceRun | undefined;
+  try {
+    const { db, gateway } = await service;
+    const body = parseInput(playgroundChatSchema, await readJsonBody(request), "playground request");
+    const payer = await payerOfSession(db, body.permitId, body.sessionKey);
+    run = await gateway.runInference({
+      modelId: body.modelId,
+      messages: [{ role: "user", content: body.question }],
+      auth: { payer, permitId: body.permitId },
+      signal: request.signal,
+    });
+    return streamRun(run);
+  } catch (error) {
+    await run?.cancel();
+    return errorResponse(error);
+  }
+}
+
+function streamRun(run: InferenceRun): Response {
+  const iterator = run.events[Symbol.asyncIterator]();
+  const encoder = new TextEncoder();
+  const send = (controller: ReadableStreamDefaultController<Uint8Array>, data: unknown) => controller.enqueue(encoder.encode(sseEvent(data)));
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const next = await iterator.next();
+        if (next.done) return controller.close();
+        const event = next.value;
+        if ("delta" in event) return send(controller, { type: "delta", text: event.delta });
+        const result = event.done;
+        send(controller, {
+          type: "done",
+          inferenceId: result.inferenceId,
+          settlementId: result.settlementSeq.toString(),
+          price: result.price.toString(),
+          payer: result.payer,
+          attributionUrl: attributionPath(result.inferenceId),
+          attributionHash: result.attribution.hash,
+          payouts: result.payouts.map((p) => ({ payee: p.payee, amount: p.amount.toString() })),
+        });
+        controller.close();
+        await iterator.return?.(undefined);
+      } catch (error) {
+        // The headers are gone: the failure travels in the stream, and the hold is released.
+        send(controller, { type: "error", ...toErrorBody(error).error });
+        controller.close();
+        await run.cancel();
+      }
+    },
+    async cancel() {
+      await iterator.return?.(undefined);
+      await run.cancel();
+    },
+  });
+  return new Response(stream, {
+    headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" },
+  });
+}
+
+/** `GET /api/playground/permit-terms`: the chain, market and spender a browser's permit must name. */
+export function permitTermsResponse(deployment: { chainId: number; market: Address; settler: Address }): Response {
+  return jsonResponse({ chainId: deployment.chainId, market: deployment.market, spender: deployment.settler });
+}

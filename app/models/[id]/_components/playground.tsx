@@ -1,0 +1,203 @@
+"use client";
+import { ConnectButton } from "@rainbow-me/rainbowkit";
+import { useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import { useRef, useState } from "react";
+import { useAccount } from "wagmi";
+import { Button, Card } from "@/components/button";
+import { Hex } from "@/components/hex";
+import { PermitPanel } from "@/app/keys/_components/permit-panel";
+import { StepStatus, type StepState } from "@/app/keys/_components/step-status";
+import { readSseData } from "@/lib/inference/sse";
+import { formatMoney } from "@/lib/web/format";
+import { PaymentRequestError, usePermits, type PermitSession } from "@/lib/web/permit";
+import { usePublicConfig } from "@/lib/web/public-config-context";
+
+/** What the server says once an inference is paid and stored. */
+type Receipt = {
+  inferenceId: string;
+  settlementId: string;
+  price: bigint;
+  attributionUrl: string;
+  attributionHash: string;
+  payeeCount: number;
+};
+
+type StreamEvent =
+  | { type: "delta"; text: string }
+  | { type: "done"; inferenceId: string; settlementId: string; price: string; attributionUrl: string; attributionHash: string; payouts: unknown[] }
+  | { type: "error"; code: string; message: string };
+
+/** Sends the question and calls `onDelta` per piece of the answer; resolves with the receipt. */
+async function askModel(modelId: string, question: string, session: PermitSession, onDelta: (text: string) => void, signal: AbortSignal): Promise<Receipt> {
+  let response: Response;
+  try {
+    response = await fetch("/api/playground/chat", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ modelId, question, permitId: session.permit.id, sessionKey: session.sessionKey }),
+      signal,
+    });
+  } catch {
+    throw new PaymentRequestError("NETWORK_ERROR", "The server could not be reached.");
+  }
+  if (!response.ok || !response.body) {
+    const body = (await response.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+    throw new PaymentRequestError(body?.error?.code ?? "HTTP_ERROR", body?.error?.message ?? `The server answered ${response.status}.`, response.status);
+  }
+  for await (const data of readSseData(response.body)) {
+    const event = JSON.parse(data) as StreamEvent;
+    if (event.type === "delta") onDelta(event.text);
+    else if (event.type === "error") throw new PaymentRequestError(event.code, event.message);
+    else {
+      return {
+        inferenceId: event.inferenceId,
+        settlementId: event.settlementId,
+        price: BigInt(event.price),
+        attributionUrl: event.attributionUrl,
+        attributionHash: event.attributionHash,
+        payeeCount: event.payouts.length,
+      };
+    }
+  }
+  throw new PaymentRequestError("STREAM_ENDED", "The answer stopped before it was complete; nothing was charged.");
+}
+
+/** Ask the model a question, paid from the connected wallet's spend permit. */
+export function Playground({ modelId, price, active }: { modelId: string; price: bigint; active: boolean }) {
+  const { address, isConnected } = useAccount();
+  const { contracts, token } = usePublicConfig();
+  const money = (v: bigint) => formatMoney(v, token.symbol, token.decimals);
+
+  let body: React.ReactNode;
+  if (!active) body = <p className="text-sm text-stone-600">This model is not taking inferences right now.</p>;
+  else if (!contracts) body = <p className="text-sm text-stone-600">No contracts are deployed on this chain, so nothing can be paid yet.</p>;
+  else if (!isConnected || !address) {
+    body = (
+      <div data-testid="playground-disconnected" className="flex flex-wrap items-center justify-between gap-3">
+        <p className="text-sm text-stone-600">Connect a wallet to ask this model a question. Each answer costs {money(price)} from your market deposit.</p>
+        <ConnectButton />
+      </div>
+    );
+  } else body = <ConnectedPlayground payer={address} modelId={modelId} price={price} />;
+
+  return (
+    <Card title="Playground" className="mb-10">
+      {body}
+    </Card>
+  );
+}
+
+function ConnectedPlayground({ payer, modelId, price }: { payer: `0x${string}`; modelId: string; price: bigint }) {
+  const { token } = usePublicConfig();
+  const queryClient = useQueryClient();
+  const { session } = usePermits(payer);
+  const [question, setQuestion] = useState("");
+  const [answer, setAnswer] = useState("");
+  const [receipt, setReceipt] = useState<Receipt | null>(null);
+  const [step, setStep] = useState<StepState>({ status: "idle" });
+  const running = useRef<AbortController | null>(null);
+  const money = (v: bigint) => formatMoney(v, token.symbol, token.decimals);
+  const busy = step.status === "working";
+
+  async function ask(event: React.FormEvent) {
+    event.preventDefault();
+    if (!session || busy || !question.trim()) return;
+    const controller = new AbortController();
+    running.current = controller;
+    setAnswer("");
+    setReceipt(null);
+    setStep({ status: "working", text: "Paying and retrieving context…" });
+    try {
+      let streaming = false;
+      const result = await askModel(modelId, question, session, (text) => {
+        if (!streaming) {
+          streaming = true;
+          setStep({ status: "working", text: "Streaming the answer…" });
+        }
+        setAnswer((previous) => previous + text);
+      }, controller.signal);
+      setReceipt(result);
+      setStep({ status: "done", text: `Answered and paid ${money(result.price)}.` });
+    } catch (error) {
+      if (controller.signal.aborted) setStep({ status: "failed", code: "CANCELLED", message: "You stopped the answer; nothing was charged." });
+      else if (error instanceof PaymentRequestError) setStep({ status: "failed", code: error.code, message: error.message });
+      else setStep({ status: "failed", code: "INTERNAL_ERROR", message: (error as Error).message });
+    } finally {
+      running.current = null;
+      await queryClient.invalidateQueries({ queryKey: ["permits"] });
+    }
+  }
+
+  return (
+    <div className="space-y-5">
+      <section aria-label="Spend permit" className="rounded-md border border-stone-200 bg-stone-50 p-3 sm:p-4">
+        <h3 className="mb-2 text-sm font-semibold text-stone-800">1 · Spend permit</h3>
+        <PermitPanel payer={payer} />
+      </section>
+      <form onSubmit={ask} className="space-y-3" aria-label="Ask the model">
+        <label className="block">
+          <span className="mb-1 block text-sm font-semibold text-stone-800">2 · Your question</span>
+          <textarea
+            data-testid="playground-question"
+            value={question}
+            onChange={(e) => setQuestion(e.target.value)}
+            rows={3}
+            placeholder="Ask something the model's datanets can answer…"
+            className="w-full rounded-md border border-stone-300 bg-white px-3 py-2 text-base outline-none focus:border-brand-600 focus:ring-1 focus:ring-brand-600"
+          />
+        </label>
+        <div className="flex flex-wrap items-center gap-3">
+          <Button type="submit" data-testid="playground-ask" disabled={!session || busy || !question.trim()} className="w-full sm:w-auto">
+            Ask for {money(price)}
+          </Button>
+          {busy ? (
+            <Button variant="secondary" onClick={() => running.current?.abort()} className="w-full sm:w-auto">
+              Stop
+            </Button>
+          ) : null}
+          {!session ? <span className="text-sm text-stone-500">Sign a spend permit first.</span> : null}
+        </div>
+      </form>
+      <StepStatus state={step} testId="playground-status" />
+      {answer || receipt ? (
+        <section aria-label="Answer" className="space-y-3">
+          <div data-testid="playground-answer" className="whitespace-pre-wrap rounded-md border border-stone-200 bg-white p-3 text-sm leading-relaxed text-stone-800 sm:p-4">
+            {answer}
+          </div>
+          {receipt ? <ReceiptLine receipt={receipt} money={money} /> : null}
+        </section>
+      ) : null}
+    </div>
+  );
+}
+
+function ReceiptLine({ receipt, money }: { receipt: Receipt; money: (v: bigint) => string }) {
+  return (
+    <dl data-testid="playground-receipt" className="grid grid-cols-1 gap-2 rounded-md border border-stone-200 bg-white p-3 text-sm sm:grid-cols-3 sm:p-4">
+      <div>
+        <dt className="text-xs font-medium uppercase tracking-wide text-stone-500">Price charged</dt>
+        <dd data-testid="playground-price" className="font-medium tabular-nums">
+          {money(receipt.price)}
+        </dd>
+      </div>
+      <div className="min-w-0">
+        <dt className="text-xs font-medium uppercase tracking-wide text-stone-500">Inference</dt>
+        <dd>
+          <span data-testid="playground-inference-id" className="break-all font-mono text-xs">
+            {receipt.inferenceId}
+          </span>
+          <span data-testid="playground-settlement-id" className="block text-xs text-stone-500">settlement #{receipt.settlementId}</span>
+        </dd>
+      </div>
+      <div className="min-w-0">
+        <dt className="text-xs font-medium uppercase tracking-wide text-stone-500">Attribution</dt>
+        <dd>
+          <Link data-testid="playground-attribution" href={receipt.attributionUrl}>
+            {receipt.payeeCount} payee{receipt.payeeCount === 1 ? "" : "s"} · proof <Hex value={receipt.attributionHash} />
+          </Link>
+        </dd>
+      </div>
+    </dl>
+  );
+}

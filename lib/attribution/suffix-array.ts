@@ -21,7 +21,10 @@ const SMALL_INPUT = 24;
 
 // `upper` is the largest value that may occur in `s`. Memory access dominates on large inputs,
 // so each position's character and type share one word: st[i] = s[i] * 2 + (S-type ? 1 : 0).
-function saIs(s: Int32Array, upper: number): Int32Array {
+// `prev` is scratch space of at least s.length words, shared by all recursion levels: while
+// suffixes are induced, prev[slot] caches st[sa[slot] - 1], read when the suffix is placed
+// (see `induce`).
+function saIs(s: Int32Array, upper: number, prev: Int32Array = new Int32Array(s.length)): Int32Array {
   const n = s.length;
   if (n === 0) return new Int32Array(0);
   if (n === 1) return Int32Array.of(0);
@@ -33,9 +36,12 @@ function saIs(s: Int32Array, upper: number): Int32Array {
   // Suffix i is S-type when it is smaller than suffix i+1; the last suffix is L-type.
   const st = new Int32Array(n);
   st[n - 1] = s[n - 1] * 2;
+  let m = 0;
   for (let i = n - 2; i >= 0; i--) {
     const sType = s[i] === s[i + 1] ? st[i + 1] & 1 : s[i] < s[i + 1] ? 1 : 0;
     st[i] = s[i] * 2 + sType;
+    // i + 1 is LMS when it is S-type and i is L-type.
+    m += st[i + 1] & ~sType & 1;
   }
 
   // startL[c]: first slot of bucket c (its L-type suffixes come first);
@@ -52,42 +58,60 @@ function saIs(s: Int32Array, upper: number): Int32Array {
   }
 
   const buf = new Int32Array(upper + 2);
-  let m = 0;
-  for (let i = 1; i < n; i++) if (isLms(st, i)) m++;
   const lms = new Int32Array(m);
-  for (let i = 1, k = 0; i < n; i++) if (isLms(st, i)) lms[k++] = i;
+  for (let i = 1, k = 0; i < n; i++) if (st[i] & 1 && (st[i - 1] & 1) === 0) lms[k++] = i;
 
-  induce(sa, st, lms, m, startL, startS, buf);
+  induce(sa, prev, st, lms, m, startL, startS, buf);
   if (m === 0) return sa;
 
+  // The LMS suffixes are the S-type suffixes (the S-part of each bucket) whose predecessor is
+  // L-type; prev[] holds that predecessor's type, so this scan reads st[] nowhere.
   const sortedLms = new Int32Array(m);
-  for (let i = 0, k = 0; i < n; i++) {
-    const v = sa[i];
-    if (isLms(st, v)) sortedLms[k++] = v;
+  let k = 0;
+  for (let c = 0; c <= upper; c++) {
+    for (let i = startS[c], end = startL[c + 1]; i < end; i++) if ((prev[i] & 1) === 0) sortedLms[k++] = sa[i];
   }
 
   // Name the LMS substrings in sorted order (equal substrings, equal names). LMS positions are
-  // at least two apart, so names can be parked at names[pos >> 1] and read back in text order.
+  // at least two apart, so values can be parked at names[pos >> 1]: first each LMS substring's
+  // length (up to and including the next LMS position; 0 for the last one, which runs into the
+  // end and is unique), so that only substrings of equal length are compared; then the name.
   const names = new Int32Array((n >> 1) + 1);
+  for (let j = 0; j + 1 < m; j++) names[lms[j] >> 1] = lms[j + 1] - lms[j] + 1;
   let name = 0;
+  let prevLength = names[sortedLms[0] >> 1];
   names[sortedLms[0] >> 1] = 0;
   for (let i = 1; i < m; i++) {
-    if (!sameLmsSubstring(st, n, sortedLms[i - 1], sortedLms[i])) name++;
-    names[sortedLms[i] >> 1] = name;
+    const a = sortedLms[i - 1];
+    const b = sortedLms[i];
+    const length = names[b >> 1];
+    if (length === 0 || length !== prevLength || !sameSymbols(st, a, b, length)) name++;
+    names[b >> 1] = name;
+    prevLength = length;
   }
-  const reduced = new Int32Array(m);
-  for (let k = 0; k < m; k++) reduced[k] = names[lms[k] >> 1];
-  const reducedSa = saIs(reduced, name);
-  for (let i = 0; i < m; i++) sortedLms[i] = lms[reducedSa[i]];
-  induce(sa, st, sortedLms, m, startL, startS, buf);
+
+  if (name + 1 === m) {
+    // Every LMS substring is distinct: their order is the order of the LMS suffixes, no recursion.
+    for (let j = 0; j < m; j++) sortedLms[names[lms[j] >> 1]] = lms[j];
+  } else {
+    const reduced = new Int32Array(m);
+    for (let j = 0; j < m; j++) reduced[j] = names[lms[j] >> 1];
+    const reducedSa = saIs(reduced, name, prev);
+    for (let i = 0; i < m; i++) sortedLms[i] = lms[reducedSa[i]];
+  }
+  induce(sa, prev, st, sortedLms, m, startL, startS, buf);
   return sa;
 }
 
 // Induced sorting: places the LMS suffixes (in the given order) at the ends of their buckets,
 // then derives the order of the L-type suffixes left to right and of the S-type ones right to
-// left. A plain function (not a closure) so V8 keeps the arrays in registers.
+// left. Whenever suffix v is written to a slot, st[v - 1] is read then (next to st[v], just
+// read) and cached in prev[slot], so the scans read prev[] in order instead of jumping through
+// st[]; the random reads leave the loop's critical path and the CPU overlaps them.
+// A plain function (not a closure) so V8 keeps the arrays in registers.
 function induce(
   sa: Int32Array,
+  prev: Int32Array,
   st: Int32Array,
   lms: Int32Array,
   count: number,
@@ -96,46 +120,50 @@ function induce(
   buf: Int32Array,
 ): void {
   const n = sa.length;
-  sa.fill(-1);
+  // 0 marks an empty slot: suffix 0 induces nothing either.
+  sa.fill(0);
   buf.set(startS);
   for (let k = 0; k < count; k++) {
     const d = lms[k];
-    sa[buf[st[d] >> 1]++] = d;
+    const slot = buf[st[d] >> 1]++;
+    sa[slot] = d;
+    prev[slot] = st[d - 1];
   }
   buf.set(startL);
-  sa[buf[st[n - 1] >> 1]++] = n - 1;
+  {
+    const slot = buf[st[n - 1] >> 1]++;
+    sa[slot] = n - 1;
+    prev[slot] = st[n - 2];
+  }
   for (let i = 0; i < n; i++) {
     const v = sa[i];
     if (v >= 1) {
-      const x = st[v - 1];
-      if ((x & 1) === 0) sa[buf[x >> 1]++] = v - 1;
+      const x = prev[i];
+      if ((x & 1) === 0) {
+        const slot = buf[x >> 1]++;
+        sa[slot] = v - 1;
+        prev[slot] = v >= 2 ? st[v - 2] : 1; // suffix 0 has no predecessor: never LMS
+      }
     }
   }
   buf.set(startL);
   for (let i = n - 1; i >= 0; i--) {
     const v = sa[i];
     if (v >= 1) {
-      const x = st[v - 1];
-      if (x & 1) sa[--buf[(x >> 1) + 1]] = v - 1;
+      const x = prev[i];
+      if (x & 1) {
+        const slot = --buf[(x >> 1) + 1];
+        sa[slot] = v - 1;
+        prev[slot] = v >= 2 ? st[v - 2] : 1; // suffix 0 has no predecessor: never LMS
+      }
     }
   }
 }
 
-// True when the LMS substrings at a and b (each up to and including the next LMS position, or
-// to the end of the text) are equal in characters and types.
-function sameLmsSubstring(st: Int32Array, n: number, a: number, b: number): boolean {
-  if (st[a] !== st[b]) return false;
-  for (let d = 1; ; d++) {
-    if (a + d >= n || b + d >= n) return false; // the substring running into the end is unique
-    if (st[a + d] !== st[b + d]) return false;
-    // Equal characters and types so far, so both positions are LMS or neither is.
-    if (isLms(st, a + d)) return true;
-  }
-}
-
-// Suffix i is LMS: S-type right after an L-type suffix.
-function isLms(st: Int32Array, i: number): boolean {
-  return i > 0 && (st[i] & 1) === 1 && (st[i - 1] & 1) === 0;
+// True when the `length` characters and types at a and at b are equal.
+function sameSymbols(st: Int32Array, a: number, b: number, length: number): boolean {
+  for (let d = 0; d < length; d++) if (st[a + d] !== st[b + d]) return false;
+  return true;
 }
 
 /**

@@ -60,6 +60,8 @@ export type InferenceTimings = {
   backendMs: number;
   /** Attribution and split. */
   attributionMs: number;
+  /** CPU time of the attribution (it runs synchronously, so this is its cost without the machine's other work). */
+  attributionCpuMs: number;
 };
 
 /** A paid, stored inference. */
@@ -212,6 +214,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         const backendMs = performance.now() - started;
 
         started = performance.now();
+        const cpuBefore = process.cpuUsage();
         const prompt = promptText(messages);
         const attribution = attribute({
           index: entry!.index,
@@ -226,6 +229,8 @@ export function createGateway(options: GatewayOptions): Gateway {
         });
         const payouts = payoutsOf(attribution.proof.split);
         const attributionMs = performance.now() - started;
+        const cpu = process.cpuUsage(cpuBefore);
+        const attributionCpuMs = (cpu.user + cpu.system) / 1000;
 
         started = performance.now();
         const committed: CommittedInference = await payments.commit(hold.id, {
@@ -251,7 +256,7 @@ export function createGateway(options: GatewayOptions): Gateway {
             payer: committed.payer,
             attribution,
             payouts,
-            timings: { paymentMs, retrievalMs, backendMs, attributionMs },
+            timings: { paymentMs, retrievalMs, backendMs, attributionMs, attributionCpuMs },
           },
         };
       } finally {

@@ -193,7 +193,7 @@ function ReceiptLine({ receipt, money }: { receipt: Receipt; money: (v: bigint) 
       <div className="min-w-0">
         <dt className="text-xs font-medium uppercase tracking-wide text-stone-500">Attribution</dt>
         <dd>
-          <Link data-testid="playground-attribution" href={receipt.attributionUrl}>
+          <Link data-testid="playground-attribution" data-attribution-hash={receipt.attributionHash} href={receipt.attributionUrl}>
             {receipt.payeeCount} payee{receipt.payeeCount === 1 ? "" : "s"} · proof <Hex value={receipt.attributionHash} />
           </Link>
         </dd>

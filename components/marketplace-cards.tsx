@@ -3,6 +3,11 @@ import type { DatanetSummary, ModelSummary } from "@/lib/marketplace/types";
 import { formatBps, formatMoney } from "@/lib/web/format";
 import { Hex } from "./hex";
 
+/** "1 record", "2,144 records". */
+function count(n: number, noun: string): string {
+  return `${n.toLocaleString("en")} ${noun}${n === 1 ? "" : "s"}`;
+}
+
 /** A datanet in a grid: name, description, size and who published it. */
 export function DatanetCard({ datanet }: { datanet: DatanetSummary }) {
   return (
@@ -14,8 +19,8 @@ export function DatanetCard({ datanet }: { datanet: DatanetSummary }) {
       <span className="font-semibold group-hover:text-brand-700">{datanet.name}</span>
       <span className="mt-1 line-clamp-2 text-sm text-stone-600">{datanet.description || "No description."}</span>
       <span className="mt-3 flex flex-wrap gap-x-4 gap-y-1 text-xs text-stone-500">
-        <span>{datanet.recordCount.toLocaleString("en")} records</span>
-        <span>{datanet.contributorCount.toLocaleString("en")} contributors</span>
+        <span>{count(datanet.recordCount, "record")}</span>
+        <span>{count(datanet.contributorCount, "contributor")}</span>
         <span>{datanet.license}</span>
       </span>
       <span className="mt-2 text-xs text-stone-500">
@@ -41,8 +46,8 @@ export function ModelCard({ model }: { model: ModelSummary }) {
       <span className="mt-3 text-sm font-medium tabular-nums">{formatMoney(model.pricePerCall)} per call</span>
       <span className="mt-1 flex flex-wrap gap-x-4 gap-y-1 text-xs text-stone-500">
         <span>owner {formatBps(model.ownerShareBps)} · data {formatBps(10_000 - model.ownerShareBps)}</span>
-        <span>{model.datanetIds.length} datanets</span>
-        <span>{model.inferenceCount.toLocaleString("en")} inferences</span>
+        <span>{count(model.datanetIds.length, "datanet")}</span>
+        <span>{count(model.inferenceCount, "inference")}</span>
       </span>
     </Link>
   );

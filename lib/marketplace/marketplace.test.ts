@@ -59,9 +59,13 @@ describe.each(testDatabases())("marketplace reads on $name", (target) => {
     expect(datanets[1]!.publisher).toBe(alice);
   });
 
-  it("shows a datanet with its contributions, sample records and the models that use it", async () => {
+  it("shows a datanet with its contributors, latest contributions, sample records and the models that use it", async () => {
     const datanet = await getDatanet(1n, source);
-    expect(datanet?.contributions.map((c) => [c.id, c.contributor, c.recordCount])).toEqual([["1", alice, 2], ["2", bob, 1]]);
+    expect(datanet?.contributors).toEqual([
+      { contributor: alice, contributionCount: 1, recordCount: 2 },
+      { contributor: bob, contributionCount: 1, recordCount: 1 },
+    ]);
+    expect(datanet?.contributions.map((c) => [c.id, c.contributor, c.recordCount])).toEqual([["2", bob, 1], ["1", alice, 2]]);
     expect(datanet?.sampleRecords.map((r) => r.text)).toEqual(["We the people.", "Four score and seven years ago.", "Ask not what your country can do for you."]);
     expect(datanet?.models.map((m) => m.name)).toEqual(["Grounded", "Llama"]);
     expect(await getDatanet(3n, source)).toBeNull();

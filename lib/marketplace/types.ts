@@ -38,9 +38,21 @@ export type ContributionSummary = {
   createdAt: Date;
 };
 
-/** A datanet page: the summary, its contributions and a few of its records. */
+/** One account's share of a datanet. */
+export type DatanetContributor = {
+  /** The contributing account. */
+  contributor: Address;
+  /** Its contributions to the datanet. */
+  contributionCount: number;
+  /** Records across them. */
+  recordCount: number;
+};
+
+/** A datanet page: the summary, who contributed, its latest contributions and a few records. */
 export type DatanetDetail = DatanetSummary & {
-  /** Contributions, oldest first. */
+  /** Every contributor, most records first. */
+  contributors: DatanetContributor[];
+  /** The latest contributions, newest first (at most a page; `contributionCount` has them all). */
   contributions: ContributionSummary[];
   /** A sample of record texts, for a reader to see what the datanet holds. */
   sampleRecords: { id: string; contributor: Address; text: string }[];

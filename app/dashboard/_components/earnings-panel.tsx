@@ -1,10 +1,12 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
+import { useEffect, useRef } from "react";
 import Link from "next/link";
 import { z } from "zod";
 import { EmptyState } from "@/components/empty-state";
 import { Hex } from "@/components/hex";
 import { SectionTitle } from "@/components/page-header";
+import { Table } from "@/components/table";
 import { formatMoney, formatRelativeTime } from "@/lib/web/format";
 import { usePublicConfig } from "@/lib/web/public-config-context";
 
@@ -34,15 +36,30 @@ async function fetchEarnings(account: string) {
   return earningsSchema.parse(body);
 }
 
-/** What the account has earned, inference by inference, refreshed every few seconds. */
+// Credits seen by an earlier poll; rows not in it are new and briefly highlighted.
+function useNewCredits(keys: readonly string[] | undefined): (key: string) => boolean {
+  const seen = useRef<Set<string> | null>(null);
+  const previous = seen.current;
+  useEffect(() => {
+    if (keys) seen.current = new Set([...(seen.current ?? []), ...keys]);
+  }, [keys]);
+  // The first page is not "new": only what arrives while the page is open is.
+  return (key) => previous !== null && !previous.has(key);
+}
+
+const creditKey = (credit: { inferenceId: string; transactionHash: string }) => `${credit.inferenceId}-${credit.transactionHash}`;
+
+/** What the account has earned, inference by inference, polled every 2 seconds so new credits appear live. */
 export function EarningsPanel({ account }: { account: `0x${string}` }) {
   const { token } = usePublicConfig();
   const money = (value: bigint) => formatMoney(value, token.symbol, token.decimals);
   const { data, error } = useQuery({
     queryKey: ["earnings", account],
     queryFn: () => fetchEarnings(account),
-    refetchInterval: 5_000,
+    refetchInterval: 2_000,
   });
+
+  const isNew = useNewCredits(data?.credits.map(creditKey));
 
   return (
     <section>
@@ -63,34 +80,28 @@ export function EarningsPanel({ account }: { account: `0x${string}` }) {
           <p className="mb-3 text-sm text-stone-600" data-testid="earnings-totals">
             {money(data.earned)} earned · {money(data.claimed)} claimed · {money(data.claimable)} to claim
           </p>
-          <div className="overflow-x-auto rounded-lg border border-stone-200 bg-white">
-            <table className="w-full min-w-[32rem] text-left text-sm">
-              <thead className="border-b border-stone-200 bg-stone-50 text-xs uppercase tracking-wide text-stone-500">
-                <tr>
-                  <th className="px-4 py-2 font-medium">Inference</th>
-                  <th className="px-4 py-2 font-medium">Model</th>
-                  <th className="px-4 py-2 text-right font-medium">Credited</th>
-                  <th className="px-4 py-2 font-medium">Settled</th>
-                  <th className="px-4 py-2 font-medium">Transaction</th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-stone-100">
-                {data.credits.map((credit) => (
-                  <tr key={`${credit.inferenceId}-${credit.transactionHash}`} data-testid="earnings-row">
-                    <td className="px-4 py-2 font-mono">#{credit.inferenceId}</td>
-                    <td className="px-4 py-2">
-                      <Link href={`/models/${credit.modelId}`}>{credit.modelName ?? `Model ${credit.modelId}`}</Link>
-                    </td>
-                    <td className="px-4 py-2 text-right tabular-nums">{money(credit.amount)}</td>
-                    <td className="px-4 py-2 text-stone-500">{formatRelativeTime(credit.settledAt)}</td>
-                    <td className="px-4 py-2">
-                      <Hex value={credit.transactionHash} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table head={["Inference", "Model", { label: "Credited", numeric: true }, "Settled", "Transaction"]}>
+            {data.credits.map((credit) => (
+              <tr
+                key={creditKey(credit)}
+                data-testid="earnings-row"
+                data-new={isNew(creditKey(credit)) || undefined}
+                className={isNew(creditKey(credit)) ? "bg-emerald-50 transition-colors" : undefined}
+              >
+                <td className="px-4 py-2 font-mono">
+                  <Link href={`/explorer/${credit.inferenceId}`}>#{credit.inferenceId}</Link>
+                </td>
+                <td className="px-4 py-2">
+                  <Link href={`/models/${credit.modelId}`}>{credit.modelName ?? `Model ${credit.modelId}`}</Link>
+                </td>
+                <td className="px-4 py-2 text-right tabular-nums">{money(credit.amount)}</td>
+                <td className="px-4 py-2 text-stone-500">{formatRelativeTime(credit.settledAt)}</td>
+                <td className="px-4 py-2">
+                  <Hex value={credit.transactionHash} />
+                </td>
+              </tr>
+            ))}
+          </Table>
         </>
       )}
     </section>

@@ -5,6 +5,7 @@ import { Hex } from "@/components/hex";
 import { ModelCard } from "@/components/marketplace-cards";
 import { PageHeader, SectionTitle } from "@/components/page-header";
 import { Stat } from "@/components/stat";
+import { Table } from "@/components/table";
 import { getDatanet } from "@/lib/marketplace/datanets";
 import { parseMarketplaceId } from "@/lib/marketplace/ids";
 
@@ -25,14 +26,13 @@ export default async function DatanetPage({ params }: Props) {
   return (
     <>
       <PageHeader title={datanet.name} lead={datanet.description} />
-      <dl className="mb-10 grid grid-cols-2 gap-3 md:grid-cols-4">
+      <dl className="mb-4 grid grid-cols-3 gap-3">
         <Stat label="Records" value={datanet.recordCount.toLocaleString("en")} />
         <Stat label="Contributions" value={datanet.contributionCount.toLocaleString("en")} />
         <Stat label="Contributors" value={datanet.contributorCount.toLocaleString("en")} />
-        <Stat label="License" value={datanet.license} />
       </dl>
-      <p className="-mt-6 mb-10 text-sm text-stone-600">
-        Published by <Hex value={datanet.publisher} keep={6} />
+      <p className="mb-10 text-sm text-stone-600">
+        Published by <Hex value={datanet.publisher} keep={6} /> · licence: {datanet.license}
       </p>
 
       <section className="mb-10">
@@ -49,38 +49,43 @@ export default async function DatanetPage({ params }: Props) {
       </section>
 
       <section className="mb-10">
-        <SectionTitle count={datanet.contributions.length}>Contributions</SectionTitle>
-        {datanet.contributions.length === 0 ? (
-          <EmptyState title="No contributions yet" />
+        <SectionTitle count={datanet.contributors.length}>Contributors</SectionTitle>
+        {datanet.contributors.length === 0 ? (
+          <EmptyState title="No contributions yet">Records are added in contributions, each anchored on chain by its Merkle root.</EmptyState>
         ) : (
-          <div className="overflow-x-auto rounded-lg border border-stone-200 bg-white">
-            <table className="w-full min-w-[32rem] text-left text-sm">
-              <thead className="border-b border-stone-200 bg-stone-50 text-xs uppercase tracking-wide text-stone-500">
-                <tr>
-                  <th className="px-4 py-2 font-medium">#</th>
-                  <th className="px-4 py-2 font-medium">Contributor</th>
-                  <th className="px-4 py-2 text-right font-medium">Records</th>
-                  <th className="px-4 py-2 font-medium">Merkle root</th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-stone-100">
-                {datanet.contributions.map((contribution) => (
-                  <tr key={contribution.id}>
-                    <td className="px-4 py-2 font-mono">{contribution.id}</td>
-                    <td className="px-4 py-2">
-                      <Hex value={contribution.contributor} />
-                    </td>
-                    <td className="px-4 py-2 text-right tabular-nums">{contribution.recordCount.toLocaleString("en")}</td>
-                    <td className="px-4 py-2">
-                      <Hex value={contribution.merkleRoot} keep={6} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table minWidth="18rem" head={["Contributor", { label: "Contributions", numeric: true }, { label: "Records", numeric: true }]}>
+            {datanet.contributors.map((c) => (
+              <tr key={c.contributor}>
+                <td className="px-4 py-2">
+                  <Hex value={c.contributor} keep={6} />
+                </td>
+                <td className="px-4 py-2 text-right tabular-nums">{c.contributionCount.toLocaleString("en")}</td>
+                <td className="px-4 py-2 text-right tabular-nums">{c.recordCount.toLocaleString("en")}</td>
+              </tr>
+            ))}
+          </Table>
         )}
       </section>
+
+      {datanet.contributions.length > 0 ? (
+        <section className="mb-10">
+          <SectionTitle>Latest contributions</SectionTitle>
+          <Table head={["#", "Contributor", { label: "Records", numeric: true }, "Merkle root"]}>
+            {datanet.contributions.map((contribution) => (
+              <tr key={contribution.id}>
+                <td className="px-4 py-2 font-mono">{contribution.id}</td>
+                <td className="px-4 py-2">
+                  <Hex value={contribution.contributor} />
+                </td>
+                <td className="px-4 py-2 text-right tabular-nums">{contribution.recordCount.toLocaleString("en")}</td>
+                <td className="px-4 py-2">
+                  <Hex value={contribution.merkleRoot} keep={6} />
+                </td>
+              </tr>
+            ))}
+          </Table>
+        </section>
+      ) : null}
 
       <section>
         <SectionTitle>Sample records</SectionTitle>

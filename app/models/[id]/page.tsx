@@ -4,13 +4,14 @@ import { notFound } from "next/navigation";
 import { AutoRefresh } from "@/components/auto-refresh";
 import { EmptyState } from "@/components/empty-state";
 import { Hex } from "@/components/hex";
+import { MarkdownText } from "@/components/markdown-text";
+import { SettlementBadge } from "@/components/settlement-badge";
 import { DatanetCard, StatusBadge } from "@/components/marketplace-cards";
 import { PageHeader, SectionTitle } from "@/components/page-header";
 import { Stat } from "@/components/stat";
 import { parseMarketplaceId } from "@/lib/marketplace/ids";
 import { getModel } from "@/lib/marketplace/models";
 import { formatBps, formatMoney } from "@/lib/web/format";
-import { Playground } from "./_components/playground";
 
 export const dynamic = "force-dynamic";
 
@@ -47,13 +48,11 @@ export default async function ModelPage({ params }: Props) {
         Owned by <Hex value={model.owner} keep={6} /> · backend {model.backend} · terms version {model.version}
       </p>
 
-      <Playground modelId={model.id} price={model.pricePerCall} active={model.status === null || model.status === "active"} />
-
       {model.modelCard ? (
         <section className="mb-10">
           <SectionTitle>Model card</SectionTitle>
-          <div className="whitespace-pre-line rounded-lg border border-stone-200 bg-white p-4 text-sm leading-relaxed text-stone-700">
-            {model.modelCard}
+          <div className="rounded-lg border border-stone-200 bg-white p-4 text-sm leading-relaxed text-stone-700">
+            <MarkdownText text={model.modelCard} />
           </div>
         </section>
       ) : null}
@@ -86,7 +85,7 @@ export default async function ModelPage({ params }: Props) {
                   <Hex value={inference.payer} />
                 </span>
                 <span className="tabular-nums">{formatMoney(inference.price)}</span>
-                <span>{inference.settlement.status}</span>
+                <SettlementBadge settlement={inference.settlement} />
               </li>
             ))}
           </ul>

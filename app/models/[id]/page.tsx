@@ -12,6 +12,7 @@ import { Stat } from "@/components/stat";
 import { parseMarketplaceId } from "@/lib/marketplace/ids";
 import { getModel } from "@/lib/marketplace/models";
 import { formatBps, formatMoney } from "@/lib/web/format";
+import { Playground } from "./_components/playground";
 
 export const dynamic = "force-dynamic";
 
@@ -47,6 +48,8 @@ export default async function ModelPage({ params }: Props) {
       <p className="mb-10 text-sm text-stone-600">
         Owned by <Hex value={model.owner} keep={6} /> · backend {model.backend} · terms version {model.version}
       </p>
+
+      <Playground modelId={model.id} price={model.pricePerCall} active={model.status === null || model.status === "active"} />
 
       {model.modelCard ? (
         <section className="mb-10">

@@ -94,7 +94,7 @@ export function createIndex(options: Partial<IndexOptions> = {}): DatanetIndex {
     shared: {
       termIds: new Map(),
       terms,
-      asciiTerms: new AsciiTermTable(terms),
+      asciiTerms: new AsciiTermTable(),
       recordNumbers: new Map(),
       records: [],
       original: new Int32Array(16),

@@ -9,33 +9,39 @@ const enum Hash {
   Prime = 0x01000193,
 }
 
+// Each slot is four words: hash, term id (0 = empty), offset of the term's characters in
+// `chars`, and length. One probe touches one cache line and no string object.
+const STRIDE = 4;
+
 function lower(code: number): number {
   return code >= 65 && code <= 90 ? code + 32 : code;
 }
 
-/** Open-addressing table of (hash, term id); term ids index into the shared `terms` list. */
+/** Open-addressing table of ASCII terms and their ids, the terms' characters in one byte pool. */
 export class AsciiTermTable {
-  private ids = new Int32Array(1 << 16);
-  private hashes = new Int32Array(1 << 16);
+  private slots = new Int32Array((1 << 16) * STRIDE);
+  private chars = new Uint8Array(1 << 18);
+  private charCount = 0;
   private count = 0;
-
-  constructor(private readonly terms: readonly string[]) {}
 
   /** Id of `text.slice(start, end).toLowerCase()` (all ASCII), or 0 when the term is not in the table. */
   find(text: string, start: number, end: number): number {
     let h: number = Hash.Seed;
     for (let i = start; i < end; i++) h = Math.imul(h ^ lower(text.charCodeAt(i)), Hash.Prime);
-    const mask = this.ids.length - 1;
+    const slots = this.slots;
+    const chars = this.chars;
+    const mask = (slots.length >> 2) - 1;
     const length = end - start;
-    for (let slot = h & mask; this.ids[slot] !== 0; slot = (slot + 1) & mask) {
-      if (this.hashes[slot] !== h) continue;
-      const term = this.terms[this.ids[slot]];
-      if (term.length !== length) continue;
-      let same = true;
-      for (let k = 0; k < length && same; k++) same = term.charCodeAt(k) === lower(text.charCodeAt(start + k));
-      if (same) return this.ids[slot];
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const at = slot << 2;
+      const id = slots[at + 1];
+      if (id === 0) return 0;
+      if (slots[at] !== h || slots[at + 3] !== length) continue;
+      const offset = slots[at + 2];
+      let k = 0;
+      while (k < length && chars[offset + k] === lower(text.charCodeAt(start + k))) k++;
+      if (k === length) return id;
     }
-    return 0;
   }
 
   /** Adds a lowercase term with its id; terms with non-ASCII characters are ignored. */
@@ -46,24 +52,36 @@ export class AsciiTermTable {
       if (c >= 128) return;
       h = Math.imul(h ^ c, Hash.Prime);
     }
-    if ((this.count + 1) * 2 > this.ids.length) this.grow();
-    this.place(h, id);
+    if ((this.count + 1) * 2 > this.slots.length >> 2) this.grow();
+    while (this.charCount + term.length > this.chars.length) {
+      const bigger = new Uint8Array(this.chars.length * 2);
+      bigger.set(this.chars);
+      this.chars = bigger;
+    }
+    const offset = this.charCount;
+    for (let i = 0; i < term.length; i++) this.chars[offset + i] = term.charCodeAt(i);
+    this.charCount += term.length;
+    this.place(h, id, offset, term.length);
     this.count++;
   }
 
-  private place(h: number, id: number): void {
-    const mask = this.ids.length - 1;
+  private place(h: number, id: number, offset: number, length: number): void {
+    const slots = this.slots;
+    const mask = (slots.length >> 2) - 1;
     let slot = h & mask;
-    while (this.ids[slot] !== 0) slot = (slot + 1) & mask;
-    this.ids[slot] = id;
-    this.hashes[slot] = h;
+    while (slots[(slot << 2) + 1] !== 0) slot = (slot + 1) & mask;
+    const at = slot << 2;
+    slots[at] = h;
+    slots[at + 1] = id;
+    slots[at + 2] = offset;
+    slots[at + 3] = length;
   }
 
   private grow(): void {
-    const oldIds = this.ids;
-    const oldHashes = this.hashes;
-    this.ids = new Int32Array(oldIds.length * 2);
-    this.hashes = new Int32Array(oldIds.length * 2);
-    for (let i = 0; i < oldIds.length; i++) if (oldIds[i] !== 0) this.place(oldHashes[i], oldIds[i]);
+    const old = this.slots;
+    this.slots = new Int32Array(old.length * 2);
+    for (let at = 0; at < old.length; at += STRIDE) {
+      if (old[at + 1] !== 0) this.place(old[at], old[at + 1], old[at + 2], old[at + 3]);
+    }
   }
 }

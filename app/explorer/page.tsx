@@ -31,7 +31,7 @@ export default async function ExplorerPage() {
         >
           {inferences.map((inference) => (
             <tr key={inference.id} data-testid="inference-row">
-              <td className="px-4 py-2 font-mono">{inference.id}</td>
+              <td className="px-4 py-2 font-mono"><a href={`/explorer/${inference.id}`}>#{inference.id}</a></td>
               <td className="px-4 py-2">
                 <a href={`/models/${inference.modelId}`}>{inference.modelName ?? `Model ${inference.modelId}`}</a>
               </td>

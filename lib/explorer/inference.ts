@@ -233,3 +233,10 @@ export async function selfPaidShare(db: DbOrTransaction, modelId: bigint, owner:
     .where(and(eq(inferences.modelId, modelId), sql`${inferences.status} <> 'failed'`));
   return { total: BigInt(result?.total ?? "0"), selfPaid: BigInt(result?.selfPaid ?? "0") };
 }
+
+/** The stored proof exactly as kept (amounts as decimal strings) with its hash, for anyone to re-check. */
+export async function getStoredProof(ref: InferenceRef, from?: MarketplaceSource): Promise<{ hash: Hex; proof: unknown }> {
+  const { db } = await marketplaceSource(from);
+  const row = await loadInferenceRow(db, ref);
+  return { hash: row.attributionHash, proof: row.attribution };
+}

@@ -1,0 +1,14 @@
+import { handle } from "@/lib/datanets/http";
+import { parseInferenceRef, verifyInference } from "@/lib/explorer";
+
+// Re-running the engine is CPU work on every call: never cache a verdict, never prerender one.
+export const dynamic = "force-dynamic";
+
+/**
+ * POST /api/inferences/:id/verify — recomputes the attribution from the stored prompt, context,
+ * answer and records, and compares it with the stored proof, its hash and the payouts.
+ * Answers `{ valid, storedHash, recomputedHash, differences, checks, problem }`.
+ */
+export async function POST(_request: Request, { params }: { params: Promise<{ id: string }> }) {
+  return handle(async () => verifyInference(parseInferenceRef((await params).id)));
+}

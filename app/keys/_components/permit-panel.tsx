@@ -110,7 +110,8 @@ export function SignPermitForm({ signer, onSigned }: { signer: ReturnType<typeof
 /** The payer's spend permit in this browser: its figures, or a form to sign one. */
 export function PermitPanel({ payer }: { payer: Address }) {
   const { token } = usePublicConfig();
-  const { session, active, isLoading, error } = usePermits(payer);
+  const { permits, session, active, isLoading, error } = usePermits(payer);
+  const latest = permits[0];
   const signer = useSignPermit();
   const [signing, setSigning] = useState(false);
   const money = (v: bigint) => formatMoney(v, token.symbol, token.decimals);
@@ -130,7 +131,11 @@ export function PermitPanel({ payer }: { payer: Address }) {
         <p data-testid="permit-none" className="text-sm text-stone-600">
           {active
             ? "Your active permit was signed in another browser, so this one cannot spend it without a new signature."
-            : "No active spend permit. Sign one to pay for inferences without a wallet pop-up each time."}
+            : latest?.expired
+              ? "Your spend permit has expired. Sign a new spend permit to keep paying without pop-ups."
+              : latest && latest.remaining === 0n
+                ? "Your spend permit's cap is used up. Sign a new spend permit."
+                : "No active spend permit. Sign one to pay for inferences without a wallet pop-up each time."}
         </p>
       )}
       {session && !signing ? (

@@ -163,6 +163,15 @@ describe("paid inference in the browser", () => {
       .toBe(5_000_000n - 2n * PRICE);
     expect(await client.readContract({ ...market, functionName: "isSettled", args: [BigInt(settlementId)] })).toBe(true);
 
+    // The attribution link opens the explorer's page of the latest inference, with the same proof hash.
+    const latestId = (await page.getByTestId("playground-inference-id").textContent()) ?? "";
+    expect(latestId).not.toBe(inferenceId);
+    const attributionHash = await page.getByTestId("playground-attribution").getAttribute("data-attribution-hash");
+    await page.getByTestId("playground-attribution").click();
+    await page.waitForURL(`${stack.baseUrl}/explorer/${latestId}`);
+    expect(await page.getByTestId("attribution-hash").textContent()).toBe(attributionHash);
+    await page.goBack({ waitUntil: "networkidle" });
+
     // API keys: create one (one personal_sign), see it once, pay with it through the openai SDK, revoke it.
     await page.getByRole("link", { name: "API keys" }).click();
     await page.waitForURL(`${stack.baseUrl}/keys`);

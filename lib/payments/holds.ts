@@ -81,7 +81,9 @@ export async function authorize(ctx: PaymentsContext, input: AuthorizeInput): Pr
       .from(spendPermits)
       .where(and(eq(spendPermits.payer, lower(payer)), eq(spendPermits.chainId, ctx.chainId), eq(spendPermits.market, lower(ctx.market))))
       .orderBy(spendPermits.id)
-      .for("update");
+      // NO KEY UPDATE: still one authorization per payer at a time, but it does not block the
+      // foreign-key share locks a concurrent commit takes on these rows (which deadlocked).
+      .for("no key update");
     const usage = await permitUsage(ctx, tx, payer, live, snapshot.blockNumber, apiKey?.id);
     if (apiKey) {
       const [current] = await tx

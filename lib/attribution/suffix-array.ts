@@ -61,15 +61,20 @@ function saIs(s: Int32Array, upper: number, prev: Int32Array = new Int32Array(s.
   const lms = new Int32Array(m);
   for (let i = 1, k = 0; i < n; i++) if (st[i] & 1 && (st[i - 1] & 1) === 0) lms[k++] = i;
 
-  induce(sa, prev, st, lms, m, startL, startS, buf);
+  induce(sa, prev, st, lms, m, null, startL, startS, buf);
   if (m === 0) return sa;
 
   // The LMS suffixes are the S-type suffixes (the S-part of each bucket) whose predecessor is
   // L-type; prev[] holds that predecessor's type, so this scan reads st[] nowhere.
+  // lmsCounts[c]: how many LMS suffixes start with c, so that the second induce places them
+  // without looking their first character up.
   const sortedLms = new Int32Array(m);
+  const lmsCounts = new Int32Array(upper + 1);
   let k = 0;
   for (let c = 0; c <= upper; c++) {
+    const before = k;
     for (let i = startS[c], end = startL[c + 1]; i < end; i++) if ((prev[i] & 1) === 0) sortedLms[k++] = sa[i];
+    lmsCounts[c] = k - before;
   }
 
   // Name the LMS substrings in sorted order (equal substrings, equal names). LMS positions are
@@ -99,7 +104,7 @@ function saIs(s: Int32Array, upper: number, prev: Int32Array = new Int32Array(s.
     const reducedSa = saIs(reduced, name, prev);
     for (let i = 0; i < m; i++) sortedLms[i] = lms[reducedSa[i]];
   }
-  induce(sa, prev, st, sortedLms, m, startL, startS, buf);
+  induce(sa, prev, st, sortedLms, m, lmsCounts, startL, startS, buf);
   return sa;
 }
 
@@ -108,13 +113,15 @@ function saIs(s: Int32Array, upper: number, prev: Int32Array = new Int32Array(s.
 // left. Whenever suffix v is written to a slot, st[v - 1] is read then (next to st[v], just
 // read) and cached in prev[slot], so the scans read prev[] in order instead of jumping through
 // st[]; the random reads leave the loop's critical path and the CPU overlaps them.
-// A plain function (not a closure) so V8 keeps the arrays in registers.
+// With `lmsCounts` the LMS suffixes come sorted, so their first characters are known from the
+// counts. A plain function (not a closure) so V8 keeps the arrays in registers.
 function induce(
   sa: Int32Array,
   prev: Int32Array,
   st: Int32Array,
   lms: Int32Array,
   count: number,
+  lmsCounts: Int32Array | null,
   startL: Int32Array,
   startS: Int32Array,
   buf: Int32Array,
@@ -122,12 +129,22 @@ function induce(
   const n = sa.length;
   // 0 marks an empty slot: suffix 0 induces nothing either.
   sa.fill(0);
-  buf.set(startS);
-  for (let k = 0; k < count; k++) {
-    const d = lms[k];
-    const slot = buf[st[d] >> 1]++;
-    sa[slot] = d;
-    prev[slot] = st[d - 1];
+  if (lmsCounts) {
+    for (let c = 0, k = 0; c < lmsCounts.length; c++) {
+      for (let slot = startS[c], end = slot + lmsCounts[c]; slot < end; slot++, k++) {
+        const d = lms[k];
+        sa[slot] = d;
+        prev[slot] = st[d - 1];
+      }
+    }
+  } else {
+    buf.set(startS);
+    for (let k = 0; k < count; k++) {
+      const d = lms[k];
+      const slot = buf[st[d] >> 1]++;
+      sa[slot] = d;
+      prev[slot] = st[d - 1];
+    }
   }
   buf.set(startL);
   {

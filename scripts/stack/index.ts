@@ -1,7 +1,8 @@
 /**
  * The one-command local marketplace as a library: `startStack` checks the configuration and
  * ports, starts a persistent anvil, deploys when needed, migrates and seeds the database,
- * starts the indexer, builds and starts the web app, and returns how to stop it all. A failed
+ * starts the indexer, builds and starts the web app, asks the demo models a few paid questions
+ * through the real payment path (scripts/seed-inferences), and returns how to stop it all. A failed
  * step stops everything already started. `scripts/start.ts` (`npm start`) is its command line;
  * browser tests can start the same stack on free ports and a temporary DATA_DIR.
  */
@@ -9,6 +10,7 @@ import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { formatUnits } from "viem";
 import { anvilBinaryPath } from "@/lib/chain/anvil";
 import type { Deployment } from "@/lib/chain/deploy";
 import type { ServerConfig } from "@/lib/config";
@@ -16,6 +18,7 @@ import { createDb, dbOptions, migrate, redactUrl, type DbHandle } from "@/db/cli
 import { listDatanets } from "@/db/marketplace";
 import { startIndexer } from "@/indexer/process";
 import { seedDemo, type SeedReport } from "../seed";
+import { seedInferences } from "../seed-inferences";
 import { ensureDeployment, localRpc, startPersistentAnvil } from "./chain";
 import { buildWeb, startWeb, webBuildIsCurrent } from "./next";
 import { assertPortsFree } from "./ports";
@@ -221,6 +224,17 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       runner.onStop("web app", web.stop);
       return { value: web, detail: `web app answers on ${url}` };
     });
+
+    if ((options.seed ?? true) && indexerUrl) {
+      const demoIndexerUrl = indexerUrl;
+      await runner.step("asking the demo models a few paid questions", async () => {
+        const report = await seedInferences({ url, indexerUrl: demoIndexerUrl, rpcUrl: rpc.url, deployment, log: (line) => options.progress?.(`      ${line}`) });
+        const charged = `${formatUnits(report.charged, 6)} tUSD`;
+        const what = report.asked > 0 ? `${report.asked} paid inferences asked; ` : "demo inferences already asked; ";
+        const link = report.explorerUrl ? `, e.g. ${report.explorerUrl}` : "";
+        return { value: report, detail: `${what}${report.settled} settled on chain, ${charged} charged${link}` };
+      });
+    }
 
     return {
       url,

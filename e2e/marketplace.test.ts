@@ -1,0 +1,132 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { upstreamMarketAbi } from "@/lib/chain/abis";
+import { publicClientFor } from "@/lib/chain/clients";
+import { demoAccounts } from "@/lib/chain/devAccounts";
+import { launchBrowser, type LaunchedBrowser } from "./browser";
+import { startStack, type Stack } from "./stack";
+import { injectWallet, type InjectedWallet } from "./wallet";
+
+// Screenshots land here for a person to look at; the folder is git-ignored.
+const screenshots = join(process.cwd(), "test-results", "screenshots");
+
+let stack: Stack;
+let launched: LaunchedBrowser;
+
+// A cold `next build` takes about a minute on an idle 2-core machine and several on a busy one.
+const STACK_START_TIMEOUT_MS = 15 * 60_000;
+
+beforeAll(async () => {
+  [stack, launched] = await Promise.all([startStack(), launchBrowser()]);
+  mkdirSync(screenshots, { recursive: true });
+}, STACK_START_TIMEOUT_MS);
+
+afterAll(async () => {
+  await launched?.close();
+  await stack?.stop();
+});
+
+// Full-page shots from the top, or the sticky header is drawn where the page was scrolled to.
+async function screenshot(page: Page, name: string) {
+  await page.evaluate("window.scrollTo(0, 0)");
+  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
+}
+
+async function openWithWallet(account: (typeof demoAccounts)[number], viewport = { width: 1280, height: 900 }) {
+  const page = await launched.browser.newPage({ viewport });
+  const wallet = await injectWallet(page, { rpcUrl: stack.rpcUrl, account: account.address, chainId: stack.chainId });
+  return { page, wallet };
+}
+
+async function connect(page: Page, wallet: InjectedWallet) {
+  await page.getByTestId("rk-connect-button").first().click();
+  await page.getByTestId("rk-wallet-option-injected").click();
+  await page.getByTestId("rk-account-button").first().waitFor();
+  expect(wallet.connected).toBe(true);
+}
+
+function depositOf(account: `0x${string}`) {
+  return publicClientFor(stack).readContract({
+    address: stack.deployment.market,
+    abi: upstreamMarketAbi,
+    functionName: "depositOf",
+    args: [account],
+  });
+}
+
+describe("the marketplace in a browser with an injected wallet", () => {
+  it("connects through RainbowKit, mints test tokens and deposits with a permit", async () => {
+    const account = demoAccounts[0];
+    const { page, wallet } = await openWithWallet(account);
+    await page.goto(stack.baseUrl, { waitUntil: "networkidle" });
+    // A fresh deployment has nothing published: the page says so instead of showing placeholders.
+    await page.getByTestId("models-empty").waitFor();
+    await page.getByTestId("datanets-empty").waitFor();
+    await screenshot(page, "marketplace-desktop");
+
+    await connect(page, wallet);
+    await page.getByRole("link", { name: "Dashboard" }).click();
+    await page.waitForURL(`${stack.baseUrl}/dashboard`);
+
+    await page.getByTestId("faucet-button").click();
+    await page.locator('[data-testid="faucet-status"][data-status="confirmed"]').waitFor();
+    await expect.poll(() => page.getByTestId("wallet-balance").textContent()).toBe("1,000.00 USD");
+
+    await page.getByTestId("deposit-amount").fill("25.5");
+    await page.getByTestId("deposit-submit").click();
+    const confirmed = page.locator('[data-testid="deposit-status"][data-status="confirmed"]');
+    await confirmed.waitFor();
+    const hash = await confirmed.getByTestId("tx-hash").getAttribute("data-hash");
+    expect(hash).toMatch(/^0x[0-9a-f]{64}$/);
+    await expect.poll(() => page.getByTestId("market-deposit").textContent()).toBe("25.50 USD");
+    expect(await page.getByTestId("wallet-balance").textContent()).toBe("974.50 USD");
+    expect(await depositOf(account.address)).toBe(25_500_000n);
+    // Earnings come from the indexer: a fresh account has none, and the panel says so (not "unavailable").
+    await page.getByTestId("earnings-empty").waitFor();
+    // One signature and one transaction: the permit path needs no approve.
+    expect(wallet.calls.filter((m) => m === "eth_signTypedData_v4")).toHaveLength(1);
+    expect(wallet.calls.filter((m) => m === "eth_sendTransaction")).toHaveLength(2);
+    await screenshot(page, "dashboard-desktop");
+
+    // The connection survives a reload (cookie storage), and the deposit is read back from the chain.
+    await page.reload({ waitUntil: "networkidle" });
+    await page.getByTestId("rk-account-button").first().waitFor();
+    await expect.poll(() => page.getByTestId("market-deposit").textContent()).toBe("25.50 USD");
+    await page.close();
+  });
+
+  it("shows a rejected signature as failed, then deposits with approve + deposit on a phone", async () => {
+    const account = demoAccounts[1];
+    const { page, wallet } = await openWithWallet(account, { width: 390, height: 844 });
+    await page.goto(`${stack.baseUrl}/dashboard`, { waitUntil: "networkidle" });
+    await page.getByTestId("dashboard-disconnected").waitFor();
+    await connect(page, wallet);
+
+    await page.getByTestId("faucet-button").click();
+    await page.locator('[data-testid="faucet-status"][data-status="confirmed"]').waitFor();
+
+    wallet.rejectNext("eth_signTypedData_v4");
+    await page.getByTestId("deposit-amount").fill("10");
+    await page.getByTestId("deposit-submit").click();
+    const failed = page.locator('[data-testid="deposit-status"][data-status="failed"]');
+    await failed.waitFor();
+    expect(await failed.getByTestId("tx-error").textContent()).toBe("You rejected the request in your wallet.");
+    expect(await depositOf(account.address)).toBe(0n);
+
+    await page.getByLabel(/Approve \+ deposit/).check();
+    await page.getByTestId("deposit-submit").click();
+    await page.locator('[data-testid="deposit-status"][data-status="confirmed"]').waitFor();
+    await expect.poll(() => page.getByTestId("market-deposit").textContent()).toBe("10.00 USD");
+    expect(await depositOf(account.address)).toBe(10_000_000n);
+    await screenshot(page, "dashboard-phone");
+
+    await page.getByRole("link", { name: "Marketplace" }).click();
+    await page.getByTestId("models-empty").waitFor();
+    await screenshot(page, "marketplace-phone");
+    await page.getByRole("link", { name: "Explorer" }).click();
+    await page.getByTestId("explorer-empty").waitFor();
+    await page.close();
+  });
+});

@@ -82,6 +82,8 @@ describe("the marketplace in a browser with an injected wallet", () => {
     expect(hash).toMatch(/^0x[0-9a-f]{64}$/);
     await expect.poll(() => page.getByTestId("market-deposit").textContent()).toBe("25.50 USD");
     expect(await page.getByTestId("wallet-balance").textContent()).toBe("974.50 USD");
+    // The form is ready for the next deposit.
+    await expect.poll(() => page.getByTestId("deposit-amount").inputValue()).toBe("");
     expect(await depositOf(account.address)).toBe(25_500_000n);
     // Earnings come from the indexer: a fresh account has none, and the panel says so (not "unavailable").
     await page.getByTestId("earnings-empty").waitFor();

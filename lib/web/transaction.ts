@@ -82,7 +82,8 @@ export function useTransactionRunner(chainId: number): TransactionRunner {
             const receipt = await waitForTransactionReceipt(config, { hash, chainId });
             if (receipt.status !== "success") throw new TransactionRevertedError(hash);
             setLife({ status: "confirmed", step, hash, blockNumber: receipt.blockNumber });
-            await queryClient.invalidateQueries();
+            // Refresh every read in the background: the flow (and the form) must not wait for slow ones.
+            void queryClient.invalidateQueries();
             return receipt;
           },
         });

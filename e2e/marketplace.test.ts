@@ -1,16 +1,12 @@
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
-import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { upstreamMarketAbi } from "@/lib/chain/abis";
 import { publicClientFor } from "@/lib/chain/clients";
 import { demoAccounts } from "@/lib/chain/devAccounts";
 import { launchBrowser, type LaunchedBrowser } from "./browser";
+import { connectWallet, saveScreenshot, screenshotDir } from "./page";
 import { startStack, type Stack } from "./stack";
-import { injectWallet, type InjectedWallet } from "./wallet";
-
-// Screenshots land here for a person to look at; the folder is git-ignored.
-const screenshots = join(process.cwd(), "test-results", "screenshots");
+import { injectWallet } from "./wallet";
 
 let stack: Stack;
 let launched: LaunchedBrowser;
@@ -20,7 +16,7 @@ const STACK_START_TIMEOUT_MS = 15 * 60_000;
 
 beforeAll(async () => {
   [stack, launched] = await Promise.all([startStack(), launchBrowser()]);
-  mkdirSync(screenshots, { recursive: true });
+  mkdirSync(screenshotDir, { recursive: true });
 }, STACK_START_TIMEOUT_MS);
 
 afterAll(async () => {
@@ -28,23 +24,10 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-// Full-page shots from the top, or the sticky header is drawn where the page was scrolled to.
-async function screenshot(page: Page, name: string) {
-  await page.evaluate("window.scrollTo(0, 0)");
-  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
-}
-
 async function openWithWallet(account: (typeof demoAccounts)[number], viewport = { width: 1280, height: 900 }) {
   const page = await launched.browser.newPage({ viewport });
   const wallet = await injectWallet(page, { rpcUrl: stack.rpcUrl, account: account.address, chainId: stack.chainId });
   return { page, wallet };
-}
-
-async function connect(page: Page, wallet: InjectedWallet) {
-  await page.getByTestId("rk-connect-button").first().click();
-  await page.getByTestId("rk-wallet-option-injected").click();
-  await page.getByTestId("rk-account-button").first().waitFor();
-  expect(wallet.connected).toBe(true);
 }
 
 function depositOf(account: `0x${string}`) {
@@ -64,9 +47,9 @@ describe("the marketplace in a browser with an injected wallet", () => {
     // A fresh deployment has nothing published: the page says so instead of showing placeholders.
     await page.getByTestId("models-empty").waitFor();
     await page.getByTestId("datanets-empty").waitFor();
-    await screenshot(page, "marketplace-desktop");
+    await saveScreenshot(page, "marketplace-desktop");
 
-    await connect(page, wallet);
+    await connectWallet(page, wallet);
     await page.getByRole("link", { name: "Dashboard" }).click();
     await page.waitForURL(`${stack.baseUrl}/dashboard`);
 
@@ -90,7 +73,7 @@ describe("the marketplace in a browser with an injected wallet", () => {
     // One signature and one transaction: the permit path needs no approve.
     expect(wallet.calls.filter((m) => m === "eth_signTypedData_v4")).toHaveLength(1);
     expect(wallet.calls.filter((m) => m === "eth_sendTransaction")).toHaveLength(2);
-    await screenshot(page, "dashboard-desktop");
+    await saveScreenshot(page, "dashboard-desktop");
 
     // The connection survives a reload (cookie storage), and the deposit is read back from the chain.
     await page.reload({ waitUntil: "networkidle" });
@@ -104,7 +87,7 @@ describe("the marketplace in a browser with an injected wallet", () => {
     const { page, wallet } = await openWithWallet(account, { width: 390, height: 844 });
     await page.goto(`${stack.baseUrl}/dashboard`, { waitUntil: "networkidle" });
     await page.getByTestId("dashboard-disconnected").waitFor();
-    await connect(page, wallet);
+    await connectWallet(page, wallet);
 
     await page.getByTestId("faucet-button").click();
     await page.locator('[data-testid="faucet-status"][data-status="confirmed"]').waitFor();
@@ -122,11 +105,11 @@ describe("the marketplace in a browser with an injected wallet", () => {
     await page.locator('[data-testid="deposit-status"][data-status="confirmed"]').waitFor();
     await expect.poll(() => page.getByTestId("market-deposit").textContent()).toBe("10.00 USD");
     expect(await depositOf(account.address)).toBe(10_000_000n);
-    await screenshot(page, "dashboard-phone");
+    await saveScreenshot(page, "dashboard-phone");
 
     await page.getByRole("link", { name: "Marketplace" }).click();
     await page.getByTestId("models-empty").waitFor();
-    await screenshot(page, "marketplace-phone");
+    await saveScreenshot(page, "marketplace-phone");
     await page.getByRole("link", { name: "Explorer" }).click();
     await page.getByTestId("explorer-empty").waitFor();
     await page.close();

@@ -5,7 +5,7 @@ import { join, relative } from "node:path";
 import { runToCompletion, startService, type Service } from "./service";
 
 // What `next build` reads: a change to any of these makes a build stale.
-const BUILD_INPUTS = ["app", "components", "lib", "db", "public", "next.config.ts", "tailwind.config.ts", "postcss.config.mjs", "tsconfig.json", "package-lock.json"];
+const BUILD_INPUTS = ["app", "components", "lib", "db", "public", "next.config.ts", "tailwind.config.ts", "postcss.config.mjs", "instrumentation.ts", "tsconfig.json", "package-lock.json"];
 
 function collectFiles(path: string, into: string[]): void {
   if (!existsSync(path)) return;

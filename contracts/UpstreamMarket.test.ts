@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { parseSignature, type Address, type Hex } from "viem";
 import { startMarketFixture, type MarketFixture } from "@/lib/chain/fixture";
 import { testUsdAbi, upstreamMarketAbi } from "@/lib/chain/abis";
-import { signSpendPermit, hashSpendPermit, type SignedSpendPermit } from "@/lib/chain/permit";
+import { erc2612PermitTypes, signSpendPermit, hashSpendPermit, type SignedSpendPermit } from "@/lib/chain/permit";
 import { decodePayouts, encodeSettlementBatch, skipReasonName, type SettlementInference } from "@/lib/chain/settlement";
 import { devAccounts } from "@/lib/chain/devAccounts";
 import { addressFor, books, dev, expectRevert, inference } from "./test/helpers";
@@ -89,15 +89,7 @@ describe("deposits and withdrawals", () => {
       parseSignature(
         await f.wallet(DAVE).signTypedData({
           domain: { name: "Test USD", version: "1", chainId: f.anvil.chainId, verifyingContract: token },
-          types: {
-            Permit: [
-              { name: "owner", type: "address" },
-              { name: "spender", type: "address" },
-              { name: "value", type: "uint256" },
-              { name: "nonce", type: "uint256" },
-              { name: "deadline", type: "uint256" },
-            ],
-          },
+          types: erc2612PermitTypes,
           primaryType: "Permit",
           message: { owner: owner.address, spender: market, value, nonce, deadline: expiry },
         }),

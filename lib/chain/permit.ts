@@ -10,6 +10,17 @@ import {
 } from "viem";
 
 /** EIP-712 domain name and version of UpstreamMarket. */
+/** EIP-2612 `Permit` typed-data types of the payment token (approval by signature, for deposits). */
+export const erc2612PermitTypes = {
+  Permit: [
+    { name: "owner", type: "address" },
+    { name: "spender", type: "address" },
+    { name: "value", type: "uint256" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+} as const;
+
 export const MARKET_DOMAIN = { name: "UpstreamMarket", version: "1" } as const;
 
 /** EIP-712 types of a spend permit, exactly as UpstreamMarket hashes them. */

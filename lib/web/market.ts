@@ -3,6 +3,7 @@ import { erc20Abi, parseSignature, type Address, type Hex } from "viem";
 import { useConfig, useReadContracts } from "wagmi";
 import { getBlock, readContract, signTypedData, simulateContract, writeContract } from "wagmi/actions";
 import { testUsdAbi, upstreamMarketAbi } from "@/lib/chain/abis";
+import { erc2612PermitTypes } from "@/lib/chain/permit";
 import { usePublicConfig } from "./public-config-context";
 import { useTransactionRunner, type TransactionRunner } from "./transaction";
 
@@ -123,15 +124,7 @@ export function useDeposit(): TransactionRunner & { deposit(amount: bigint, meth
             signTypedData(config, {
               account,
               domain,
-              types: {
-                Permit: [
-                  { name: "owner", type: "address" },
-                  { name: "spender", type: "address" },
-                  { name: "value", type: "uint256" },
-                  { name: "nonce", type: "uint256" },
-                  { name: "deadline", type: "uint256" },
-                ],
-              },
+              types: erc2612PermitTypes,
               primaryType: "Permit",
               message: { owner: account, spender: market, value: amount, nonce, deadline },
             }),

@@ -20,7 +20,9 @@ const MESSAGE_MAX_SKEW_MS = 2 * 60_000;
 const KEY_PATTERN = /^(upk_[0-9a-f]{8})_[A-Za-z0-9_-]{32}$/;
 const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 
-type ApiKeyRow = typeof apiKeys.$inferSelect;
+/** An API key's row. */
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+type PermitRow = typeof spendPermits.$inferSelect;
 
 const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
 
@@ -123,14 +125,31 @@ export async function revokeApiKey(ctx: PaymentsContext, payerInput: string, idI
     .where(and(eq(apiKeys.id, id), eq(apiKeys.payer, lower(payer))))
     .returning();
   if (!row) throw new NotFoundError(`no API key ${id} of ${payer}`, { keyId: id });
+  ctx.keyCache.delete(row.keyHash);
   return toApiKey(row);
 }
 
-/** The key row for a presented key; throws API_KEY_INVALID / API_KEY_REVOKED. */
-export async function findUsableKey(ctx: PaymentsContext, key: string): Promise<ApiKeyRow> {
+/**
+ * The key row for a presented key, with the permit it spends under; throws API_KEY_INVALID /
+ * API_KEY_REVOKED. Rows are cached by key hash for `ctx.keyCacheMs`: what a cached row is used
+ * for never changes (payer, permit, cap); whether it is revoked and what it has spent are read
+ * again, under lock, in every authorization.
+ */
+export async function findUsableKey(ctx: PaymentsContext, key: string): Promise<{ row: ApiKeyRow; permit: PermitRow | undefined }> {
   if (typeof key !== "string" || !KEY_PATTERN.test(key)) throw new ApiKeyInvalidError("malformed API key");
-  const [row] = await ctx.db.select().from(apiKeys).where(eq(apiKeys.keyHash, sha256(key)));
-  if (!row) throw new ApiKeyInvalidError("unknown API key", { prefix: KEY_PATTERN.exec(key)![1] });
-  if (row.revokedAt) throw new ApiKeyRevokedError(`API key ${row.prefix} was revoked`, { prefix: row.prefix });
-  return row;
+  const hash = sha256(key);
+  const cached = ctx.keyCache.get(hash);
+  let found = cached && Date.now() - cached.at <= ctx.keyCacheMs ? cached : undefined;
+  if (!found) {
+    const [row] = await ctx.db.select().from(apiKeys).where(eq(apiKeys.keyHash, hash));
+    if (!row) throw new ApiKeyInvalidError("unknown API key", { prefix: KEY_PATTERN.exec(key)![1] });
+    const [permit] = await ctx.db.select().from(spendPermits).where(eq(spendPermits.id, row.permitId));
+    found = { row, permit, at: Date.now() };
+    if (ctx.keyCacheMs > 0) {
+      if (ctx.keyCache.size >= 10_000) ctx.keyCache.delete(ctx.keyCache.keys().next().value!);
+      ctx.keyCache.set(hash, found);
+    }
+  }
+  if (found.row.revokedAt) throw new ApiKeyRevokedError(`API key ${found.row.prefix} was revoked`, { prefix: found.row.prefix });
+  return { row: found.row, permit: found.permit };
 }

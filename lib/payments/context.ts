@@ -1,7 +1,12 @@
 /** What the payment steps share: the database, the market reader and the deployment's identity. */
 import type { Address, Chain, PublicClient, Transport } from "viem";
 import type { Db } from "@/db/client";
+import type { spendPermits } from "@/db/schema/payments";
+import type { ApiKeyRow } from "./api-keys";
 import type { MarketReader } from "./chain-state";
+import type { GroupRunner, KeyedGroupRunner } from "./group";
+import type { AuthorizeItem, CommitItem } from "./holds";
+import type { CommittedInference, Hold } from "./index";
 
 /** Shared state of one payments service. */
 export type PaymentsContext = {
@@ -21,6 +26,16 @@ export type PaymentsContext = {
   expiryMarginSeconds: bigint;
   /** A pending hold older than this stops counting (its inference died with its process). */
   holdTtlMs: number;
+  /** API key rows by key hash (immutable fields only are trusted), and for how long, in ms. */
+  keyCache: Map<string, { row: ApiKeyRow; permit: typeof spendPermits.$inferSelect | undefined; at: number }>;
+  keyCacheMs: number;
+  /** Authorizations batch per payer (many connections), or all together (one connection, PGlite). */
+  batchBy: "payer" | "all";
+  /** Group commits: authorizations per batch key, and commits. */
+  batches: {
+    authorize: KeyedGroupRunner<AuthorizeItem, Hold>;
+    commit: GroupRunner<CommitItem, CommittedInference>;
+  };
 };
 
 /** Lowercase form of an address, as the database stores it. */

@@ -1,13 +1,17 @@
 /**
  * Holds: the price of a running inference set aside under one permit. `authorize` takes one in a
- * transaction that serialises the payer (an advisory lock) and locks the permit, so concurrent
- * requests never hold more than the permit's cap or the payer's free deposit.
+ * transaction that serialises the payer (a lock on their permit rows), so concurrent requests
+ * never hold more than the permit's cap or the payer's free deposit; `commit` turns it into a
+ * stored, queued inference. Both run as group commits: requests that arrive while the previous
+ * transaction runs share the next one, so a busy gateway does one transaction per batch.
  */
-import { and, eq, sql } from "drizzle-orm";
-import { getAddress, type Address } from "viem";
+import { randomUUID } from "node:crypto";
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { getAddress, type Address, type Hex } from "viem";
 import { apiKeys, holds, spendPermits } from "@/db/schema/payments";
 import { protocolFee } from "@/lib/chain/settlement";
-import { findUsableKey } from "./api-keys";
+import { type ApiKeyRow, findUsableKey } from "./api-keys";
+import type { PayerSnapshot } from "./chain-state";
 import { chainTime, lower, type PaymentsContext } from "./context";
 import {
   ApiKeyRevokedError,
@@ -21,9 +25,10 @@ import {
   SplitMismatchError,
 } from "./errors";
 import type { AuthorizeInput, CommitInferenceInput, CommittedInference, Hold } from "./index";
+import type { ItemResult } from "./group";
 import { permitsOf } from "./permits";
 import { addressSchema, commitInferenceSchema, idSchema, parseInput, priceSchema } from "./schemas";
-import { permitUsage } from "./usage";
+import { type Usage, usageOf } from "./usage";
 
 type PermitRow = typeof spendPermits.$inferSelect;
 
@@ -42,11 +47,10 @@ function toHold(row: typeof holds.$inferSelect): Hold {
 async function resolvePayer(
   ctx: PaymentsContext,
   input: AuthorizeInput,
-): Promise<{ payer: Address; candidates: PermitRow[]; apiKey?: typeof apiKeys.$inferSelect }> {
+): Promise<{ payer: Address; candidates: PermitRow[]; apiKey?: ApiKeyRow }> {
   if ("apiKey" in input) {
-    const apiKey = await findUsableKey(ctx, input.apiKey);
-    const [permit] = await ctx.db.select().from(spendPermits).where(eq(spendPermits.id, apiKey.permitId));
-    return { payer: getAddress(apiKey.payer), candidates: permit ? [permit] : [], apiKey };
+    const { row, permit } = await findUsableKey(ctx, input.apiKey);
+    return { payer: getAddress(row.payer), candidates: permit ? [permit] : [], apiKey: row };
   }
   const payer = parseInput(addressSchema, input.payer, "payer");
   const all = await permitsOf(ctx, payer);
@@ -55,7 +59,23 @@ async function resolvePayer(
   return { payer, candidates: all.filter((p) => p.id === permitId) };
 }
 
-/** Holds `price` for one inference or throws the PaymentError that says why not. */
+/** One authorization waiting for its batch. */
+export type AuthorizeItem = {
+  /** The payer (checksummed). */
+  payer: Address;
+  /** The price to hold. */
+  price: bigint;
+  /** The permits it may use, in order of preference (none expiring within the margin). */
+  live: PermitRow[];
+  /** The API key presented, if any. */
+  apiKey?: ApiKeyRow;
+};
+
+/**
+ * Holds `price` for one inference or throws the PaymentError that says why not. Checks that need
+ * no lock run here; the rest runs in the next batch ({@link authorizeBatch}) — one per payer, or
+ * one for everyone when `ctx.batchBy` is "all" (a single-connection database like PGlite).
+ */
 export async function authorize(ctx: PaymentsContext, input: AuthorizeInput): Promise<Hold> {
   const price = parseInput(priceSchema, input.price, "price");
   const { payer, candidates, apiKey } = await resolvePayer(ctx, input);
@@ -71,66 +91,141 @@ export async function authorize(ctx: PaymentsContext, input: AuthorizeInput): Pr
       expiry: latest.expiry.toString(),
     });
   }
-  const snapshot = await ctx.reader.payer(payer, live.map((p) => p.nonce));
+  return ctx.batches.authorize.run(ctx.batchBy === "all" ? "all" : lower(payer), { payer, price, live, apiKey });
+}
+
+/**
+ * Decides a batch of authorizations in ONE transaction: it serialises their payers (a lock on
+ * every permit row of theirs, in one order, so batches sharing a payer take turns and the others
+ * do not wait for each other), reads what is spent and held once, then takes the items in arrival
+ * order — each one sees the holds granted before it — and inserts every granted hold in one
+ * statement. A refused item changes nothing.
+ */
+export async function authorizeBatch(ctx: PaymentsContext, items: readonly AuthorizeItem[]): Promise<ItemResult<Hold>[]> {
+  const payers = uniqueBy(
+    items.map((item) => item.payer),
+    (p) => p,
+  );
+  const groups = await Promise.all(
+    payers.map(async (payer) => {
+      const mine = items.filter((item) => item.payer === payer);
+      const permits = uniqueBy(mine.flatMap((item) => item.live), (p) => p.id);
+      const apiKeyIds = uniqueBy(mine.flatMap((item) => (item.apiKey ? [item.apiKey.id] : [])), (id) => id);
+      const snapshot = await ctx.reader.payer(payer, permits.map((p) => p.nonce));
+      return { payer, permits, apiKeyIds, snapshot, blockNumber: snapshot.blockNumber };
+    }),
+  );
+  const snapshots = new Map(groups.map((g) => [g.payer, g.snapshot]));
+  const keyIds = groups.flatMap((g) => g.apiKeyIds).sort();
 
   return ctx.db.transaction(async (tx) => {
-    // Lock every permit row of the payer, in one order: authorizations of one payer take turns
-    // (the free balance spans all their permits), different payers do not wait for each other.
     await tx
       .select({ id: spendPermits.id })
       .from(spendPermits)
-      .where(and(eq(spendPermits.payer, lower(payer)), eq(spendPermits.chainId, ctx.chainId), eq(spendPermits.market, lower(ctx.market))))
+      .where(
+        and(
+          inArray(spendPermits.payer, payers.map(lower)),
+          eq(spendPermits.chainId, ctx.chainId),
+          eq(spendPermits.market, lower(ctx.market)),
+        ),
+      )
       .orderBy(spendPermits.id)
-      // NO KEY UPDATE: still one authorization per payer at a time, but it does not block the
+      // NO KEY UPDATE: still one batch per payer at a time, but it does not block the
       // foreign-key share locks a concurrent commit takes on these rows (which deadlocked).
       .for("no key update");
-    const usage = await permitUsage(ctx, tx, payer, live, snapshot.blockNumber, apiKey?.id);
-    if (apiKey) {
-      const [current] = await tx
-        .update(apiKeys)
-        .set({ lastUsedAt: sql`now()` })
-        .where(eq(apiKeys.id, apiKey.id))
-        .returning({ revokedAt: apiKeys.revokedAt, spent: apiKeys.spent });
-      if (current.revokedAt) throw new ApiKeyRevokedError(`API key ${apiKey.prefix} was revoked`, { prefix: apiKey.prefix });
-      const used = current.spent + usage.keyHeld;
-      if (used + price > apiKey.spendCap) {
-        throw new SpendCapExceededError(`API key ${apiKey.prefix} may spend ${apiKey.spendCap} in all; ${used} is spent or held`, {
-          spendCap: apiKey.spendCap.toString(),
-          used: used.toString(),
-          price: price.toString(),
+    // Usage first, then the keys under lock: a commit that lands in between is counted twice
+    // (held, then spent) — over-counting refuses early, it never over-spends.
+    const usages = await usageOf(ctx, tx, groups);
+    const keys = new Map(
+      keyIds.length === 0
+        ? []
+        : (
+            await tx
+              .select({ id: apiKeys.id, revokedAt: apiKeys.revokedAt, spent: apiKeys.spent })
+              .from(apiKeys)
+              .where(inArray(apiKeys.id, keyIds))
+              .orderBy(apiKeys.id)
+              .for("no key update")
+          ).map((k) => [k.id, k]),
+    );
+
+    const results: ItemResult<Hold>[] = [];
+    const granted: { index: number; hold: typeof holds.$inferInsert }[] = [];
+    for (const [index, item] of items.entries()) {
+      const usage = usages.get(lower(item.payer))!;
+      try {
+        const permit = decide(item, { usage, keys, snapshot: snapshots.get(item.payer)! });
+        usage.payerHeld += item.price;
+        usage.permits.get(permit.id)!.held += item.price;
+        if (item.apiKey) usage.keyHeld.set(item.apiKey.id, (usage.keyHeld.get(item.apiKey.id) ?? 0n) + item.price);
+        granted.push({
+          index,
+          hold: { id: randomUUID(), payer: lower(item.payer), permitId: permit.id, apiKeyId: item.apiKey?.id ?? null, amount: item.price },
         });
+      } catch (error) {
+        results[index] = { ok: false, error };
       }
     }
-    let chosen: PermitRow | undefined;
-    let bestRemaining = 0n;
-    for (const permit of live) {
-      const taken = usage.permits.get(permit.id)!;
-      const remaining = permit.cap - snapshot.spentByNonce.get(permit.nonce)! - taken.unsettled - taken.held;
-      if (remaining >= price) {
-        chosen = permit;
-        break;
-      }
-      if (remaining > bestRemaining) bestRemaining = remaining;
+    if (granted.length > 0) {
+      const rows = new Map((await tx.insert(holds).values(granted.map((g) => g.hold)).returning()).map((row) => [row.id, row]));
+      const used = uniqueBy(granted.flatMap((g) => (g.hold.apiKeyId ? [g.hold.apiKeyId] : [])), (id) => id);
+      if (used.length > 0) await tx.update(apiKeys).set({ lastUsedAt: sql`now()` }).where(inArray(apiKeys.id, used));
+      for (const g of granted) results[g.index] = { ok: true, value: toHold(rows.get(g.hold.id!)!) };
     }
-    if (!chosen) {
-      throw new PermitExhaustedError(`the spend permit has ${bestRemaining} left, the price is ${price}: sign a new permit`, {
-        remaining: bestRemaining.toString(),
-        price: price.toString(),
-      });
-    }
-    const free = snapshot.deposit - usage.payerUnsettled - usage.payerHeld;
-    if (free < price) {
-      throw new InsufficientBalanceError(`free balance ${free > 0n ? free : 0n} is less than the price ${price}: deposit more`, {
-        free: (free > 0n ? free : 0n).toString(),
-        price: price.toString(),
-      });
-    }
-    const [row] = await tx
-      .insert(holds)
-      .values({ payer: lower(payer), permitId: chosen.id, apiKeyId: apiKey?.id ?? null, amount: price })
-      .returning();
-    return toHold(row);
+    return results;
   });
+}
+
+/** The permit one item is held under, given what the batch has granted so far; or the refusal. */
+function decide(
+  item: AuthorizeItem,
+  state: { usage: Usage; keys: Map<string, { revokedAt: Date | null; spent: bigint }>; snapshot: PayerSnapshot },
+): PermitRow {
+  const { price, apiKey } = item;
+  const { usage, snapshot } = state;
+  if (apiKey) {
+    const current = state.keys.get(apiKey.id);
+    if (!current || current.revokedAt) throw new ApiKeyRevokedError(`API key ${apiKey.prefix} was revoked`, { prefix: apiKey.prefix });
+    const used = current.spent + (usage.keyHeld.get(apiKey.id) ?? 0n);
+    if (used + price > apiKey.spendCap) {
+      throw new SpendCapExceededError(`API key ${apiKey.prefix} may spend ${apiKey.spendCap} in all; ${used} is spent or held`, {
+        spendCap: apiKey.spendCap.toString(),
+        used: used.toString(),
+        price: price.toString(),
+      });
+    }
+  }
+  let chosen: PermitRow | undefined;
+  let bestRemaining = 0n;
+  for (const permit of item.live) {
+    const taken = usage.permits.get(permit.id)!;
+    const remaining = permit.cap - snapshot.spentByNonce.get(permit.nonce)! - taken.unsettled - taken.held;
+    if (remaining >= price) {
+      chosen = permit;
+      break;
+    }
+    if (remaining > bestRemaining) bestRemaining = remaining;
+  }
+  if (!chosen) {
+    throw new PermitExhaustedError(`the spend permit has ${bestRemaining} left, the price is ${price}: sign a new permit`, {
+      remaining: bestRemaining.toString(),
+      price: price.toString(),
+    });
+  }
+  const free = snapshot.deposit - usage.payerUnsettled - usage.payerHeld;
+  if (free < price) {
+    throw new InsufficientBalanceError(`free balance ${free > 0n ? free : 0n} is less than the price ${price}: deposit more`, {
+      free: (free > 0n ? free : 0n).toString(),
+      price: price.toString(),
+    });
+  }
+  return chosen;
+}
+
+function uniqueBy<T>(values: readonly T[], key: (value: T) => string): T[] {
+  const seen = new Map<string, T>();
+  for (const v of values) if (!seen.has(key(v))) seen.set(key(v), v);
+  return [...seen.values()];
 }
 
 /** Drops a pending hold so nothing is charged. A closed or unknown hold is left as it is. */
@@ -142,61 +237,122 @@ export async function release(ctx: PaymentsContext, holdId: string): Promise<voi
     .where(and(eq(holds.id, holdId), eq(holds.status, "pending")));
 }
 
+/** One commit waiting for the next batch: the hold and the inference's row as JSON data. */
+export type CommitItem = { holdId: string; paid: bigint; feeBps: number; hash: Hex; doc: Record<string, unknown> };
+
 /**
- * Stores the inference with its proof and payouts, closes the hold and enqueues the settlement
- * in ONE statement (data-modifying CTEs): either the inference is paid and queued, or nothing
- * changed. The statement only matches a hold that is pending, unexpired, and whose price the
- * payouts plus the protocol fee add up to; otherwise a second read says which check failed.
+ * Stores the inference with its proof and payouts, closes the hold and enqueues the settlement,
+ * atomically. Commits that arrive together run as one statement ({@link commitBatch}).
  */
 export async function commit(ctx: PaymentsContext, holdId: string, input: CommitInferenceInput): Promise<CommittedInference> {
   const id = parseInput(idSchema, holdId, "hold id");
   const inference = parseInput(commitInferenceSchema, input, "inference");
   const feeBps = await ctx.reader.feeBps();
   const paid = inference.payouts.reduce((sum, p) => sum + p.amount, 0n);
-  const cutoff = new Date(Date.now() - ctx.holdTtlMs).toISOString();
-  // One JSON parameter carries the row, so arrays travel the same way through PGlite and pg.
-  const doc = JSON.stringify({
-    modelId: inference.modelId.toString(),
-    prompt: inference.prompt,
-    output: inference.output,
-    retrievedRecordIds: inference.retrievedRecordIds,
-    attribution: toJson(inference.attribution.proof),
-    attributionHash: inference.attribution.hash,
-    payees: inference.payouts.map((p) => lower(p.payee)),
-    amounts: inference.payouts.map((p) => p.amount.toString()),
+  return ctx.batches.commit.run({
+    holdId: id,
+    paid,
+    feeBps,
+    hash: inference.attribution.hash,
+    doc: {
+      holdId: id,
+      paid: paid.toString(),
+      feeBps,
+      modelId: inference.modelId.toString(),
+      prompt: inference.prompt,
+      output: inference.output,
+      retrievedRecordIds: inference.retrievedRecordIds,
+      attribution: inference.attribution.proof,
+      attributionHash: inference.attribution.hash,
+      payees: inference.payouts.map((p) => lower(p.payee)),
+      amounts: inference.payouts.map((p) => p.amount.toString()),
+    },
   });
+}
+
+/**
+ * Commits a batch in ONE statement (data-modifying CTEs): for every item whose hold is pending,
+ * unexpired, and whose price the payouts plus the protocol fee add up to, the hold is closed, the
+ * inference stored, its API key's spending counted and its settlement queued — all of them or,
+ * if the statement fails, none. An item the statement did not match gets the error that says
+ * why; if the statement itself fails, each item is retried alone so one bad item fails alone.
+ */
+export async function commitBatch(ctx: PaymentsContext, items: readonly CommitItem[]): Promise<ItemResult<CommittedInference>[]> {
+  // A hold twice in one batch: the later ones go alone, after (the second finds the hold closed).
+  const seen = new Set<string>();
+  const first = items.filter((item) => !seen.has(item.holdId) && seen.add(item.holdId));
+  let rows: Map<string, Record<string, unknown>>;
+  try {
+    rows = await commitStatement(ctx, first);
+  } catch (error) {
+    if (items.length === 1) return [{ ok: false, error }];
+    const alone: ItemResult<CommittedInference>[] = [];
+    for (const item of items) alone.push((await commitBatch(ctx, [item]))[0]);
+    return alone;
+  }
+  const results: ItemResult<CommittedInference>[] = [];
+  for (const item of items) {
+    const row = first.includes(item) ? rows.get(item.holdId) : undefined;
+    if (row) {
+      results.push({
+        ok: true,
+        value: {
+          id: row.id as string,
+          settlementSeq: BigInt(row.settlement_seq as string),
+          payer: getAddress(row.payer as string),
+          price: BigInt(row.price as string),
+          attributionHash: item.hash,
+          createdAt: new Date(row.created_at as string),
+        },
+      });
+    } else if (!first.includes(item)) {
+      results.push((await commitBatch(ctx, [item]))[0]);
+    } else {
+      results.push({ ok: false, error: await explainRefusedCommit(ctx, item.holdId, item.paid, item.feeBps).catch((error: unknown) => error) });
+    }
+  }
+  return results;
+}
+
+/** The batch's statement; returns the stored inferences by hold id. */
+async function commitStatement(ctx: PaymentsContext, items: readonly CommitItem[]): Promise<Map<string, Record<string, unknown>>> {
+  const cutoff = new Date(Date.now() - ctx.holdTtlMs).toISOString();
+  // One JSON parameter carries the rows, so arrays travel the same way through PGlite and pg;
+  // bigints in a proof become decimal strings, as in its canonical JSON.
+  const docs = JSON.stringify(
+    items.map((item) => item.doc),
+    (_key, v) => (typeof v === "bigint" ? v.toString(10) : v),
+  );
   const array = (key: string, type: "text" | "numeric") =>
-    sql.raw(`array(select e::${type} from jsonb_array_elements_text(d->'${key}') with ordinality as t(e, n) order by n)`);
+    sql.raw(`array(select e::${type} from jsonb_array_elements_text(doc.d->'${key}') with ordinality as t(e, n) order by n)`);
   const result = (await ctx.db.execute(sql`
-    with doc as (select ${doc}::jsonb as d),
+    with doc as (select d, n from jsonb_array_elements(${docs}::jsonb) with ordinality as t(d, n)),
     h as (
       update holds set status = 'committed', closed_at = now()
-      where id = ${id}::uuid and status = 'pending' and created_at > ${cutoff}::timestamptz
-        and amount - div(amount * ${feeBps}, 10000) = ${paid.toString()}::numeric
-      returning id, payer, permit_id, api_key_id, amount
+      from doc
+      where holds.id = (doc.d->>'holdId')::uuid and holds.status = 'pending' and holds.created_at > ${cutoff}::timestamptz
+        and holds.amount - div(holds.amount * (doc.d->>'feeBps')::numeric, 10000) = (doc.d->>'paid')::numeric
+      returning holds.id, holds.payer, holds.permit_id, holds.api_key_id, holds.amount, doc.n
     ),
     i as (
       insert into inferences (model_id, payer, permit_id, api_key_id, hold_id, price, prompt, output,
         retrieved_record_ids, attribution, attribution_hash, payees, amounts)
-      select (d->>'modelId')::numeric, h.payer, h.permit_id, h.api_key_id, h.id, h.amount, d->>'prompt', d->>'output',
-        ${array("retrievedRecordIds", "text")}, d->'attribution', d->>'attributionHash',
+      select (doc.d->>'modelId')::numeric, h.payer, h.permit_id, h.api_key_id, h.id, h.amount, doc.d->>'prompt', doc.d->>'output',
+        ${array("retrievedRecordIds", "text")}, doc.d->'attribution', doc.d->>'attributionHash',
         ${array("payees", "text")}, ${array("amounts", "numeric")}
-      from h, doc
-      returning id, settlement_seq, payer, price, created_at, api_key_id
+      from h join doc on doc.n = h.n
+      order by h.n
+      returning id, hold_id, settlement_seq, payer, price, created_at, api_key_id
     ),
-    k as (update api_keys set spent = api_keys.spent + i.price from i where api_keys.id = i.api_key_id returning 1),
+    k as (
+      update api_keys set spent = api_keys.spent + s.total
+      from (select api_key_id, sum(price) as total from i where api_key_id is not null group by api_key_id) s
+      where api_keys.id = s.api_key_id
+      returning 1
+    ),
     o as (insert into outbox (seq, inference_id) select settlement_seq, id from i returning seq)
-    select id, settlement_seq, payer, price, created_at from i`)) as unknown as { rows: Record<string, unknown>[] };
-  const row = result.rows[0];
-  if (!row) await explainRefusedCommit(ctx, id, paid, feeBps);
-  return {
-    id: row.id as string,
-    settlementSeq: BigInt(row.settlement_seq as string),
-    payer: getAddress(row.payer as string),
-    price: BigInt(row.price as string),
-    attributionHash: inference.attribution.hash,
-    createdAt: new Date(row.created_at as string),
-  };
+    select id, hold_id, settlement_seq, payer, price, created_at from i`)) as unknown as { rows: Record<string, unknown>[] };
+  return new Map(result.rows.map((row) => [row.hold_id as string, row]));
 }
 
 /** Throws the error that says why `commit` matched no hold. */
@@ -213,9 +369,4 @@ async function explainRefusedCommit(ctx: PaymentsContext, id: string, paid: bigi
     });
   }
   throw new HoldClosedError(`hold ${id} expired before the inference completed`, { holdId: id, status: "expired" });
-}
-
-/** A proof as JSON data: bigints become decimal strings, as in its canonical JSON. */
-function toJson(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value ?? null, (_key, v) => (typeof v === "bigint" ? v.toString(10) : v)));
 }

@@ -9,7 +9,8 @@ import type { Deployment } from "@/lib/chain/deploy";
 import { createApiKey, listApiKeys, revokeApiKey } from "./api-keys";
 import { createMarketReader } from "./chain-state";
 import type { PaymentsContext } from "./context";
-import { authorize, commit, release } from "./holds";
+import { createGroupRunner, createKeyedGroupRunner } from "./group";
+import { authorize, authorizeBatch, commit, commitBatch, release } from "./holds";
 import { listPermits, registerPermit } from "./permits";
 
 export * from "./errors";
@@ -198,6 +199,14 @@ export type CreatePaymentsParameters = {
   expiryMarginSeconds?: number;
   /** A pending hold older than this stops counting against the balance, in ms (default 10 min). */
   holdTtlMs?: number;
+  /** How long an API key's row is reused, in ms (default 1 min; revocation is checked on every use regardless). */
+  keyCacheMs?: number;
+  /**
+   * How authorizations are grouped into transactions: "payer" (default) runs one payer's at a
+   * time and different payers' in parallel, for a connection pool; "all" runs everyone's in one
+   * transaction, for a database with one connection (PGlite), where transactions queue anyway.
+   */
+  batchBy?: "payer" | "all";
 };
 
 /** The payments service. */
@@ -232,6 +241,13 @@ export function createPayments(parameters: CreatePaymentsParameters): Payments {
     settler: getAddress(parameters.settlerAddress),
     expiryMarginSeconds: BigInt(parameters.expiryMarginSeconds ?? 60),
     holdTtlMs: parameters.holdTtlMs ?? 10 * 60_000,
+    keyCache: new Map(),
+    keyCacheMs: parameters.keyCacheMs ?? 60_000,
+    batchBy: parameters.batchBy ?? "payer",
+    batches: {
+      authorize: createKeyedGroupRunner((_key, items) => authorizeBatch(ctx, items), { maxBatch: 64 }),
+      commit: createGroupRunner((items) => commitBatch(ctx, items), { maxBatch: 64 }),
+    },
   };
   return {
     registerPermit: (input) => registerPermit(ctx, input),

@@ -35,7 +35,8 @@ describe.each(testDatabases())("payments on $name", (target) => {
     fixture = await startMarketFixture({ feeBps: FEE_BPS });
     handle = await openTestDb(target);
     // No cache, so tests that move the chain's clock or balance see it at once.
-    payments = paymentsFor(handle.db, fixture, { balanceCacheMs: 0 });
+    // Batched as the server does: per payer over a pool, all together over PGlite's one connection.
+    payments = paymentsFor(handle.db, fixture, { balanceCacheMs: 0, batchBy: handle.driver === "pglite" ? "all" : "payer" });
     await Promise.all([fixture.fund(2, 1_000_000n), fixture.fund(3, 50_000n), fixture.fund(4, 1_000_000n)]);
   });
   afterAll(async () => {
@@ -160,6 +161,21 @@ describe.each(testDatabases())("payments on $name", (target) => {
       for (const r of held) await payments.release((r.value as { id: string }).id);
     });
 
+    it.each(["all", "payer"] as const)("decides concurrent requests of several payers each on their own balance (batched by %s)", async (batchBy) => {
+      const mode = paymentsFor(handle.db, fixture, { balanceCacheMs: 0, batchBy });
+      // Account 5 has a permit but never deposited; account 4 has both.
+      const broke = await mode.registerPermit(await sign(5, { cap: 10_000n }));
+      const rich = await mode.registerPermit(await sign(4, { cap: 1_000n }));
+      const ask = (index: number, permitId: string) => mode.authorize({ payer: devAccounts[index].address, permitId, price: 300n });
+      const results = await Promise.allSettled([ask(4, rich.id), ask(5, broke.id), ask(4, rich.id), ask(5, broke.id), ask(4, rich.id), ask(4, rich.id)]);
+      const codes = results.map((r) => (r.status === "fulfilled" ? r.value.payer : toErrorBody(r.reason).error.code));
+      const a4 = devAccounts[4].address;
+      // Account 5's both refused; three of account 4's four fit its cap (which one is last depends on arrival).
+      expect([codes[1], codes[3]]).toEqual(["INSUFFICIENT_BALANCE", "INSUFFICIENT_BALANCE"]);
+      expect([codes[0], codes[2], codes[4], codes[5]].sort()).toEqual([a4, a4, a4, "PERMIT_EXHAUSTED"]);
+      for (const r of results) if (r.status === "fulfilled") await mode.release(r.value.id);
+    });
+
     it("release leaves nothing held and frees the amount again", async () => {
       const permit = await payments.registerPermit(await sign(2, { cap: 500n }));
       const hold = await payments.authorize({ payer: devAccounts[2].address, permitId: permit.id, price: 500n });
@@ -221,6 +237,27 @@ describe.each(testDatabases())("payments on $name", (target) => {
       await payments.commit(hold.id, inference(400n));
     });
 
+    it("commits concurrent inferences together: a bad split or a second commit fails alone, the rest are stored once", async () => {
+      const permit = await payments.registerPermit(await sign(2, { cap: 10_000n }));
+      const held = await Promise.all(
+        Array.from({ length: 6 }, () => payments.authorize({ payer: devAccounts[2].address, permitId: permit.id, price: 400n })),
+      );
+      const bad = { ...inference(400n), payouts: [{ payee: owner, amount: 1n }] };
+      const results = await Promise.allSettled([
+        ...held.map((hold, i) => payments.commit(hold.id, i === 2 ? bad : inference(400n))),
+        payments.commit(held[0].id, inference(400n)),
+      ]);
+      const codes = results.map((r) => (r.status === "fulfilled" ? "OK" : toErrorBody(r.reason).error.code));
+      expect(codes).toEqual(["OK", "OK", "SPLIT_MISMATCH", "OK", "OK", "OK", "HOLD_CLOSED"]);
+      const seqs = results.flatMap((r) => (r.status === "fulfilled" ? [r.value.settlementSeq] : []));
+      expect(new Set(seqs).size).toBe(5);
+      const rows = await handle.db.select().from(inferences).where(eq(inferences.permitId, permit.id));
+      expect(rows.map((r) => r.holdId).sort()).toEqual(held.filter((_, i) => i !== 2).map((h) => h.id).sort());
+      const listed = (await payments.listPermits(devAccounts[2].address)).find((p) => p.id === permit.id)!;
+      expect([listed.spent, listed.held]).toEqual([2_000n, 400n]);
+      await payments.release(held[2].id);
+    });
+
     it("refuses a permit once it has expired", async () => {
       const permit = await payments.registerPermit(await sign(2, { ttl: 200n }));
       await fixture.increaseTime(150n);
@@ -262,6 +299,28 @@ describe.each(testDatabases())("payments on $name", (target) => {
       expect(revoked.revokedAt).toBeInstanceOf(Date);
       const error = await payments.authorize({ apiKey: key, price: 1n }).catch((e) => e);
       expect([error.code, error.status]).toEqual(["API_KEY_REVOKED", 401]);
+    });
+
+    it("never lets concurrent requests through one key spend past its cap, and sees a revocation made elsewhere", async () => {
+      const permit = await payments.registerPermit(await sign(2, { cap: 100_000n }));
+      const { key, apiKey } = await payments.createApiKey(await create(2, permit.id, 1_000n));
+      const results = await Promise.allSettled(Array.from({ length: 30 }, () => payments.authorize({ apiKey: key, price: 100n })));
+      const held = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+      expect(held).toHaveLength(10);
+      const refused = results.flatMap((r) => (r.status === "rejected" ? [toErrorBody(r.reason).error.code] : []));
+      expect(new Set(refused)).toEqual(new Set(["SPEND_CAP_EXCEEDED"]));
+      await Promise.all(held.map((hold) => payments.commit(hold.id, inference(100n))));
+      const listed = (await payments.listApiKeys(devAccounts[2].address)).find((k) => k.id === apiKey.id)!;
+      expect(listed.spent).toBe(1_000n);
+      expect(listed.lastUsedAt).toBeInstanceOf(Date);
+
+      // Another server process revokes a key this one has cached: the next authorization refuses it.
+      const { key: second, apiKey: secondKey } = await payments.createApiKey(await create(2, permit.id, 1_000n, "second"));
+      await payments.release((await payments.authorize({ apiKey: second, price: 1n })).id);
+      const elsewhere = paymentsFor(handle.db, fixture, { balanceCacheMs: 0 });
+      const message = apiKeyRevocationMessage({ payer: devAccounts[2].address, keyId: secondKey.id });
+      await elsewhere.revokeApiKey(devAccounts[2].address, secondKey.id, await fixture.wallet(2).signMessage({ message }));
+      expect(await codeOf(payments.authorize({ apiKey: second, price: 1n }))).toBe("API_KEY_REVOKED");
     });
 
     it("refuses a message that does not name the key requested, a foreign signature and unknown keys", async () => {

@@ -23,8 +23,8 @@ export type Usage = {
   payerHeld: bigint;
   /** Per permit id. */
   permits: Map<string, PermitTaken>;
-  /** Live pending holds of the API key asked about (0 when none was). */
-  keyHeld: bigint;
+  /** Live pending holds of each API key asked about. */
+  keyHeld: Map<string, bigint>;
 };
 
 type Row = Record<string, unknown>;
@@ -36,54 +36,76 @@ async function rows(db: DbOrTransaction, query: ReturnType<typeof sql>): Promise
 
 const big = (v: unknown): bigint => BigInt((v ?? "0") as string);
 
+/** What {@link usageOf} reads for one payer. */
+export type UsageRequest = {
+  /** The payer. */
+  payer: string;
+  /** Permits of the payer to report on. */
+  permits: readonly { id: string }[];
+  /** The block of the chain snapshot the usage is relative to. */
+  blockNumber: bigint;
+  /** API keys of the payer whose live holds to sum. */
+  apiKeyIds?: readonly string[];
+};
+
 /**
- * Usage of `payer`, of the given permits and (when given) of an API key's live holds, relative
- * to `blockNumber`, in one statement: payments run on every inference, and each round trip counts.
+ * Usage of each payer, of their permits and of their API keys' live holds, each relative to its
+ * snapshot block, in ONE statement: payments run on every inference, and each round trip counts.
+ * Returns the usage by lowercase payer address.
  */
-export async function permitUsage(
-  ctx: PaymentsContext,
-  db: DbOrTransaction,
-  payer: string,
-  permits: readonly { id: string }[],
-  blockNumber: bigint,
-  apiKeyId?: string,
-): Promise<Usage> {
+export async function usageOf(ctx: PaymentsContext, db: DbOrTransaction, requests: readonly UsageRequest[]): Promise<Map<string, Usage>> {
   const cutoff = sql`${new Date(Date.now() - ctx.holdTtlMs).toISOString()}::timestamptz`;
-  const p = lower(payer);
-  const block = sql`${blockNumber.toString()}::bigint`;
-  const parts = [
-    sql`select 'payer' as kind, null::uuid as id,
+  const parts: ReturnType<typeof sql>[] = [];
+  for (const request of requests) {
+    const p = lower(request.payer);
+    const block = sql`${request.blockNumber.toString()}::bigint`;
+    parts.push(sql`select 'payer' as kind, ${p}::text as payer, null::uuid as id,
       (select coalesce(sum(price), 0) from inferences where payer = ${p} and status = 'pending')
         + (select coalesce(sum(price), 0) from inferences where payer = ${p} and status = 'settled' and settlement_block > ${block})
         as unsettled,
-      (select coalesce(sum(amount), 0) from holds where payer = ${p} and status = 'pending' and created_at > ${cutoff}) as held`,
-  ];
-  if (permits.length > 0) {
-    const ids = sql.join(
-      permits.map((x) => sql`${x.id}::uuid`),
-      sql`, `,
-    );
-    parts.push(sql`select 'permit', p.id,
-      (select coalesce(sum(price), 0) from inferences i where i.permit_id = p.id and i.status = 'pending')
-        + (select coalesce(sum(price), 0) from inferences i where i.permit_id = p.id and i.status = 'settled' and i.settlement_block > ${block}),
-      (select coalesce(sum(amount), 0) from holds h where h.permit_id = p.id and h.status = 'pending' and h.created_at > ${cutoff})
-      from spend_permits p where p.id in (${ids})`);
+      (select coalesce(sum(amount), 0) from holds where payer = ${p} and status = 'pending' and created_at > ${cutoff}) as held`);
+    if (request.permits.length > 0) {
+      const ids = sql.join(
+        request.permits.map((x) => sql`${x.id}::uuid`),
+        sql`, `,
+      );
+      parts.push(sql`select 'permit', ${p}::text, p.id,
+        (select coalesce(sum(price), 0) from inferences i where i.permit_id = p.id and i.status = 'pending')
+          + (select coalesce(sum(price), 0) from inferences i where i.permit_id = p.id and i.status = 'settled' and i.settlement_block > ${block}),
+        (select coalesce(sum(amount), 0) from holds h where h.permit_id = p.id and h.status = 'pending' and h.created_at > ${cutoff})
+        from spend_permits p where p.id in (${ids})`);
+    }
+    for (const apiKeyId of request.apiKeyIds ?? []) {
+      parts.push(sql`select 'key', ${p}::text, ${apiKeyId}::uuid, 0,
+        (select coalesce(sum(amount), 0) from holds where api_key_id = ${apiKeyId}::uuid and status = 'pending' and created_at > ${cutoff})`);
+    }
   }
-  if (apiKeyId) {
-    parts.push(sql`select 'key', ${apiKeyId}::uuid, 0,
-      (select coalesce(sum(amount), 0) from holds where api_key_id = ${apiKeyId}::uuid and status = 'pending' and created_at > ${cutoff})`);
-  }
-  const result = await rows(db, sql.join(parts, sql` union all `));
-  const usage: Usage = { payerUnsettled: 0n, payerHeld: 0n, keyHeld: 0n, permits: new Map() };
-  for (const r of result) {
+  const usages = new Map<string, Usage>(
+    requests.map((r) => [lower(r.payer), { payerUnsettled: 0n, payerHeld: 0n, keyHeld: new Map(), permits: new Map() }]),
+  );
+  if (parts.length === 0) return usages;
+  for (const r of await rows(db, sql.join(parts, sql` union all `))) {
+    const usage = usages.get(r.payer as string)!;
     if (r.kind === "payer") {
       usage.payerUnsettled = big(r.unsettled);
       usage.payerHeld = big(r.held);
     } else if (r.kind === "permit") {
       usage.permits.set(r.id as string, { unsettled: big(r.unsettled), held: big(r.held) });
     } else {
-      usage.keyHeld = big(r.held);
+      usage.keyHeld.set(r.id as string, big(r.held));
     }
   }
-  return usage;
+  return usages;
+}
+
+/** {@link usageOf} for one payer. */
+export async function permitUsage(
+  ctx: PaymentsContext,
+  db: DbOrTransaction,
+  payer: string,
+  permits: readonly { id: string }[],
+  blockNumber: bigint,
+  apiKeyIds: readonly string[] = [],
+): Promise<Usage> {
+  return (await usageOf(ctx, db, [{ payer, permits, blockNumber, apiKeyIds }])).get(lower(payer))!;
 }

@@ -37,10 +37,12 @@ function once<T>(key: "__upstreamPayments" | "__upstreamSettler", make: () => Pr
 export function sharedPayments(): Promise<Payments> {
   return once("__upstreamPayments", async () => {
     const settings = config();
-    const { db } = await sharedDb(settings);
+    const { db, driver } = await sharedDb(settings);
     const deployment = readDeployment(settings.deploymentFile);
     const publicClient = publicClientFor({ chainId: deployment.chainId, rpcUrl: settings.rpcUrl });
-    return createPayments({ db, publicClient, deployment, settlerAddress: deployment.settler });
+    // PGlite has one connection: transactions queue anyway, so one batch takes everyone's.
+    const batchBy = driver === "pglite" ? "all" : "payer";
+    return createPayments({ db, publicClient, deployment, settlerAddress: deployment.settler, batchBy });
   });
 }
 

@@ -40,7 +40,7 @@ export function ModelCard({ model }: { model: ModelSummary }) {
     >
       <span className="flex items-start justify-between gap-2">
         <span className="font-semibold group-hover:text-brand-700">{model.name}</span>
-        {model.status ? <StatusBadge status={model.status} /> : null}
+        <StatusBadge status={model.status} />
       </span>
       <span className="mt-1 line-clamp-2 text-sm text-stone-600">{model.description || "No description."}</span>
       <span className="mt-3 text-sm font-medium tabular-nums">{formatMoney(model.pricePerCall)} per call</span>
@@ -53,9 +53,23 @@ export function ModelCard({ model }: { model: ModelSummary }) {
   );
 }
 
-/** Active, paused or retired. */
-export function StatusBadge({ status }: { status: NonNullable<ModelSummary["status"]> }) {
-  const tone =
-    status === "active" ? "bg-emerald-50 text-emerald-700" : status === "paused" ? "bg-amber-50 text-amber-700" : "bg-stone-100 text-stone-600";
-  return <span className={`shrink-0 rounded-full px-2 py-0.5 text-xs font-medium ${tone}`}>{status}</span>;
+const statusLooks = {
+  active: { label: "Active", tone: "bg-emerald-50 text-emerald-700 ring-emerald-200", title: "Takes paid inferences." },
+  paused: { label: "Paused", tone: "bg-amber-50 text-amber-800 ring-amber-300", title: "Its owner paused it: no paid inferences until they resume it." },
+  retired: { label: "Retired", tone: "bg-stone-100 text-stone-700 ring-stone-300", title: "Its stake was withdrawn or slashed: it takes no more paid inferences." },
+} as const;
+
+/** Active, paused or retired, as the chain last said. */
+export function StatusBadge({ status }: { status: ModelSummary["status"] }) {
+  const look = statusLooks[status];
+  return (
+    <span
+      data-testid="model-status"
+      data-status={status}
+      title={look.title}
+      className={`shrink-0 rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${look.tone}`}
+    >
+      {look.label}
+    </span>
+  );
 }

@@ -4,6 +4,7 @@ import type { DbHandle } from "./client";
 import {
   InvalidMarketplaceDataError,
   earliestRecords,
+  getChainCursor,
   getDatanet,
   getModel,
   listContributions,
@@ -12,6 +13,8 @@ import {
   listRecords,
   modelsOfDatanet,
   recordsOfDatanets,
+  replaceModelTerms,
+  saveChainCursor,
   saveContribution,
   saveDatanet,
   saveModel,
@@ -107,9 +110,23 @@ describe.each(testDatabases())("marketplace data on $name", (target) => {
     expect(await getModel(handle.db, 3n)).toBeUndefined();
   });
 
-  it("applies only newer model terms", async () => {
-    expect(await updateModelTerms(handle.db, 2n, { price: 3000n, ownerShareBps: 4000, version: 3 })).toBe(true);
-    expect(await updateModelTerms(handle.db, 2n, { price: 2500n, ownerShareBps: 4500, version: 2 })).toBe(false);
-    expect(await getModel(handle.db, 2n)).toMatchObject({ price: 3000n, ownerShareBps: 4000, version: 3 });
+  it("applies only newer model terms and status", async () => {
+    expect(await getModel(handle.db, 2n)).toMatchObject({ status: "active", version: 1 });
+    expect(await updateModelTerms(handle.db, 2n, { price: 3000n, ownerShareBps: 4000, status: "paused", version: 3 })).toBe(true);
+    expect(await updateModelTerms(handle.db, 2n, { price: 2500n, ownerShareBps: 4500, status: "active", version: 2 })).toBe(false);
+    expect(await getModel(handle.db, 2n)).toMatchObject({ price: 3000n, ownerShareBps: 4000, status: "paused", version: 3 });
+    // After a chain was replaced, its (lower) version wins; an identical state is no change.
+    expect(await replaceModelTerms(handle.db, 2n, { price: 2000n, ownerShareBps: 5000, status: "retired", version: 1 })).toBe(true);
+    expect(await replaceModelTerms(handle.db, 2n, { price: 2000n, ownerShareBps: 5000, status: "retired", version: 1 })).toBe(false);
+    expect(await getModel(handle.db, 2n)).toMatchObject({ price: 2000n, ownerShareBps: 5000, status: "retired", version: 1 });
+  });
+
+  it("keeps one cursor per followed stream and contract", async () => {
+    const registry = "0x5FbDB2315678afecb367f032d93F642f64180aa3" as const;
+    expect(await getChainCursor(handle.db, "model-updates", registry)).toBeUndefined();
+    await saveChainCursor(handle.db, { stream: "model-updates", contract: registry, blockNumber: 7n, blockHash: tx(70) });
+    await saveChainCursor(handle.db, { stream: "model-updates", contract: registry, blockNumber: 9n, blockHash: tx(90) });
+    expect(await getChainCursor(handle.db, "model-updates", registry)).toEqual({ stream: "model-updates", contract: registry.toLowerCase(), blockNumber: 9n, blockHash: tx(90) });
+    expect(await getChainCursor(handle.db, "other", registry)).toBeUndefined();
   });
 });

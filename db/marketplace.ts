@@ -3,9 +3,9 @@
  * models). Writers take on-chain ids and are idempotent: saving the same id twice changes
  * nothing, so a retried publish or a resumed seed is harmless.
  */
-import { and, asc, countDistinct, eq, gt, inArray, or, sql, sum } from "drizzle-orm";
+import { and, asc, countDistinct, eq, gt, inArray, ne, or, sql, sum } from "drizzle-orm";
 import type { DbOrTransaction } from "./client";
-import { contributions, datanets, modelDatanets, models, records } from "./schema";
+import { chainCursors, contributions, datanets, modelDatanets, models, records } from "./schema";
 
 type Hex = `0x${string}`;
 
@@ -15,6 +15,8 @@ export type Datanet = typeof datanets.$inferSelect;
 export type Contribution = typeof contributions.$inferSelect;
 /** A record row. */
 export type DatanetRecord = typeof records.$inferSelect;
+/** Whether a model serves inferences: "active", "paused" by its owner, or "retired" for good. */
+export type ModelStatus = (typeof models.$inferSelect)["status"];
 /** A model row with the datanets it draws on. */
 export type Model = typeof models.$inferSelect & { datanetIds: bigint[] };
 
@@ -43,8 +45,8 @@ export interface NewContribution {
   records: readonly { text: string; hash: Hex }[];
 }
 
-/** A new model, as published on chain. */
-export type NewModel = Omit<typeof models.$inferInsert, "createdAt" | "updatedAt" | "version"> & {
+/** A new model, as published on chain: version 1, active; later versions come from {@link updateModelTerms}. */
+export type NewModel = Omit<typeof models.$inferInsert, "createdAt" | "updatedAt" | "version" | "status"> & {
   /** The datanets the model draws on. */
   datanetIds: readonly bigint[];
 };
@@ -133,21 +135,64 @@ export async function saveModel(db: DbOrTransaction, model: NewModel): Promise<b
   });
 }
 
+/** A model's terms and status as of one on-chain version (a `ModelUpdated` event or `getModel`). */
+export interface ModelTermsUpdate {
+  price: bigint;
+  ownerShareBps: number;
+  status: ModelStatus;
+  version: number;
+}
+
 /**
- * Records a model's new on-chain terms. Only a newer version is applied, so events seen out
- * of order never roll the terms back; returns whether the row changed.
+ * Records a model's new on-chain terms and status. Only a newer version is applied, so events
+ * seen twice or out of order never roll the model back; returns whether the row changed.
  */
-export async function updateModelTerms(
-  db: DbOrTransaction,
-  modelId: bigint,
-  terms: { price: bigint; ownerShareBps: number; version: number },
-): Promise<boolean> {
+export async function updateModelTerms(db: DbOrTransaction, modelId: bigint, terms: ModelTermsUpdate): Promise<boolean> {
   const updated = await db
     .update(models)
     .set({ ...terms, updatedAt: new Date() })
     .where(and(eq(models.id, modelId), sql`${models.version} < ${terms.version}`))
     .returning({ id: models.id });
   return updated.length > 0;
+}
+
+/**
+ * Overwrites a model's terms and status whatever their version: for when the chain itself was
+ * replaced (a reorganisation, a local chain started afresh) and versions may count again from 1.
+ */
+export async function replaceModelTerms(db: DbOrTransaction, modelId: bigint, terms: ModelTermsUpdate): Promise<boolean> {
+  const updated = await db
+    .update(models)
+    .set({ ...terms, updatedAt: new Date() })
+    .where(
+      and(
+        eq(models.id, modelId),
+        or(ne(models.version, terms.version), ne(models.status, terms.status), ne(models.price, terms.price), ne(models.ownerShareBps, terms.ownerShareBps)),
+      ),
+    )
+    .returning({ id: models.id });
+  return updated.length > 0;
+}
+
+/** Where a follower of a contract's events stands. */
+export type ChainCursor = Omit<typeof chainCursors.$inferSelect, "updatedAt">;
+
+/** The cursor of `stream` over `contract`, or undefined before its first read. */
+export async function getChainCursor(db: DbOrTransaction, stream: string, contract: Hex): Promise<ChainCursor | undefined> {
+  const [row] = await db
+    .select({ stream: chainCursors.stream, contract: chainCursors.contract, blockNumber: chainCursors.blockNumber, blockHash: chainCursors.blockHash })
+    .from(chainCursors)
+    .where(and(eq(chainCursors.stream, stream), eq(chainCursors.contract, lower(contract))));
+  return row;
+}
+
+/** Moves a cursor to a block it has read up to (and including). */
+export async function saveChainCursor(db: DbOrTransaction, cursor: ChainCursor): Promise<void> {
+  const row = { ...cursor, contract: lower(cursor.contract), blockHash: lower(cursor.blockHash), updatedAt: new Date() };
+  await db
+    .insert(chainCursors)
+    .values(row)
+    .onConflictDoUpdate({ target: [chainCursors.stream, chainCursors.contract], set: { blockNumber: row.blockNumber, blockHash: row.blockHash, updatedAt: row.updatedAt } });
 }
 
 function datanetSummaries(db: DbOrTransaction) {

@@ -45,6 +45,8 @@ async function marketplaceActivity(fixture: MarketFixture): Promise<Activity> {
   await registryCall(modelOwner, "publishModel", ["ipfs://grounded", "builtin", [1n], 2_000n, 3_000, 10_000_000n]);
   const price = 3_000n;
   await registryCall(modelOwner, "updateModel", [1n, price, 4_000, 0]);
+  // Paused by its owner (ModelStatus.Paused = 1); the market still settles what was served before.
+  await registryCall(modelOwner, "updateModel", [1n, price, 4_000, 1]);
 
   const deposit = 1_000_000n;
   await fixture.fund(payer, deposit);
@@ -133,11 +135,15 @@ describe("the indexer over a real chain", () => {
     expect(await client.getDatanet(99n)).toBeNull();
   });
 
-  it("serves each model's current terms and every version", async () => {
+  it("serves each model's current terms and status, and every version", async () => {
     const [model] = await client.listModels();
-    expect(model).toMatchObject({ id: 1n, owner: addressOf(modelOwner), backendId: "builtin", datanetIds: [1n], pricePerCall: activity.price, ownerBps: 4_000, version: 2, status: "active", inferenceCount: 3, revenue: 3n * activity.price });
+    expect(model).toMatchObject({ id: 1n, owner: addressOf(modelOwner), backendId: "builtin", datanetIds: [1n], pricePerCall: activity.price, ownerBps: 4_000, version: 3, status: "paused", inferenceCount: 3, revenue: 3n * activity.price });
     const detail = (await client.getModel(1n))!;
-    expect(detail.versions.map((v) => [v.version, v.pricePerCall, v.ownerBps])).toEqual([[1, 2_000n, 3_000], [2, activity.price, 4_000]]);
+    expect(detail.versions.map((v) => [v.version, v.pricePerCall, v.ownerBps, v.status])).toEqual([
+      [1, 2_000n, 3_000, "active"],
+      [2, activity.price, 4_000, "active"],
+      [3, activity.price, 4_000, "paused"],
+    ]);
   });
 
   it("gives an inference's settlement with its payouts, once, and none for an unsettled one", async () => {

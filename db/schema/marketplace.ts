@@ -3,7 +3,7 @@
  * on-chain ids, so a row and its on-chain counterpart are the same thing under one key.
  */
 import { sql } from "drizzle-orm";
-import { type AnyPgColumn, check, index, integer, pgEnum, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import { type AnyPgColumn, bigint, check, index, integer, pgEnum, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
 import { address, bytes32, uint256 } from "./columns";
 
 // Lowercase hex only, so that the app compares addresses and hashes as plain strings.
@@ -80,7 +80,13 @@ export const records = pgTable(
 /** Where a model's answers come from. */
 export const modelBackendKind = pgEnum("model_backend_kind", ["builtin", "openai"]);
 
-/** A published model: its card, its backend and its terms as last seen on chain. */
+/**
+ * A model's lifecycle, as the Registry's `ModelStatus`: an active model serves inferences, a
+ * paused one does not until its owner resumes it, a retired one (unstaked or slashed) never again.
+ */
+export const modelStatus = pgEnum("model_status", ["active", "paused", "retired"]);
+
+/** A published model: its card, its backend and its terms and status as last seen on chain. */
 export const models = pgTable(
   "models",
   {
@@ -103,6 +109,8 @@ export const models = pgTable(
     price: uint256("price").notNull(),
     /** The owner's share of each price in basis points; the rest goes to the data pool. */
     ownerShareBps: integer("owner_share_bps").notNull(),
+    /** Whether it serves inferences, as of `version`. */
+    status: modelStatus("status").notNull().default("active"),
     /** The on-chain version these terms belong to; each price/split/status update adds one. */
     version: integer("version").notNull().default(1),
     txHash: bytes32("tx_hash").notNull(),
@@ -130,4 +138,26 @@ export const modelDatanets = pgTable(
     datanetId: uint256("datanet_id").notNull().references(() => datanets.id),
   },
   (t) => [primaryKey({ columns: [t.modelId, t.datanetId] }), index("model_datanets_datanet_idx").on(t.datanetId)],
+);
+
+/**
+ * How far the app has followed one kind of a contract's events: the last block read and its
+ * hash. When the chain no longer has that hash at that height (a reorganisation, or a local
+ * chain started afresh), the follower starts over from the chain's current state.
+ */
+export const chainCursors = pgTable(
+  "chain_cursors",
+  {
+    /** What is followed, e.g. "model-updates". */
+    stream: text("stream").notNull(),
+    contract: address("contract").notNull(),
+    blockNumber: bigint("block_number", { mode: "bigint" }).notNull(),
+    blockHash: bytes32("block_hash").notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.stream, t.contract] }),
+    check("chain_cursors_contract_hex", lowercaseAddress(t.contract)),
+    check("chain_cursors_block_hash_hex", lowercaseBytes32(t.blockHash)),
+  ],
 );

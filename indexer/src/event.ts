@@ -23,5 +23,5 @@ export function ordinal(event: LoggedEvent, position = 0): bigint {
 /** The Registry's `Subject` enum by value. */
 export const SUBJECTS = ["datanet", "model"] as const;
 
-/** The Registry's `ModelStatus` enum by value. */
-export const MODEL_STATUSES = ["active", "paused", "retired"] as const;
+/** The Registry's `ModelStatus` enum by value (one list with the app's model sync). */
+export { MODEL_STATUSES } from "../../lib/models/status";

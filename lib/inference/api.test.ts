@@ -10,13 +10,16 @@ import { and, count, eq } from "drizzle-orm";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "@/db/client";
-import { recordsOfDatanets } from "@/db/marketplace";
+import { getModel, recordsOfDatanets } from "@/db/marketplace";
 import { holds, inferences } from "@/db/schema";
 import { buildIndex, verifyAttribution } from "@/lib/attribution";
+import { testUsdAbi, upstreamRegistryAbi } from "@/lib/chain/abis";
 import { writeDeployment } from "@/lib/chain/deploy";
 import { devAccounts } from "@/lib/chain/devAccounts";
 import { type MarketFixture, startMarketFixture } from "@/lib/chain/fixture";
 import { protocolFee } from "@/lib/chain/settlement";
+import { startSharedModelSync, stopSharedModelSync } from "@/lib/models/shared-sync";
+import { registryStatusValue } from "@/lib/models/status";
 import { apiKeyCreationMessage, apiKeyRevocationMessage } from "@/lib/payments";
 import { recordId } from "./model-cache";
 import { type RouteServer, type Routes, serveRoutes } from "./testing/http-adapter";
@@ -26,7 +29,8 @@ import { type OpenAICompatibleTestServer, startOpenAICompatibleServer } from "./
 const FEE_BPS = 100;
 const PRICE = 2_000n;
 const PAYER = 2;
-const OWNER = devAccounts[7].address;
+const OWNER_INDEX = 7;
+const OWNER = devAccounts[OWNER_INDEX].address;
 const CONTRIBUTORS = [devAccounts[8].address, devAccounts[9].address];
 const BACKEND_KEY = "sk-backend-secret-91c2";
 const MAX_PROMPT_CHARS = 2_000;
@@ -310,5 +314,62 @@ describe("POST /api/v1/chat/completions", () => {
     const [released] = await db.select({ n: count() }).from(holds).where(eq(holds.status, "released"));
     expect(released.n).toBeGreaterThan(0);
     expect(await storedInferences()).toBe(before);
+  });
+});
+
+// Last: it retires model 1 for good.
+describe("a model paused or retired on chain", () => {
+  const registry = () => fixture.deployment.registry;
+  const ownerCall = (functionName: string, args: readonly unknown[]) => fixture.send(OWNER_INDEX, { address: registry(), abi: upstreamRegistryAbi, functionName, args });
+  const setStatus = (status: "active" | "paused") => ownerCall("updateModel", [1n, PRICE, 2000, registryStatusValue(status)]);
+  // A key the payments step refuses (401): whatever answers first tells whether the model was admitted.
+  const probe = async () =>
+    (await post("/chat/completions", { model: "upstream-1", messages: ask("whale") }, { authorization: "Bearer upk_00000000_" + "b".repeat(32) })).status;
+
+  beforeAll(async () => {
+    // Anchor the seeded datanet 1 and model 1 in the registry, with the seeded owner and terms.
+    const stake = 10_000_000n;
+    await fixture.send(OWNER_INDEX, { address: fixture.deployment.token, abi: testUsdAbi, functionName: "faucet", args: [2n * stake] });
+    await fixture.send(OWNER_INDEX, { address: fixture.deployment.token, abi: testUsdAbi, functionName: "approve", args: [registry(), 2n * stake] });
+    await ownerCall("publishDatanet", ["seed:datanet:1", "public domain", stake]);
+    const published = await ownerCall("publishModel", ["seed:model:1", "builtin", [1n], PRICE, 2000, stake]);
+    expect(fixture.events(published, upstreamRegistryAbi as never).find((e) => e.eventName === "ModelPublished")?.args.modelId).toBe(1n);
+    // What the server process starts beside the settler (instrumentation.ts), reading the chain often.
+    await startSharedModelSync({ intervalMs: 50, log: { info: () => undefined, error: console.error } });
+  });
+  afterAll(() => stopSharedModelSync());
+
+  it("refuses a paused model with 409 MODEL_INACTIVE before anything is held, and serves it again once resumed", async () => {
+    const before = await storedInferences();
+    await setStatus("paused");
+    await until(async () => (await probe()) === 409);
+    expect((await getModel(db, 1n))?.status).toBe("paused");
+
+    await expect(client().chat.completions.create({ model: "upstream-1", messages: ask("Why does Ishmael go to sea?") })).rejects.toMatchObject({ status: 409, code: "MODEL_INACTIVE", param: "model" });
+    await expect(client().chat.completions.create({ model: "upstream-1", messages: ask("Who is Queequeg?"), stream: true })).rejects.toMatchObject({ status: 409, code: "MODEL_INACTIVE" });
+    const raw = await post("/chat/completions", { model: "upstream-1", messages: ask("whale") }, { authorization: `Bearer ${apiKey}` });
+    const body = (await raw.json()) as { error: { code: string; message: string } };
+    expect([raw.status, body.error.code]).toEqual([409, "MODEL_INACTIVE"]);
+    expect(body.error.message).toContain("paused");
+    expect((await client().models.list()).data.map((m) => m.id)).toEqual(["upstream-2"]);
+    expect(await pendingHolds()).toBe(0);
+    expect(await storedInferences()).toBe(before);
+
+    await setStatus("active");
+    await until(async () => (await probe()) === 401);
+    const answer = await client().chat.completions.create({ model: "upstream-1", messages: ask("Why does Ishmael go to sea?") });
+    expect(answer.choices[0].message.content).toMatch(/sea/i);
+    expect(await storedInferences()).toBe(before + 1);
+  });
+
+  it("refuses a retired model for good", async () => {
+    await ownerCall("requestUnstake", [1, 1n]);
+    await until(async () => (await probe()) === 409);
+    await expect(client().chat.completions.create({ model: "upstream-1", messages: ask("whale") })).rejects.toMatchObject({
+      status: 409,
+      code: "MODEL_INACTIVE",
+      message: expect.stringContaining("retired"),
+    });
+    expect(await pendingHolds()).toBe(0);
   });
 });

@@ -132,10 +132,9 @@ export type Gateway = {
   models: ModelCache;
 };
 
-/** A model accepts inferences unless its row says it is paused or retired. */
-export function modelStatus(model: Model): string {
-  const status = (model as { status?: unknown }).status;
-  return typeof status === "string" ? status : "active";
+/** Whether the model serves inferences, as the chain last said (the model sync keeps the row current). */
+export function modelStatus(model: Model): Model["status"] {
+  return model.status;
 }
 
 /** The prompt as stored with the inference and hashed into its proof. */

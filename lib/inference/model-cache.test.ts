@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbHandle } from "@/db/client";
-import { saveContribution } from "@/db/marketplace";
+import { saveContribution, updateModelTerms } from "@/db/marketplace";
 import { testDatabases } from "@/db/testing";
 import { buildIndex, retrieve, snapshotId } from "@/lib/attribution";
 import { createModelCache, recordId } from "./model-cache";
@@ -64,5 +64,18 @@ describe("the gateway's model cache", () => {
     // The new chapter's text is retrievable.
     const firstNew = recordId(3n, 0);
     expect(retrieve(after.index, chapters[2][0], { k: 3 }).map((r) => r.id)).toContain(firstNew);
+  });
+
+  it("serves a model's status no staler than its freshness window", async () => {
+    const ttlMs = 150;
+    const cache = createModelCache({ db: handle.db, ttlMs });
+    expect((await cache.get(1n))!.model.status).toBe("active");
+    await updateModelTerms(handle.db, 1n, { price: 1000n, ownerShareBps: 2000, status: "paused", version: 2 });
+    // Once the window has passed since the last read, the next get reads the row again.
+    await new Promise((resolve) => setTimeout(resolve, ttlMs + 20));
+    expect((await cache.get(1n))!.model.status).toBe("paused");
+    await updateModelTerms(handle.db, 1n, { price: 1000n, ownerShareBps: 2000, status: "active", version: 3 });
+    cache.invalidate(1n);
+    expect((await cache.get(1n))!.model).toMatchObject({ status: "active", version: 3 });
   });
 });

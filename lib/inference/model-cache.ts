@@ -2,8 +2,10 @@
  * The gateway's in-memory view of each model: its row (price, split, backend) and the
  * attribution index over the records of its datanets, with their texts. An index is built once
  * from the database (one segment); afterwards only contributions newer than the last one seen
- * are added (one segment each), so a new contribution costs its own size, not a rebuild. Entries are re-checked
- * against the database at most every `ttlMs`, and at once after `invalidate`.
+ * are added (one segment each), so a new contribution costs its own size, not a rebuild. An entry
+ * older than `ttlMs` (counted from the start of the read that made it) is read again before it is
+ * served, and at once after `invalidate`: a model paused or repriced in the database is refused
+ * or charged anew within `ttlMs`.
  */
 import { and, asc, gt, inArray } from "drizzle-orm";
 import type { Db } from "@/db/client";

@@ -22,7 +22,7 @@ function describeBackend(model: data.Model): string {
   return model.backendKind === "builtin" ? "built-in engine" : `OpenAI-compatible: ${model.backendModel ?? "unnamed"}`;
 }
 
-/** A model row, its usage and what the indexer knows of it (status), as the pages show it. */
+/** A model row, its usage and what the indexer knows of it (terms, status), as the pages show it. */
 export function toModelSummary(model: data.Model, usage: ModelUsage | undefined, indexed?: IndexedModel): ModelSummary {
   return {
     id: model.id.toString(),
@@ -34,7 +34,7 @@ export function toModelSummary(model: data.Model, usage: ModelUsage | undefined,
     // The chain's terms win over the database's copy once the indexer has seen a newer version.
     pricePerCall: indexed && indexed.version >= model.version ? indexed.pricePerCall : model.price,
     ownerShareBps: indexed && indexed.version >= model.version ? indexed.ownerBps : model.ownerShareBps,
-    status: indexed?.status ?? null,
+    status: indexed && indexed.version >= model.version ? indexed.status : model.status,
     version: Math.max(model.version, indexed?.version ?? 0),
     inferenceCount: usage?.inferenceCount ?? 0,
   };

@@ -78,8 +78,8 @@ export type ModelSummary = {
   ownerShareBps: number;
   /** Datanets the model retrieves from. */
   datanetIds: string[];
-  /** Active models accept inferences; paused or retired ones do not; null until the indexer reports it. */
-  status: "active" | "paused" | "retired" | null;
+  /** Active models accept inferences; paused or retired ones do not (the newer of the indexer's and the database's word). */
+  status: "active" | "paused" | "retired";
   /** Version number of the last price/split/status update. */
   version: number;
   /** Paid inferences served so far. */

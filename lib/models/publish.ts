@@ -1,14 +1,17 @@
 /**
  * Publishing a model: the owner's wallet sends `publishModel(metadataURI, backendId, datanetIds,
  * price, ownerBps, stake)`; the server stores the card under the on-chain id once the receipt's
- * ModelPublished event matches the metadata. Terms are taken from the event.
+ * ModelPublished event matches the metadata. Terms are taken from the event, then brought up to
+ * the registry's current version (a model confirmed late may have been repriced, paused or
+ * retired since); later changes arrive through the model sync (./sync.ts).
  */
 import { getAddress, type Address, type Hex } from "viem";
 import type { DbOrTransaction } from "@/db/client";
-import { getDatanet, getModel, saveModel, type Model as StoredModel } from "@/db/marketplace";
+import { getDatanet, getModel, saveModel, updateModelTerms, type Model as StoredModel } from "@/db/marketplace";
 import { ensureAllowance, minedReceipt, registryEvent, sendRegistryCall, type ChainWallet, type RegistryConnection } from "@/lib/datanets/chain";
 import { DatanetNotFoundError, DraftNotFoundError, ReceiptMismatchError } from "@/lib/datanets/errors";
 import { backendIdOf, modelMetadataUri, type ModelBackend, type ModelMetadata, type ModelTerms } from "./metadata";
+import { readModelTerms } from "./sync";
 
 /** A model as stored after its publication was confirmed. */
 export type PublishedModel = {
@@ -88,6 +91,8 @@ export async function confirmModelPublication(params: ConfirmModelParameters): P
       throw new ReceiptMismatchError(`Model ${args.modelId} is already stored with other metadata (a database of another chain?)`);
     }
   }
+  // Read after storing: an update mined before this read is in it, a later one reaches the sync.
+  await updateModelTerms(params.db, args.modelId, await readModelTerms(params, args.modelId));
   return {
     id: args.modelId,
     owner: getAddress(args.owner),

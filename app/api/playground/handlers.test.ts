@@ -10,6 +10,7 @@ import { count, eq } from "drizzle-orm";
 import { bytesToHex, keccak256 } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "@/db/client";
+import { updateModelTerms } from "@/db/marketplace";
 import { holds, inferences } from "@/db/schema";
 import { writeDeployment } from "@/lib/chain/deploy";
 import { devAccounts } from "@/lib/chain/devAccounts";
@@ -113,5 +114,24 @@ describe("POST /api/playground/chat", () => {
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe("MODEL_NOT_FOUND");
     expect(await pendingHolds()).toBe(0);
+  });
+
+  it("refuses a paused model with MODEL_INACTIVE before anything is held", async () => {
+    const { gateway } = await (await import("@/lib/inference/runtime")).sharedInferenceService();
+    // What the model sync writes when the owner pauses the model on chain; the gateway re-reads at once when told.
+    await updateModelTerms(db, 1n, { price: PRICE, ownerShareBps: 2000, status: "paused", version: 2 });
+    gateway.models.invalidate(1n);
+    const [{ n: before }] = await db.select({ n: count() }).from(inferences);
+    const response = await chat({ modelId: "1", question: "Why does Ishmael go to sea?", permitId, sessionKey });
+    expect(response.status).toBe(409);
+    expect(((await response.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: "MODEL_INACTIVE", message: expect.stringContaining("paused") });
+    expect(await pendingHolds()).toBe(0);
+    expect((await db.select({ n: count() }).from(inferences))[0].n).toBe(before);
+
+    await updateModelTerms(db, 1n, { price: PRICE, ownerShareBps: 2000, status: "active", version: 3 });
+    gateway.models.invalidate(1n);
+    const resumed = await chat({ modelId: "1", question: "Why does Ishmael go to sea?", permitId, sessionKey });
+    expect(resumed.status).toBe(200);
+    expect(await resumed.text()).toContain('"type":"done"');
   });
 });

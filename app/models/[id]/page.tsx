@@ -12,6 +12,7 @@ import { Stat } from "@/components/stat";
 import { parseMarketplaceId } from "@/lib/marketplace/ids";
 import { getModel } from "@/lib/marketplace/models";
 import { formatBps, formatMoney } from "@/lib/web/format";
+import { OwnerControls } from "./_components/owner-controls";
 import { Playground } from "./_components/playground";
 
 export const dynamic = "force-dynamic";
@@ -34,7 +35,7 @@ export default async function ModelPage({ params }: Props) {
       <PageHeader
         title={
           <span className="flex flex-wrap items-center gap-3">
-            {model.name} {model.status ? <StatusBadge status={model.status} /> : null}
+            {model.name} <StatusBadge status={model.status} />
           </span>
         }
         lead={model.description}
@@ -49,7 +50,8 @@ export default async function ModelPage({ params }: Props) {
         Owned by <Hex value={model.owner} keep={6} /> · backend {model.backend} · terms version {model.version}
       </p>
 
-      <Playground modelId={model.id} price={model.pricePerCall} active={model.status === null || model.status === "active"} />
+      <OwnerControls modelId={model.id} owner={model.owner} shownStatus={model.status} />
+      <Playground modelId={model.id} price={model.pricePerCall} status={model.status} />
 
       {model.modelCard ? (
         <section className="mb-10">

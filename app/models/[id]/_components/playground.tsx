@@ -9,6 +9,7 @@ import { Hex } from "@/components/hex";
 import { PermitPanel } from "@/app/keys/_components/permit-panel";
 import { StepStatus, type StepState } from "@/app/keys/_components/step-status";
 import { readSseData } from "@/lib/inference/sse";
+import type { ModelStatus } from "@/lib/models/status";
 import { formatMoney } from "@/lib/web/format";
 import { PaymentRequestError, usePermits, type PermitSession } from "@/lib/web/permit";
 import { usePublicConfig } from "@/lib/web/public-config-context";
@@ -63,15 +64,26 @@ async function askModel(modelId: string, question: string, session: PermitSessio
   throw new PaymentRequestError("STREAM_ENDED", "The answer stopped before it was complete; nothing was charged.");
 }
 
-/** Ask the model a question, paid from the connected wallet's spend permit. */
-export function Playground({ modelId, price, active }: { modelId: string; price: bigint; active: boolean }) {
+// Why an inactive model cannot be asked, in the words of someone about to pay.
+const inactiveReasons: Record<Exclude<ModelStatus, "active">, string> = {
+  paused: "Its owner has paused this model, so it takes no paid questions for now and nothing can be charged. Come back once they resume it.",
+  retired: "This model is retired: its stake was withdrawn or slashed, and it takes no more paid questions. Its past answers stay in the explorer.",
+};
+
+/** Ask the model a question, paid from the connected wallet's spend permit; closed while the model is paused or retired. */
+export function Playground({ modelId, price, status }: { modelId: string; price: bigint; status: ModelStatus }) {
   const { address, isConnected } = useAccount();
   const { contracts, token } = usePublicConfig();
   const money = (v: bigint) => formatMoney(v, token.symbol, token.decimals);
 
   let body: React.ReactNode;
-  if (!active) body = <p className="text-sm text-stone-600">This model is not taking inferences right now.</p>;
-  else if (!contracts) body = <p className="text-sm text-stone-600">No contracts are deployed on this chain, so nothing can be paid yet.</p>;
+  if (status !== "active") {
+    body = (
+      <p data-testid="playground-inactive" data-status={status} className="rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900">
+        {inactiveReasons[status]}
+      </p>
+    );
+  } else if (!contracts) body = <p className="text-sm text-stone-600">No contracts are deployed on this chain, so nothing can be paid yet.</p>;
   else if (!isConnected || !address) {
     body = (
       <div data-testid="playground-disconnected" className="flex flex-wrap items-center justify-between gap-3">

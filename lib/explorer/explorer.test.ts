@@ -11,7 +11,7 @@ import { testDatabases } from "@/db/testing";
 import { devAccounts } from "@/lib/chain/devAccounts";
 import { type MarketFixture, startMarketFixture } from "@/lib/chain/fixture";
 import { completeInference, createGateway, type InferenceResult } from "@/lib/inference/gateway";
-import { mobyDickTexts, seedModel } from "@/lib/inference/testing/seed";
+import { mobyDickTexts, seedTwoContributorModel } from "@/lib/inference/testing/seed";
 import type { MarketplaceSource } from "@/lib/marketplace/source";
 import { openTestDb, paymentsFor } from "@/lib/payments/testing";
 import { createSettler } from "@/lib/settlement";
@@ -20,7 +20,7 @@ import { getInferenceDetail, InferenceNotFoundError, InvalidInferenceIdError, pa
 const FEE_BPS = 250;
 const PRICE = 10_000n;
 const OWNER = devAccounts[7].address;
-const CONTRIBUTORS = [devAccounts[8].address, devAccounts[9].address];
+const CONTRIBUTORS = [devAccounts[8].address, devAccounts[9].address] as const;
 const PAYER = 2;
 
 let fixture: MarketFixture;
@@ -32,19 +32,7 @@ beforeAll(async () => {
   fixture = await startMarketFixture({ feeBps: FEE_BPS });
   handle = await openTestDb(testDatabases()[0]);
   source = { db: handle.db, indexer: null };
-  const texts = mobyDickTexts(0, 4);
-  await seedModel(handle.db, {
-    modelId: 1n,
-    datanetId: 1n,
-    owner: OWNER,
-    price: PRICE,
-    ownerShareBps: 2000,
-    firstContributionId: 1n,
-    contributions: [
-      { contributor: CONTRIBUTORS[0], texts: texts.slice(0, 60) },
-      { contributor: CONTRIBUTORS[1], texts: texts.slice(60) },
-    ],
-  });
+  await seedTwoContributorModel(handle.db, { owner: OWNER, price: PRICE, contributors: CONTRIBUTORS, texts: mobyDickTexts(0, 4), split: 60 });
   const payments = paymentsFor(handle.db, fixture, { balanceCacheMs: 0 });
   const gateway = createGateway({
     db: handle.db,

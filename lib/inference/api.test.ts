@@ -23,7 +23,7 @@ import { registryStatusValue } from "@/lib/models/status";
 import { apiKeyCreationMessage, apiKeyRevocationMessage } from "@/lib/payments";
 import { recordId } from "./model-cache";
 import { type RouteServer, type Routes, serveRoutes } from "./testing/http-adapter";
-import { mobyDickTexts, seedModel } from "./testing/seed";
+import { mobyDickTexts, seedModel, seedTwoContributorModel } from "./testing/seed";
 import { type OpenAICompatibleTestServer, startOpenAICompatibleServer } from "./testing/server";
 
 const FEE_BPS = 100;
@@ -31,7 +31,7 @@ const PRICE = 2_000n;
 const PAYER = 2;
 const OWNER_INDEX = 7;
 const OWNER = devAccounts[OWNER_INDEX].address;
-const CONTRIBUTORS = [devAccounts[8].address, devAccounts[9].address];
+const CONTRIBUTORS = [devAccounts[8].address, devAccounts[9].address] as const;
 const BACKEND_KEY = "sk-backend-secret-91c2";
 const MAX_PROMPT_CHARS = 2_000;
 
@@ -94,19 +94,7 @@ beforeAll(async () => {
   delete process.env.DATABASE_URL;
   const { sharedDb } = await import("@/db/client");
   db = (await sharedDb()).db;
-  const texts = mobyDickTexts(0, 6);
-  await seedModel(db, {
-    modelId: 1n,
-    datanetId: 1n,
-    owner: OWNER,
-    price: PRICE,
-    ownerShareBps: 2000,
-    firstContributionId: 1n,
-    contributions: [
-      { contributor: CONTRIBUTORS[0], texts: texts.slice(0, 120) },
-      { contributor: CONTRIBUTORS[1], texts: texts.slice(120) },
-    ],
-  });
+  await seedTwoContributorModel(db, { owner: OWNER, price: PRICE, contributors: CONTRIBUTORS, texts: mobyDickTexts(0, 6), split: 120 });
   await seedModel(db, {
     modelId: 2n,
     datanetId: 2n,

@@ -93,35 +93,58 @@ export async function handleListModels(service: Db | Promise<Db>): Promise<Respo
 }
 
 function streamResponse(run: InferenceRun, identity: CompletionIdentity, origin: string, includeUsage: boolean): Response {
+  return streamInference(run, {
+    opening: [chunkBody(identity, { role: "assistant", content: "" })],
+    delta: (text) => chunkBody(identity, { content: text }),
+    done(result) {
+      const last = { ...chunkBody(identity, {}, result.finishReason), upstream: upstreamField(result, origin) };
+      return includeUsage ? [last, usageChunkBody(identity, result.usage)] : [last];
+    },
+    // The openai SDK raises an error event in the stream as an APIError.
+    error: (error) => errorParts(error).body,
+    trailer: SSE_DONE,
+  });
+}
+
+/** How a route writes a running inference as server-sent events. */
+export type InferenceStreamFormat = {
+  /** Events sent before the answer begins (OpenAI's role chunk). */
+  opening?: readonly unknown[];
+  /** The event carrying one piece of the answer. */
+  delta(text: string): unknown;
+  /** The events that end a complete answer, in order. */
+  done(result: InferenceResult): readonly unknown[];
+  /** The event reporting a failure once the headers are gone (nothing is charged). */
+  error(error: unknown): unknown;
+  /** Raw text after the last event of a complete answer (OpenAI's `data: [DONE]`). */
+  trailer?: string;
+};
+
+/**
+ * Streams a running inference as server-sent events in a route's format. The model runs as the
+ * client reads; a failure is reported in the stream, and a failure or a client that goes away
+ * releases the hold, so nothing is charged.
+ */
+export function streamInference(run: InferenceRun, format: InferenceStreamFormat): Response {
   const iterator = run.events[Symbol.asyncIterator]();
   const encoder = new TextEncoder();
+  const write = (controller: ReadableStreamDefaultController<Uint8Array>, events: readonly unknown[], trailer = "") =>
+    controller.enqueue(encoder.encode(events.map((event) => sseEvent(event)).join("") + trailer));
   const stream = new ReadableStream<Uint8Array>({
     start(controller) {
-      controller.enqueue(encoder.encode(sseEvent(chunkBody(identity, { role: "assistant", content: "" }))));
+      if (format.opening?.length) write(controller, format.opening);
     },
     async pull(controller) {
       try {
         const next = await iterator.next();
-        if (next.done) {
-          controller.close();
-          return;
-        }
+        if (next.done) return controller.close();
         const event = next.value;
-        if ("delta" in event) {
-          controller.enqueue(encoder.encode(sseEvent(chunkBody(identity, { content: event.delta }))));
-          return;
-        }
-        const result = event.done;
-        const last = { ...chunkBody(identity, {}, result.finishReason), upstream: upstreamField(result, origin) };
-        let tail = sseEvent(last);
-        if (includeUsage) tail += sseEvent(usageChunkBody(identity, result.usage));
-        controller.enqueue(encoder.encode(tail + SSE_DONE));
+        if ("delta" in event) return write(controller, [format.delta(event.delta)]);
+        write(controller, format.done(event.done), format.trailer);
         controller.close();
         await iterator.return?.(undefined);
       } catch (error) {
-        // Headers are gone: report in the stream (the openai SDK raises it as an APIError).
-        const { body } = errorParts(error);
-        controller.enqueue(encoder.encode(sseEvent(body)));
+        write(controller, [format.error(error)]);
         controller.close();
         await run.cancel();
       }

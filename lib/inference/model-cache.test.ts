@@ -4,7 +4,7 @@ import { saveContribution, updateModelTerms } from "@/db/marketplace";
 import { testDatabases } from "@/db/testing";
 import { buildIndex, retrieve, snapshotId } from "@/lib/attribution";
 import { createModelCache, recordId } from "./model-cache";
-import { mobyDickTexts, seedModel } from "./testing/seed";
+import { mobyDickTexts, seedTwoContributorModel } from "./testing/seed";
 
 const ALICE = "0x1000000000000000000000000000000000000001" as const;
 const BOB = "0x2000000000000000000000000000000000000002" as const;
@@ -14,18 +14,7 @@ describe("the gateway's model cache", () => {
   let handle: DbHandle;
   beforeAll(async () => {
     handle = await testDatabases()[0].open();
-    await seedModel(handle.db, {
-      modelId: 1n,
-      datanetId: 1n,
-      owner: ALICE,
-      price: 1000n,
-      ownerShareBps: 2000,
-      firstContributionId: 1n,
-      contributions: [
-        { contributor: ALICE, texts: chapters[0] },
-        { contributor: BOB, texts: chapters[1] },
-      ],
-    });
+    await seedTwoContributorModel(handle.db, { owner: ALICE, price: 1000n, contributors: [ALICE, BOB], texts: [...chapters[0], ...chapters[1]], split: chapters[0].length });
   });
   afterAll(() => handle?.close());
 

@@ -17,9 +17,8 @@ import { getAddress, keccak256, type Address } from "viem";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { spendPermits } from "@/db/schema/payments";
-import { attributionPath } from "@/lib/inference/api";
+import { attributionPath, streamInference } from "@/lib/inference/api";
 import type { Gateway, InferenceRun } from "@/lib/inference/gateway";
-import { sseEvent } from "@/lib/inference/sse";
 import { PaymentError, toErrorBody } from "@/lib/payments/errors";
 import { errorResponse, jsonResponse, readJsonBody } from "@/lib/payments/http";
 import { parseInput } from "@/lib/payments/schemas";
@@ -75,43 +74,21 @@ export async function handlePlaygroundChat(request: Request, service: Playground
 }
 
 function streamRun(run: InferenceRun): Response {
-  const iterator = run.events[Symbol.asyncIterator]();
-  const encoder = new TextEncoder();
-  const send = (controller: ReadableStreamDefaultController<Uint8Array>, data: unknown) => controller.enqueue(encoder.encode(sseEvent(data)));
-  const stream = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const next = await iterator.next();
-        if (next.done) return controller.close();
-        const event = next.value;
-        if ("delta" in event) return send(controller, { type: "delta", text: event.delta });
-        const result = event.done;
-        send(controller, {
-          type: "done",
-          inferenceId: result.inferenceId,
-          settlementId: result.settlementSeq.toString(),
-          price: result.price.toString(),
-          payer: result.payer,
-          attributionUrl: attributionPath(result.inferenceId),
-          attributionHash: result.attribution.hash,
-          payouts: result.payouts.map((p) => ({ payee: p.payee, amount: p.amount.toString() })),
-        });
-        controller.close();
-        await iterator.return?.(undefined);
-      } catch (error) {
-        // The headers are gone: the failure travels in the stream, and the hold is released.
-        send(controller, { type: "error", ...toErrorBody(error).error });
-        controller.close();
-        await run.cancel();
-      }
-    },
-    async cancel() {
-      await iterator.return?.(undefined);
-      await run.cancel();
-    },
-  });
-  return new Response(stream, {
-    headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" },
+  return streamInference(run, {
+    delta: (text) => ({ type: "delta", text }),
+    done: (result) => [
+      {
+        type: "done",
+        inferenceId: result.inferenceId,
+        settlementId: result.settlementSeq.toString(),
+        price: result.price.toString(),
+        payer: result.payer,
+        attributionUrl: attributionPath(result.inferenceId),
+        attributionHash: result.attribution.hash,
+        payouts: result.payouts.map((p) => ({ payee: p.payee, amount: p.amount.toString() })),
+      },
+    ],
+    error: (error) => ({ type: "error", ...toErrorBody(error).error }),
   });
 }
 

@@ -72,6 +72,38 @@ export async function seedModel(db: Db, p: SeedModelParameters): Promise<void> {
   });
 }
 
+/** What {@link seedTwoContributorModel} stores. */
+export type SeedTwoContributorModelParameters = Pick<SeedModelParameters, "owner" | "price"> & {
+  /** Who contributed the first `split` texts, and who the rest. */
+  contributors: readonly [Hex, Hex];
+  /** The datanet's records in on-chain order. */
+  texts: readonly string[];
+  /** How many of `texts` the first contributor added. */
+  split: number;
+  /** Owner's share in basis points (default 2000). */
+  ownerShareBps?: number;
+};
+
+/**
+ * The tests' usual marketplace: model 1 on the built-in engine over datanet 1, whose records
+ * came in two contributions (ids 1 and 2) from two contributors.
+ */
+export function seedTwoContributorModel(db: Db, p: SeedTwoContributorModelParameters): Promise<void> {
+  const [first, second] = p.contributors;
+  return seedModel(db, {
+    modelId: 1n,
+    datanetId: 1n,
+    owner: p.owner,
+    price: p.price,
+    ownerShareBps: p.ownerShareBps ?? 2000,
+    firstContributionId: 1n,
+    contributions: [
+      { contributor: first, texts: p.texts.slice(0, p.split) },
+      { contributor: second, texts: p.texts.slice(p.split) },
+    ],
+  });
+}
+
 /** Moby-Dick chapters `[from, to)` as records of `perRecord` sentences each. */
 export function mobyDickTexts(from: number, to: number, perRecord = 4): string[] {
   return loadMobyDick()

@@ -5,7 +5,15 @@
  */
 import { getAddress, type Hex } from "viem";
 import { getModel, recordsOfDatanets } from "@/db/marketplace";
-import { AttributionError, buildIndex, hashProof, verifyAttribution, type AttributionPolicy, type AttributionProof } from "@/lib/attribution";
+import {
+  AttributionError,
+  buildIndex,
+  hashProof,
+  verifyAttribution,
+  type AttributionPolicy,
+  type AttributionProof,
+  type DatanetIndex,
+} from "@/lib/attribution";
 import { recordId } from "@/lib/inference/model-cache";
 import { marketplaceSource, type MarketplaceSource } from "@/lib/marketplace/source";
 import type { InferenceRef } from "./ids";
@@ -78,8 +86,10 @@ export async function verifyInference(ref: InferenceRef, from?: MarketplaceSourc
     return verdict(`The proof was computed over ${proof.index.records} records; only ${corpus.length} are stored.`, splitChecks);
   }
   try {
-    const index = buildIndex(
-      corpus.slice(0, proof.index.records).map((r) => ({ id: recordId(r.contributionId, r.position), contributor: r.contributor, text: r.text })),
+    const index = cachedIndex(`${model.datanetIds.join(",")}@${proof.index.records}`, () =>
+      buildIndex(
+        corpus.slice(0, proof.index.records).map((r) => ({ id: recordId(r.contributionId, r.position), contributor: r.contributor, text: r.text })),
+      ),
     );
     const fresh = verifyAttribution(
       {
@@ -103,6 +113,27 @@ export async function verifyInference(ref: InferenceRef, from?: MarketplaceSourc
     if (error instanceof AttributionError) return verdict(`The stored inputs cannot be attributed: ${error.message}`, splitChecks);
     throw error;
   }
+}
+
+/**
+ * Indexes built for recent verifications, by datanets and record count. Records are append-only
+ * in on-chain order, so the first N records of a set of datanets never change: an index built
+ * once serves every later inference proved over the same N. A few are kept (they can be large).
+ */
+const indexes = new Map<string, DatanetIndex>();
+const INDEXES_KEPT = 4;
+
+function cachedIndex(key: string, build: () => DatanetIndex): DatanetIndex {
+  const hit = indexes.get(key);
+  if (hit) {
+    indexes.delete(key);
+    indexes.set(key, hit);
+    return hit;
+  }
+  const index = build();
+  indexes.set(key, index);
+  while (indexes.size > INDEXES_KEPT) indexes.delete(indexes.keys().next().value!);
+  return index;
 }
 
 function hashOf(proof: unknown): Hex | null {

@@ -5,7 +5,8 @@ const root = fileURLToPath(new URL(".", import.meta.url));
 const alias = { "@": root };
 
 // Two projects: fast unit/integration tests (each file starts what it needs, e.g. its own anvil
-// or an in-memory PGlite), and browser end-to-end tests that share one running stack.
+// or an in-memory PGlite), then browser end-to-end tests (each file starts its own stack: anvil,
+// the indexer and `next start`), which run after every unit file is done (groupOrder).
 export default defineConfig({
   resolve: { alias },
   test: {
@@ -19,6 +20,7 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 120_000,
           pool: "forks",
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -29,7 +31,7 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 300_000,
           pool: "forks",
-          fileParallelism: false,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

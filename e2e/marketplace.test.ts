@@ -5,14 +5,11 @@ import { publicClientFor } from "@/lib/chain/clients";
 import { demoAccounts } from "@/lib/chain/devAccounts";
 import { launchBrowser, type LaunchedBrowser } from "./browser";
 import { connectWallet, saveScreenshot, screenshotDir } from "./page";
-import { startStack, type Stack } from "./stack";
+import { STACK_START_TIMEOUT_MS, startStack, type Stack } from "./stack";
 import { injectWallet } from "./wallet";
 
 let stack: Stack;
 let launched: LaunchedBrowser;
-
-// A cold `next build` takes about a minute on an idle 2-core machine and several on a busy one.
-const STACK_START_TIMEOUT_MS = 15 * 60_000;
 
 beforeAll(async () => {
   [stack, launched] = await Promise.all([startStack(), launchBrowser()]);

@@ -1,5 +1,4 @@
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import OpenAI from "openai";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,11 +7,10 @@ import { publicClientFor, walletClientFor } from "@/lib/chain/clients";
 import { demoAccounts, type DevAccount } from "@/lib/chain/devAccounts";
 import { mobyDickTexts } from "@/lib/inference/testing/seed";
 import { launchBrowser, type LaunchedBrowser } from "./browser";
-import { startStack, type Stack } from "./stack";
+import { connectWallet, saveScreenshot, screenshotDir } from "./page";
+import { STACK_START_TIMEOUT_MS, startStack, type Stack } from "./stack";
 import { injectWallet, type InjectedWallet } from "./wallet";
 
-// Screenshots land here for a person to look at; the folder is git-ignored.
-const screenshots = join(process.cwd(), "test-results", "screenshots");
 const PRICE = 2_000n; // 0.002 USD per call
 const QUESTION = "What does Ishmael do whenever it is a damp, drizzly November in his soul?";
 
@@ -70,27 +68,14 @@ async function publishModel(publisher: DevAccount): Promise<bigint> {
 
 beforeAll(async () => {
   [stack, launched] = await Promise.all([startStack(), launchBrowser()]);
-  mkdirSync(screenshots, { recursive: true });
+  mkdirSync(screenshotDir, { recursive: true });
   modelId = await publishModel(demoAccounts[7]);
-});
+}, STACK_START_TIMEOUT_MS);
 
 afterAll(async () => {
   await launched?.close();
   await stack?.stop();
 });
-
-// Full-page shots from the top, or the sticky header is drawn where the page was scrolled to.
-async function screenshot(page: Page, name: string) {
-  await page.evaluate("window.scrollTo(0, 0)");
-  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
-}
-
-async function connect(page: Page, wallet: InjectedWallet) {
-  await page.getByTestId("rk-connect-button").first().click();
-  await page.getByTestId("rk-wallet-option-injected").click();
-  await page.getByTestId("rk-account-button").first().waitFor();
-  expect(wallet.connected).toBe(true);
-}
 
 const signatures = (wallet: InjectedWallet, method: string) => wallet.calls.filter((m) => m === method).length;
 
@@ -107,7 +92,7 @@ describe("paid inference in the browser", () => {
     const wallet = await injectWallet(page, { rpcUrl: stack.rpcUrl, account: payer.address, chainId: stack.chainId });
     await page.goto(`${stack.baseUrl}/models/${modelId}`, { waitUntil: "networkidle" });
     await page.getByTestId("playground-disconnected").waitFor();
-    await connect(page, wallet);
+    await connectWallet(page, wallet);
 
     // A rejected signature is reported, and nothing is registered.
     wallet.rejectNext("eth_signTypedData_v4");
@@ -122,7 +107,7 @@ describe("paid inference in the browser", () => {
     // Nothing deposited yet: the refusal says where to go.
     await ask(page, QUESTION);
     expect(await page.getByTestId("playground-status").getAttribute("data-code")).toBe("INSUFFICIENT_BALANCE");
-    await screenshot(page, "playground-insufficient-desktop");
+    await saveScreenshot(page, "playground-insufficient-desktop");
     await page.getByRole("link", { name: "Deposit on the Dashboard" }).click();
     await page.waitForURL(`${stack.baseUrl}/dashboard`);
     await page.getByTestId("faucet-button").click();
@@ -144,9 +129,9 @@ describe("paid inference in the browser", () => {
     expect(inferenceId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(await page.getByTestId("playground-attribution").getAttribute("href")).toBe(`/explorer/inferences/${inferenceId}`);
     const settlementId = ((await page.getByTestId("playground-settlement-id").textContent()) ?? "").replace(/\D/g, "");
-    await screenshot(page, "playground-answer-desktop");
+    await saveScreenshot(page, "playground-answer-desktop");
     await page.setViewportSize({ width: 390, height: 844 });
-    await screenshot(page, "playground-answer-phone");
+    await saveScreenshot(page, "playground-answer-phone");
     await page.setViewportSize({ width: 1280, height: 900 });
 
     // A second question: no wallet pop-up, the permit's spent grows by the price.
@@ -183,7 +168,7 @@ describe("paid inference in the browser", () => {
     expect(key).toMatch(/^upk_[0-9a-f]{8}_/);
     expect(await page.getByTestId("api-snippet").textContent()).toContain(key);
     expect(signatures(wallet, "personal_sign")).toBe(1);
-    await screenshot(page, "keys-created-desktop");
+    await saveScreenshot(page, "keys-created-desktop");
 
     const openai = new OpenAI({ baseURL: `${stack.baseUrl}/api/v1`, apiKey: key });
     const completion = await openai.chat.completions.create({ model: `upstream-${modelId}`, messages: [{ role: "user", content: QUESTION }] });
@@ -193,7 +178,7 @@ describe("paid inference in the browser", () => {
     await expect.poll(() => row.textContent()).toContain("0.002 USD of 5.00 USD");
     expect(await page.getByTestId("key-created").count()).toBe(0); // shown once: gone after a reload
     await page.setViewportSize({ width: 390, height: 844 });
-    await screenshot(page, "keys-phone");
+    await saveScreenshot(page, "keys-phone");
     await page.setViewportSize({ width: 1280, height: 900 });
 
     await row.getByTestId("key-revoke").click();

@@ -13,6 +13,9 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 // Logs of the last run stay here (git-ignored) for whoever has to read why a start failed.
 const logDir = join(root, "test-results", "e2e-logs");
 
+/** How long a test file's hook may take to start a stack: a cold `next build` takes about a minute on an idle 2-core machine and several on a busy one. */
+export const STACK_START_TIMEOUT_MS = 15 * 60_000;
+
 /** A running local marketplace for browser tests. */
 export type Stack = {
   /** Base URL of the web app, e.g. http://127.0.0.1:41234 (no trailing slash). */

@@ -187,4 +187,31 @@ describe("paid inference in the browser", () => {
     expect(refused).toMatchObject({ status: 401, code: "API_KEY_REVOKED" });
     await page.close();
   });
+  it("lets the model's owner pause it from its page: the badge says Paused, the playground closes, the API stops listing it; then resume", async () => {
+    const owner = demoAccounts[7];
+    const page = await launched.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const wallet = await injectWallet(page, { rpcUrl: stack.rpcUrl, account: owner.address, chainId: stack.chainId });
+    await page.goto(`${stack.baseUrl}/models/${modelId}`, { waitUntil: "networkidle" });
+    await connectWallet(page, wallet);
+    const listed = async () => {
+      const body = (await (await fetch(`${stack.baseUrl}/api/v1/models`)).json()) as { data: { id: string }[] };
+      return body.data.map((m) => m.id).includes(`upstream-${modelId}`);
+    };
+    expect(await listed()).toBe(true);
+
+    await page.getByTestId("model-pause").click();
+    await page.locator('[data-testid="model-status-tx"][data-status="confirmed"]').waitFor();
+    // The server follows the registry's event within seconds; the page refreshes itself until it shows it.
+    await page.locator('[data-testid="model-status"][data-status="paused"]').first().waitFor({ timeout: 30_000 });
+    await page.getByTestId("playground-inactive").waitFor();
+    await expect.poll(listed, { timeout: 10_000 }).toBe(false);
+    await saveScreenshot(page, "model-paused-desktop");
+
+    await page.getByTestId("model-resume").click();
+    await page.locator('[data-testid="model-status"][data-status="active"]').first().waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId("playground-inactive").count()).toBe(0);
+    await expect.poll(listed, { timeout: 10_000 }).toBe(true);
+    expect(wallet.calls.filter((m) => m === "eth_sendTransaction")).toHaveLength(2);
+    await page.close();
+  });
 });

@@ -11,7 +11,7 @@
  */
 import { getAddress, isAddress } from "viem/utils";
 import { canonicalJson, hashText } from "./canonical-json";
-import { BucketTable, bandKeys, jaccard, shingleHashes } from "./dedupe";
+import { BucketTable, LSH_BANDS, ShingleSet, bandKeys, shingleHashes } from "./dedupe";
 import { DuplicateRecordIdError, IndexForkedError, InvalidRecordError } from "./errors";
 import { hashString, hashTokens, hex32, mix32 } from "./hashing";
 import { SEPARATOR, buildSegment, mergeSegmentRun, recordTokens, type Segment } from "./segment";
@@ -110,8 +110,11 @@ export function buildIndex(records: readonly RecordInput[], options: Partial<Ind
   return addContribution(createIndex(options), records);
 }
 
-/** Validates one record at the boundary and returns its checksummed contributor. */
-function checkRecord(record: RecordInput, position: number, maxChars: number): Address {
+/**
+ * Validates one record at the boundary and returns its checksummed contributor; `addresses`
+ * remembers the contributors already checked (a contribution repeats a few addresses many times).
+ */
+function checkRecord(record: RecordInput, position: number, maxChars: number, addresses: Map<string, Address>): Address {
   if (typeof record?.id !== "string" || record.id.length === 0 || record.id.length > 256) {
     throw new InvalidRecordError(`record ${position}: id must be a non-empty string of at most 256 characters`, position);
   }
@@ -119,10 +122,14 @@ function checkRecord(record: RecordInput, position: number, maxChars: number): A
   if (record.text.length > maxChars) {
     throw new InvalidRecordError(`record ${record.id}: text has ${record.text.length} characters, more than the limit of ${maxChars}`, position);
   }
+  const known = typeof record.contributor === "string" ? addresses.get(record.contributor) : undefined;
+  if (known) return known;
   if (typeof record.contributor !== "string" || !isAddress(record.contributor, { strict: false })) {
     throw new InvalidRecordError(`record ${record.id}: contributor ${JSON.stringify(record.contributor)} is not an address`, position);
   }
-  return getAddress(record.contributor);
+  const address = getAddress(record.contributor);
+  addresses.set(record.contributor, address);
+  return address;
 }
 
 /**
@@ -136,8 +143,9 @@ export function addContribution(index: DatanetIndex, records: readonly RecordInp
   if (records.length === 0) return index;
   const contributors: Address[] = [];
   const seen = new Set<string>();
+  const addresses = new Map<string, Address>();
   records.forEach((record, i) => {
-    contributors.push(checkRecord(record, i, index.options.maxRecordChars));
+    contributors.push(checkRecord(record, i, index.options.maxRecordChars, addresses));
     if (shared.recordNumbers.has(record.id) || seen.has(record.id)) throw new DuplicateRecordIdError(record.id);
     seen.add(record.id);
   });
@@ -164,8 +172,8 @@ export function addContribution(index: DatanetIndex, records: readonly RecordInp
     if (length === tokens.length) tokens = grow(tokens);
     tokens[length++] = id;
   };
-  const pushAscii = (text: string, start: number, end: number): void => {
-    const id = asciiTerms.find(text, start, end);
+  const pushAscii = (text: string, start: number, end: number, hash: number): void => {
+    const id = asciiTerms.find(text, start, end, hash);
     if (id === 0) return push(text.slice(start, end).toLowerCase());
     if (length === tokens.length) tokens = grow(tokens);
     tokens[length++] = id;
@@ -200,15 +208,18 @@ export function addContribution(index: DatanetIndex, records: readonly RecordInp
 
   // Register records and detect duplicates in on-chain order.
   ensureOriginalCapacity(shared, next.recordCount);
+  const scratch = new KeyScratch(next.recordCount);
+  shared.exact.reserve(records.length);
+  shared.bands.reserve(records.length * LSH_BANDS);
   for (let r = 0; r < records.length; r++) {
     const global = index.recordCount + r;
     shared.records.push({ id: records[r].id, contributor: contributors[r] });
     shared.recordNumbers.set(records[r].id, global);
     const own = recordTokens(segment, r);
-    const keys = recordKeys(own, index.options.shingleTokens);
+    const keys = recordKeys(own, index.options.shingleTokens, scratch);
     fp[2] = mix32(mix32(mix32(fp[2], hashString(records[r].id, 3)), hashString(contributors[r], 4)), keys.exact);
     fp[3] = mix32(fp[3], hashTokens(own, 0, own.length, 0x7654321));
-    shared.original[global] = findOriginal(next, own, keys, global);
+    shared.original[global] = findOriginal(next, own, keys, global, scratch);
     registerRecordKeys(shared, global, keys);
   }
   fp[0] = vocabFp0;
@@ -220,10 +231,32 @@ export function addContribution(index: DatanetIndex, records: readonly RecordInp
 /** The keys a record is matched by: whole-sequence hash, shingle hashes and LSH band keys. */
 export type RecordKeys = { exact: number; shingles: Uint32Array; bands: Uint32Array };
 
-/** Computes a record's duplicate-detection keys from its token ids. */
-export function recordKeys(own: Int32Array, shingleTokens: number): RecordKeys {
-  const shingles = shingleHashes(own, shingleTokens);
-  return { exact: hashTokens(own, 0, own.length, 0x1234567), shingles, bands: bandKeys(shingles) };
+/**
+ * Buffers reused from one record to the next while a batch of records gets its keys and is
+ * checked for duplicates: thousands of small typed arrays per batch would each be a separate
+ * allocation for the garbage collector to track.
+ */
+export class KeyScratch {
+  shingles = new Uint32Array(256);
+  candidateShingles = new Uint32Array(256);
+  bands = new Uint32Array(LSH_BANDS);
+  readonly own = new ShingleSet();
+  /** checkedBy[r]: the last record compared with record r, so that each candidate is compared once. */
+  readonly checkedBy: Int32Array;
+
+  constructor(recordCount: number) {
+    this.checkedBy = new Int32Array(recordCount).fill(-1);
+  }
+}
+
+/**
+ * Computes a record's duplicate-detection keys from its token ids; with `scratch`, the shingles
+ * and bands are views of its buffers, valid until the next call.
+ */
+export function recordKeys(own: Int32Array, shingleTokens: number, scratch?: KeyScratch): RecordKeys {
+  if (scratch && scratch.shingles.length < own.length) scratch.shingles = new Uint32Array(own.length * 2);
+  const shingles = shingleHashes(own, shingleTokens, scratch?.shingles);
+  return { exact: hashTokens(own, 0, own.length, 0x1234567), shingles, bands: bandKeys(shingles, scratch?.bands) };
 }
 
 /** Registers a record's keys so that later records can be matched against it. */
@@ -247,25 +280,33 @@ export function countTermRecords(counts: Uint32Array, segment: Segment): void {
   }
 }
 
-function findOriginal(index: DatanetIndex, own: Int32Array, keys: RecordKeys, global: number): number {
+function findOriginal(index: DatanetIndex, own: Int32Array, keys: RecordKeys, global: number, scratch: KeyScratch): number {
   if (own.length === 0) return global;
-  const { shared } = index;
+  const { exact, bands, original } = index.shared;
   let best = global;
-  shared.exact.forEach(keys.exact, (candidate) => {
-    if (candidate < global && shared.original[candidate] < best && sameTokens(recordTokensOf(index, candidate), own)) {
-      best = shared.original[candidate];
-    }
-  });
+  for (let e = exact.first(keys.exact); e !== -1; e = exact.nextEntry(e)) {
+    const candidate = exact.valueOf(e);
+    if (candidate < global && original[candidate] < best && sameTokens(recordTokensOf(index, candidate), own)) best = original[candidate];
+  }
   if (best !== global) return best;
-  const checked = new Set<number>();
+  const { checkedBy } = scratch;
+  // The record's own shingle set is built once, and only when some band has a candidate.
+  let ownLoaded = false;
   for (let b = 0; b < keys.bands.length; b++) {
-    shared.bands.forEach(keys.bands[b], (candidate) => {
-      if (candidate >= global || checked.has(candidate)) return;
-      checked.add(candidate);
-      if (shared.original[candidate] >= best) return;
-      const other = shingleHashes(recordTokensOf(index, candidate), index.options.shingleTokens);
-      if (jaccard(keys.shingles, other) >= index.options.nearDuplicateJaccard) best = shared.original[candidate];
-    });
+    for (let e = bands.first(keys.bands[b]); e !== -1; e = bands.nextEntry(e)) {
+      const candidate = bands.valueOf(e);
+      if (candidate >= global || checkedBy[candidate] === global) continue;
+      checkedBy[candidate] = global;
+      if (original[candidate] >= best) continue;
+      if (!ownLoaded) {
+        scratch.own.load(keys.shingles);
+        ownLoaded = true;
+      }
+      const tokens = recordTokensOf(index, candidate);
+      if (scratch.candidateShingles.length < tokens.length) scratch.candidateShingles = new Uint32Array(tokens.length * 2);
+      const other = shingleHashes(tokens, index.options.shingleTokens, scratch.candidateShingles);
+      if (scratch.own.jaccard(other) >= index.options.nearDuplicateJaccard) best = original[candidate];
+    }
   }
   return best;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BucketTable, LSH_BANDS, bandKeys, jaccard, shingleHashes } from "./dedupe";
+import { BucketTable, LSH_BANDS, ShingleSet, bandKeys, jaccard, shingleHashes } from "./dedupe";
 import { seededRandom } from "./testing/fixtures";
 
 
@@ -21,6 +21,55 @@ describe("BucketTable", () => {
       expect(got.reverse()).toEqual(values);
     }
   });
+
+  it("gives the same entries after reserving room in advance", () => {
+    const grown = new BucketTable(4);
+    const reserved = new BucketTable(4);
+    reserved.reserve(5_000);
+    for (let i = 0; i < 5_000; i++) {
+      const key = (i % 1_700) * 2654435761 >>> 0;
+      grown.insert(key, i);
+      reserved.insert(key, i);
+    }
+    for (let k = 0; k < 1_700; k++) {
+      const key = k * 2654435761 >>> 0;
+      const a: number[] = [];
+      const b: number[] = [];
+      for (let e = reserved.first(key); e !== -1; e = reserved.nextEntry(e)) a.push(reserved.valueOf(e));
+      grown.forEach(key, (v) => b.push(v));
+      expect(a).toEqual(b);
+    }
+  });
+});
+
+describe("exact Jaccard similarity", () => {
+  // Reference: the textbook definition on JavaScript Sets.
+  const reference = (a: Uint32Array, b: Uint32Array) => {
+    const sa = new Set(a);
+    const sb = new Set(b);
+    if (sa.size === 0 && sb.size === 0) return 1;
+    const shared = [...sb].filter((v) => sa.has(v)).length;
+    return shared / (sa.size + sb.size - shared);
+  };
+
+  it("equals the Set definition on random multisets, with repeats, zeros, high bits and empty sets", () => {
+    const rnd = seededRandom(11);
+    const reused = new ShingleSet();
+    for (let trial = 0; trial < 500; trial++) {
+      // A small value range forces repeats within a set and overlap between the two.
+      const range = trial % 4 === 0 ? 5 : 400;
+      const draw = (n: number) => Uint32Array.from({ length: n }, () => (Math.floor(rnd() * range) * 0x9e3779b1) >>> 0);
+      const a = draw(Math.floor(rnd() * 300));
+      const b = draw(trial % 7 === 0 ? 0 : Math.floor(rnd() * 300));
+      const expected = reference(a, b);
+      expect(jaccard(a, b)).toBe(expected);
+      // One reusable set, loaded record after record and compared with several others.
+      reused.load(a);
+      expect(reused.jaccard(b)).toBe(expected);
+      expect(reused.jaccard(a)).toBe(1);
+      expect(reused.jaccard(b)).toBe(expected);
+    }
+  });
 });
 
 describe("MinHash bands", () => {
@@ -33,6 +82,19 @@ describe("MinHash bands", () => {
     const b = bandKeys(shingleHashes(other, 3));
     expect(a.filter((k, i) => k === b[i]).length).toBe(0);
     expect(a.length).toBe(LSH_BANDS);
+  });
+
+  it("give the same shingles and bands whether written into reused buffers or fresh arrays", () => {
+    const shingles = new Uint32Array(1_000).fill(7);
+    const bands = new Uint32Array(LSH_BANDS);
+    for (const length of [0, 1, 2, 3, 50, 300]) {
+      const tokens = base.subarray(0, length);
+      const fresh = shingleHashes(tokens, 3);
+      expect(Array.from(shingleHashes(tokens, 3, shingles))).toEqual(Array.from(fresh));
+      expect(Array.from(bandKeys(shingleHashes(tokens, 3, shingles), bands))).toEqual(Array.from(bandKeys(fresh)));
+    }
+    // A buffer too short is not used.
+    expect(Array.from(shingleHashes(base, 3, new Uint32Array(2)))).toEqual(Array.from(shingleHashes(base, 3)));
   });
 
   it("make a light edit a candidate (shares a band) and measure its exact Jaccard above 0.7", () => {

@@ -18,14 +18,16 @@ export const BAND_ROWS = 3;
 
 const BIN_SHIFT = 26; // top 6 bits of a 32-bit hash choose one of 64 bins
 const VALUE_MASK = (1 << BIN_SHIFT) - 1;
-const EMPTY = 0xffffffff;
+const EMPTY = VALUE_MASK + 1;
 
-/** Hashes of a record's word shingles (k consecutive token ids); one shingle for a shorter record. */
-export function shingleHashes(tokens: Int32Array, k: number): Uint32Array {
-  if (tokens.length === 0) return new Uint32Array(0);
-  const count = Math.max(1, tokens.length - k + 1);
+/**
+ * Hashes of a record's word shingles (k consecutive token ids); one shingle for a shorter record.
+ * With `into` long enough, they are written there and a view of it is returned.
+ */
+export function shingleHashes(tokens: Int32Array, k: number, into?: Uint32Array): Uint32Array {
+  const count = tokens.length === 0 ? 0 : Math.max(1, tokens.length - k + 1);
   const width = Math.min(k, tokens.length);
-  const out = new Uint32Array(count);
+  const out = into && into.length >= count ? into.subarray(0, count) : new Uint32Array(count);
   for (let i = 0; i < count; i++) {
     let h = 0x5bd1e995;
     for (let j = 0; j < width; j++) h = mix32(h, tokens[i + j]);
@@ -34,25 +36,32 @@ export function shingleHashes(tokens: Int32Array, k: number): Uint32Array {
   return out;
 }
 
-/** The LSH band keys of a record (empty for a record without tokens). */
-export function bandKeys(shingles: Uint32Array): Uint32Array {
+// Scratch space of `bandKeys` (never reentered).
+const bins = new Int32Array(MINHASH_BINS);
+const dense = new Uint32Array(MINHASH_BINS);
+
+/**
+ * The LSH band keys of a record (empty for a record without tokens); with `into` (LSH_BANDS
+ * long) they are written there.
+ */
+export function bandKeys(shingles: Uint32Array, into?: Uint32Array): Uint32Array {
   if (shingles.length === 0) return new Uint32Array(0);
-  const bins = new Uint32Array(MINHASH_BINS).fill(EMPTY);
+  // Values are below 2^26, so the bins stay small integers; EMPTY is above every value.
+  bins.fill(EMPTY);
   for (let i = 0; i < shingles.length; i++) {
-    const h = shingles[i];
+    const h = shingles[i] | 0;
     const bin = h >>> BIN_SHIFT;
     const value = h & VALUE_MASK;
     if (value < bins[bin]) bins[bin] = value;
   }
   // Densify: an empty bin borrows the next non-empty bin to its right (circularly), marked by
   // the distance, so two records agree on it exactly when they agree on the borrowed bin.
-  const dense = new Uint32Array(MINHASH_BINS);
   for (let b = 0; b < MINHASH_BINS; b++) {
     let d = 0;
-    while (bins[(b + d) % MINHASH_BINS] === EMPTY) d++;
-    dense[b] = bins[(b + d) % MINHASH_BINS] + d * (VALUE_MASK + 1);
+    while (bins[(b + d) & (MINHASH_BINS - 1)] === EMPTY) d++;
+    dense[b] = bins[(b + d) & (MINHASH_BINS - 1)] + d * (VALUE_MASK + 1);
   }
-  const keys = new Uint32Array(LSH_BANDS);
+  const keys = into ?? new Uint32Array(LSH_BANDS);
   for (let band = 0; band < LSH_BANDS; band++) {
     let h = mix32(0x9747b28c, band);
     for (let r = 0; r < BAND_ROWS; r++) h = mix32(h, dense[band * BAND_ROWS + r]);
@@ -63,12 +72,105 @@ export function bandKeys(shingles: Uint32Array): Uint32Array {
 
 /** Exact Jaccard similarity of two shingle-hash multisets taken as sets. */
 export function jaccard(a: Uint32Array, b: Uint32Array): number {
-  if (a.length === 0 && b.length === 0) return 1;
-  const sa = new Set(a);
-  const sb = new Set(b);
-  let inter = 0;
-  for (const v of sb) if (sa.has(v)) inter++;
-  return inter / (sa.size + sb.size - inter);
+  return new ShingleSet(a).jaccard(b);
+}
+
+/**
+ * One record's shingle hashes as a set, hashed once, for the exact Jaccard similarity against
+ * many other records (a new record is checked against each of its LSH candidates). Reusable:
+ * `load` replaces the set.
+ */
+export class ShingleSet {
+  // marks: 0 for an empty slot, otherwise the last `visit` that counted the slot's hash (1: none).
+  private readonly own = new HashSlots();
+  // The other record's hashes that this set lacks, so that `jaccard` counts each once.
+  private readonly outside = new HashSlots();
+  private size = 0;
+  private visit = 1;
+
+  constructor(hashes: Uint32Array = new Uint32Array(0)) {
+    this.load(hashes);
+  }
+
+  /** Makes this the set of `hashes`. */
+  load(hashes: Uint32Array): void {
+    const own = this.own;
+    own.reset(hashes.length);
+    this.visit = 1;
+    let size = 0;
+    for (let i = 0; i < hashes.length; i++) {
+      const h = hashes[i] | 0;
+      const slot = own.slotOf(h);
+      if (own.marks[slot] === 0) {
+        own.keys[slot] = h;
+        own.marks[slot] = 1;
+        size++;
+      }
+    }
+    this.size = size;
+  }
+
+  /** Exact Jaccard similarity between this set and the set of `hashes`. */
+  jaccard(hashes: Uint32Array): number {
+    if (this.size === 0 && hashes.length === 0) return 1;
+    const { own, outside } = this;
+    const visit = ++this.visit;
+    outside.reset(hashes.length);
+    let shared = 0;
+    let outsideCount = 0;
+    for (let i = 0; i < hashes.length; i++) {
+      const h = hashes[i] | 0;
+      const slot = own.slotOf(h);
+      if (own.marks[slot] !== 0) {
+        if (own.marks[slot] !== visit) {
+          own.marks[slot] = visit;
+          shared++;
+        }
+        continue;
+      }
+      const other = outside.slotOf(h);
+      if (outside.marks[other] === 0) {
+        outside.keys[other] = h;
+        outside.marks[other] = 1;
+        outsideCount++;
+      }
+    }
+    return shared / (this.size + outsideCount);
+  }
+}
+
+// An open-addressing table of 32-bit hashes, kept between uses. Shingle hashes are already well
+// mixed, so their low bits index the table directly.
+class HashSlots {
+  keys = new Int32Array(0);
+  /** 0 marks an empty slot. */
+  marks = new Int32Array(0);
+  private mask = 0;
+
+  /** Empties the table and sizes it for `count` hashes. */
+  reset(count: number): void {
+    const capacity = tableSize(count);
+    if (this.keys.length < capacity) {
+      this.keys = new Int32Array(capacity);
+      this.marks = new Int32Array(capacity);
+    } else {
+      this.marks.fill(0, 0, capacity);
+    }
+    this.mask = capacity - 1;
+  }
+
+  /** The slot holding `h`, or the empty slot where it would go. */
+  slotOf(h: number): number {
+    const mask = this.mask;
+    let slot = h & mask;
+    while (this.marks[slot] !== 0 && this.keys[slot] !== h) slot = (slot + 1) & mask;
+    return slot;
+  }
+}
+
+// A power of two at least twice `count`, so that probes stay short.
+function tableSize(count: number): number {
+  return 1 << Math.max(4, 32 - Math.clz32(Math.max(1, count * 2 - 1)));
 }
 
 /**
@@ -93,15 +195,8 @@ export class BucketTable {
 
   /** Adds `value` under `key`. */
   insert(key: number, value: number): void {
-    if ((this.used + 1) * 2 > this.slotKeys.length) this.growSlots();
-    if (this.entries === this.values.length) {
-      const values = new Int32Array(this.values.length * 2);
-      values.set(this.values);
-      this.values = values;
-      const next = new Int32Array(this.next.length * 2);
-      next.set(this.next);
-      this.next = next;
-    }
+    if ((this.used + 1) * 2 > this.slotKeys.length) this.rehash(this.slotKeys.length * 2);
+    if (this.entries === this.values.length) this.resizeEntries(this.values.length * 2);
     const slot = this.findSlot(key);
     if (this.slotHeads[slot] === -1) {
       this.slotKeys[slot] = key;
@@ -114,8 +209,25 @@ export class BucketTable {
 
   /** Calls `visit` for every value stored under `key`, newest first. */
   forEach(key: number, visit: (value: number) => void): void {
-    const slot = this.findSlot(key);
-    for (let e = this.slotHeads[slot]; e !== -1; e = this.next[e]) visit(this.values[e]);
+    for (let e = this.first(key); e !== -1; e = this.next[e]) visit(this.values[e]);
+  }
+
+  /**
+   * The newest entry under `key`, or -1; walk on with `nextEntry` and read with `valueOf`
+   * (a loop without a callback, for the hot paths).
+   */
+  first(key: number): number {
+    return this.slotHeads[this.findSlot(key)];
+  }
+
+  /** The entry stored under the same key before `entry`, or -1. */
+  nextEntry(entry: number): number {
+    return this.next[entry];
+  }
+
+  /** The value of `entry`. */
+  valueOf(entry: number): number {
+    return this.values[entry];
   }
 
   private findSlot(key: number): number {
@@ -125,11 +237,30 @@ export class BucketTable {
     return slot;
   }
 
-  private growSlots(): void {
+  /** Makes room for `count` more insertions at once, instead of growing step by step. */
+  reserve(count: number): void {
+    let entries = this.values.length;
+    while (entries < this.entries + count) entries *= 2;
+    if (entries > this.values.length) this.resizeEntries(entries);
+    let slots = this.slotKeys.length;
+    while ((this.used + count) * 2 > slots) slots *= 2;
+    if (slots > this.slotKeys.length) this.rehash(slots);
+  }
+
+  private resizeEntries(size: number): void {
+    const values = new Int32Array(size);
+    values.set(this.values);
+    this.values = values;
+    const next = new Int32Array(size);
+    next.set(this.next);
+    this.next = next;
+  }
+
+  private rehash(size: number): void {
     const oldKeys = this.slotKeys;
     const oldHeads = this.slotHeads;
-    this.slotKeys = new Uint32Array(oldKeys.length * 2);
-    this.slotHeads = new Int32Array(oldKeys.length * 2).fill(-1);
+    this.slotKeys = new Uint32Array(size);
+    this.slotHeads = new Int32Array(size).fill(-1);
     for (let i = 0; i < oldKeys.length; i++) {
       if (oldHeads[i] === -1) continue;
       const slot = this.findSlot(oldKeys[i]);

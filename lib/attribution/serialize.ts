@@ -15,12 +15,14 @@ import {
   INDEX_FORMAT,
   countTermRecords,
   createIndex,
+  KeyScratch,
   recordKeys,
   recordTokensOf,
   registerRecordKeys,
   type DatanetIndex,
   type SharedTables,
 } from "./datanet-index";
+import { LSH_BANDS } from "./dedupe";
 import { CorruptIndexError } from "./errors";
 import { SEPARATOR, withTermTable, type Segment } from "./segment";
 import type { Address, IndexOptions } from "./types";
@@ -272,7 +274,10 @@ export function deserializeIndex(bytes: Uint8Array): DatanetIndex {
     fingerprint,
     shared,
   };
-  for (let n = 0; n < recordCount; n++) registerRecordKeys(shared, n, recordKeys(recordTokensOf(index, n), index.options.shingleTokens));
+  shared.exact.reserve(recordCount);
+  shared.bands.reserve(recordCount * LSH_BANDS);
+  const scratch = new KeyScratch(0);
+  for (let n = 0; n < recordCount; n++) registerRecordKeys(shared, n, recordKeys(recordTokensOf(index, n), index.options.shingleTokens, scratch));
   shared.recordCount = recordCount;
   return index;
 }

@@ -15,6 +15,25 @@ describe("buildSuffixArray (SA-IS)", () => {
     }
   });
 
+  it("handles the shortest inputs", () => {
+    for (const text of [Int32Array.of(), Int32Array.of(0), Int32Array.of(2), Int32Array.of(1, 1), Int32Array.of(2, 1), Int32Array.of(1, 2)]) {
+      expect(Array.from(buildSuffixArray(text, 3))).toEqual(Array.from(naiveSuffixArray(text)));
+    }
+  });
+
+  it("equals a naive sort on longer inputs: repeated blocks, large and sparse alphabets", () => {
+    const rnd = seededRandom(19);
+    for (let trial = 0; trial < 60; trial++) {
+      const alphabet = [2, 3, 50, 70_000][trial % 4];
+      // A random block repeated with a few changes, like a corpus with near-copies.
+      const block = Array.from({ length: 20 + Math.floor(rnd() * 200) }, () => Math.floor(rnd() * alphabet));
+      const text: number[] = [];
+      while (text.length < 2_000) for (const c of block) text.push(rnd() < 0.05 ? Math.floor(rnd() * alphabet) : c);
+      const input = Int32Array.from(text);
+      expect(Array.from(buildSuffixArray(input, alphabet))).toEqual(Array.from(naiveSuffixArray(input)));
+    }
+  });
+
   it("handles periodic inputs that recurse deeply", () => {
     for (const text of [new Int32Array(500).fill(3), Int32Array.from({ length: 600 }, (_, i) => i % 2), Int32Array.from({ length: 700 }, (_, i) => (i % 7 === 0 ? 1 : 2))]) {
       expect(Array.from(buildSuffixArray(text, 4))).toEqual(Array.from(naiveSuffixArray(text)));

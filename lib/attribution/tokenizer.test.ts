@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { tokenize } from "./tokenizer";
+import { asciiTermHash, scanTokens, tokenize } from "./tokenizer";
+import { AsciiTermTable } from "./vocabulary";
 
 const terms = (text: string) => tokenize(text).map((t) => t.term);
 
@@ -46,5 +47,27 @@ describe("tokenize", () => {
     expect(tokens.map((t) => t.term)).toEqual(["x", "1", "4", "y"]);
     expect(tokens[1]).toMatchObject({ start: 2, end: 3 });
     expect(tokens[2]).toMatchObject({ start: 2, end: 3 });
+  });
+
+  it("hands all-ASCII tokens to the fast sink with their hash, and gives the same tokens either way", () => {
+    const text = "Call me Ishmael, don't; the WHALE's 3rd mate\u2019s x2 café ﬁne ＡＢＣ 我爱 it's 'quote' end";
+    const viaSinks: { term: string; start: number; end: number }[] = [];
+    const table = new AsciiTermTable();
+    let nextId = 1;
+    scanTokens(
+      text,
+      (term, start, end) => viaSinks.push({ term, start, end }),
+      (source, start, end, hash) => {
+        const term = source.slice(start, end).toLowerCase();
+        expect(hash).toBe(asciiTermHash(term, 0, term.length));
+        // The term table finds a term by the scanner's hash, whatever the case in the text.
+        if (table.find(source, start, end, hash) === 0) table.add(term, nextId++);
+        expect(table.find(source, start, end, hash)).toBeGreaterThan(0);
+        viaSinks.push({ term, start, end });
+      },
+    );
+    expect(viaSinks).toEqual(tokenize(text));
+    expect(viaSinks.map((t) => t.term)).toContain("whale's");
+    expect(table.find("DON'T", 0, 5, asciiTermHash("DON'T", 0, 5))).toBe(table.find("don't", 0, 5, asciiTermHash("don't", 0, 5)));
   });
 });

@@ -85,23 +85,57 @@ export type TokenSink = (term: string, start: number, end: number) => void;
 
 /**
  * Receives an all-ASCII token as a range of the original text, without allocating its term:
- * the term is `text.slice(start, end).toLowerCase()`.
+ * the term is `text.slice(start, end).toLowerCase()`, and `hash` is `asciiTermHash` of it,
+ * computed while scanning.
  */
-export type AsciiTokenSink = (text: string, start: number, end: number) => void;
+export type AsciiTokenSink = (text: string, start: number, end: number, hash: number) => void;
+
+const enum Fnv {
+  Seed = 0x811c9dc5 | 0,
+  Prime = 0x01000193,
+}
+
+// ASCII code units lowercased (A-Z -> a-z), the fold that ASCII terms get.
+const ASCII_LOWER = new Uint8Array(128);
+for (let c = 0; c < 128; c++) ASCII_LOWER[c] = c >= 65 && c <= 90 ? c + 32 : c;
+
+/** 32-bit FNV-1a hash of an ASCII term's lowercased code units (the term table's hash). */
+export function asciiTermHash(text: string, start: number, end: number): number {
+  let h: number = Fnv.Seed;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ ASCII_LOWER[text.charCodeAt(i) & 127], Fnv.Prime);
+  return h;
+}
 
 /**
  * Scans `text` and calls `sink` for every token in order; `tokenize` wraps it into an array.
- * With `asciiSink`, all-ASCII tokens (most of English) go there instead, as offsets, so the
- * index builder can look their terms up without creating a string per token.
+ * With `asciiSink`, all-ASCII tokens (most of English) go there instead, as offsets and a hash,
+ * so the index builder can look their terms up without creating a string per token.
  */
 export function scanTokens(text: string, sink: TokenSink, asciiSink?: AsciiTokenSink): void {
   const n = text.length;
   let i = 0;
   while (i < n) {
-    const c = text.charCodeAt(i);
-    // Fast path: an ASCII word run needs neither NFKC nor a Unicode lookup.
-    if (c < 128 && ASCII_CLASS[c] !== CharClass.Word) {
-      i++;
+    let c = text.charCodeAt(i);
+    if (c < 128) {
+      if (ASCII_CLASS[c] !== CharClass.Word) {
+        i++;
+        continue;
+      }
+      // Fast path: a run of ASCII letters and digits, hashed as it is read. A run that goes on
+      // with an apostrophe or a non-ASCII character is scanned again by the general path below.
+      const start = i;
+      let h: number = Fnv.Seed;
+      do {
+        h = Math.imul(h ^ ASCII_LOWER[c], Fnv.Prime);
+        if (++i === n) break;
+        c = text.charCodeAt(i);
+      } while (c < 128 && ASCII_CLASS[c] === CharClass.Word);
+      if (i === n || (c < 128 && c !== 39)) {
+        if (asciiSink) asciiSink(text, start, i, h);
+        else sink(text.slice(start, i).toLowerCase(), start, i);
+        continue;
+      }
+      i = scanRun(text, start, sink, asciiSink);
       continue;
     }
     const first = classAt(text, i);
@@ -115,42 +149,49 @@ export function scanTokens(text: string, sink: TokenSink, asciiSink?: AsciiToken
       i += first.width;
       continue;
     }
-    const start = i;
-    let ascii = c < 128;
-    i += first.width;
-    while (i < n) {
-      const d = text.charCodeAt(i);
-      if (d < 128) {
-        const cls = ASCII_CLASS[d];
-        if (cls === CharClass.Word) {
-          i++;
-          continue;
-        }
-        if (cls !== CharClass.Apostrophe) break;
-      }
-      const here = d < 128 ? { cls: CharClass.Apostrophe, width: 1, cp: d } : classAt(text, i);
-      if (here.cls === CharClass.Word) {
-        ascii = false;
-        i += here.width;
+    i = scanRun(text, i, sink, asciiSink);
+  }
+}
+
+// Scans the word run that starts at `start` (a word character), emits it, returns its end.
+function scanRun(text: string, start: number, sink: TokenSink, asciiSink?: AsciiTokenSink): number {
+  const n = text.length;
+  const first = classAt(text, start);
+  let ascii = first.cp < 128;
+  let i = start + first.width;
+  while (i < n) {
+    const d = text.charCodeAt(i);
+    if (d < 128) {
+      const cls = ASCII_CLASS[d];
+      if (cls === CharClass.Word) {
+        i++;
         continue;
       }
-      if (here.cls === CharClass.Apostrophe && i + here.width < n) {
-        const next = classAt(text, i + here.width);
-        if (next.cls === CharClass.Word) {
-          if (here.cp !== 39 || next.cp >= 128) ascii = false;
-          i += here.width + next.width;
-          continue;
-        }
+      if (cls !== CharClass.Apostrophe) break;
+    }
+    const here = d < 128 ? { cls: CharClass.Apostrophe, width: 1, cp: d } : classAt(text, i);
+    if (here.cls === CharClass.Word) {
+      ascii = false;
+      i += here.width;
+      continue;
+    }
+    if (here.cls === CharClass.Apostrophe && i + here.width < n) {
+      const next = classAt(text, i + here.width);
+      if (next.cls === CharClass.Word) {
+        if (here.cp !== 39 || next.cp >= 128) ascii = false;
+        i += here.width + next.width;
+        continue;
       }
-      break;
     }
-    if (ascii) {
-      if (asciiSink) asciiSink(text, start, i);
-      else sink(text.slice(start, i).toLowerCase(), start, i);
-    } else {
-      emitNormalized(text.slice(start, i), start, i, sink);
-    }
+    break;
   }
+  if (ascii) {
+    if (asciiSink) asciiSink(text, start, i, asciiTermHash(text, start, i));
+    else sink(text.slice(start, i).toLowerCase(), start, i);
+  } else {
+    emitNormalized(text.slice(start, i), start, i, sink);
+  }
+  return i;
 }
 
 function emitNormalized(raw: string, start: number, end: number, sink: TokenSink): void {

@@ -4,10 +4,7 @@
  * seen before. It is only a fast path: every term is also in the index's `termIds` map.
  */
 
-const enum Hash {
-  Seed = 0x811c9dc5 | 0,
-  Prime = 0x01000193,
-}
+import { asciiTermHash } from "./tokenizer";
 
 // Each slot is four words: hash, term id (0 = empty), offset of the term's characters in
 // `chars`, and length. One probe touches one cache line and no string object.
@@ -24,10 +21,11 @@ export class AsciiTermTable {
   private charCount = 0;
   private count = 0;
 
-  /** Id of `text.slice(start, end).toLowerCase()` (all ASCII), or 0 when the term is not in the table. */
-  find(text: string, start: number, end: number): number {
-    let h: number = Hash.Seed;
-    for (let i = start; i < end; i++) h = Math.imul(h ^ lower(text.charCodeAt(i)), Hash.Prime);
+  /**
+   * Id of `text.slice(start, end).toLowerCase()` (all ASCII), or 0 when the term is not in the
+   * table; `h` is `asciiTermHash(text, start, end)`.
+   */
+  find(text: string, start: number, end: number, h: number): number {
     const slots = this.slots;
     const chars = this.chars;
     const mask = (slots.length >> 2) - 1;
@@ -46,12 +44,8 @@ export class AsciiTermTable {
 
   /** Adds a lowercase term with its id; terms with non-ASCII characters are ignored. */
   add(term: string, id: number): void {
-    let h: number = Hash.Seed;
-    for (let i = 0; i < term.length; i++) {
-      const c = term.charCodeAt(i);
-      if (c >= 128) return;
-      h = Math.imul(h ^ c, Hash.Prime);
-    }
+    for (let i = 0; i < term.length; i++) if (term.charCodeAt(i) >= 128) return;
+    const h = asciiTermHash(term, 0, term.length);
     if ((this.count + 1) * 2 > this.slots.length >> 2) this.grow();
     while (this.charCount + term.length > this.chars.length) {
       const bigger = new Uint8Array(this.chars.length * 2);

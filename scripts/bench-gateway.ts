@@ -320,20 +320,26 @@ async function main(): Promise<void> {
     const drained = await messages.next("drained");
 
     // From the chain: every committed inference settled exactly once.
-    const events = await fixture.client.getContractEvents({
-      address: fixture.deployment.market,
-      abi: upstreamMarketAbi,
-      eventName: "InferenceSettled",
-      fromBlock: 0n,
-    });
+    // In block ranges: a minute of settlements is more events than one RPC answer may carry.
     const onChain = new Map<string, number>();
-    for (const e of events) {
-      const id = (e.args as { inferenceId: bigint }).inferenceId.toString();
-      onChain.set(id, (onChain.get(id) ?? 0) + 1);
+    const head = await fixture.client.getBlockNumber();
+    for (let from = 0n; from <= head; from += 20n) {
+      const events = await fixture.client.getContractEvents({
+        address: fixture.deployment.market,
+        abi: upstreamMarketAbi,
+        eventName: "InferenceSettled",
+        fromBlock: from,
+        toBlock: from + 19n < head ? from + 19n : head,
+      });
+      for (const e of events) {
+        const id = (e.args as { inferenceId: bigint }).inferenceId.toString();
+        onChain.set(id, (onChain.get(id) ?? 0) + 1);
+      }
     }
     const settledOnce = drained.seqs.filter((seq) => onChain.get(seq) === 1).length;
     const settledTwice = [...onChain.values()].filter((n) => n > 1).length;
-    const unknownOnChain = [...onChain.keys()].filter((id) => !drained.seqs.includes(id)).length;
+    const committedSeqs = new Set(drained.seqs);
+    const unknownOnChain = [...onChain.keys()].filter((id) => !committedSeqs.has(id)).length;
 
     const paid = load.latencies.length;
     const perSec = paid / (load.elapsedMs / 1000);

@@ -54,37 +54,36 @@ export type UsageRequest = {
  * Returns the usage by lowercase payer address.
  */
 export async function usageOf(ctx: PaymentsContext, db: DbOrTransaction, requests: readonly UsageRequest[]): Promise<Map<string, Usage>> {
-  const cutoff = sql`${new Date(Date.now() - ctx.holdTtlMs).toISOString()}::timestamptz`;
-  const parts: ReturnType<typeof sql>[] = [];
-  for (const request of requests) {
-    const p = lower(request.payer);
-    const block = sql`${request.blockNumber.toString()}::bigint`;
-    parts.push(sql`select 'payer' as kind, ${p}::text as payer, null::uuid as id,
-      (select coalesce(sum(price), 0) from inferences where payer = ${p} and status = 'pending')
-        + (select coalesce(sum(price), 0) from inferences where payer = ${p} and status = 'settled' and settlement_block > ${block})
-        as unsettled,
-      (select coalesce(sum(amount), 0) from holds where payer = ${p} and status = 'pending' and created_at > ${cutoff}) as held`);
-    if (request.permits.length > 0) {
-      const ids = sql.join(
-        request.permits.map((x) => sql`${x.id}::uuid`),
-        sql`, `,
-      );
-      parts.push(sql`select 'permit', ${p}::text, p.id,
-        (select coalesce(sum(price), 0) from inferences i where i.permit_id = p.id and i.status = 'pending')
-          + (select coalesce(sum(price), 0) from inferences i where i.permit_id = p.id and i.status = 'settled' and i.settlement_block > ${block}),
-        (select coalesce(sum(amount), 0) from holds h where h.permit_id = p.id and h.status = 'pending' and h.created_at > ${cutoff})
-        from spend_permits p where p.id in (${ids})`);
-    }
-    for (const apiKeyId of request.apiKeyIds ?? []) {
-      parts.push(sql`select 'key', ${p}::text, ${apiKeyId}::uuid, 0,
-        (select coalesce(sum(amount), 0) from holds where api_key_id = ${apiKeyId}::uuid and status = 'pending' and created_at > ${cutoff})`);
-    }
-  }
   const usages = new Map<string, Usage>(
     requests.map((r) => [lower(r.payer), { payerUnsettled: 0n, payerHeld: 0n, keyHeld: new Map(), permits: new Map() }]),
   );
-  if (parts.length === 0) return usages;
-  for (const r of await rows(db, sql.join(parts, sql` union all `))) {
+  if (requests.length === 0) return usages;
+  // One statement of one shape whatever the batch (the rows travel as JSON): planned quickly,
+  // where a union per payer, permit and key grew with the batch.
+  const payers = requests.map((r) => ({ payer: lower(r.payer), block: r.blockNumber.toString() }));
+  const permits = requests.flatMap((r) => r.permits.map((p) => ({ payer: lower(r.payer), id: p.id, block: r.blockNumber.toString() })));
+  const keys = requests.flatMap((r) => (r.apiKeyIds ?? []).map((id) => ({ payer: lower(r.payer), id })));
+  const cutoff = sql`${new Date(Date.now() - ctx.holdTtlMs).toISOString()}::timestamptz`;
+  const result = await rows(
+    db,
+    sql`select 'payer' as kind, x.payer, null::uuid as id,
+      (select coalesce(sum(price), 0) from inferences i where i.payer = x.payer and i.status = 'pending')
+        + (select coalesce(sum(price), 0) from inferences i where i.payer = x.payer and i.status = 'settled' and i.settlement_block > x.block)
+        as unsettled,
+      (select coalesce(sum(amount), 0) from holds h where h.payer = x.payer and h.status = 'pending' and h.created_at > ${cutoff}) as held
+    from jsonb_to_recordset(${JSON.stringify(payers)}::jsonb) as x(payer text, block bigint)
+    union all
+    select 'permit', x.payer, x.id,
+      (select coalesce(sum(price), 0) from inferences i where i.permit_id = x.id and i.status = 'pending')
+        + (select coalesce(sum(price), 0) from inferences i where i.permit_id = x.id and i.status = 'settled' and i.settlement_block > x.block),
+      (select coalesce(sum(amount), 0) from holds h where h.permit_id = x.id and h.status = 'pending' and h.created_at > ${cutoff})
+    from jsonb_to_recordset(${JSON.stringify(permits)}::jsonb) as x(payer text, id uuid, block bigint)
+    union all
+    select 'key', x.payer, x.id, 0,
+      (select coalesce(sum(amount), 0) from holds h where h.api_key_id = x.id and h.status = 'pending' and h.created_at > ${cutoff})
+    from jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) as x(payer text, id uuid)`,
+  );
+  for (const r of result) {
     const usage = usages.get(r.payer as string)!;
     if (r.kind === "payer") {
       usage.payerUnsettled = big(r.unsettled);

@@ -8,10 +8,11 @@
 import { randomUUID } from "node:crypto";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { getAddress, type Address, type Hex } from "viem";
-import { apiKeys, holds, spendPermits } from "@/db/schema/payments";
+import { holds, spendPermits } from "@/db/schema/payments";
 import { protocolFee } from "@/lib/chain/settlement";
 import { type ApiKeyRow, findUsableKey } from "./api-keys";
 import type { PayerSnapshot } from "./chain-state";
+import type { DbOrTransaction } from "@/db/client";
 import { chainTime, lower, type PaymentsContext } from "./context";
 import {
   ApiKeyRevokedError,
@@ -31,17 +32,6 @@ import { addressSchema, commitInferenceSchema, idSchema, parseInput, priceSchema
 import { type Usage, usageOf } from "./usage";
 
 type PermitRow = typeof spendPermits.$inferSelect;
-
-function toHold(row: typeof holds.$inferSelect): Hold {
-  return {
-    id: row.id,
-    payer: getAddress(row.payer),
-    permitId: row.permitId,
-    apiKeyId: row.apiKeyId,
-    amount: row.amount,
-    createdAt: row.createdAt,
-  };
-}
 
 /** Who pays: the payer, the permits to try in order, and the API key if one was presented. */
 async function resolvePayer(
@@ -95,11 +85,16 @@ export async function authorize(ctx: PaymentsContext, input: AuthorizeInput): Pr
 }
 
 /**
- * Decides a batch of authorizations in ONE transaction: it serialises their payers (a lock on
- * every permit row of theirs, in one order, so batches sharing a payer take turns and the others
- * do not wait for each other), reads what is spent and held once, then takes the items in arrival
- * order — each one sees the holds granted before it — and inserts every granted hold in one
- * statement. A refused item changes nothing.
+ * Decides a batch of authorizations: reads what is spent and held for every payer of the batch
+ * in one statement, takes the items in arrival order — each one sees the holds granted before
+ * it — and inserts every granted hold in one statement. A refused item changes nothing.
+ *
+ * Nothing else may grant holds to these payers between the read and the insert. Batched "all"
+ * (one process owns the database, as with PGlite) that is the runner itself: one batch at a time.
+ * Batched per payer, a transaction first locks every permit row of the batch's payers, in one
+ * order, so batches sharing a payer — in this process or another — take turns, and the rest do
+ * not wait. A commit or release in between only moves an amount from held to spent or frees
+ * it, so the read never under-counts.
  */
 export async function authorizeBatch(ctx: PaymentsContext, items: readonly AuthorizeItem[]): Promise<ItemResult<Hold>[]> {
   const payers = uniqueBy(
@@ -116,8 +111,34 @@ export async function authorizeBatch(ctx: PaymentsContext, items: readonly Autho
     }),
   );
   const snapshots = new Map(groups.map((g) => [g.payer, g.snapshot]));
-  const keyIds = groups.flatMap((g) => g.apiKeyIds).sort();
 
+  const decideAndHold = async (db: DbOrTransaction): Promise<ItemResult<Hold>[]> => {
+    const usages = await usageOf(ctx, db, groups);
+    const results: ItemResult<Hold>[] = [];
+    const granted: { index: number; hold: GrantedHold }[] = [];
+    for (const [index, item] of items.entries()) {
+      const usage = usages.get(lower(item.payer))!;
+      try {
+        const permit = decide(item, usage, snapshots.get(item.payer)!);
+        usage.payerHeld += item.price;
+        usage.permits.get(permit.id)!.held += item.price;
+        if (item.apiKey) usage.keys.get(item.apiKey.id)!.held += item.price;
+        granted.push({
+          index,
+          hold: { id: randomUUID(), payer: lower(item.payer), permitId: permit.id, apiKeyId: item.apiKey?.id ?? null, amount: item.price.toString() },
+        });
+      } catch (error) {
+        results[index] = { ok: false, error };
+      }
+    }
+    if (granted.length > 0) {
+      const rows = await insertHolds(db, granted.map((g) => g.hold));
+      for (const g of granted) results[g.index] = { ok: true, value: rows.get(g.hold.id)! };
+    }
+    return results;
+  };
+
+  if (ctx.batchBy === "all") return decideAndHold(ctx.db);
   return ctx.db.transaction(async (tx) => {
     await tx
       .select({ id: spendPermits.id })
@@ -130,63 +151,48 @@ export async function authorizeBatch(ctx: PaymentsContext, items: readonly Autho
         ),
       )
       .orderBy(spendPermits.id)
-      // NO KEY UPDATE: still one batch per payer at a time, but it does not block the
-      // foreign-key share locks a concurrent commit takes on these rows (which deadlocked).
+      // NO KEY UPDATE: batches of one payer take turns, but it does not block the foreign-key
+      // share locks a concurrent commit takes on these rows (which deadlocked).
       .for("no key update");
-    // Usage first, then the keys under lock: a commit that lands in between is counted twice
-    // (held, then spent) — over-counting refuses early, it never over-spends.
-    const usages = await usageOf(ctx, tx, groups);
-    const keys = new Map(
-      keyIds.length === 0
-        ? []
-        : (
-            await tx
-              .select({ id: apiKeys.id, revokedAt: apiKeys.revokedAt, spent: apiKeys.spent })
-              .from(apiKeys)
-              .where(inArray(apiKeys.id, keyIds))
-              .orderBy(apiKeys.id)
-              .for("no key update")
-          ).map((k) => [k.id, k]),
-    );
-
-    const results: ItemResult<Hold>[] = [];
-    const granted: { index: number; hold: typeof holds.$inferInsert }[] = [];
-    for (const [index, item] of items.entries()) {
-      const usage = usages.get(lower(item.payer))!;
-      try {
-        const permit = decide(item, { usage, keys, snapshot: snapshots.get(item.payer)! });
-        usage.payerHeld += item.price;
-        usage.permits.get(permit.id)!.held += item.price;
-        if (item.apiKey) usage.keyHeld.set(item.apiKey.id, (usage.keyHeld.get(item.apiKey.id) ?? 0n) + item.price);
-        granted.push({
-          index,
-          hold: { id: randomUUID(), payer: lower(item.payer), permitId: permit.id, apiKeyId: item.apiKey?.id ?? null, amount: item.price },
-        });
-      } catch (error) {
-        results[index] = { ok: false, error };
-      }
-    }
-    if (granted.length > 0) {
-      const rows = new Map((await tx.insert(holds).values(granted.map((g) => g.hold)).returning()).map((row) => [row.id, row]));
-      const used = uniqueBy(granted.flatMap((g) => (g.hold.apiKeyId ? [g.hold.apiKeyId] : [])), (id) => id);
-      if (used.length > 0) await tx.update(apiKeys).set({ lastUsedAt: sql`now()` }).where(inArray(apiKeys.id, used));
-      for (const g of granted) results[g.index] = { ok: true, value: toHold(rows.get(g.hold.id!)!) };
-    }
-    return results;
+    return decideAndHold(tx);
   });
 }
 
+type GrantedHold = { id: string; payer: string; permitId: string; apiKeyId: string | null; amount: string };
+
+/** Inserts the granted holds and marks their API keys used, in one statement. */
+async function insertHolds(db: DbOrTransaction, granted: readonly GrantedHold[]): Promise<Map<string, Hold>> {
+  const result = (await db.execute(sql`
+    with ins as (
+      insert into holds (id, payer, permit_id, api_key_id, amount)
+      select id, payer, "permitId", "apiKeyId", amount
+      from jsonb_to_recordset(${JSON.stringify(granted)}::jsonb) as x(id uuid, payer text, "permitId" uuid, "apiKeyId" uuid, amount numeric)
+      returning id, payer, permit_id, api_key_id, amount, created_at
+    ),
+    used as (update api_keys set last_used_at = now() where id in (select api_key_id from ins) returning 1)
+    select id, payer, permit_id, api_key_id, amount, created_at from ins`)) as unknown as { rows: Record<string, unknown>[] };
+  return new Map(
+    result.rows.map((row) => [
+      row.id as string,
+      {
+        id: row.id as string,
+        payer: getAddress(row.payer as string),
+        permitId: row.permit_id as string,
+        apiKeyId: (row.api_key_id as string | null) ?? null,
+        amount: BigInt(row.amount as string),
+        createdAt: new Date(row.created_at as string),
+      },
+    ]),
+  );
+}
+
 /** The permit one item is held under, given what the batch has granted so far; or the refusal. */
-function decide(
-  item: AuthorizeItem,
-  state: { usage: Usage; keys: Map<string, { revokedAt: Date | null; spent: bigint }>; snapshot: PayerSnapshot },
-): PermitRow {
+function decide(item: AuthorizeItem, usage: Usage, snapshot: PayerSnapshot): PermitRow {
   const { price, apiKey } = item;
-  const { usage, snapshot } = state;
   if (apiKey) {
-    const current = state.keys.get(apiKey.id);
+    const current = usage.keys.get(apiKey.id);
     if (!current || current.revokedAt) throw new ApiKeyRevokedError(`API key ${apiKey.prefix} was revoked`, { prefix: apiKey.prefix });
-    const used = current.spent + (usage.keyHeld.get(apiKey.id) ?? 0n);
+    const used = current.spent + current.held;
     if (used + price > apiKey.spendCap) {
       throw new SpendCapExceededError(`API key ${apiKey.prefix} may spend ${apiKey.spendCap} in all; ${used} is spent or held`, {
         spendCap: apiKey.spendCap.toString(),

@@ -15,6 +15,16 @@ export type PermitTaken = {
   held: bigint;
 };
 
+/** An API key's state, read in the same statement (the same snapshot) as the rest. */
+export type KeyTaken = {
+  /** Live pending holds through the key. */
+  held: bigint;
+  /** Committed through the key. */
+  spent: bigint;
+  /** When it was revoked, or null. */
+  revokedAt: Date | null;
+};
+
 /** A payer's usage relative to a snapshot block. */
 export type Usage = {
   /** Committed inferences of the payer not settled by the snapshot block. */
@@ -23,8 +33,8 @@ export type Usage = {
   payerHeld: bigint;
   /** Per permit id. */
   permits: Map<string, PermitTaken>;
-  /** Live pending holds of each API key asked about. */
-  keyHeld: Map<string, bigint>;
+  /** Each API key asked about: its live pending holds, what it has spent, whether it is revoked. */
+  keys: Map<string, KeyTaken>;
 };
 
 type Row = Record<string, unknown>;
@@ -49,13 +59,14 @@ export type UsageRequest = {
 };
 
 /**
- * Usage of each payer, of their permits and of their API keys' live holds, each relative to its
- * snapshot block, in ONE statement: payments run on every inference, and each round trip counts.
+ * Usage of each payer, of their permits and of their API keys (live holds, spent, revoked), each
+ * relative to its snapshot block, in ONE statement — one snapshot, so an inference committed
+ * meanwhile is seen either as held or as spent, never as neither; and each round trip counts.
  * Returns the usage by lowercase payer address.
  */
 export async function usageOf(ctx: PaymentsContext, db: DbOrTransaction, requests: readonly UsageRequest[]): Promise<Map<string, Usage>> {
   const usages = new Map<string, Usage>(
-    requests.map((r) => [lower(r.payer), { payerUnsettled: 0n, payerHeld: 0n, keyHeld: new Map(), permits: new Map() }]),
+    requests.map((r) => [lower(r.payer), { payerUnsettled: 0n, payerHeld: 0n, keys: new Map(), permits: new Map() }]),
   );
   if (requests.length === 0) return usages;
   // One statement of one shape whatever the batch (the rows travel as JSON): planned quickly,
@@ -66,22 +77,22 @@ export async function usageOf(ctx: PaymentsContext, db: DbOrTransaction, request
   const cutoff = sql`${new Date(Date.now() - ctx.holdTtlMs).toISOString()}::timestamptz`;
   const result = await rows(
     db,
-    sql`select 'payer' as kind, x.payer, null::uuid as id,
+    sql`select 'payer' as kind, x.payer, null::uuid as id, null::timestamptz as revoked_at,
       (select coalesce(sum(price), 0) from inferences i where i.payer = x.payer and i.status = 'pending')
         + (select coalesce(sum(price), 0) from inferences i where i.payer = x.payer and i.status = 'settled' and i.settlement_block > x.block)
         as unsettled,
       (select coalesce(sum(amount), 0) from holds h where h.payer = x.payer and h.status = 'pending' and h.created_at > ${cutoff}) as held
     from jsonb_to_recordset(${JSON.stringify(payers)}::jsonb) as x(payer text, block bigint)
     union all
-    select 'permit', x.payer, x.id,
+    select 'permit', x.payer, x.id, null,
       (select coalesce(sum(price), 0) from inferences i where i.permit_id = x.id and i.status = 'pending')
         + (select coalesce(sum(price), 0) from inferences i where i.permit_id = x.id and i.status = 'settled' and i.settlement_block > x.block),
       (select coalesce(sum(amount), 0) from holds h where h.permit_id = x.id and h.status = 'pending' and h.created_at > ${cutoff})
     from jsonb_to_recordset(${JSON.stringify(permits)}::jsonb) as x(payer text, id uuid, block bigint)
     union all
-    select 'key', x.payer, x.id, 0,
+    select 'key', x.payer, x.id, k.revoked_at, k.spent,
       (select coalesce(sum(amount), 0) from holds h where h.api_key_id = x.id and h.status = 'pending' and h.created_at > ${cutoff})
-    from jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) as x(payer text, id uuid)`,
+    from jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) as x(payer text, id uuid) join api_keys k on k.id = x.id`,
   );
   for (const r of result) {
     const usage = usages.get(r.payer as string)!;
@@ -91,7 +102,8 @@ export async function usageOf(ctx: PaymentsContext, db: DbOrTransaction, request
     } else if (r.kind === "permit") {
       usage.permits.set(r.id as string, { unsettled: big(r.unsettled), held: big(r.held) });
     } else {
-      usage.keyHeld.set(r.id as string, big(r.held));
+      // For a key, the "unsettled" column carries what it has spent.
+      usage.keys.set(r.id as string, { held: big(r.held), spent: big(r.unsettled), revokedAt: r.revoked_at ? new Date(r.revoked_at as string) : null });
     }
   }
   return usages;

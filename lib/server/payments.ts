@@ -5,6 +5,7 @@
  */
 import { privateKeyToAccount } from "viem/accounts";
 import { sharedDb } from "@/db/client";
+import { needsManualVacuum, VACUUM_EVERY_MS } from "@/db/maintenance";
 import { publicClientFor, walletClientFor } from "@/lib/chain/clients";
 import { readDeployment } from "@/lib/chain/deploy";
 import { config, requireSettlerKey } from "@/lib/config";
@@ -59,6 +60,8 @@ export function startSharedSettler(log: Pick<Console, "error" | "info"> = consol
     if (account.address !== deployment.settler) throw new SettlerKeyMismatchError(account.address, deployment.settler);
     const { db } = await sharedDb(settings);
     const connection = { chainId: deployment.chainId, rpcUrl: settings.rpcUrl };
+    // PGlite (and a PostgreSQL with autovacuum off) never vacuums by itself: the settler does.
+    const vacuumEveryMs = (await needsManualVacuum(db)) ? VACUUM_EVERY_MS : undefined;
     const settler = createSettler({
       db,
       walletClient: walletClientFor({ ...connection, account }),
@@ -66,6 +69,7 @@ export function startSharedSettler(log: Pick<Console, "error" | "info"> = consol
       deployment,
       batchSize: settings.settleBatchSize,
       maxWaitMs: settings.settleMaxWaitMs,
+      vacuumEveryMs,
       onEvent(event) {
         if (event.type === "error") {
           log.error(`settler: attempt ${event.attempt} failed, retrying in ${event.retryInMs} ms: ${(event.error as Error)?.message ?? event.error}`);

@@ -43,6 +43,11 @@ export type CreateSettlerParameters = {
   maxBackoffMs?: number;
   /** Called on every batch, reconciliation and error. */
   onEvent?: (event: SettlerEvent) => void;
+  /**
+   * Vacuum the payment tables this often, in ms, between batches — for a database that does not
+   * vacuum itself (see `needsManualVacuum` in db/maintenance.ts). Default: never.
+   */
+  vacuumEveryMs?: number;
   /** Called at each stage of a batch (awaited); the crash tests stop the process here. */
   onStage?: (stage: SettlerStage, seqs: readonly bigint[]) => void | Promise<void>;
 };

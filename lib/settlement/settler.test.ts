@@ -147,4 +147,27 @@ describe.each(testDatabases())("settler on $name", (target) => {
     const [{ n }] = await handle.db.select({ n: sql<string>`count(*)` }).from(outbox).where(sql`${outbox.status} in ('pending', 'submitted')`);
     expect(Number(n)).toBe(0);
   });
+  it.runIf(target.name === "postgres")("the running loop vacuums the payment tables when asked to, between batches", { timeout: 90_000 }, async () => {
+    const lastVacuum = async () => {
+      const result = (await handle.db.execute(sql`select last_vacuum from pg_stat_user_tables where relname = 'outbox'`)) as unknown as {
+        rows: { last_vacuum: string | null }[];
+      };
+      return result.rows[0]?.last_vacuum ? new Date(result.rows[0].last_vacuum).getTime() : 0;
+    };
+    const before = await lastVacuum();
+    const vacuuming = createSettler({
+      db: handle.db,
+      walletClient: fixture.wallet(1),
+      publicClient: fixture.client,
+      deployment: fixture.deployment,
+      maxWaitMs: 50,
+      vacuumEveryMs: 1,
+    });
+    vacuuming.start();
+    for (const deadline = Date.now() + 50_000; Date.now() < deadline && (await lastVacuum()) <= before; ) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await vacuuming.stop();
+    expect(await lastVacuum()).toBeGreaterThan(before);
+  });
 });

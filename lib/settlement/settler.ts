@@ -14,6 +14,7 @@ import {
   type Hex,
   type TransactionReceipt,
 } from "viem";
+import { vacuumPaymentTables } from "@/db/maintenance";
 import { upstreamMarketAbi } from "@/lib/chain/abis";
 import { encodeSettlementBatch, skipReasonName, SettlementEncodingError, type EncodedSettlementBatch } from "@/lib/chain/settlement";
 import type { CreateSettlerParameters, DrainResult, Settler, SettlerStage } from "./index";
@@ -266,6 +267,14 @@ export function createSettler(parameters: CreateSettlerParameters): Settler {
     return true;
   };
 
+  let vacuumedAt = Date.now();
+  const vacuumIfDue = async () => {
+    const every = parameters.vacuumEveryMs;
+    if (!every || Date.now() - vacuumedAt < every) return;
+    vacuumedAt = Date.now();
+    await vacuumPaymentTables(db);
+  };
+
   const run = async () => {
     let attempt = 0;
     while (running) {
@@ -273,7 +282,9 @@ export function createSettler(parameters: CreateSettlerParameters): Settler {
         const worked = await exclusive(async () => {
           const result = emptyResult();
           await reconcile(result);
-          return (await settleNext(result, false)) || result.requeued > 0;
+          const settled = (await settleNext(result, false)) || result.requeued > 0;
+          await vacuumIfDue();
+          return settled;
         });
         attempt = 0;
         if (!worked && running) await sleep(pollIntervalMs);

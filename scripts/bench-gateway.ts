@@ -16,11 +16,14 @@
  * With --json the last line is one JSON object (inferencesPerSec, settledShare, attributionP95Ms, …).
  */
 import { type ChildProcess, fork } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { getFreePort } from "@/lib/chain/anvil";
+import { buildWeb, startWeb, webBuildIsCurrent } from "@/scripts/stack/next";
+import type { Service } from "@/scripts/stack/service";
 
 const PRICE = 2_000n; // 0.002 tUSD per call
 const OWNER_SHARE_BPS = 2_000;
@@ -36,10 +39,11 @@ type Timings = { paymentMs: number; retrievalMs: number; backendMs: number; attr
 type ServerMessage =
   | { type: "ready"; origin: string }
   | { type: "cpu"; ms: number }
-  | { type: "drained"; committed: number; settled: number; failed: number; pending: number; settlerBatches: number; seqs: string[] }
+  | { type: "drained"; committed: number; settled: number; failed: number; pending: number; seqs: string[] }
   | { type: "error"; message: string };
 
 const self = fileURLToPath(import.meta.url);
+const root = fileURLToPath(new URL("..", import.meta.url));
 
 if (process.argv.includes("--serve")) {
   await serve();
@@ -65,7 +69,8 @@ async function serve(): Promise<void> {
     const { inferences } = await import("@/db/schema");
 
     const settings = config();
-    const { db } = await sharedDb(settings);
+    const handle = await sharedDb(settings);
+    const { db } = handle;
     // The whole of Moby-Dick, four sentences a record, chapters dealt round the contributors.
     const chapters = loadMobyDick();
     const contributions = CONTRIBUTORS.map((index, c) => ({
@@ -73,7 +78,11 @@ async function serve(): Promise<void> {
       texts: chapters.filter((_, i) => i % CONTRIBUTORS.length === c).flatMap((ch) => chunkSentences(ch.text, 4)),
     }));
     // Secondary gateway processes (--workers > 1, PostgreSQL only) share the primary's data.
-    const primary = !process.argv.includes("--secondary");
+    // --seed-only: seed and exit (for `next start`, which then owns the database);
+    // --settle-only: no API, only the settler, to drain what `next start` left in the outbox.
+    const seedOnly = process.argv.includes("--seed-only");
+    const settleOnly = process.argv.includes("--settle-only");
+    const primary = !process.argv.includes("--secondary") && !settleOnly;
     if (primary) await seedModel(db, {
       modelId: 1n,
       datanetId: 1n,
@@ -84,20 +93,27 @@ async function serve(): Promise<void> {
       contributions,
     });
 
+    if (seedOnly) {
+      await handle.close();
+      send({ type: "ready", origin: "" });
+      process.exit(0);
+    }
+
     const chat = await import("@/app/api/v1/chat/completions/route");
     const models = await import("@/app/api/v1/models/route");
     const permits = await import("@/app/api/permits/route");
     const keys = await import("@/app/api/keys/route");
-    const server = await serveRoutes({
-      "/api/v1/chat/completions": { POST: chat.POST },
-      "/api/v1/models": { GET: models.GET },
-      "/api/permits": { POST: permits.POST },
-      "/api/keys": { POST: keys.POST },
-    });
+    const server = settleOnly
+      ? { origin: "", close: async () => undefined }
+      : await serveRoutes({
+          "/api/v1/chat/completions": { POST: chat.POST },
+          "/api/v1/models": { GET: models.GET },
+          "/api/permits": { POST: permits.POST },
+          "/api/keys": { POST: keys.POST },
+        });
 
     const deployment = readDeployment(settings.deploymentFile);
     const connection = { chainId: deployment.chainId, rpcUrl: settings.rpcUrl };
-    let batches = 0;
     const settler = createSettler({
       db,
       walletClient: walletClientFor({ ...connection, privateKey: settlerAccount.privateKey }),
@@ -108,7 +124,6 @@ async function serve(): Promise<void> {
       // As the server does (lib/server/payments.ts): PGlite, or PostgreSQL with autovacuum off.
       vacuumEveryMs: (await needsManualVacuum(db)) ? VACUUM_EVERY_MS : undefined,
       onEvent: (event) => {
-        if (event.type === "batch") batches++;
         if (event.type === "error") console.error(`settler: attempt ${event.attempt} failed: ${(event.error as Error).message}`);
       },
     });
@@ -133,7 +148,6 @@ async function serve(): Promise<void> {
             settled: rows.filter((r) => r.status === "settled").length,
             failed: rows.filter((r) => r.status === "failed").length,
             pending: rows.filter((r) => r.status === "pending").length,
-            settlerBatches: batches,
             seqs: rows.map((r) => r.seq.toString()),
           });
         } catch (error) {
@@ -161,6 +175,7 @@ async function main(): Promise<void> {
       "database-url": { type: "string" },
       workers: { type: "string", default: "1" },
       "cpu-prof": { type: "string" },
+      next: { type: "boolean", default: false },
       json: { type: "boolean", default: false },
     },
   });
@@ -169,6 +184,10 @@ async function main(): Promise<void> {
   const workers = Number(values.workers);
   if (!(seconds > 0) || !Number.isInteger(clients) || clients < 1 || !Number.isInteger(workers) || workers < 1) {
     console.error("bench:gateway: --seconds must be positive, --clients and --workers positive integers");
+    process.exit(2);
+  }
+  if (values.next && (workers > 1 || values["cpu-prof"])) {
+    console.error("bench:gateway: --next runs one `next start`; --workers and --cpu-prof are for the route-file server");
     process.exit(2);
   }
   if (workers > 1 && !values["database-url"]) {
@@ -193,6 +212,7 @@ async function main(): Promise<void> {
   const benchDb = `upstream_bench_${process.pid}_${Date.now().toString(36)}`;
   let databaseUrl: string | undefined;
   const servers: ChildProcess[] = [];
+  let stopWeb: (() => Promise<void>) | undefined;
   try {
     if (adminUrl) {
       await adminQuery(adminUrl, `create database ${benchDb}`);
@@ -204,8 +224,7 @@ async function main(): Promise<void> {
     log(`funding ${PAYERS.length} payers…`);
     for (const index of PAYERS) await fixture.fund(index, 1_000_000_000n);
 
-    log("starting the API server and the settler, seeding a model over Moby-Dick…");
-    const env = {
+    const env: NodeJS.ProcessEnv = {
       ...process.env,
       DATA_DIR: dir,
       DEPLOYMENT_FILE: join(dir, "deployment.json"),
@@ -218,18 +237,39 @@ async function main(): Promise<void> {
     const profile = values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${values["cpu-prof"]}`] : [];
     const start = (args: string[]) =>
       fork(self, ["--serve", ...args], { env, execArgv: ["--import", "tsx", ...profile], stdio: ["ignore", "inherit", "inherit", "ipc"] });
-    const server = start([]);
-    servers.push(server);
-    const messages = messageQueue(server);
-    const ready = await messages.next("ready");
-    const origins = [ready.origin];
-    const queues = [messages];
-    for (let w = 1; w < workers; w++) {
-      const secondary = start(["--secondary"]);
-      servers.push(secondary);
-      queues.push(messageQueue(secondary));
-      origins.push((await queues[w].next("ready")).origin);
+    const origins: string[] = [];
+    const queues: ReturnType<typeof messageQueue>[] = [];
+    let web: Service | undefined;
+    if (values.next) {
+      // The production server: seed, then `next start` owns the database (and runs the settler,
+      // started by instrumentation.ts); its whole process group is what is measured.
+      if (!webBuildIsCurrent(root)) {
+        log("building the web app (next build)…");
+        await buildWeb(root, join(dir, "next-build.log"));
+      }
+      log("seeding a model over Moby-Dick…");
+      const seeder = start(["--seed-only"]);
+      await messageQueue(seeder).next("ready");
+      await new Promise((resolve) => (seeder.exitCode !== null ? resolve(null) : seeder.once("exit", resolve)));
+      log("starting `next start` (the API and the settler)…");
+      const port = await getFreePort();
+      web = await startWeb({ root, port, env: { ...env, NODE_ENV: "production" }, logFile: join(dir, "next-start.log") });
+      stopWeb = web.stop;
+      origins.push(`http://127.0.0.1:${port}`);
+    } else {
+      log("starting the API server and the settler, seeding a model over Moby-Dick…");
+      const server = start([]);
+      servers.push(server);
+      queues.push(messageQueue(server));
+      origins.push((await queues[0].next("ready")).origin);
+      for (let w = 1; w < workers; w++) {
+        const secondary = start(["--secondary"]);
+        servers.push(secondary);
+        queues.push(messageQueue(secondary));
+        origins.push((await queues[w].next("ready")).origin);
+      }
     }
+    const ready = { origin: origins[0] };
 
     log("registering permits and API keys over the API…");
     const apiKeys: string[] = [];
@@ -299,11 +339,14 @@ async function main(): Promise<void> {
       return { latencies, timings, errors, elapsedMs: performance.now() - began, perWindow: windows.map((n) => round(n / (durationMs / 10_000))) };
     };
 
-    log("warming up (index build, JIT) for 3 s…");
-    await runLoad(3_000, false);
+    // Next.js loads and compiles a route's bundle on its first requests: it needs longer to warm.
+    const warmupMs = values.next ? 10_000 : 3_000;
+    log(`warming up (index build, JIT) for ${warmupMs / 1000} s…`);
+    await runLoad(warmupMs, false);
     log(`running ${clients} concurrent clients for ${seconds} s…`);
     // CPU time of the gateway processes over the run: what a paid inference costs, whatever the machine's load.
     const cpu = async () => {
+      if (web) return processGroupCpuMs(web.pid);
       const readings = await Promise.all(
         servers.map((server, i) => {
           const reply = queues[i].next("cpu");
@@ -319,12 +362,24 @@ async function main(): Promise<void> {
     const loadAverage = (await import("node:os")).loadavg()[0];
 
     log("draining the settler…");
-    server.send({ type: "drain" });
-    const drained = await messages.next("drained");
+    let drainer = servers[0];
+    if (web) {
+      // `next start` stops (its settler with it); a settler of our own finishes the outbox.
+      await web.stop();
+      web = undefined;
+      drainer = start(["--settle-only"]);
+      servers.push(drainer);
+      queues.push(messageQueue(drainer));
+      await queues.at(-1)!.next("ready");
+    }
+    const reply = queues[servers.indexOf(drainer)].next("drained");
+    drainer.send({ type: "drain" });
+    const drained = await reply;
 
     // From the chain: every committed inference settled exactly once.
     // In block ranges: a minute of settlements is more events than one RPC answer may carry.
     const onChain = new Map<string, number>();
+    const transactions = new Set<string>();
     const head = await fixture.client.getBlockNumber();
     for (let from = 0n; from <= head; from += 20n) {
       const events = await fixture.client.getContractEvents({
@@ -337,6 +392,7 @@ async function main(): Promise<void> {
       for (const e of events) {
         const id = (e.args as { inferenceId: bigint }).inferenceId.toString();
         onChain.set(id, (onChain.get(id) ?? 0) + 1);
+        transactions.add(e.transactionHash);
       }
     }
     const settledOnce = drained.seqs.filter((seq) => onChain.get(seq) === 1).length;
@@ -351,6 +407,7 @@ async function main(): Promise<void> {
       seconds,
       clients,
       database: values["database-url"] ? "postgres" : "pglite",
+      server: values.next ? "next start" : "route files on node:http",
       workers,
       paidInferences: paid,
       inferencesPerSec: round(perSec),
@@ -376,7 +433,7 @@ async function main(): Promise<void> {
       settledTwice,
       unknownOnChain,
       failedSettlements: drained.failed,
-      settlementTransactions: drained.settlerBatches,
+      settlementTransactions: transactions.size,
       targetInferencesPerSec: TARGET_PER_SEC,
       attributionBudgetP95Ms: ATTRIBUTION_BUDGET_MS,
       meetsThroughputTarget: perSec >= TARGET_PER_SEC,
@@ -385,7 +442,7 @@ async function main(): Promise<void> {
     };
 
     log("");
-    log(`paid inferences      ${paid} in ${round(load.elapsedMs / 1000)} s = ${figures.inferencesPerSec}/s (target ${TARGET_PER_SEC}/s) on ${figures.database}, ${workers} gateway process(es)`);
+    log(`paid inferences      ${paid} in ${round(load.elapsedMs / 1000)} s = ${figures.inferencesPerSec}/s (target ${TARGET_PER_SEC}/s) on ${figures.database}, ${values.next ? "`next start`" : `${workers} gateway process(es) serving the route files`}`);
     log(`per tenth of the run ${load.perWindow.join(" ")} /s`);
     log(`gateway CPU          ${figures.serverCpuMsPerInference} ms per paid inference = ${figures.inferencesPerCpuSecond} per CPU-second (machine load average ${figures.loadAverage} on ${(await import("node:os")).cpus().length} cores)`);
     log(`errors               ${JSON.stringify(figures.errors)}`);
@@ -393,9 +450,10 @@ async function main(): Promise<void> {
     log(`  backend            p50 ${figures.backendP50Ms} ms   p95 ${figures.backendP95Ms} ms (retrieval p95 ${figures.retrievalP95Ms} ms)`);
     log(`  attribution        p50 ${figures.attributionP50Ms} ms   p95 ${figures.attributionP95Ms} ms (budget ${ATTRIBUTION_BUDGET_MS} ms p95); CPU p50 ${figures.attributionCpuP50Ms} ms   p95 ${figures.attributionCpuP95Ms} ms`);
     log(`  payment            p50 ${figures.paymentP50Ms} ms   p95 ${figures.paymentP95Ms} ms (authorize + commit)`);
-    log(`settled on chain     ${settledOnce} of ${drained.committed} exactly once (${round(figures.settledShare * 100, 2)}%) in ${drained.settlerBatches} transactions; twice: ${settledTwice}; failed: ${drained.failed}`);
+    log(`settled on chain     ${settledOnce} of ${drained.committed} exactly once (${round(figures.settledShare * 100, 2)}%) in ${transactions.size} transactions; twice: ${settledTwice}; failed: ${drained.failed}`);
     if (values.json) console.log(JSON.stringify(figures));
   } finally {
+    await stopWeb?.();
     for (const server of servers) if (server.connected) server.send({ type: "stop" });
     await Promise.all(
       servers.map((server) =>
@@ -438,6 +496,25 @@ function messageQueue(child: ChildProcess) {
       return new Promise((resolve, reject) => waiting.push({ type, resolve: resolve as never, reject }));
     },
   };
+}
+
+/** CPU time (user + system) of every process in a process group, from /proc, in ms. */
+function processGroupCpuMs(pgid: number): number {
+  const ticksPerSecond = 100; // USER_HZ on Linux
+  let ticks = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // exited meanwhile
+    }
+    // After "pid (comm) ": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime …
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(fields[2]) === pgid) ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return (ticks / ticksPerSecond) * 1000;
 }
 
 function percentile(values: number[], p: number): number {

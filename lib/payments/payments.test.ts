@@ -176,6 +176,30 @@ describe.each(testDatabases())("payments on $name", (target) => {
       for (const r of results) if (r.status === "fulfilled") await mode.release(r.value.id);
     });
 
+    it.each(["all", "payer"] as const)("never spends past a permit's cap while authorizations, commits and releases interleave (batched by %s)", async (batchBy) => {
+      const mode = paymentsFor(handle.db, fixture, { balanceCacheMs: 0, batchBy });
+      const permit = await mode.registerPermit(await sign(4, { cap: 2_000n }));
+      let committed = 0n;
+      // 60 requests of 100 against a cap of 2,000: each one that gets a hold commits or releases it.
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 60 }, async (_, i) => {
+          const hold = await mode.authorize({ payer: devAccounts[4].address, permitId: permit.id, price: 100n });
+          await new Promise((r) => setTimeout(r, i % 7));
+          if (i % 3 === 0) return mode.release(hold.id);
+          await mode.commit(hold.id, inference(100n));
+          committed += 100n;
+        }),
+      );
+      const refused = outcomes.flatMap((o) => (o.status === "rejected" ? [toErrorBody(o.reason).error.code] : []));
+      expect(new Set(refused)).toEqual(new Set(["PERMIT_EXHAUSTED"]));
+      const listed = (await mode.listPermits(devAccounts[4].address)).find((p) => p.id === permit.id)!;
+      expect(listed.held).toBe(0n);
+      expect(listed.spent).toBe(committed);
+      expect(committed).toBeLessThanOrEqual(2_000n);
+      // Released holds freed their amount: at least the cap's worth went through in the end.
+      expect(committed + listed.remaining).toBe(2_000n);
+    });
+
     it("release leaves nothing held and frees the amount again", async () => {
       const permit = await payments.registerPermit(await sign(2, { cap: 500n }));
       const hold = await payments.authorize({ payer: devAccounts[2].address, permitId: permit.id, price: 500n });

@@ -108,12 +108,14 @@ beforeAll(async () => {
 
   const chat = await import("@/app/api/v1/chat/completions/route");
   const models = await import("@/app/api/v1/models/route");
+  const model = await import("@/app/api/v1/models/[model]/route");
   const permits = await import("@/app/api/permits/route");
   const keys = await import("@/app/api/keys/route");
   const key = await import("@/app/api/keys/[id]/route");
   const routes: Routes = {
     "/api/v1/chat/completions": { POST: chat.POST },
     "/api/v1/models": { GET: models.GET },
+    "/api/v1/models/[model]": { GET: model.GET as never },
     "/api/permits": { POST: permits.POST, GET: permits.GET },
     "/api/keys": { POST: keys.POST, GET: keys.GET },
     "/api/keys/[id]": { DELETE: key.DELETE as never },
@@ -133,6 +135,16 @@ describe("GET /api/v1/models", () => {
   it("lists the marketplace's models under their API names", async () => {
     const { data } = await client().models.list();
     expect(data.map((m) => m.id)).toEqual(["upstream-1", "upstream-2"]);
+  });
+
+  it("retrieves one model by its API name (or bare id) with its terms, and says 404 MODEL_NOT_FOUND otherwise", async () => {
+    const model = (await client().models.retrieve("upstream-1")) as unknown as { id: string; object: string; upstream: Record<string, unknown> };
+    expect(model).toMatchObject({ id: "upstream-1", object: "model", upstream: { modelId: "1", status: "active", price: PRICE.toString() } });
+    expect((await client().models.retrieve("2")).id).toBe("upstream-2");
+    for (const name of ["upstream-99", "gpt-4o", "upstream-1x"]) {
+      const error = await client().models.retrieve(name).catch((e) => e);
+      expect(error).toMatchObject({ status: 404, code: "MODEL_NOT_FOUND" });
+    }
   });
 });
 
@@ -340,6 +352,8 @@ describe("a model paused or retired on chain", () => {
     expect([raw.status, body.error.code]).toEqual([409, "MODEL_INACTIVE"]);
     expect(body.error.message).toContain("paused");
     expect((await client().models.list()).data.map((m) => m.id)).toEqual(["upstream-2"]);
+    // Retrieving it by name still works, and says why it is not listed.
+    expect(((await client().models.retrieve("upstream-1")) as unknown as { upstream: { status: string } }).upstream.status).toBe("paused");
     expect(await pendingHolds()).toBe(0);
     expect(await storedInferences()).toBe(before);
 

@@ -5,7 +5,7 @@
  * with Upstream's stable codes.
  */
 import type { Db } from "@/db/client";
-import { listModels } from "@/db/marketplace";
+import { getModel, listModels, type Model } from "@/db/marketplace";
 import { BackendError } from "./backend";
 import { InferenceError, InvalidInferenceRequestError, MalformedJsonError, MissingApiKeyError, ModelNotFoundError } from "./errors";
 import { type Gateway, type InferenceResult, type InferenceRun, completeInference, modelStatus } from "./gateway";
@@ -70,26 +70,44 @@ export async function handleChatCompletions(request: Request, service: Gateway |
 export async function handleListModels(service: Db | Promise<Db>): Promise<Response> {
   try {
     const models = (await listModels(await service)).filter((m) => modelStatus(m) === "active");
-    return Response.json({
-      object: "list",
-      data: models.map((m) => ({
-        id: modelName(m.id),
-        object: "model",
-        created: Math.floor(m.createdAt.getTime() / 1000),
-        owned_by: m.owner,
-        upstream: {
-          modelId: m.id.toString(),
-          name: m.name,
-          backend: m.backendKind,
-          price: m.price.toString(),
-          ownerShareBps: m.ownerShareBps,
-          datanetIds: m.datanetIds.map(String),
-        },
-      })),
-    });
+    return Response.json({ object: "list", data: models.map(modelObject) });
   } catch (error) {
     return errorResponse(error);
   }
+}
+
+/**
+ * `GET /api/v1/models/<name>`: one marketplace model, as OpenAI retrieves a model (the SDKs'
+ * `models.retrieve`). A paused or retired model is found too; its `upstream.status` says so.
+ */
+export async function handleGetModel(service: Db | Promise<Db>, name: string): Promise<Response> {
+  try {
+    const id = parseModelName(name);
+    const model = id === null ? undefined : await getModel(await service, id);
+    if (!model) throw new ModelNotFoundError(name);
+    return Response.json(modelObject(model));
+  } catch (error) {
+    return errorResponse(error);
+  }
+}
+
+/** A model as the OpenAI API describes one, with the marketplace's terms under `upstream`. */
+function modelObject(m: Model) {
+  return {
+    id: modelName(m.id),
+    object: "model",
+    created: Math.floor(m.createdAt.getTime() / 1000),
+    owned_by: m.owner,
+    upstream: {
+      modelId: m.id.toString(),
+      name: m.name,
+      status: modelStatus(m),
+      backend: m.backendKind,
+      price: m.price.toString(),
+      ownerShareBps: m.ownerShareBps,
+      datanetIds: m.datanetIds.map(String),
+    },
+  };
 }
 
 function streamResponse(run: InferenceRun, identity: CompletionIdentity, origin: string, includeUsage: boolean): Response {

@@ -196,7 +196,7 @@ async function main(): Promise<void> {
   }
   const log = (line: string) => console.log(line);
 
-  const { startMarketFixture } = await import("@/lib/chain/fixture");
+  const { seededRandom, startMarketFixture } = await import("@/lib/chain/fixture");
   const { writeDeployment } = await import("@/lib/chain/deploy");
   const { devAccounts } = await import("@/lib/chain/devAccounts");
   const { apiKeyCreationMessage } = await import("@/lib/payments");
@@ -287,7 +287,8 @@ async function main(): Promise<void> {
     }
 
     // Questions from the book itself: a few words of a random sentence, as a reader would ask.
-    const random = prng(7);
+    // Seeded, so every run asks the same questions.
+    const random = seededRandom(7).next;
     const sentences = loadMobyDick().flatMap((ch) => chunkSentences(ch.text, 1)).filter((s) => s.split(/\s+/).length >= 10);
     const questions = Array.from({ length: 2_000 }, () => {
       const words = sentences[Math.floor(random() * sentences.length)].split(/\s+/);
@@ -526,16 +527,4 @@ function percentile(values: number[], p: number): number {
 function round(value: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
-}
-
-/** Deterministic PRNG (mulberry32), so every run asks the same questions. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

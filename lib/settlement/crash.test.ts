@@ -16,7 +16,7 @@ import { inferences, outbox } from "@/db/schema/payments";
 import { adminQuery } from "@/db/testing";
 import { upstreamMarketAbi } from "@/lib/chain/abis";
 import { devAccounts, settlerAccount } from "@/lib/chain/devAccounts";
-import { startMarketFixture, type MarketFixture } from "@/lib/chain/fixture";
+import { seededRandom, startMarketFixture, type MarketFixture } from "@/lib/chain/fixture";
 import { evenPayouts, paymentsFor } from "@/lib/payments/testing";
 import type { SettlerStage } from "./index";
 
@@ -65,18 +65,6 @@ if (!adminUrl) {
   });
 }
 
-/** A small seeded generator, so a failing run can be replayed from the seed in its message. */
-function random(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 type Run = { code: number | null; signal: NodeJS.Signals | null; stderr: string };
 
 function runSettler(env: Record<string, string>, killAfterMs?: number): Promise<Run> {
@@ -101,7 +89,8 @@ describe.each(targets)("settlement exactly once across crashes on $name", (targe
   let db: Awaited<ReturnType<Target["open"]>>;
   const deposits = new Map<Address, bigint>();
   const seed = Number(process.env.SETTLER_CRASH_SEED ?? Date.now() % 1_000_000);
-  const rand = random(seed);
+  // Seeded, so a failing run can be replayed from the seed in its message.
+  const rand = seededRandom(seed).next;
 
   beforeAll(async () => {
     fixture = await startMarketFixture({ feeBps: FEE_BPS });

@@ -25,6 +25,11 @@ export async function needsManualVacuum(db: Db): Promise<boolean> {
   return result.rows[0]?.autovacuum !== "on";
 }
 
+/** How often a server process should vacuum `db`: every {@link VACUUM_EVERY_MS} if nothing else does, else never (undefined). */
+export async function vacuumIntervalFor(db: Db): Promise<number | undefined> {
+  return (await needsManualVacuum(db)) ? VACUUM_EVERY_MS : undefined;
+}
+
 /** Reclaims dead row versions of the payment tables (not in a transaction; a few ms to a second). */
 export async function vacuumPaymentTables(db: Db): Promise<void> {
   await db.execute(sql.raw(`vacuum ${PAYMENT_TABLES.join(", ")}`));

@@ -63,7 +63,7 @@ async function serve(): Promise<void> {
     const { walletClientFor, publicClientFor } = await import("@/lib/chain/clients");
     const { readDeployment } = await import("@/lib/chain/deploy");
     const { createSettler, outboxCounts } = await import("@/lib/settlement");
-    const { needsManualVacuum, VACUUM_EVERY_MS } = await import("@/db/maintenance");
+    const { vacuumIntervalFor } = await import("@/db/maintenance");
     const { serveRoutes } = await import("@/lib/inference/testing/http-adapter");
     const { config } = await import("@/lib/config");
     const { inferences } = await import("@/db/schema");
@@ -122,7 +122,7 @@ async function serve(): Promise<void> {
       batchSize: settings.settleBatchSize,
       maxWaitMs: settings.settleMaxWaitMs,
       // As the server does (lib/server/payments.ts): PGlite, or PostgreSQL with autovacuum off.
-      vacuumEveryMs: (await needsManualVacuum(db)) ? VACUUM_EVERY_MS : undefined,
+      vacuumEveryMs: await vacuumIntervalFor(db),
       onEvent: (event) => {
         if (event.type === "error") console.error(`settler: attempt ${event.attempt} failed: ${(event.error as Error).message}`);
       },

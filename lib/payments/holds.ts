@@ -1,18 +1,18 @@
 /**
- * Holds: the price of a running inference set aside under one permit. `authorize` takes one in a
- * transaction that serialises the payer (a lock on their permit rows), so concurrent requests
+ * Holds: the price of a running inference set aside under one permit. `authorize` takes one with
+ * the payer's authorizations taking turns (see {@link authorizeBatch}), so concurrent requests
  * never hold more than the permit's cap or the payer's free deposit; `commit` turns it into a
  * stored, queued inference. Both run as group commits: requests that arrive while the previous
- * transaction runs share the next one, so a busy gateway does one transaction per batch.
+ * batch runs share the next one, so a busy gateway does a few statements per batch.
  */
 import { randomUUID } from "node:crypto";
 import { and, eq, inArray, sql } from "drizzle-orm";
-import { getAddress, type Address, type Hex } from "viem";
+import { getAddress, type Address } from "viem";
+import type { DbOrTransaction } from "@/db/client";
 import { holds, spendPermits } from "@/db/schema/payments";
 import { protocolFee } from "@/lib/chain/settlement";
 import { type ApiKeyRow, findUsableKey } from "./api-keys";
 import type { PayerSnapshot } from "./chain-state";
-import type { DbOrTransaction } from "@/db/client";
 import { chainTime, lower, type PaymentsContext } from "./context";
 import {
   ApiKeyRevokedError,
@@ -97,15 +97,12 @@ export async function authorize(ctx: PaymentsContext, input: AuthorizeInput): Pr
  * it, so the read never under-counts.
  */
 export async function authorizeBatch(ctx: PaymentsContext, items: readonly AuthorizeItem[]): Promise<ItemResult<Hold>[]> {
-  const payers = uniqueBy(
-    items.map((item) => item.payer),
-    (p) => p,
-  );
+  const payers = [...new Set(items.map((item) => item.payer))];
   const groups = await Promise.all(
     payers.map(async (payer) => {
       const mine = items.filter((item) => item.payer === payer);
       const permits = uniqueBy(mine.flatMap((item) => item.live), (p) => p.id);
-      const apiKeyIds = uniqueBy(mine.flatMap((item) => (item.apiKey ? [item.apiKey.id] : [])), (id) => id);
+      const apiKeyIds = [...new Set(mine.flatMap((item) => (item.apiKey ? [item.apiKey.id] : [])))];
       const snapshot = await ctx.reader.payer(payer, permits.map((p) => p.nonce));
       return { payer, permits, apiKeyIds, snapshot, blockNumber: snapshot.blockNumber };
     }),
@@ -243,8 +240,8 @@ export async function release(ctx: PaymentsContext, holdId: string): Promise<voi
     .where(and(eq(holds.id, holdId), eq(holds.status, "pending")));
 }
 
-/** One commit waiting for the next batch: the hold and the inference's row as JSON data. */
-export type CommitItem = { holdId: string; paid: bigint; feeBps: number; hash: Hex; doc: Record<string, unknown> };
+/** One commit waiting for the next batch: the hold, the validated inference, and the market's fee when it was asked. */
+export type CommitItem = { holdId: string; inference: CommitInferenceInput; paid: bigint; feeBps: number };
 
 /**
  * Stores the inference with its proof and payouts, closes the hold and enqueues the settlement,
@@ -255,25 +252,7 @@ export async function commit(ctx: PaymentsContext, holdId: string, input: Commit
   const inference = parseInput(commitInferenceSchema, input, "inference");
   const feeBps = await ctx.reader.feeBps();
   const paid = inference.payouts.reduce((sum, p) => sum + p.amount, 0n);
-  return ctx.batches.commit.run({
-    holdId: id,
-    paid,
-    feeBps,
-    hash: inference.attribution.hash,
-    doc: {
-      holdId: id,
-      paid: paid.toString(),
-      feeBps,
-      modelId: inference.modelId.toString(),
-      prompt: inference.prompt,
-      output: inference.output,
-      retrievedRecordIds: inference.retrievedRecordIds,
-      attribution: inference.attribution.proof,
-      attributionHash: inference.attribution.hash,
-      payees: inference.payouts.map((p) => lower(p.payee)),
-      amounts: inference.payouts.map((p) => p.amount.toString()),
-    },
-  });
+  return ctx.batches.commit.run({ holdId: id, inference, paid, feeBps });
 }
 
 /**
@@ -286,10 +265,10 @@ export async function commit(ctx: PaymentsContext, holdId: string, input: Commit
 export async function commitBatch(ctx: PaymentsContext, items: readonly CommitItem[]): Promise<ItemResult<CommittedInference>[]> {
   // A hold twice in one batch: the later ones go alone, after (the second finds the hold closed).
   const seen = new Set<string>();
-  const first = items.filter((item) => !seen.has(item.holdId) && seen.add(item.holdId));
+  const first = new Set(items.filter((item) => !seen.has(item.holdId) && seen.add(item.holdId)));
   let rows: Map<string, Record<string, unknown>>;
   try {
-    rows = await commitStatement(ctx, first);
+    rows = await commitStatement(ctx, [...first]);
   } catch (error) {
     if (items.length === 1) return [{ ok: false, error }];
     const alone: ItemResult<CommittedInference>[] = [];
@@ -298,7 +277,11 @@ export async function commitBatch(ctx: PaymentsContext, items: readonly CommitIt
   }
   const results: ItemResult<CommittedInference>[] = [];
   for (const item of items) {
-    const row = first.includes(item) ? rows.get(item.holdId) : undefined;
+    if (!first.has(item)) {
+      results.push((await commitBatch(ctx, [item]))[0]);
+      continue;
+    }
+    const row = rows.get(item.holdId);
     if (row) {
       results.push({
         ok: true,
@@ -307,12 +290,10 @@ export async function commitBatch(ctx: PaymentsContext, items: readonly CommitIt
           settlementSeq: BigInt(row.settlement_seq as string),
           payer: getAddress(row.payer as string),
           price: BigInt(row.price as string),
-          attributionHash: item.hash,
+          attributionHash: item.inference.attribution.hash,
           createdAt: new Date(row.created_at as string),
         },
       });
-    } else if (!first.includes(item)) {
-      results.push((await commitBatch(ctx, [item]))[0]);
     } else {
       results.push({ ok: false, error: await explainRefusedCommit(ctx, item.holdId, item.paid, item.feeBps).catch((error: unknown) => error) });
     }
@@ -326,7 +307,19 @@ async function commitStatement(ctx: PaymentsContext, items: readonly CommitItem[
   // One JSON parameter carries the rows, so arrays travel the same way through PGlite and pg;
   // bigints in a proof become decimal strings, as in its canonical JSON.
   const docs = JSON.stringify(
-    items.map((item) => item.doc),
+    items.map(({ holdId, inference, paid, feeBps }) => ({
+      holdId,
+      paid,
+      feeBps,
+      modelId: inference.modelId,
+      prompt: inference.prompt,
+      output: inference.output,
+      retrievedRecordIds: inference.retrievedRecordIds,
+      attribution: inference.attribution.proof,
+      attributionHash: inference.attribution.hash,
+      payees: inference.payouts.map((p) => lower(p.payee)),
+      amounts: inference.payouts.map((p) => p.amount),
+    })),
     (_key, v) => (typeof v === "bigint" ? v.toString(10) : v),
   );
   const array = (key: string, type: "text" | "numeric") =>

@@ -5,7 +5,7 @@
  */
 import { privateKeyToAccount } from "viem/accounts";
 import { sharedDb } from "@/db/client";
-import { needsManualVacuum, VACUUM_EVERY_MS } from "@/db/maintenance";
+import { vacuumIntervalFor } from "@/db/maintenance";
 import { publicClientFor, walletClientFor } from "@/lib/chain/clients";
 import { readDeployment } from "@/lib/chain/deploy";
 import { config, requireSettlerKey } from "@/lib/config";
@@ -61,7 +61,7 @@ export function startSharedSettler(log: Pick<Console, "error" | "info"> = consol
     const { db } = await sharedDb(settings);
     const connection = { chainId: deployment.chainId, rpcUrl: settings.rpcUrl };
     // PGlite (and a PostgreSQL with autovacuum off) never vacuums by itself: the settler does.
-    const vacuumEveryMs = (await needsManualVacuum(db)) ? VACUUM_EVERY_MS : undefined;
+    const vacuumEveryMs = await vacuumIntervalFor(db);
     const settler = createSettler({
       db,
       walletClient: walletClientFor({ ...connection, account }),

@@ -112,8 +112,8 @@ describe("loadConfig", () => {
   });
 });
 
-describe("the README configuration table", () => {
-  const readmePath = fileURLToPath(new URL("../README.md", import.meta.url));
+describe("the configuration table in docs/stack.md", () => {
+  const docPath = fileURLToPath(new URL("../docs/stack.md", import.meta.url));
   const start = "<!-- config-table:start -->";
   const end = "<!-- config-table:end -->";
 
@@ -124,18 +124,19 @@ describe("the README configuration table", () => {
     for (const name of readInSource) expect(listed, `${name} is read but not in configVariables`).toContain(name);
   });
 
-  // UPDATE_README=1 npx vitest run --project unit lib/config  rewrites the table in place.
+  // UPDATE_DOCS=1 npx vitest run --project unit lib/config  rewrites the table in place.
   it("matches configVariables", () => {
-    const readme = readFileSync(readmePath, "utf8");
-    const from = readme.indexOf(start);
-    const to = readme.indexOf(end);
-    expect(from, `README.md needs the markers ${start} … ${end}`).toBeGreaterThan(-1);
+    const doc = readFileSync(docPath, "utf8");
+    const from = doc.indexOf(start);
+    const to = doc.indexOf(end);
+    expect(from, `docs/stack.md needs the markers ${start} … ${end}`).toBeGreaterThan(-1);
+    expect(to, `docs/stack.md needs the markers ${start} … ${end}`).toBeGreaterThan(from);
     const table = `${start}\n${configTableMarkdown()}\n${end}`;
-    const current = readme.slice(from, to + end.length);
-    if (process.env.UPDATE_README && current !== table) {
-      writeFileSync(readmePath, readme.slice(0, from) + table + readme.slice(to + end.length));
+    const current = doc.slice(from, to + end.length);
+    if (process.env.UPDATE_DOCS && current !== table) {
+      writeFileSync(docPath, doc.slice(0, from) + table + doc.slice(to + end.length));
       return;
     }
-    expect(current, "run UPDATE_README=1 npx vitest run --project unit lib/config").toBe(table);
+    expect(current, "run UPDATE_DOCS=1 npx vitest run --project unit lib/config").toBe(table);
   });
 });

@@ -62,17 +62,17 @@ export interface ServerConfig {
   public: PublicConfig;
 }
 
-/** One row of the configuration table in the README. */
+/** One row of the configuration table in docs/stack.md. */
 export interface ConfigVariable {
   /** Environment variable name (a `<NAME>` part stands for a family of variables). */
   name: string;
-  /** Default, as written in the README; empty when the variable is optional without default. */
+  /** Default, as written in the table; empty when the variable is optional without default. */
   default: string;
   /** What it sets. */
   description: string;
 }
 
-/** Every variable, in README order. `loadConfig` reads exactly these. */
+/** Every variable, in the table's order. `loadConfig` reads exactly these. */
 export const configVariables: readonly ConfigVariable[] = [
   { name: "DATABASE_URL", default: "", description: "PostgreSQL connection string for the app and the indexer. Unset: embedded PGlite under `DATA_DIR`." },
   { name: "DATA_DIR", default: ".data", description: "Folder for local state: embedded databases (`db/`, `ponder/`) and the deployment file." },
@@ -246,7 +246,7 @@ export function backendKey(name: string, from: ServerConfig = config()): string 
   return key;
 }
 
-/** The README's configuration table, as Markdown, generated from `configVariables`. */
+/** The configuration table of docs/stack.md, as Markdown, generated from `configVariables`. */
 export function configTableMarkdown(): string {
   const cell = (text: string) => text.replace(/\|/g, "\\|");
   // A literal default is shown as code; a described one ("anvil account 1 …") as prose.

@@ -98,7 +98,7 @@ describe("npm run attribute", () => {
     for (let i = 0; i < cases.length; i += 3) {
       const batch = cases.slice(i, i + 3);
       const results = await Promise.all(batch.map(([args]) => run(...args)));
-      results.forEach((r, k) => expectCleanError(r, batch[k][1]));
+      for (const [k, r] of results.entries()) expectCleanError(r, batch[k][1]);
     }
   }, 180_000);
 });

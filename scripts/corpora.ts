@@ -24,7 +24,7 @@ export type SplitOptions = {
 
 // A sentence ends at . ! or ? (maybe followed by a closing quote or bracket) before a space and
 // what looks like the start of the next sentence.
-const SENTENCE_END = /(?<=[.!?]["'”’)\]]?)\s+(?=["'“‘(\[]?[A-Z0-9])/;
+const SENTENCE_END = /(?<=[.!?]["'”’)\]]?)\s+(?=["'“‘([]?[A-Z0-9])/;
 
 /** Splits text into sentences (a heuristic for English prose; good enough for record sizes). */
 export function splitSentences(text: string): string[] {

@@ -1,6 +1,6 @@
 import { getAddress } from "viem";
 import { beforeAll, describe, expect, it } from "vitest";
-import { attribute, verifyAttribution } from "./attribute";
+import { type AttributeInput, attribute, verifyAttribution } from "./attribute";
 import { canonicalJson } from "./canonical-json";
 import { addContribution, buildIndex, type DatanetIndex } from "./datanet-index";
 import { EmptyOutputError, UnknownRecordError } from "./errors";
@@ -8,7 +8,7 @@ import { retrieve } from "./retrieval";
 import { sentences } from "./testing/corpora";
 import { contributorAddress, corpusRecords } from "./testing/fixtures";
 import { tokenize } from "./tokenizer";
-import type { AttributeInput, RecordInput } from "./types";
+import type { RecordInput } from "./types";
 
 const OWNER = "0x00000000000000000000000000000000000000aa" as const;
 const PRICE = 10n ** 18n;

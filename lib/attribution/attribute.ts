@@ -12,7 +12,6 @@ import { findSpans } from "./spans";
 import { splitPrice } from "./split";
 import type {
   Address,
-  AttributeInput,
   Attribution,
   AttributionPolicy,
   AttributionProof,
@@ -72,6 +71,30 @@ export function resolvePolicy(policy: Partial<AttributionPolicy> = {}): Attribut
 function describeIssue(issue: z.core.$ZodIssue): string {
   return `${issue.path.join(".") || "input"}: ${issue.message}`;
 }
+
+/** Everything `attribute` needs. */
+export type AttributeInput = {
+  /** The index of the model's datanet records. */
+  index: DatanetIndex;
+  /** The prompt (only its hash enters the proof). */
+  prompt: string;
+  /** Ids of the records retrieved into the model's context, in retrieval order. */
+  context: readonly string[];
+  /** The model's output. */
+  output: string;
+  /** Price of the inference in the token's smallest unit. */
+  price: bigint;
+  /** Model owner's share of the price in basis points. */
+  ownerShareBps: number;
+  /** Protocol fee in basis points. */
+  protocolFeeBps: number;
+  /** Model owner's address (also receives the contributors' pool when nobody earned credit). */
+  owner: Address;
+  /** Policy overrides; omitted fields take the defaults. */
+  policy?: Partial<AttributionPolicy>;
+  /** Per-record influence measured by a backend; replaces the span leave-one-out. */
+  contextInfluence?: readonly BackendInfluence[];
+};
 
 /**
  * Attributes `output` to the records of `index` and splits `price`.

@@ -174,7 +174,10 @@ export function addContribution(index: DatanetIndex, records: readonly RecordInp
   };
   const pushAscii = (text: string, start: number, end: number, hash: number): void => {
     const id = asciiTerms.find(text, start, end, hash);
-    if (id === 0) return push(text.slice(start, end).toLowerCase());
+    if (id === 0) {
+      push(text.slice(start, end).toLowerCase());
+      return;
+    }
     if (length === tokens.length) tokens = grow(tokens);
     tokens[length++] = id;
   };

@@ -23,4 +23,5 @@ export { splitPrice } from "./split";
 export type { SplitPriceParameters } from "./split";
 export { canonicalJson } from "./canonical-json";
 export { DEFAULT_POLICY, ENGINE_VERSION, attribute, hashProof, resolvePolicy, verifyAttribution } from "./attribute";
+export type { AttributeInput } from "./attribute";
 export { serializeIndex, deserializeIndex } from "./serialize";

@@ -113,30 +113,6 @@ export type SplitPart = {
   amount: bigint;
 };
 
-/** Everything `attribute` needs. */
-export type AttributeInput = {
-  /** The index of the model's datanet records. */
-  index: import("./datanet-index").DatanetIndex;
-  /** The prompt (only its hash enters the proof). */
-  prompt: string;
-  /** Ids of the records retrieved into the model's context, in retrieval order. */
-  context: readonly string[];
-  /** The model's output. */
-  output: string;
-  /** Price of the inference in the token's smallest unit. */
-  price: bigint;
-  /** Model owner's share of the price in basis points. */
-  ownerShareBps: number;
-  /** Protocol fee in basis points. */
-  protocolFeeBps: number;
-  /** Model owner's address (also receives the contributors' pool when nobody earned credit). */
-  owner: Address;
-  /** Policy overrides; omitted fields take the defaults. */
-  policy?: Partial<AttributionPolicy>;
-  /** Per-record influence measured by a backend; replaces the span leave-one-out. */
-  contextInfluence?: readonly BackendInfluence[];
-};
-
 /** The canonical record of one attribution; its keccak256 is the attribution hash. */
 export type AttributionProof = {
   /** Engine version that produced the proof. */

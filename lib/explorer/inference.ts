@@ -10,7 +10,7 @@ import { contributions, inferences, outbox, records } from "@/db/schema";
 import { marketplaceSource, fromIndexer, type MarketplaceSource } from "@/lib/marketplace/source";
 import { InferenceNotFoundError } from "./errors";
 import type { InferenceRef } from "./ids";
-import { parseStoredProof, type StoredProof } from "./proof";
+import { parseStoredProof } from "./proof";
 
 type InferenceRow = typeof inferences.$inferSelect;
 

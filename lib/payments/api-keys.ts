@@ -6,11 +6,11 @@ import { createHash, randomBytes } from "node:crypto";
 import { and, desc, eq, sql } from "drizzle-orm";
 import { getAddress, parseSignature, type Address, type Hex } from "viem";
 import { apiKeys, spendPermits } from "@/db/schema/payments";
-import { chainTime, lower, type PaymentsContext } from "./context";
+import { type ApiKeyRow, chainTime, lower, type PaymentsContext, type PermitRow } from "./context";
 import { ApiKeyInvalidError, ApiKeyRevokedError, NotFoundError, PermitExpiredError } from "./errors";
-import type { ApiKey, CreatedApiKey } from "./index";
 import { apiKeyCreationMessage, apiKeyRevocationMessage, issuedAtOf } from "./messages";
 import { addressSchema, createApiKeySchema, idSchema, parseInput, revokeApiKeySchema } from "./schemas";
+import type { ApiKey, CreatedApiKey } from "./types";
 
 /** A creation message older than this is refused. */
 const MESSAGE_MAX_AGE_MS = 10 * 60_000;
@@ -19,10 +19,6 @@ const MESSAGE_MAX_SKEW_MS = 2 * 60_000;
 /** Keys look like `upk_<8 hex>_<32 base64url>`; the first part is the visible prefix. */
 const KEY_PATTERN = /^(upk_[0-9a-f]{8})_[A-Za-z0-9_-]{32}$/;
 const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
-
-/** An API key's row. */
-export type ApiKeyRow = typeof apiKeys.$inferSelect;
-type PermitRow = typeof spendPermits.$inferSelect;
 
 const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
 

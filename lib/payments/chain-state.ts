@@ -101,7 +101,7 @@ export function createMarketReader(
         const missing = nonces.filter((n) => !snapshot.spentByNonce.has(n));
         // Missing nonces are read at the snapshot's own block, so the snapshot stays one block.
         const values = await Promise.all(missing.map((n) => spentAt(payer, n, snapshot.blockNumber)));
-        missing.forEach((n, i) => snapshot.spentByNonce.set(n, values[i]));
+        for (const [i, n] of missing.entries()) snapshot.spentByNonce.set(n, values[i]);
         return snapshot;
       }
       const entry: Entry = { fetchedAt: Date.now(), snapshot: fresh(payer, nonces) };

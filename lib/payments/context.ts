@@ -1,12 +1,30 @@
 /** What the payment steps share: the database, the market reader and the deployment's identity. */
 import type { Address, Chain, PublicClient, Transport } from "viem";
 import type { Db } from "@/db/client";
-import type { spendPermits } from "@/db/schema/payments";
-import type { ApiKeyRow } from "./api-keys";
+import type { apiKeys, spendPermits } from "@/db/schema/payments";
 import type { MarketReader } from "./chain-state";
 import type { GroupRunner, KeyedGroupRunner } from "./group";
-import type { AuthorizeItem, CommitItem } from "./holds";
-import type { CommittedInference, Hold } from "./index";
+import type { CommitInferenceInput, CommittedInference, Hold } from "./types";
+
+/** An API key's row. */
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+/** A spend permit's row. */
+export type PermitRow = typeof spendPermits.$inferSelect;
+
+/** One authorization waiting for its batch. */
+export type AuthorizeItem = {
+  /** The payer (checksummed). */
+  payer: Address;
+  /** The price to hold. */
+  price: bigint;
+  /** The permits it may use, in order of preference (none expiring within the margin). */
+  live: PermitRow[];
+  /** The API key presented, if any. */
+  apiKey?: ApiKeyRow;
+};
+
+/** One commit waiting for the next batch: the hold, the validated inference, and the market's fee when it was asked. */
+export type CommitItem = { holdId: string; inference: CommitInferenceInput; paid: bigint; feeBps: number };
 
 /** Shared state of one payments service. */
 export type PaymentsContext = {
@@ -27,7 +45,7 @@ export type PaymentsContext = {
   /** A pending hold older than this stops counting (its inference died with its process). */
   holdTtlMs: number;
   /** API key rows by key hash (immutable fields only are trusted), and for how long, in ms. */
-  keyCache: Map<string, { row: ApiKeyRow; permit: typeof spendPermits.$inferSelect | undefined; at: number }>;
+  keyCache: Map<string, { row: ApiKeyRow; permit: PermitRow | undefined; at: number }>;
   keyCacheMs: number;
   /** Authorizations batch per payer (many connections), or all together (one connection, PGlite). */
   batchBy: "payer" | "all";

@@ -11,9 +11,9 @@ import { getAddress, type Address } from "viem";
 import type { DbOrTransaction } from "@/db/client";
 import { holds, spendPermits } from "@/db/schema/payments";
 import { protocolFee } from "@/lib/chain/settlement";
-import { type ApiKeyRow, findUsableKey } from "./api-keys";
+import { findUsableKey } from "./api-keys";
 import type { PayerSnapshot } from "./chain-state";
-import { chainTime, lower, type PaymentsContext } from "./context";
+import { type ApiKeyRow, type AuthorizeItem, chainTime, type CommitItem, lower, type PaymentsContext, type PermitRow } from "./context";
 import {
   ApiKeyRevokedError,
   HoldClosedError,
@@ -25,13 +25,11 @@ import {
   SpendCapExceededError,
   SplitMismatchError,
 } from "./errors";
-import type { AuthorizeInput, CommitInferenceInput, CommittedInference, Hold } from "./index";
 import type { ItemResult } from "./group";
 import { permitsOf } from "./permits";
 import { addressSchema, commitInferenceSchema, idSchema, parseInput, priceSchema } from "./schemas";
+import type { AuthorizeInput, CommitInferenceInput, CommittedInference, Hold } from "./types";
 import { type Usage, usageOf } from "./usage";
-
-type PermitRow = typeof spendPermits.$inferSelect;
 
 /** Who pays: the payer, the permits to try in order, and the API key if one was presented. */
 async function resolvePayer(
@@ -48,18 +46,6 @@ async function resolvePayer(
   const permitId = parseInput(idSchema, input.permitId, "permit id");
   return { payer, candidates: all.filter((p) => p.id === permitId) };
 }
-
-/** One authorization waiting for its batch. */
-export type AuthorizeItem = {
-  /** The payer (checksummed). */
-  payer: Address;
-  /** The price to hold. */
-  price: bigint;
-  /** The permits it may use, in order of preference (none expiring within the margin). */
-  live: PermitRow[];
-  /** The API key presented, if any. */
-  apiKey?: ApiKeyRow;
-};
 
 /**
  * Holds `price` for one inference or throws the PaymentError that says why not. Checks that need
@@ -239,9 +225,6 @@ export async function release(ctx: PaymentsContext, holdId: string): Promise<voi
     .set({ status: "released", closedAt: sql`now()` })
     .where(and(eq(holds.id, holdId), eq(holds.status, "pending")));
 }
-
-/** One commit waiting for the next batch: the hold, the validated inference, and the market's fee when it was asked. */
-export type CommitItem = { holdId: string; inference: CommitInferenceInput; paid: bigint; feeBps: number };
 
 /**
  * Stores the inference with its proof and payouts, closes the hold and enqueues the settlement,

@@ -5,9 +5,9 @@ import { spendPermits } from "@/db/schema/payments";
 import { hashSpendPermit, spendPermitDomain, spendPermitTypes } from "@/lib/chain/permit";
 import { chainTime, lower, type PaymentsContext } from "./context";
 import { PermitExpiredError, PermitInvalidError } from "./errors";
-import type { Permit, PermitUsage } from "./index";
 import { permitUsage } from "./usage";
 import { addressSchema, parseInput, parseOr, registerPermitSchema } from "./schemas";
+import type { Permit, PermitUsage } from "./types";
 
 const TAG_MASK = (1n << 96n) - 1n;
 

@@ -17,7 +17,7 @@ import {
 import { vacuumPaymentTables } from "@/db/maintenance";
 import { upstreamMarketAbi } from "@/lib/chain/abis";
 import { encodeSettlementBatch, skipReasonName, SettlementEncodingError, type EncodedSettlementBatch } from "@/lib/chain/settlement";
-import type { CreateSettlerParameters, DrainResult, Settler, SettlerStage } from "./index";
+import type { CreateSettlerParameters, DrainResult, Settler, SettlerStage } from "./types";
 import {
   markSubmitted,
   markUnencodable,

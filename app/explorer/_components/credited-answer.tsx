@@ -54,8 +54,11 @@ export function CreditedAnswer({ output, spans, contributorRank }: { output: str
             ? "decoration-stone-400 decoration-dashed"
             : `${contributorColor(first ? (contributorRank[first] ?? 0) : 0)} decoration-2`;
           return (
+            // A credited span stays inline text in the answer (a <button> would break its flow); it is focusable and keyboard-operable.
+            // biome-ignore lint/a11y/useSemanticElements: see above
             <mark
               key={k}
+              // biome-ignore lint/a11y/noNoninteractiveElementToInteractiveRole: see above
               role="button"
               tabIndex={0}
               data-testid={span.common ? "common-span" : "credited-span"}

@@ -66,7 +66,9 @@ async function handle(routes: Routes, req: IncomingMessage, res: ServerResponse)
   const request = new Request(url, { method: req.method, headers, body: hasBody ? Buffer.concat(chunks) : undefined, signal: controller.signal });
   const response = await handler(request, { params: Promise.resolve(params) });
   const outHeaders: Record<string, string> = {};
-  response.headers.forEach((value, name) => (outHeaders[name] = value));
+  response.headers.forEach((value, name) => {
+    outHeaders[name] = value;
+  });
   res.writeHead(response.status, outHeaders);
   if (!response.body) {
     res.end();

@@ -21,11 +21,11 @@ import { devAccounts } from "@/lib/chain/devAccounts";
 import type { DbOrTransaction } from "@/db/client";
 import { contributions as contributionsTable } from "@/db/schema";
 import { waitMined, type ChainReader, type ChainWallet } from "@/lib/datanets/chain";
-import { confirmContribution, contributeRecords, prepareContribution, type ContributionDraft } from "@/lib/datanets/contribute";
+import { contributeRecords, contributionPublication, prepareContribution, type ContributionDraft } from "@/lib/datanets/contribute";
 import { datanetMetadataUri, type DatanetMetadata } from "@/lib/datanets/metadata";
-import { confirmDatanetPublication, publishDatanet } from "@/lib/datanets/publish";
+import { datanetPublication, publishDatanet } from "@/lib/datanets/publish";
 import { modelMetadataUri, type ModelMetadata } from "@/lib/models/metadata";
-import { confirmModelPublication, publishModel } from "@/lib/models/publish";
+import { modelPublication, publishModel } from "@/lib/models/publish";
 import { BROWN_GENRES, brownTexts, firstSotuAddressPerPresident, mobyDickChapters, splitIntoRecords, type BrownGenre } from "./corpora";
 
 /** One token = 10^6 units (TestUSD and USDC have 6 decimals). */
@@ -309,7 +309,8 @@ export async function seedDemo(params: SeedDemoParameters): Promise<SeedReport> 
     const onChain = publishedDatanets.find((e) => e.args.metadataURI === uri && isAddressEqual(e.args.owner, address(planned.owner)));
     let id: bigint;
     if (onChain) {
-      const stored = await confirmDatanetPublication({ db, ...registry, txHash: onChain.transactionHash, metadataFor: () => planned.metadata });
+      const txHash = onChain.transactionHash;
+      const stored = await datanetPublication.confirm({ db, ...registry, txHash, draftFor: () => planned.metadata });
       if (stored.created) report.recovered++;
       id = stored.id;
     } else {
@@ -331,7 +332,7 @@ export async function seedDemo(params: SeedDemoParameters): Promise<SeedReport> 
         sent++;
       } else if (!storedContributionIds.has(onChainContribution.args.contributionId)) {
         const draft: ContributionDraft = { ...prepared, datanetId: id, contributor };
-        await confirmContribution({ db, ...registry, txHash: onChainContribution.transactionHash, draftFor: () => draft });
+        await contributionPublication.confirm({ db, ...registry, txHash: onChainContribution.transactionHash, draftFor: () => draft });
         report.recovered++;
       }
       report.contributions++;
@@ -344,7 +345,7 @@ export async function seedDemo(params: SeedDemoParameters): Promise<SeedReport> 
     const uri = modelMetadataUri(planned.metadata);
     const onChain = publishedModels.find((e) => e.args.metadataURI === uri && isAddressEqual(e.args.owner, address(planned.owner)));
     if (onChain) {
-      const stored = await confirmModelPublication({ db, ...registry, txHash: onChain.transactionHash, metadataFor: () => planned.metadata });
+      const stored = await modelPublication.confirm({ db, ...registry, txHash: onChain.transactionHash, draftFor: () => planned.metadata });
       if (stored.created) report.recovered++;
     } else {
       log(`publishing model "${planned.metadata.name}"`);

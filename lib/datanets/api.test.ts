@@ -12,8 +12,8 @@ import {
   datanetDetail,
   draftContribution,
   draftDatanet,
-  type WalletCall,
 } from "./api";
+import type { WalletCall } from "@/lib/publication/flow";
 import type { MarketplaceContext } from "./context";
 import { hashRecord } from "./records";
 

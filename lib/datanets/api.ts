@@ -10,21 +10,21 @@ import { z } from "zod";
 import { upstreamRegistryAbi } from "@/lib/chain/abis";
 import { getDatanet, listContributions, listDatanets, listRecords, modelsOfDatanet } from "@/db/marketplace";
 import { records as recordsTable } from "@/db/schema";
+import type { WalletCall } from "@/lib/publication/flow";
+import type { MetadataDraftAnswer } from "@/lib/publication/metadata";
 import type { MarketplaceContext } from "./context";
 import {
-  confirmContribution,
-  contributionDraftKey,
+  contributionPublication,
   prepareContribution,
   requireDatanet,
   type ConfirmedContribution,
   type ContributionDraft,
 } from "./contribute";
-import { draftStore } from "./drafts";
 import { DatanetNotFoundError, InvalidInputError, ReceiptMismatchError, RecordNotFoundError } from "./errors";
 import { parseInput } from "./http";
 import { recordLeaf, recordProof, verifyRecordProof } from "./merkle";
 import { datanetMetadataSchema, datanetMetadataUri, type DatanetMetadata } from "./metadata";
-import { confirmDatanetPublication, type PublishedDatanet } from "./publish";
+import { datanetPublication, type PublishedDatanet } from "./publish";
 import { recordListSchema } from "./records";
 
 /** A 0x address, checksummed on output. */
@@ -53,64 +53,26 @@ export function parseId(segment: string, what = "id"): bigint {
   return parsed.data;
 }
 
-/** A contract call for the user's wallet to send, with amounts as decimal strings in JSON. */
-export type WalletCall = {
-  /** The contract to call. */
-  address: Address;
-  /** Function name on `upstreamRegistryAbi` (lib/chain/abis). */
-  functionName: string;
-  /** Arguments in ABI order. */
-  args: readonly unknown[];
-};
-
-const datanetDrafts = () => draftStore<DatanetMetadata>("datanet-metadata");
-const contributionDrafts = () => draftStore<ContributionDraft>("contributions");
-
-/** What the wallet must send to publish a datanet, and the stake it must approve first. */
-export type DatanetDraft = {
-  /** The validated metadata as it will be stored. */
-  metadata: DatanetMetadata;
-  /** The content-addressed URI to anchor. */
-  metadataUri: string;
-  /** The registry's current minimum stake. */
-  minStake: bigint;
-  /** The token to approve for the registry before the call. */
-  token: Address;
-  /** `publishDatanet(metadataURI, license, stake)`; the stake argument is the minimum (raise it at will). */
-  call: WalletCall;
-};
+/** What the wallet must send to publish a datanet: `publishDatanet(metadataURI, license, stake)` at the minimum stake (raise at will). */
+export type DatanetDraft = MetadataDraftAnswer<DatanetMetadata>;
 
 /** `POST /api/datanets`: validates metadata and answers the publish call to send. */
 export async function draftDatanet(ctx: MarketplaceContext, body: unknown): Promise<DatanetDraft> {
   const metadata = parseInput(datanetMetadataSchema, body);
-  const uri = datanetMetadataUri(metadata);
-  datanetDrafts().put(uri, metadata);
   const minStake = await ctx.client.readContract({ address: ctx.registry, abi: upstreamRegistryAbi, functionName: "minDatanetStake" });
-  return {
-    metadata,
-    metadataUri: uri,
-    minStake,
-    token: ctx.token,
-    call: { address: ctx.registry, functionName: "publishDatanet", args: [uri, metadata.license, minStake] },
-  };
+  const call = datanetPublication.draft(ctx, metadata, { stake: minStake });
+  return { metadata, metadataUri: datanetMetadataUri(metadata), minStake, token: ctx.token, call };
 }
 
-const confirmDatanetSchema = z.strictObject({
-  txHash: txHashSchema,
-  /** The metadata again, for when this server no longer holds the draft; verified by its URI. */
-  metadata: datanetMetadataSchema.optional(),
-});
+/** A confirmation of a metadata publication: the transaction, and the metadata again for when this server lost the draft. */
+export function confirmMetadataSchema<Metadata extends z.ZodType>(metadata: Metadata) {
+  return z.strictObject({ txHash: txHashSchema, metadata: metadata.optional() });
+}
 
 /** `POST /api/datanets/confirm`: stores a published datanet once its receipt matches a draft. */
 export async function confirmDatanet(ctx: MarketplaceContext, body: unknown): Promise<PublishedDatanet> {
-  const { txHash, metadata } = parseInput(confirmDatanetSchema, body);
-  const published = await confirmDatanetPublication({
-    ...ctx,
-    txHash,
-    metadataFor: (uri) => datanetDrafts().get(uri) ?? (metadata && datanetMetadataUri(metadata) === uri ? metadata : undefined),
-  });
-  datanetDrafts().delete(published.metadataUri);
-  return published;
+  const { txHash, metadata } = parseInput(confirmMetadataSchema(datanetMetadataSchema), body);
+  return datanetPublication.confirm({ ...ctx, txHash, draftFor: datanetPublication.heldOr(metadata) });
 }
 
 /** `GET /api/datanets`: every datanet with its counts. */
@@ -168,15 +130,9 @@ export async function draftContribution(ctx: MarketplaceContext, id: string, bod
   const { contributor, records } = parseInput(draftContributionSchema, body);
   const prepared = prepareContribution(records);
   await requireDatanet(ctx.db, datanetId);
-  contributionDrafts().put(contributionDraftKey(datanetId, contributor, prepared.merkleRoot), { ...prepared, datanetId, contributor });
-  return {
-    datanetId,
-    contributor,
-    merkleRoot: prepared.merkleRoot,
-    recordCount: prepared.recordCount,
-    recordHashes: prepared.records.map((r) => r.hash),
-    call: { address: ctx.registry, functionName: "addContribution", args: [datanetId, prepared.merkleRoot, prepared.recordCount] },
-  };
+  const call = contributionPublication.draft(ctx, { ...prepared, datanetId, contributor });
+  const { merkleRoot, recordCount } = prepared;
+  return { datanetId, contributor, merkleRoot, recordCount, recordHashes: prepared.records.map((r) => r.hash), call };
 }
 
 const confirmContributionSchema = z.strictObject({
@@ -192,7 +148,7 @@ export async function confirmContributionRequest(ctx: MarketplaceContext, id: st
   const resent = parseInput(confirmContributionSchema, body);
   const fallback: ContributionDraft | undefined =
     resent.records && resent.contributor ? { ...prepareContribution(resent.records), datanetId, contributor: resent.contributor } : undefined;
-  const confirmed = await confirmContribution({
+  return contributionPublication.confirm({
     ...ctx,
     txHash: resent.txHash,
     draftFor: (event) => {
@@ -200,11 +156,9 @@ export async function confirmContributionRequest(ctx: MarketplaceContext, id: st
       if (event.datanetId !== datanetId) {
         throw new ReceiptMismatchError(`Transaction ${resent.txHash} contributes to datanet ${event.datanetId}, not ${datanetId}`);
       }
-      return contributionDrafts().get(contributionDraftKey(event.datanetId, event.contributor, event.merkleRoot)) ?? fallback;
+      return contributionPublication.held(event) ?? fallback;
     },
   });
-  contributionDrafts().delete(contributionDraftKey(confirmed.datanetId, confirmed.contributor, confirmed.merkleRoot));
-  return confirmed;
 }
 
 /** A record's inclusion proof against its contribution's root as stored on chain. */

@@ -13,6 +13,7 @@ import {
   type Address,
   type Chain,
   type ContractEventName,
+  type ContractFunctionName,
   type Hex,
   type ParseEventLogsReturnType,
   type PublicClient,
@@ -37,7 +38,8 @@ export type RegistryConnection = {
   registry: Address;
 };
 
-type RegistryEventName = ContractEventName<typeof upstreamRegistryAbi>;
+/** The name of an event the registry emits. */
+export type RegistryEventName = ContractEventName<typeof upstreamRegistryAbi>;
 
 /** One decoded registry event. */
 export type RegistryEvent<N extends RegistryEventName> = ParseEventLogsReturnType<typeof upstreamRegistryAbi, N, true, N>[number];
@@ -83,11 +85,19 @@ export async function waitMined(client: ChainReader, hash: Hex): Promise<Transac
   return receipt;
 }
 
+/** A registry function a wallet sends, with its arguments in ABI order. */
+export type RegistryCall = {
+  /** A state-changing function of `upstreamRegistryAbi`. */
+  functionName: ContractFunctionName<typeof upstreamRegistryAbi, "nonpayable" | "payable">;
+  /** Arguments in ABI order. */
+  args: readonly unknown[];
+};
+
 /** Sends a registry call from `wallet`, waits for it and returns the receipt. */
 export async function sendRegistryCall(
   wallet: ChainWallet,
   { client, registry }: RegistryConnection,
-  call: { functionName: "publishDatanet" | "addContribution" | "publishModel"; args: readonly unknown[] },
+  call: RegistryCall,
 ): Promise<TransactionReceipt> {
   const hash = await wallet.writeContract({ address: registry, abi: upstreamRegistryAbi, ...call } as never);
   return waitMined(client, hash);

@@ -8,7 +8,7 @@ import { eq } from "drizzle-orm";
 import type { DbOrTransaction } from "@/db/client";
 import { contributions } from "@/db/schema";
 import { getDatanet, saveContribution } from "@/db/marketplace";
-import { minedReceipt, registryEvent, sendRegistryCall, type ChainWallet, type RegistryConnection } from "./chain";
+import { definePublication, type SendPublicationParameters } from "@/lib/publication/flow";
 import { DatanetNotFoundError, DraftNotFoundError, ReceiptMismatchError } from "./errors";
 import { contributionRoot } from "./merkle";
 import { hashRecords, type HashedRecord } from "./records";
@@ -67,73 +67,64 @@ export function contributionDraftKey(datanetId: bigint, contributor: Address, me
   return `${datanetId}:${contributor.toLowerCase()}:${merkleRoot.toLowerCase()}`;
 }
 
-/** Parameters of {@link confirmContribution}. */
-export type ConfirmContributionParameters = RegistryConnection & {
-  /** Where the records are stored. */
-  db: DbOrTransaction;
-  /** The anchoring transaction. */
-  txHash: Hex;
-  /** The draft matching what the event anchored, if this caller holds one. */
-  draftFor: (event: { datanetId: bigint; contributor: Address; merkleRoot: Hex }) => ContributionDraft | undefined;
-};
-
 /**
- * Reads the receipt, checks that our registry's ContributionAdded event anchors exactly the
- * draft's records (datanet, contributor, recomputed root, count), and stores them under the
- * event's contribution id in leaf order. Idempotent.
+ * The contribution flow: drafts are prepared records kept under what the ContributionAdded
+ * event will say; a confirmation stores them under the event's contribution id, in leaf order,
+ * only if the event anchors exactly them (datanet, contributor, recomputed root, count).
  */
-export async function confirmContribution(params: ConfirmContributionParameters): Promise<ConfirmedContribution> {
-  const receipt = await minedReceipt(params.client, params.txHash);
-  const { args } = registryEvent(receipt, params.registry, "ContributionAdded");
-  const confirmed = (recordCount: number, created: boolean): ConfirmedContribution => ({
-    id: args.contributionId,
-    datanetId: args.datanetId,
-    contributor: getAddress(args.contributor),
-    merkleRoot: args.merkleRoot,
-    recordCount,
-    firstRecordId: args.firstRecordId,
-    txHash: receipt.transactionHash,
-    created,
-  });
-  // A repeated confirmation: the records were stored when it first succeeded.
-  const [stored] = await params.db.select().from(contributions).where(eq(contributions.id, args.contributionId));
-  if (stored && stored.merkleRoot === args.merkleRoot.toLowerCase() && stored.txHash === receipt.transactionHash.toLowerCase()) {
-    return confirmed(stored.recordCount, false);
-  }
-  const draft = params.draftFor({ datanetId: args.datanetId, contributor: args.contributor, merkleRoot: args.merkleRoot });
-  if (!draft) throw new DraftNotFoundError(`contribution root ${args.merkleRoot} to datanet ${args.datanetId}`);
-  if (draft.datanetId !== args.datanetId) {
-    throw new ReceiptMismatchError(`The transaction contributes to datanet ${args.datanetId}, not ${draft.datanetId}`);
-  }
-  if (!isAddressEqual(draft.contributor, args.contributor)) {
-    throw new ReceiptMismatchError(`The transaction was sent by ${args.contributor}, not by ${draft.contributor}`);
-  }
-  // Never trust the draft's own root: recompute it from the texts that will be stored.
-  const root = contributionRoot(draft.records.map((r) => r.hash));
-  if (root !== args.merkleRoot.toLowerCase() || draft.merkleRoot.toLowerCase() !== root) {
-    throw new ReceiptMismatchError(`The transaction anchors root ${args.merkleRoot}, but these records have root ${root}`);
-  }
-  if (BigInt(draft.records.length) !== args.recordCount) {
-    throw new ReceiptMismatchError(`The transaction anchors ${args.recordCount} records, but the draft has ${draft.records.length}`);
-  }
-  await requireDatanet(params.db, args.datanetId);
-  const created = await saveContribution(params.db, {
-    id: args.contributionId,
-    datanetId: args.datanetId,
-    contributor: args.contributor,
-    merkleRoot: args.merkleRoot,
-    txHash: receipt.transactionHash,
-    records: draft.records,
-  });
-  return confirmed(draft.records.length, created);
-}
+export const contributionPublication = definePublication({
+  drafts: "contributions",
+  draftKey: (draft: ContributionDraft) => contributionDraftKey(draft.datanetId, draft.contributor, draft.merkleRoot),
+  call: (draft) => ({ functionName: "addContribution", args: [draft.datanetId, draft.merkleRoot, draft.recordCount] }),
+  event: "ContributionAdded",
+  eventKey: (args) => contributionDraftKey(args.datanetId, args.contributor, args.merkleRoot),
+  async store({ db, event: { args, transactionHash }, draft: draftFor }): Promise<ConfirmedContribution> {
+    const confirmed = (recordCount: number, created: boolean): ConfirmedContribution => ({
+      id: args.contributionId,
+      datanetId: args.datanetId,
+      contributor: getAddress(args.contributor),
+      merkleRoot: args.merkleRoot,
+      recordCount,
+      firstRecordId: args.firstRecordId,
+      txHash: transactionHash,
+      created,
+    });
+    // A repeated confirmation: the records were stored when it first succeeded.
+    const [stored] = await db.select().from(contributions).where(eq(contributions.id, args.contributionId));
+    if (stored && stored.merkleRoot === args.merkleRoot.toLowerCase() && stored.txHash === transactionHash.toLowerCase()) {
+      return confirmed(stored.recordCount, false);
+    }
+    const draft = draftFor();
+    if (!draft) throw new DraftNotFoundError(`contribution root ${args.merkleRoot} to datanet ${args.datanetId}`);
+    if (draft.datanetId !== args.datanetId) {
+      throw new ReceiptMismatchError(`The transaction contributes to datanet ${args.datanetId}, not ${draft.datanetId}`);
+    }
+    if (!isAddressEqual(draft.contributor, args.contributor)) {
+      throw new ReceiptMismatchError(`The transaction was sent by ${args.contributor}, not by ${draft.contributor}`);
+    }
+    // Never trust the draft's own root: recompute it from the texts that will be stored.
+    const root = contributionRoot(draft.records.map((r) => r.hash));
+    if (root !== args.merkleRoot.toLowerCase() || draft.merkleRoot.toLowerCase() !== root) {
+      throw new ReceiptMismatchError(`The transaction anchors root ${args.merkleRoot}, but these records have root ${root}`);
+    }
+    if (BigInt(draft.records.length) !== args.recordCount) {
+      throw new ReceiptMismatchError(`The transaction anchors ${args.recordCount} records, but the draft has ${draft.records.length}`);
+    }
+    await requireDatanet(db, args.datanetId);
+    const created = await saveContribution(db, {
+      id: args.contributionId,
+      datanetId: args.datanetId,
+      contributor: args.contributor,
+      merkleRoot: args.merkleRoot,
+      txHash: transactionHash,
+      records: draft.records,
+    });
+    return confirmed(draft.records.length, created);
+  },
+});
 
-/** Parameters of {@link contributeRecords}. */
-export type ContributeRecordsParameters = RegistryConnection & {
-  /** Where the records are stored. */
-  db: DbOrTransaction;
-  /** The contributor's wallet; it sends the transaction. */
-  wallet: ChainWallet;
+/** Parameters of {@link contributeRecords}; the wallet is the contributor's. */
+export type ContributeRecordsParameters = SendPublicationParameters & {
   /** The datanet to contribute to. */
   datanetId: bigint;
   /** Record texts in order (validated here). */
@@ -141,13 +132,8 @@ export type ContributeRecordsParameters = RegistryConnection & {
 };
 
 /** Validates, hashes and anchors records from `wallet`, waits for the receipt, and stores them. */
-export async function contributeRecords(params: ContributeRecordsParameters): Promise<ConfirmedContribution> {
-  const prepared = prepareContribution(params.records);
-  await requireDatanet(params.db, params.datanetId);
-  const draft: ContributionDraft = { ...prepared, datanetId: params.datanetId, contributor: params.wallet.account.address };
-  const receipt = await sendRegistryCall(params.wallet, params, {
-    functionName: "addContribution",
-    args: [params.datanetId, prepared.merkleRoot, prepared.recordCount],
-  });
-  return confirmContribution({ ...params, txHash: receipt.transactionHash, draftFor: () => draft });
+export async function contributeRecords({ datanetId, records, ...params }: ContributeRecordsParameters): Promise<ConfirmedContribution> {
+  const prepared = prepareContribution(records);
+  await requireDatanet(params.db, datanetId);
+  return contributionPublication.send(params, { ...prepared, datanetId, contributor: params.wallet.account.address });
 }

@@ -46,8 +46,11 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** What a metadata URI names. */
+export type MetadataKind = "datanet" | "model";
+
 /** The content-addressed URI of a metadata object: `upstream:<kind>:0x<keccak256>`. */
-export function metadataUri(kind: "datanet" | "model", metadata: object): string {
+export function metadataUri(kind: MetadataKind, metadata: object): string {
   const hash: Hex = keccak256(stringToBytes(canonicalJson(metadata)));
   return `${METADATA_URI_PREFIX}${kind}:${hash}`;
 }

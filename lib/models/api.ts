@@ -2,36 +2,23 @@
  * The model operations behind `app/api/models/**`: list, detail, and the browser publish flow
  * (draft → the owner's wallet sends `publishModel` → confirm against the receipt).
  */
-import type { Address } from "viem";
 import { z } from "zod";
 import { upstreamRegistryAbi } from "@/lib/chain/abis";
 import { getDatanet, getModel, listModels } from "@/db/marketplace";
-import { parseId, txHashSchema, type WalletCall } from "@/lib/datanets/api";
+import { confirmMetadataSchema, parseId } from "@/lib/datanets/api";
 import type { MarketplaceContext } from "@/lib/datanets/context";
-import { draftStore } from "@/lib/datanets/drafts";
 import { DatanetNotFoundError, ModelNotFoundError } from "@/lib/datanets/errors";
 import { parseInput } from "@/lib/datanets/http";
-import { backendIdOf, modelMetadataSchema, modelMetadataUri, modelTermsSchema, type ModelMetadata, type ModelTerms } from "./metadata";
-import { confirmModelPublication, type PublishedModel } from "./publish";
-
-const modelDrafts = () => draftStore<ModelMetadata>("model-metadata");
+import type { MetadataDraftAnswer } from "@/lib/publication/metadata";
+import { modelMetadataSchema, modelMetadataUri, modelTermsSchema, type ModelMetadata, type ModelTerms } from "./metadata";
+import { modelPublication, type PublishedModel } from "./publish";
 
 const draftModelSchema = z.strictObject({ metadata: modelMetadataSchema, terms: modelTermsSchema });
 
-/** What the wallet must send to publish a model, and the stake it must approve first. */
-export type ModelDraft = {
-  /** The validated card and backend as they will be stored. */
-  metadata: ModelMetadata;
+/** What the wallet must send to publish a model: `publishModel(metadataURI, backendId, datanetIds, price, ownerBps, stake)`. */
+export type ModelDraft = MetadataDraftAnswer<ModelMetadata> & {
   /** The validated terms. */
   terms: ModelTerms;
-  /** The content-addressed URI to anchor. */
-  metadataUri: string;
-  /** The registry's current minimum stake. */
-  minStake: bigint;
-  /** The token to approve for the registry before the call. */
-  token: Address;
-  /** `publishModel(metadataURI, backendId, datanetIds, price, ownerBps, stake)`. */
-  call: WalletCall;
 };
 
 /** `POST /api/models`: validates card, backend and terms; answers the publish call to send. */
@@ -40,39 +27,15 @@ export async function draftModel(ctx: MarketplaceContext, body: unknown): Promis
   for (const datanetId of terms.datanetIds) {
     if (!(await getDatanet(ctx.db, datanetId))) throw new DatanetNotFoundError(datanetId);
   }
-  const uri = modelMetadataUri(metadata);
-  modelDrafts().put(uri, metadata);
   const minStake = await ctx.client.readContract({ address: ctx.registry, abi: upstreamRegistryAbi, functionName: "minModelStake" });
-  return {
-    metadata,
-    terms,
-    metadataUri: uri,
-    minStake,
-    token: ctx.token,
-    call: {
-      address: ctx.registry,
-      functionName: "publishModel",
-      args: [uri, backendIdOf(metadata.backend), terms.datanetIds, terms.price, terms.ownerShareBps, terms.stake],
-    },
-  };
+  const call = modelPublication.draft(ctx, metadata, terms);
+  return { metadata, terms, metadataUri: modelMetadataUri(metadata), minStake, token: ctx.token, call };
 }
-
-const confirmModelSchema = z.strictObject({
-  txHash: txHashSchema,
-  /** The metadata again, for when this server no longer holds the draft; verified by its URI. */
-  metadata: modelMetadataSchema.optional(),
-});
 
 /** `POST /api/models/confirm`: stores a published model once its receipt matches a draft. */
 export async function confirmModel(ctx: MarketplaceContext, body: unknown): Promise<PublishedModel> {
-  const { txHash, metadata } = parseInput(confirmModelSchema, body);
-  const published = await confirmModelPublication({
-    ...ctx,
-    txHash,
-    metadataFor: (uri) => modelDrafts().get(uri) ?? (metadata && modelMetadataUri(metadata) === uri ? metadata : undefined),
-  });
-  modelDrafts().delete(published.metadataUri);
-  return published;
+  const { txHash, metadata } = parseInput(confirmMetadataSchema(modelMetadataSchema), body);
+  return modelPublication.confirm({ ...ctx, txHash, draftFor: modelPublication.heldOr(metadata) });
 }
 
 /** Drops the name of the server's key variable: a browser has no use for it. */

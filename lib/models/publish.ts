@@ -6,10 +6,11 @@
  * retired since); later changes arrive through the model sync (./sync.ts).
  */
 import { getAddress, type Address, type Hex } from "viem";
-import type { DbOrTransaction } from "@/db/client";
 import { getDatanet, getModel, saveModel, updateModelTerms, type Model as StoredModel } from "@/db/marketplace";
-import { ensureAllowance, minedReceipt, registryEvent, sendRegistryCall, type ChainWallet, type RegistryConnection } from "@/lib/datanets/chain";
-import { DatanetNotFoundError, DraftNotFoundError, ReceiptMismatchError } from "@/lib/datanets/errors";
+import { ensureAllowance } from "@/lib/datanets/chain";
+import { DatanetNotFoundError, ReceiptMismatchError } from "@/lib/datanets/errors";
+import { definePublication } from "@/lib/publication/flow";
+import { storeAnchoredMetadata, type StakedSendParameters } from "@/lib/publication/metadata";
 import { backendIdOf, modelMetadataUri, type ModelBackend, type ModelMetadata, type ModelTerms } from "./metadata";
 import { readModelTerms } from "./sync";
 
@@ -39,74 +40,72 @@ export type PublishedModel = {
   metadata: ModelMetadata;
 };
 
-/** Parameters of {@link confirmModelPublication}. */
-export type ConfirmModelParameters = RegistryConnection & {
-  /** Where the model is stored. */
-  db: DbOrTransaction;
-  /** The publishing transaction. */
-  txHash: Hex;
-  /** The metadata anchored under a URI, if this caller holds it. */
-  metadataFor: (metadataUri: string) => ModelMetadata | undefined;
-};
-
 /**
- * Reads the receipt, checks that our registry published a model under this metadata's URI and
- * backend id, and stores it with the terms of the event. Idempotent.
+ * The model publication flow: drafts are card and backend kept under their metadata URI; the
+ * call carries the terms. A confirmation stores the model with the event's terms if the event
+ * anchored its URI and backend id over stored datanets.
  */
-export async function confirmModelPublication(params: ConfirmModelParameters): Promise<PublishedModel> {
-  const receipt = await minedReceipt(params.client, params.txHash);
-  const { args } = registryEvent(receipt, params.registry, "ModelPublished");
-  const stored = await getModel(params.db, args.modelId);
-  // A repeated confirmation answers what was stored the first time.
-  const metadata = params.metadataFor(args.metadataURI) ?? (stored?.metadataUri === args.metadataURI ? storedMetadata(stored) : undefined);
-  if (!metadata) throw new DraftNotFoundError(`metadata ${args.metadataURI}`);
-  if (modelMetadataUri(metadata) !== args.metadataURI) {
-    throw new ReceiptMismatchError(`The model was published under ${args.metadataURI}, not under this metadata's URI`);
-  }
-  if (backendIdOf(metadata.backend) !== args.backendId) {
-    throw new ReceiptMismatchError(`The model was published with backend "${args.backendId}", not "${backendIdOf(metadata.backend)}"`);
-  }
-  for (const datanetId of args.datanetIds) {
-    if (!(await getDatanet(params.db, datanetId))) throw new DatanetNotFoundError(datanetId);
-  }
-  const backend = metadata.backend;
-  const created = await saveModel(params.db, {
-    id: args.modelId,
-    name: metadata.name,
-    description: metadata.description,
-    modelCard: metadata.modelCard,
-    backendKind: backend.kind,
-    backendBaseUrl: backend.kind === "openai" ? backend.baseUrl : null,
-    backendModel: backend.kind === "openai" ? backend.model : null,
-    backendKeyName: backend.kind === "openai" ? (backend.keyName ?? null) : null,
-    owner: args.owner,
-    metadataUri: args.metadataURI,
-    price: args.pricePerCall,
-    ownerShareBps: args.ownerBps,
-    txHash: receipt.transactionHash,
-    datanetIds: [...args.datanetIds],
-  });
-  if (!created) {
-    if (stored && stored.metadataUri !== args.metadataURI) {
-      throw new ReceiptMismatchError(`Model ${args.modelId} is already stored with other metadata (a database of another chain?)`);
-    }
-  }
-  // Read after storing: an update mined before this read is in it, a later one reaches the sync.
-  await updateModelTerms(params.db, args.modelId, await readModelTerms(params, args.modelId));
-  return {
-    id: args.modelId,
-    owner: getAddress(args.owner),
-    metadataUri: args.metadataURI,
-    backendId: args.backendId,
-    price: args.pricePerCall,
-    ownerShareBps: args.ownerBps,
-    datanetIds: [...args.datanetIds],
-    stake: args.stake,
-    txHash: receipt.transactionHash,
-    created,
-    metadata,
-  };
-}
+export const modelPublication = definePublication({
+  drafts: "model-metadata",
+  draftKey: (metadata: ModelMetadata) => modelMetadataUri(metadata),
+  call: (metadata, terms: ModelTerms) => ({
+    functionName: "publishModel",
+    args: [modelMetadataUri(metadata), backendIdOf(metadata.backend), terms.datanetIds, terms.price, terms.ownerShareBps, terms.stake],
+  }),
+  event: "ModelPublished",
+  eventKey: (args) => args.metadataURI,
+  async store({ db, client, registry, event: { args, transactionHash }, draft }): Promise<PublishedModel> {
+    const { metadata, created } = await storeAnchoredMetadata({
+      kind: "model",
+      id: args.modelId,
+      uri: args.metadataURI,
+      stored: await getModel(db, args.modelId),
+      draft,
+      metadataOf: storedMetadata,
+      save: async (metadata) => {
+        if (backendIdOf(metadata.backend) !== args.backendId) {
+          const drafted = backendIdOf(metadata.backend);
+          throw new ReceiptMismatchError(`The model was published with backend "${args.backendId}", not "${drafted}"`);
+        }
+        for (const datanetId of args.datanetIds) {
+          if (!(await getDatanet(db, datanetId))) throw new DatanetNotFoundError(datanetId);
+        }
+        const backend = metadata.backend;
+        return saveModel(db, {
+          id: args.modelId,
+          name: metadata.name,
+          description: metadata.description,
+          modelCard: metadata.modelCard,
+          backendKind: backend.kind,
+          backendBaseUrl: backend.kind === "openai" ? backend.baseUrl : null,
+          backendModel: backend.kind === "openai" ? backend.model : null,
+          backendKeyName: backend.kind === "openai" ? (backend.keyName ?? null) : null,
+          owner: args.owner,
+          metadataUri: args.metadataURI,
+          price: args.pricePerCall,
+          ownerShareBps: args.ownerBps,
+          txHash: transactionHash,
+          datanetIds: [...args.datanetIds],
+        });
+      },
+    });
+    // Read after storing: an update mined before this read is in it, a later one reaches the sync.
+    await updateModelTerms(db, args.modelId, await readModelTerms({ client, registry }, args.modelId));
+    return {
+      id: args.modelId,
+      owner: getAddress(args.owner),
+      metadataUri: args.metadataURI,
+      backendId: args.backendId,
+      price: args.pricePerCall,
+      ownerShareBps: args.ownerBps,
+      datanetIds: [...args.datanetIds],
+      stake: args.stake,
+      txHash: transactionHash,
+      created,
+      metadata,
+    };
+  },
+});
 
 function storedMetadata(row: StoredModel): ModelMetadata {
   const backend: ModelBackend =
@@ -116,14 +115,8 @@ function storedMetadata(row: StoredModel): ModelMetadata {
   return { name: row.name, description: row.description, modelCard: row.modelCard, backend };
 }
 
-/** Parameters of {@link publishModel}. */
-export type PublishModelParameters = RegistryConnection & {
-  /** Where the model is stored. */
-  db: DbOrTransaction;
-  /** The owner's wallet; it pays the stake. */
-  wallet: ChainWallet;
-  /** The payment token the stake is posted in. */
-  token: Address;
+/** Parameters of {@link publishModel}; the wallet is the owner's and pays the stake. */
+export type PublishModelParameters = StakedSendParameters & {
   /** Validated card and backend (`modelMetadataSchema`). */
   metadata: ModelMetadata;
   /** Validated terms (`modelTermsSchema`). */
@@ -131,13 +124,7 @@ export type PublishModelParameters = RegistryConnection & {
 };
 
 /** Approves the stake, publishes the model from `wallet`, waits, and stores it. */
-export async function publishModel(params: PublishModelParameters): Promise<PublishedModel> {
-  const { wallet, client, registry, metadata, terms } = params;
-  await ensureAllowance(wallet, client, params.token, registry, terms.stake);
-  const uri = modelMetadataUri(metadata);
-  const receipt = await sendRegistryCall(wallet, params, {
-    functionName: "publishModel",
-    args: [uri, backendIdOf(metadata.backend), terms.datanetIds, terms.price, terms.ownerShareBps, terms.stake],
-  });
-  return confirmModelPublication({ ...params, txHash: receipt.transactionHash, metadataFor: (u) => (u === uri ? metadata : undefined) });
+export async function publishModel({ metadata, terms, ...params }: PublishModelParameters): Promise<PublishedModel> {
+  await ensureAllowance(params.wallet, params.client, params.token, params.registry, terms.stake);
+  return modelPublication.send(params, metadata, terms);
 }

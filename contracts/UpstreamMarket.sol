@@ -6,10 +6,9 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {MarketSettlement} from "./MarketSettlement.sol";
 
 /// @title UpstreamMarket
 /// @notice Payers deposit the payment token and sign EIP-712 spend permits (cap, expiry, nonce) for the
@@ -30,6 +29,8 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 /// changes nothing; the rest of the batch settles. An id that is already settled is skipped, so a
 /// retried batch never charges twice. A skipped id (other than AlreadySettled) stays unsettled and may be
 /// submitted again. A malformed encoding reverts the whole batch.
+///
+/// The settlement engine itself is the internal library MarketSettlement, compiled into this contract.
 contract UpstreamMarket is AccessControl, EIP712, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
@@ -37,8 +38,7 @@ contract UpstreamMarket is AccessControl, EIP712, ReentrancyGuardTransient {
     /// @notice Role allowed to settle batches; it is also the `spender` payers name in their permits.
     bytes32 public constant SETTLER_ROLE = keccak256("SETTLER_ROLE");
     /// @notice EIP-712 type hash of a spend permit.
-    bytes32 public constant SPEND_PERMIT_TYPEHASH =
-        keccak256("SpendPermit(address payer,address spender,uint256 cap,uint256 expiry,uint256 nonce)");
+    bytes32 public constant SPEND_PERMIT_TYPEHASH = MarketSettlement.SPEND_PERMIT_TYPEHASH;
     /// @notice 100% in basis points.
     uint256 public constant BPS = 10_000;
     /// @notice Highest protocol fee the admin may set (10%).
@@ -47,7 +47,7 @@ contract UpstreamMarket is AccessControl, EIP712, ReentrancyGuardTransient {
     uint64 public constant MAX_WITHDRAWAL_DELAY = 30 days;
     /// @notice Gas a contract payer's ERC-1271 check may use, so a hostile wallet can only
     /// invalidate its own permit, not exhaust the gas of the whole batch.
-    uint256 public constant ERC1271_GAS_LIMIT = 150_000;
+    uint256 public constant ERC1271_GAS_LIMIT = MarketSettlement.ERC1271_GAS_LIMIT;
 
     /// @notice Why an inference in a batch was skipped.
     enum SkipReason {
@@ -88,19 +88,10 @@ contract UpstreamMarket is AccessControl, EIP712, ReentrancyGuardTransient {
     IERC20 public immutable token;
     /// @notice Receiver of protocol fees.
     address public treasury;
-    /// @notice Protocol fee in basis points of each price.
-    uint16 public feeBps;
     /// @notice Seconds between a withdrawal request and the withdrawal.
     uint64 public withdrawalDelay;
-    /// @notice Protocol fees accrued and not yet collected to the treasury.
-    uint256 public feesOwed;
-
-    mapping(address => uint256) private _deposits;
-    mapping(address => uint256) private _claimable;
     mapping(address => WithdrawalRequest) private _withdrawals;
-    mapping(address => mapping(uint256 => PermitState)) private _permitStates;
-    /// @dev Settled inference ids, 256 per word: bit (id & 255) of word (id >> 8).
-    mapping(uint256 => uint256) private _settledWords;
+    // Deposits, payee balances, permit states, the settled bitmap, the fee and fees owed: MarketSettlement.books().
 
     /// @notice The zero address where an account is required.
     error ZeroAddress();
@@ -193,7 +184,7 @@ contract UpstreamMarket is AccessControl, EIP712, ReentrancyGuardTransient {
         if (withdrawalDelay_ > MAX_WITHDRAWAL_DELAY) revert DelayTooLong(withdrawalDelay_);
         token = token_;
         treasury = treasury_;
-        feeBps = feeBps_;
+        MarketSettlement.books().feeBps = feeBps_;
         withdrawalDelay = withdrawalDelay_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         if (settler != address(0)) _grantRole(SETTLER_ROLE, settler);
@@ -234,8 +225,8 @@ contract UpstreamMarket is AccessControl, EIP712, ReentrancyGuardTransient {
         uint256 before = token.balanceOf(address(this));
         token.safeTransferFrom(msg.sender, address(this), amount);
         uint256 received = token.balanceOf(address(this)) - before;
-        uint256 balance = _deposits[msg.sender] + received;
-        _deposits[msg.sender] = balance;
+        uint256 balance = MarketSettlement.books().deposits[msg.sender] + received;
+        MarketSettlement.books().deposits[msg.sender] = balance;
         emit Deposited(msg.sender, received, balance);
     }
 
@@ -244,7 +235,7 @@ contract UpstreamMarket is AccessControl, EIP712, ReentrancyGuardTransient {
     /// @param amount Token units to withdraw, at most the current deposit.
     function requestWithdrawal(uint256 amount) external {
         if (amount == 0) revert ZeroAmount();
-        uint256 available = _deposits[msg.sender];
+        uint256 available = MarketSettlement.books().deposits[msg.sender];
         if (amount > available) revert InsufficientDeposit(amount, available);
         uint64 readyAt = uint64(block.timestamp) + withdrawalDelay;
         _withdrawals[msg.sender] = WithdrawalRequest({amount: amount.toUint128(), readyAt: readyAt});
@@ -265,11 +256,11 @@ contract UpstreamMarket is AccessControl, EIP712, ReentrancyGuardTransient {
         WithdrawalRequest memory request = _withdrawals[msg.sender];
         if (request.readyAt == 0) revert NoWithdrawalRequested();
         if (block.timestamp < request.readyAt) revert WithdrawalNotReady(request.readyAt);
-        uint256 balance = _deposits[msg.sender];
+        uint256 balance = MarketSettlement.books().deposits[msg.sender];
         amount = request.amount < balance ? request.amount : balance;
         if (amount == 0) revert NothingToWithdraw();
         delete _withdrawals[msg.sender];
-        _deposits[msg.sender] = balance - amount;
+        MarketSettlement.books().deposits[msg.sender] = balance - amount;
         emit Withdrawn(msg.sender, amount);
         token.safeTransfer(msg.sender, amount);
     }
@@ -279,9 +270,9 @@ contract UpstreamMarket is AccessControl, EIP712, ReentrancyGuardTransient {
     /// @notice Pays the caller its whole claimable balance (pull payment).
     /// @return amount Token units sent to the caller.
     function claim() external nonReentrant returns (uint256 amount) {
-        amount = _claimable[msg.sender];
+        amount = MarketSettlement.books().claimable[msg.sender];
         if (amount == 0) revert NothingToClaim();
-        _claimable[msg.sender] = 0;
+        MarketSettlement.books().claimable[msg.sender] = 0;
         emit Claimed(msg.sender, amount);
         token.safeTransfer(msg.sender, amount);
     }
@@ -289,9 +280,9 @@ contract UpstreamMarket is AccessControl, EIP712, ReentrancyGuardTransient {
     /// @notice Pays all accrued protocol fees to the treasury. Anyone may call: the receiver is fixed.
     /// @return amount Token units sent to the treasury.
     function collectFees() external nonReentrant returns (uint256 amount) {
-        amount = feesOwed;
+        amount = MarketSettlement.books().feesOwed;
         if (amount == 0) revert NoFeesOwed();
-        feesOwed = 0;
+        MarketSettlement.books().feesOwed = 0;
         address to = treasury;
         emit FeesCollected(to, amount);
         token.safeTransfer(to, amount);
@@ -311,367 +302,11 @@ contract UpstreamMarket is AccessControl, EIP712, ReentrancyGuardTransient {
         nonReentrant
     {
         if (words.length == 0) revert EmptyBatch();
-        (uint256[] memory work, uint256[] memory balances, uint256 payerCount) = _openBatch(permits);
+        (uint256[] memory work, uint256[] memory balances, uint256 payerCount) = MarketSettlement.openBatch(permits, _domainSeparatorV4());
         uint256[] memory totals = new uint256[](payees.length);
-        uint256[] memory ctx = _context(work, totals, payees, words);
-        _run(ctx);
-        _closeBatch(permits, payees, work, balances, payerCount, totals, ctx);
-    }
-
-    // Per-permit working state: PERMIT_WORDS words per permit in one memory array.
-    uint256 private constant PERMIT_WORDS = 8;
-    uint256 private constant W_PAYER = 0x00;
-    uint256 private constant W_BALANCE_PTR = 0x20; // memory address of the payer's running balance
-    uint256 private constant W_CAP = 0x40;
-    uint256 private constant W_SPENT = 0x60;
-    uint256 private constant W_STATUS = 0x80;
-    uint256 private constant W_SPENT_BEFORE = 0xa0;
-    uint256 private constant W_TAG = 0xc0;
-
-    /// @dev Verifies each permit once and loads payer balances and permit states into memory. Payers
-    /// share one running balance per address, which the (payer, nonce) ordering makes adjacent.
-    function _openBatch(PermitInput[] calldata permits)
-        private
-        view
-        returns (uint256[] memory work, uint256[] memory balances, uint256 payerCount)
-    {
-        uint256 n = permits.length;
-        work = new uint256[](n * PERMIT_WORDS);
-        // Balances, then the same values again as "before" (to write back only what changed).
-        balances = new uint256[](2 * n);
-        for (uint256 k = 0; k < n; ++k) {
-            PermitInput calldata p = permits[k];
-            bool samePayer = false;
-            if (k > 0) {
-                PermitInput calldata prev = permits[k - 1];
-                if (p.payer < prev.payer || (p.payer == prev.payer && p.nonce <= prev.nonce)) revert UnsortedPermits(k);
-                samePayer = p.payer == prev.payer;
-            }
-            if (!samePayer) {
-                uint256 balance = _deposits[p.payer];
-                balances[payerCount] = balance;
-                balances[n + payerCount] = balance;
-                ++payerCount;
-            }
-            _loadPermit(work, k, p, balances, payerCount - 1);
-        }
-    }
-
-    function _loadPermit(
-        uint256[] memory work,
-        uint256 k,
-        PermitInput calldata p,
-        uint256[] memory balances,
-        uint256 payerSlot
-    ) private view {
-        bytes32 digest = hashSpendPermit(p.payer, msg.sender, p.cap, p.expiry, p.nonce);
-        PermitState memory state = _permitStates[p.payer][p.nonce];
-        uint96 tag = uint96(uint256(digest));
-        SkipReason status = SkipReason.None;
-        if (block.timestamp > p.expiry) {
-            status = SkipReason.PermitExpired;
-        } else if (!_validSignature(p.payer, digest, p.signature)) {
-            status = SkipReason.PermitInvalid;
-        } else if (state.tag != 0 && state.tag != tag) {
-            status = SkipReason.PermitNonceReused;
-        }
-        uint256 base = k * PERMIT_WORDS;
-        uint256 balancePtr;
-        assembly {
-            balancePtr := add(add(balances, 0x20), shl(5, payerSlot))
-        }
-        work[base + W_PAYER / 32] = uint256(uint160(p.payer));
-        work[base + W_BALANCE_PTR / 32] = balancePtr;
-        work[base + W_CAP / 32] = p.cap;
-        work[base + W_SPENT / 32] = state.spent;
-        work[base + W_STATUS / 32] = uint256(status);
-        work[base + W_SPENT_BEFORE / 32] = state.spent;
-        work[base + W_TAG / 32] = tag;
-    }
-
-    /// @dev ECDSA for an account without code; otherwise ERC-1271 with bounded gas and at most 32 bytes
-    /// of return data read, so neither a gas-burning nor a return-bombing wallet can sink the batch.
-    function _validSignature(address payer, bytes32 digest, bytes calldata signature) private view returns (bool) {
-        if (payer.code.length == 0) {
-            (address signer, ECDSA.RecoverError recoverError,) = ECDSA.tryRecoverCalldata(digest, signature);
-            return recoverError == ECDSA.RecoverError.NoError && signer == payer;
-        }
-        // EIP-150 passes on at most 63/64 of what is left: without this check a low gas limit (or a
-        // gas estimate) could starve an honest wallet's check and skip its inferences.
-        if (gasleft() < (ERC1271_GAS_LIMIT * 64) / 63 + 5_000) revert InsufficientGasForSignatureCheck();
-        bytes memory query = abi.encodeCall(IERC1271.isValidSignature, (digest, signature));
-        bool ok;
-        uint256 size;
-        bytes32 answer;
-        assembly {
-            ok := staticcall(ERC1271_GAS_LIMIT, payer, add(query, 0x20), mload(query), 0, 0x20)
-            size := returndatasize()
-            answer := mload(0)
-        }
-        return ok && size >= 32 && answer == bytes32(IERC1271.isValidSignature.selector);
-    }
-
-    // Batch context: one memory array the assembly loop reads by these offsets.
-    uint256 private constant C_WORDS = 0x000; // calldata offset of words[0]
-    uint256 private constant C_WORDS_LEN = 0x020;
-    uint256 private constant C_WORK = 0x040; // memory address of the permit work area
-    uint256 private constant C_PERMITS = 0x060; // number of permits
-    uint256 private constant C_TOTALS = 0x080; // memory address of payee totals[0]
-    uint256 private constant C_PAYEES = 0x0a0; // calldata offset of payees[0]
-    uint256 private constant C_PAYEES_LEN = 0x0c0;
-    uint256 private constant C_FEE_BPS = 0x0e0;
-    uint256 private constant C_SETTLED_TOPIC = 0x100;
-    uint256 private constant C_SKIPPED_TOPIC = 0x120;
-    uint256 private constant C_BITMAP_SLOT = 0x140;
-    uint256 private constant C_WORD_INDEX = 0x160; // bitmap word cached in memory
-    uint256 private constant C_WORD = 0x180;
-    uint256 private constant C_WORD_DIRTY = 0x1a0;
-    uint256 private constant C_SETTLED = 0x1c0; // counters for BatchSettled
-    uint256 private constant C_SKIPPED = 0x1e0;
-    uint256 private constant C_CHARGED = 0x200;
-    uint256 private constant C_FEES = 0x220;
-    uint256 private constant C_MALFORMED_SELECTOR = 0x240;
-    uint256 private constant C_PAYEE_INDEX_SELECTOR = 0x260;
-    uint256 private constant C_SIZE = 20;
-
-    function _context(
-        uint256[] memory work,
-        uint256[] memory totals,
-        address[] calldata payees,
-        uint256[] calldata words
-    ) private view returns (uint256[] memory ctx) {
-        ctx = new uint256[](C_SIZE);
-        uint256 bitmapSlot;
-        assembly {
-            bitmapSlot := _settledWords.slot
-        }
-        ctx[C_WORDS / 32] = _calldataOffset(words);
-        ctx[C_WORDS_LEN / 32] = words.length;
-        ctx[C_WORK / 32] = _memoryData(work);
-        ctx[C_PERMITS / 32] = work.length / PERMIT_WORDS;
-        ctx[C_TOTALS / 32] = _memoryData(totals);
-        ctx[C_PAYEES / 32] = _calldataOffset(payees);
-        ctx[C_PAYEES_LEN / 32] = payees.length;
-        ctx[C_FEE_BPS / 32] = feeBps;
-        ctx[C_SETTLED_TOPIC / 32] = uint256(InferenceSettled.selector);
-        ctx[C_SKIPPED_TOPIC / 32] = uint256(InferenceSkipped.selector);
-        ctx[C_BITMAP_SLOT / 32] = bitmapSlot;
-        ctx[C_WORD_INDEX / 32] = type(uint256).max; // no word cached yet
-        ctx[C_MALFORMED_SELECTOR / 32] = uint256(uint32(MalformedBatch.selector));
-        ctx[C_PAYEE_INDEX_SELECTOR / 32] = uint256(uint32(PayeeIndexOutOfRange.selector));
-    }
-
-    function _calldataOffset(uint256[] calldata a) private pure returns (uint256 offset) {
-        assembly {
-            offset := a.offset
-        }
-    }
-
-    function _calldataOffset(address[] calldata a) private pure returns (uint256 offset) {
-        assembly {
-            offset := a.offset
-        }
-    }
-
-    function _memoryData(uint256[] memory a) private pure returns (uint256 ptr) {
-        assembly {
-            ptr := add(a, 0x20)
-        }
-    }
-
-    /// @dev The hot loop, in assembly because it runs for every inference: the Solidity version spent
-    /// ~13k gas per inference on bounds checks and memory-struct plumbing. It only touches memory (the
-    /// context, permit work, running balances, payee totals, scratch past the free memory pointer) and
-    /// the settled-bitmap storage; everything else is written once by _closeBatch.
-    function _run(uint256[] memory ctxArray) private {
-        assembly {
-            function fail(ctx, selectorAt, arg) {
-                mstore(0, shl(224, mload(add(ctx, selectorAt))))
-                mstore(4, arg)
-                revert(0, 0x24)
-            }
-
-            function flushWord(ctx) {
-                if mload(add(ctx, C_WORD_DIRTY)) {
-                    mstore(0, mload(add(ctx, C_WORD_INDEX)))
-                    mstore(0x20, mload(add(ctx, C_BITMAP_SLOT)))
-                    sstore(keccak256(0, 0x40), mload(add(ctx, C_WORD)))
-                    mstore(add(ctx, C_WORD_DIRTY), 0)
-                }
-            }
-
-            // Skip reason for inference `id` of `price` under the permit at `p`, 0 if it can settle.
-            function check(ctx, p, id, price) -> reason {
-                let wordIndex := shr(8, id)
-                if iszero(eq(wordIndex, mload(add(ctx, C_WORD_INDEX)))) {
-                    flushWord(ctx)
-                    mstore(add(ctx, C_WORD_INDEX), wordIndex)
-                    mstore(0, wordIndex)
-                    mstore(0x20, mload(add(ctx, C_BITMAP_SLOT)))
-                    mstore(add(ctx, C_WORD), sload(keccak256(0, 0x40)))
-                }
-                if and(shr(and(id, 255), mload(add(ctx, C_WORD))), 1) {
-                    reason := 1 // AlreadySettled
-                    leave
-                }
-                reason := mload(add(p, W_STATUS)) // the permit's own status
-                if reason { leave }
-                // spent <= cap always holds, so the subtraction cannot wrap.
-                if gt(price, sub(mload(add(p, W_CAP)), mload(add(p, W_SPENT)))) {
-                    reason := 5 // PermitCapExceeded
-                    leave
-                }
-                if lt(mload(mload(add(p, W_BALANCE_PTR))), price) { reason := 6 } // InsufficientBalance
-            }
-
-            // Adds each share to its payee's total and writes the payout words at `out`.
-            function credit(ctx, at, count, out) -> sum {
-                let totals := mload(add(ctx, C_TOTALS))
-                let payees := mload(add(ctx, C_PAYEES))
-                let payeeCount := mload(add(ctx, C_PAYEES_LEN))
-                let u96 := sub(shl(96, 1), 1)
-                for { let i := 0 } lt(i, count) { i := add(i, 1) } {
-                    // Two shares per word, the first in the high half.
-                    let share := and(
-                        shr(shl(7, iszero(and(i, 1))), calldataload(add(at, shl(5, shr(1, i))))),
-                        sub(shl(128, 1), 1)
-                    )
-                    let index := shr(96, share)
-                    if iszero(lt(index, payeeCount)) { fail(ctx, C_PAYEE_INDEX_SELECTOR, index) }
-                    let amount := and(share, u96)
-                    let t := add(totals, shl(5, index))
-                    mstore(t, add(mload(t), amount))
-                    sum := add(sum, amount)
-                    mstore(add(out, shl(5, i)), or(shl(96, calldataload(add(payees, shl(5, index)))), amount))
-                }
-                // An odd count leaves the low half of its last word unused; it must be empty.
-                if and(count, 1) {
-                    let last := add(at, shl(5, shr(1, count)))
-                    if and(calldataload(last), sub(shl(128, 1), 1)) {
-                        fail(ctx, C_MALFORMED_SELECTOR, shr(5, sub(last, mload(add(ctx, C_WORDS)))))
-                    }
-                }
-            }
-
-            function uncredit(ctx, at, count) {
-                let totals := mload(add(ctx, C_TOTALS))
-                for { let i := 0 } lt(i, count) { i := add(i, 1) } {
-                    let share := shr(shl(7, iszero(and(i, 1))), calldataload(add(at, shl(5, shr(1, i)))))
-                    let t := add(totals, shl(5, and(shr(96, share), 0xffffffff)))
-                    mstore(t, sub(mload(t), and(share, sub(shl(96, 1), 1))))
-                }
-            }
-
-            function bump(ctx, at, by) {
-                mstore(add(ctx, at), add(mload(add(ctx, at)), by))
-            }
-
-            // Applies a settled inference to the batch state: bitmap, permit, payer balance, counters.
-            function apply(ctx, p, id, price, fee) {
-                mstore(add(ctx, C_WORD), or(mload(add(ctx, C_WORD)), shl(and(id, 255), 1)))
-                mstore(add(ctx, C_WORD_DIRTY), 1)
-                mstore(add(p, W_SPENT), add(mload(add(p, W_SPENT)), price))
-                let payerBalance := mload(add(p, W_BALANCE_PTR))
-                mstore(payerBalance, sub(mload(payerBalance), price))
-                bump(ctx, C_SETTLED, 1)
-                bump(ctx, C_CHARGED, price)
-                bump(ctx, C_FEES, fee)
-            }
-
-            // Credits the shares if they sum to the price less the fee and emits InferenceSettled;
-            // otherwise undoes the credits and returns SplitMismatch.
-            function trySettle(ctx, p, head, cursor) -> reason {
-                let price := and(shr(16, head), sub(shl(96, 1), 1))
-                let fee := div(mul(price, mload(add(ctx, C_FEE_BPS))), 10000)
-                let count := and(head, 0xffff)
-                let at := add(mload(add(ctx, C_WORDS)), shl(5, add(cursor, 2)))
-                // Event data at the free memory pointer: price, fee, attributionHash, offset, count, payouts.
-                let data := mload(0x40)
-                if iszero(eq(credit(ctx, at, count, add(data, 0xa0)), sub(price, fee))) {
-                    uncredit(ctx, at, count)
-                    reason := 7 // SplitMismatch
-                    leave
-                }
-                apply(ctx, p, shr(192, head), price, fee)
-                mstore(data, price)
-                mstore(add(data, 0x20), fee)
-                mstore(add(data, 0x40), calldataload(sub(at, 0x20)))
-                mstore(add(data, 0x60), 0x80)
-                mstore(add(data, 0x80), count)
-                log4(
-                    data,
-                    add(0xa0, shl(5, count)),
-                    mload(add(ctx, C_SETTLED_TOPIC)),
-                    shr(192, head),
-                    mload(add(p, W_PAYER)),
-                    and(shr(112, head), sub(shl(64, 1), 1))
-                )
-            }
-
-            // Settles or skips the inference whose head word is at `cursor`; returns the next cursor.
-            function settleOne(ctx, cursor) -> next {
-                let head := calldataload(add(mload(add(ctx, C_WORDS)), shl(5, cursor)))
-                next := add(cursor, add(2, shr(1, add(and(head, 0xffff), 1))))
-                let permitIndex := and(shr(176, head), 0xffff)
-                if or(gt(next, mload(add(ctx, C_WORDS_LEN))), iszero(lt(permitIndex, mload(add(ctx, C_PERMITS))))) {
-                    fail(ctx, C_MALFORMED_SELECTOR, cursor)
-                }
-                let p := add(mload(add(ctx, C_WORK)), mul(permitIndex, 0x100)) // PERMIT_WORDS words per permit
-                let reason := check(ctx, p, shr(192, head), and(shr(16, head), sub(shl(96, 1), 1)))
-                if iszero(reason) { reason := trySettle(ctx, p, head, cursor) }
-                if reason {
-                    bump(ctx, C_SKIPPED, 1)
-                    mstore(0, reason)
-                    log3(0, 0x20, mload(add(ctx, C_SKIPPED_TOPIC)), shr(192, head), mload(add(p, W_PAYER)))
-                }
-            }
-
-            let ctx := add(ctxArray, 0x20)
-            let length := mload(add(ctx, C_WORDS_LEN))
-            for { let cursor := 0 } lt(cursor, length) {} { cursor := settleOne(ctx, cursor) }
-            flushWord(ctx)
-        }
-    }
-
-    /// @dev Writes the batch's results to storage once: permit states, payer deposits, payee balances, fees.
-    function _closeBatch(
-        PermitInput[] calldata permits,
-        address[] calldata payees,
-        uint256[] memory work,
-        uint256[] memory balances,
-        uint256 payerCount,
-        uint256[] memory totals,
-        uint256[] memory ctx
-    ) private {
-        uint256 n = permits.length;
-        for (uint256 k = 0; k < n; ++k) {
-            uint256 base = k * PERMIT_WORDS;
-            uint256 spent = work[base + W_SPENT / 32];
-            if (spent != work[base + W_SPENT_BEFORE / 32]) {
-                PermitInput calldata p = permits[k];
-                _permitStates[p.payer][p.nonce] = PermitState({spent: spent.toUint128(), tag: uint96(work[base + W_TAG / 32])});
-                emit PermitSpent(p.payer, p.nonce, spent, p.cap);
-            }
-        }
-        // Payer slots follow the permits' order: a new slot starts wherever the payer changes.
-        uint256 slot = 0;
-        for (uint256 k = 0; k < n; ++k) {
-            if (k > 0 && permits[k].payer == permits[k - 1].payer) continue;
-            if (balances[slot] != balances[n + slot]) _deposits[permits[k].payer] = balances[slot];
-            ++slot;
-        }
-        assert(slot == payerCount);
-        for (uint256 j = 0; j < totals.length; ++j) {
-            uint256 total = totals[j];
-            if (total != 0) {
-                address payee = payees[j];
-                if (payee == address(0)) revert InvalidPayee(j);
-                _claimable[payee] += total;
-            }
-        }
-        uint256 fees = ctx[C_FEES / 32];
-        if (fees != 0) feesOwed += fees;
-        emit BatchSettled(msg.sender, ctx[C_SETTLED / 32], ctx[C_SKIPPED / 32], ctx[C_CHARGED / 32], fees);
+        uint256[] memory ctx = MarketSettlement.context(work, totals, payees, words);
+        MarketSettlement.run(ctx);
+        MarketSettlement.closeBatch(permits, payees, work, balances, payerCount, totals, ctx);
     }
 
     // ---------------------------------------------------------------- admin
@@ -680,7 +315,7 @@ contract UpstreamMarket is AccessControl, EIP712, ReentrancyGuardTransient {
     /// @param bps Fee in basis points, at most MAX_FEE_BPS.
     function setProtocolFee(uint16 bps) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (bps > MAX_FEE_BPS) revert FeeTooHigh(bps);
-        feeBps = bps;
+        MarketSettlement.books().feeBps = bps;
         emit ProtocolFeeSet(bps);
     }
 
@@ -702,6 +337,18 @@ contract UpstreamMarket is AccessControl, EIP712, ReentrancyGuardTransient {
 
     // ---------------------------------------------------------------- views
 
+    /// @notice Protocol fee in basis points of each price.
+    /// @return The fee.
+    function feeBps() external view returns (uint16) {
+        return MarketSettlement.books().feeBps;
+    }
+
+    /// @notice Protocol fees accrued and not yet collected to the treasury.
+    /// @return Token units owed to the treasury.
+    function feesOwed() external view returns (uint256) {
+        return MarketSettlement.books().feesOwed;
+    }
+
     /// @notice The EIP-712 digest a payer signs for a spend permit on this market and chain.
     /// @param payer The account charged.
     /// @param spender The settler allowed to submit it.
@@ -714,7 +361,7 @@ contract UpstreamMarket is AccessControl, EIP712, ReentrancyGuardTransient {
         view
         returns (bytes32)
     {
-        return _hashTypedDataV4(keccak256(abi.encode(SPEND_PERMIT_TYPEHASH, payer, spender, cap, expiry, nonce)));
+        return MarketSettlement.hashSpendPermit(payer, spender, cap, expiry, nonce, _domainSeparatorV4());
     }
 
     /// @notice The EIP-712 domain separator (name "UpstreamMarket", version "1", this chain and address).
@@ -727,14 +374,14 @@ contract UpstreamMarket is AccessControl, EIP712, ReentrancyGuardTransient {
     /// @param payer The payer.
     /// @return Token units deposited and not yet charged or withdrawn.
     function depositOf(address payer) external view returns (uint256) {
-        return _deposits[payer];
+        return MarketSettlement.books().deposits[payer];
     }
 
     /// @notice A payee's claimable balance.
     /// @param payee The payee.
     /// @return Token units credited and not yet claimed.
     function claimableOf(address payee) external view returns (uint256) {
-        return _claimable[payee];
+        return MarketSettlement.books().claimable[payee];
     }
 
     /// @notice A payer's pending withdrawal request (readyAt 0 when none).
@@ -749,13 +396,13 @@ contract UpstreamMarket is AccessControl, EIP712, ReentrancyGuardTransient {
     /// @param nonce The permit nonce.
     /// @return The amount charged under it and the tag of the permit it names.
     function permitStateOf(address payer, uint256 nonce) external view returns (PermitState memory) {
-        return _permitStates[payer][nonce];
+        return MarketSettlement.books().permitStates[payer][nonce];
     }
 
     /// @notice Whether an inference id has been settled.
     /// @param inferenceId The inference id.
     /// @return True once settled.
     function isSettled(uint256 inferenceId) external view returns (bool) {
-        return (_settledWords[inferenceId >> 8] >> (inferenceId & 255)) & 1 == 1;
+        return (MarketSettlement.books().settledWords[inferenceId >> 8] >> (inferenceId & 255)) & 1 == 1;
     }
 }

@@ -25,7 +25,7 @@ import {
 import { encodeText } from "../lib/attribution/datanet-index";
 import { recordAtPosition } from "../lib/attribution/segment";
 import { chunkSentences, loadAllCorpora, sentences } from "../lib/attribution/testing/corpora";
-import { contributorAddress, seededRandom } from "../lib/attribution/testing/fixtures";
+import { contributorAddress, lcgRandom } from "../lib/attribution/testing/fixtures";
 import { tokenize } from "../lib/attribution/tokenizer";
 
 const HEAP_MB = 12_288;
@@ -71,7 +71,7 @@ function recordsForTokens(base: RecordInput[], baseTokens: number[], vocabulary:
   const out: RecordInput[] = [];
   let tokens = 0;
   let pass = 0;
-  const rnd = seededRandom(12345);
+  const rnd = lcgRandom(12345);
   while (tokens < target) {
     for (let i = 0; i < base.length && tokens < target; i++) {
       const r = base[i];
@@ -258,7 +258,7 @@ function main(): void {
     `     ingested as ${segmented.segments} contributions of ~1M tokens (one segment each, queryable at once): ${segmented.ingestMs} ms = ${segmented.ingestTokensPerSec} tokens/s (${segmented.ingestTokensPerCpuSec} per CPU-second); merging them into one: ${segmented.mergeAllMs} ms`,
   );
 
-  const rnd = seededRandom(777);
+  const rnd = lcgRandom(777);
   const queries = Array.from({ length: queryCount + 20 }, () => makeOutput(ten.records, rnd));
   const run = (q: { text: string; sources: string[] }) =>
     attribute({

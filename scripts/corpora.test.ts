@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { validateRecords } from "@/lib/datanets/records";
 import { brownTexts, firstSotuAddressPerPresident, splitIntoRecords, stripBrownTags } from "./corpora";
-import { demoPlan } from "./seed";
+import { demoPlan } from "./demo-plan";
 
 const words = (text: string) => text.split(/\s+/).filter(Boolean);
 

@@ -1,8 +1,8 @@
 import { isAddressEqual } from "viem";
 import { describe, expect, it } from "vitest";
 import { devAccounts } from "@/lib/chain/devAccounts";
-import { demoPlan } from "./seed";
-import { DEMO_KEY_LABEL, demoPayers, demoQuestionPlan, needsQuestions } from "./seed-inferences";
+import { demoPayers, demoPlan, demoQuestionPlan } from "./demo-plan";
+import { DEMO_KEY_LABEL, needsQuestions } from "./seed-inferences";
 
 describe("demo inference plan", () => {
   const plan = demoQuestionPlan();

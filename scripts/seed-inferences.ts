@@ -4,96 +4,28 @@
  * `POST /api/permits`) and a wallet message for an API key (`POST /api/keys`), then asks the
  * demo models questions through the OpenAI-compatible API with the official `openai` SDK. The
  * settler inside the web server settles them; this waits until the indexer shows every charge.
+ * Who pays and what they ask is the demo plan (scripts/demo-plan.ts).
  *
  * Nothing is written to the database from here: the web server owns it (embedded PGlite admits
  * one process). Whether a payer already asked is read from the app's API (its demo key has spent
  * something), so a restart asks nothing again and only waits for what is left to settle.
  */
 import OpenAI from "openai";
-import { formatUnits, getAddress, isAddressEqual, parseEther, type Address, type Hex } from "viem";
-import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
+import { formatUnits, getAddress, isAddressEqual, parseEther } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { z } from "zod";
 import { testUsdAbi, upstreamMarketAbi } from "@/lib/chain/abis";
 import { publicClientFor, walletClientFor } from "@/lib/chain/clients";
 import type { Deployment } from "@/lib/chain/deploy";
-import { ANVIL_MNEMONIC, deployerAccount } from "@/lib/chain/devAccounts";
+import { deployerAccount } from "@/lib/chain/devAccounts";
 import { signSpendPermit } from "@/lib/chain/permit";
 import { waitMined } from "@/lib/datanets/chain";
 import { createIndexerClient } from "@/lib/indexer/client";
 import { apiKeyCreationMessage } from "@/lib/payments/messages";
-
-/** One token = 10^6 units (TestUSD has 6 decimals). */
-const USD = 1_000_000n;
-
-/**
- * HD indexes of the demo payers under anvil's mnemonic: past the ten accounts anvil funds, so
- * they are none of the demo's contributors or owners (accounts 2..9) and the marketplace's
- * self-dealing signals stay clean. They get their gas from the deployer.
- */
-export const DEMO_PAYER_INDEXES = [10, 11, 12] as const;
+import { DEMO_DEPOSIT, DEMO_PERMIT_CAP, type DemoPayer, demoPayers, demoQuestionPlan, USD } from "./demo-plan";
 
 /** The label of the API key each demo payer asks with; a spent key of this label means "already asked". */
 export const DEMO_KEY_LABEL = "Demo questions";
-
-/** What each demo payer deposits, and the cap of its permit and key. */
-const DEPOSIT = 100n * USD;
-const PERMIT_CAP = 50n * USD;
-
-/** A demo payer: a local account derived from anvil's public mnemonic. */
-export type DemoPayer = { index: number; address: Address; privateKey: Hex };
-
-/** The demo payers (public keys: local chains only). */
-export function demoPayers(): DemoPayer[] {
-  return DEMO_PAYER_INDEXES.map((index) => {
-    const account = mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: index });
-    const key = account.getHdKey().privateKey;
-    if (!key) throw new Error(`no private key derived for account ${index}`);
-    return { index, address: account.address, privateKey: `0x${Buffer.from(key).toString("hex")}` as Hex };
-  });
-}
-
-/** One question the demo asks. */
-export type PlannedQuestion = {
-  /** Position of the payer in {@link demoPayers}. */
-  payer: number;
-  /** The demo model's display name (as `scripts/seed.ts` publishes it). */
-  model: string;
-  /** The question, about the model's corpus. */
-  question: string;
-};
-
-const QUESTIONS: Record<string, string[]> = {
-  Ishmael: [
-    "Why does Ishmael go to sea when he feels a damp, drizzly November in his soul?",
-    "What happens at the Spouter-Inn in New Bedford?",
-    "Who is Queequeg and how does Ishmael come to share a bed with him?",
-    "What does Father Mapple preach about in the Whaleman's Chapel?",
-    "How did Captain Ahab lose his leg to the white whale?",
-    "What is said about the sperm whale and the whale fishery?",
-  ],
-  "Union Address Historian": [
-    "What did the president say about the public debt and the revenue?",
-    "What was said to Congress about the army, the navy and the national defense?",
-    "What did the address say about commerce and manufactures?",
-    "What was reported about relations with foreign nations and treaties?",
-    "What did the president recommend about taxes and the tariff?",
-  ],
-  Americana: [
-    "What do the newspapers say about the economy and jobs?",
-    "What is told about whales and the ships that hunt them?",
-    "What did presidents say about liberty and the Constitution?",
-    "What happens to the characters in the fiction about family and home?",
-  ],
-};
-
-/** The demo's questions, 15 over three models, spread over the payers so each asks every model. */
-export function demoQuestionPlan(payers: number = DEMO_PAYER_INDEXES.length): PlannedQuestion[] {
-  const plan: PlannedQuestion[] = [];
-  for (const [model, questions] of Object.entries(QUESTIONS)) {
-    for (const question of questions) plan.push({ payer: plan.length % payers, model, question });
-  }
-  return plan;
-}
 
 /** An API key as `GET /api/keys` lists it (amounts as decimal strings). */
 export type ListedApiKey = { label: string; spent: string; revokedAt: string | null };
@@ -215,12 +147,12 @@ export async function seedInferences(params: SeedInferencesParameters): Promise<
           await waitMined(client, await deployer.sendTransaction({ to: payer.address, value: parseEther("10") }));
         }
         const deposited = await client.readContract({ address: deployment.market, abi: upstreamMarketAbi, functionName: "depositOf", args: [payer.address] });
-        if (deposited >= PERMIT_CAP) return;
+        if (deposited >= DEMO_PERMIT_CAP) return;
         const write = async (call: Parameters<typeof wallet.writeContract>[0]) => waitMined(client, await wallet.writeContract(call));
-        await write({ address: deployment.token, abi: testUsdAbi, functionName: "faucet", args: [DEPOSIT] } as never);
-        await write({ address: deployment.token, abi: testUsdAbi, functionName: "approve", args: [deployment.market, DEPOSIT] } as never);
-        await write({ address: deployment.market, abi: upstreamMarketAbi, functionName: "deposit", args: [DEPOSIT] } as never);
-        log(`${who} deposited ${formatUnits(DEPOSIT, 6)} tUSD`);
+        await write({ address: deployment.token, abi: testUsdAbi, functionName: "faucet", args: [DEMO_DEPOSIT] } as never);
+        await write({ address: deployment.token, abi: testUsdAbi, functionName: "approve", args: [deployment.market, DEMO_DEPOSIT] } as never);
+        await write({ address: deployment.market, abi: upstreamMarketAbi, functionName: "deposit", args: [DEMO_DEPOSIT] } as never);
+        log(`${who} deposited ${formatUnits(DEMO_DEPOSIT, 6)} tUSD`);
       });
 
     }
@@ -240,7 +172,7 @@ export async function seedInferences(params: SeedInferencesParameters): Promise<
           signer: privateKeyToAccount(payer.privateKey),
           chainId: deployment.chainId,
           market: deployment.market,
-          permit: { payer: payer.address, spender: deployment.settler, cap: PERMIT_CAP, expiry: timestamp + 30n * 86_400n, nonce },
+          permit: { payer: payer.address, spender: deployment.settler, cap: DEMO_PERMIT_CAP, expiry: timestamp + 30n * 86_400n, nonce },
         });
         const body = { ...signed, cap: signed.cap.toString(), expiry: signed.expiry.toString(), nonce: signed.nonce.toString() };
         const registered = await api("registering the permit", `${url}/api/permits`, z.object({ permit: z.object({ id: z.string() }) }), {
@@ -251,9 +183,9 @@ export async function seedInferences(params: SeedInferencesParameters): Promise<
       });
 
       const apiKey = await attempt(`creating ${who}'s API key (POST /api/keys)`, async () => {
-        const message = apiKeyCreationMessage({ payer: payer.address, permitId, spendCap: PERMIT_CAP, label: DEMO_KEY_LABEL, issuedAt: new Date().toISOString() });
+        const message = apiKeyCreationMessage({ payer: payer.address, permitId, spendCap: DEMO_PERMIT_CAP, label: DEMO_KEY_LABEL, issuedAt: new Date().toISOString() });
         const signature = await wallet.signMessage({ message });
-        const body = { payer: payer.address, permitId, spendCap: PERMIT_CAP.toString(), label: DEMO_KEY_LABEL, message, signature };
+        const body = { payer: payer.address, permitId, spendCap: DEMO_PERMIT_CAP.toString(), label: DEMO_KEY_LABEL, message, signature };
         return (await api("creating the key", `${url}/api/keys`, createdKeyBody, { method: "POST", body: JSON.stringify(body) })).key;
       });
 

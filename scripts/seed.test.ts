@@ -5,7 +5,8 @@ import { startMarketFixture, type MarketFixture } from "@/lib/chain/fixture";
 import { createDb, migrate, type DbHandle } from "@/db/client";
 import { listDatanets, listModels } from "@/db/marketplace";
 import { contributions, records } from "@/db/schema";
-import { demoPlan, seedDemo, type DemoPlan } from "./seed";
+import { demoPlan, type DemoPlan } from "./demo-plan";
+import { seedDemo } from "./seed";
 
 let chain: MarketFixture;
 let handle: DbHandle;

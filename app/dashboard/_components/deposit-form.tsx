@@ -1,7 +1,8 @@
 "use client";
 import { useState } from "react";
 import { AmountInput, useAmountField } from "@/components/amount-input";
-import { Button, Card } from "@/components/button";
+import { Button } from "@/components/button";
+import { Card } from "@/components/card";
 import { TransactionStatus } from "@/components/transaction-status";
 import { formatMoney } from "@/lib/web/format";
 import { useDeposit, type DepositMethod } from "@/lib/web/market";

@@ -1,6 +1,7 @@
 "use client";
 import { AmountInput, useAmountField } from "@/components/amount-input";
-import { Button, Card } from "@/components/button";
+import { Button } from "@/components/button";
+import { Card } from "@/components/card";
 import { TransactionStatus } from "@/components/transaction-status";
 import { formatMoney } from "@/lib/web/format";
 import { useWithdrawal, type AccountFunds } from "@/lib/web/market";

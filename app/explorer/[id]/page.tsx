@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound, redirect } from "next/navigation";
 import { AutoRefresh } from "@/components/auto-refresh";
-import { Card } from "@/components/button";
+import { Card } from "@/components/card";
 import { EmptyState } from "@/components/empty-state";
 import { Hex } from "@/components/hex";
 import { PageHeader, SectionTitle } from "@/components/page-header";

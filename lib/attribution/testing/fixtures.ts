@@ -30,8 +30,13 @@ export function corpusRecords(opts: { sotu?: number; moby?: number; brown?: numb
   return records;
 }
 
-/** A seeded pseudo-random generator in [0, 1) (LCG), so generated cases repeat exactly. */
-export function seededRandom(seed: number): () => number {
+/**
+ * A seeded pseudo-random generator in [0, 1) (LCG), so generated cases repeat exactly. Not
+ * lib/chain/fixture's `seededRandom` (mulberry32): bench:attribution builds its 10M-word corpus and
+ * its queries from this sequence, so another generator would change the benchmark's bytes; and
+ * lib/attribution imports nothing of the project.
+ */
+export function lcgRandom(seed: number): () => number {
   let s = seed >>> 0;
   return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }

@@ -56,7 +56,8 @@ if (process.argv.includes("--serve")) {
 async function serve(): Promise<void> {
   const send = (message: ServerMessage) => process.send?.(message);
   try {
-    const { sharedDb } = await import("@/db/client");
+    // The route files read the server root (server-only): this process runs with --conditions=react-server, as Next's server does.
+    const { processServer } = await import("@/lib/server/root");
     const { seedModel } = await import("@/lib/inference/testing/seed");
     const { chunkSentences, loadMobyDick } = await import("@/lib/attribution/testing/corpora");
     const { devAccounts, settlerAccount } = await import("@/lib/chain/devAccounts");
@@ -69,7 +70,7 @@ async function serve(): Promise<void> {
     const { inferences } = await import("@/db/schema");
 
     const settings = config();
-    const handle = await sharedDb(settings);
+    const handle = await processServer().db();
     const { db } = handle;
     // The whole of Moby-Dick, four sentences a record, chapters dealt round the contributors.
     const chapters = loadMobyDick();
@@ -121,7 +122,7 @@ async function serve(): Promise<void> {
       deployment,
       batchSize: settings.settleBatchSize,
       maxWaitMs: settings.settleMaxWaitMs,
-      // As the server does (lib/server/payments.ts): PGlite, or PostgreSQL with autovacuum off.
+      // As the server does (lib/server/root.ts): PGlite, or PostgreSQL with autovacuum off.
       vacuumEveryMs: await vacuumIntervalFor(db),
       onEvent: (event) => {
         if (event.type === "error") console.error(`settler: attempt ${event.attempt} failed: ${(event.error as Error).message}`);
@@ -236,7 +237,7 @@ async function main(): Promise<void> {
     // --cpu-prof DIR writes a V8 CPU profile of each server process there.
     const profile = values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${values["cpu-prof"]}`] : [];
     const start = (args: string[]) =>
-      fork(self, ["--serve", ...args], { env, execArgv: ["--import", "tsx", ...profile], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+      fork(self, ["--serve", ...args], { env, execArgv: ["--conditions=react-server", "--import", "tsx", ...profile], stdio: ["ignore", "inherit", "inherit", "ipc"] });
     const origins: string[] = [];
     const queues: ReturnType<typeof messageQueue>[] = [];
     let web: Service | undefined;

@@ -12,8 +12,10 @@ import type { PaymentsContext } from "./context";
 import { createGroupRunner, createKeyedGroupRunner } from "./group";
 import { authorize, authorizeBatch, commit, commitBatch, release } from "./holds";
 import { listPermits, registerPermit } from "./permits";
+import { payerOfSession } from "./sessions";
 
 export * from "./errors";
+export { SessionInvalidError } from "./sessions";
 export { apiKeyCreationMessage, apiKeyRevocationMessage, type ApiKeyCreationFields } from "./messages";
 
 /** A signed spend permit as a client sends it (amounts as decimal strings or numbers). */
@@ -227,6 +229,8 @@ export type Payments = {
   release(holdId: string): Promise<void>;
   /** Stores the inference, closes the hold and enqueues the settlement, in one transaction. */
   commit(holdId: string, inference: CommitInferenceInput): Promise<CommittedInference>;
+  /** The payer of a permit whose nonce is keccak256 of `sessionKey` (the playground's session); else SessionInvalidError (401). */
+  payerOfSession(permitId: string, sessionKey: Hex): Promise<Address>;
 };
 
 /** Creates the payments service over the database and the market. */
@@ -258,5 +262,6 @@ export function createPayments(parameters: CreatePaymentsParameters): Payments {
     authorize: (input) => authorize(ctx, input),
     release: (holdId) => release(ctx, holdId),
     commit: (holdId, inference) => commit(ctx, holdId, inference),
+    payerOfSession: (permitId, sessionKey) => payerOfSession(ctx, permitId, sessionKey),
   };
 }

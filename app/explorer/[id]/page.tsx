@@ -1,13 +1,21 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound, redirect } from "next/navigation";
+import { cache } from "react";
 import { AutoRefresh } from "@/components/auto-refresh";
 import { Card } from "@/components/button";
 import { EmptyState } from "@/components/empty-state";
 import { Hex } from "@/components/hex";
 import { PageHeader, SectionTitle } from "@/components/page-header";
 import { Stat } from "@/components/stat";
-import { getInferenceDetail, InferenceNotFoundError, InvalidInferenceIdError, parseInferenceRef, type InferenceDetail } from "@/lib/explorer";
+import {
+  getInferenceDetail,
+  InferenceNotFoundError,
+  InvalidInferenceIdError,
+  parseInferenceRef,
+  type InferenceDetail,
+} from "@/lib/explorer";
+import { processServer } from "@/lib/server/root";
 import { formatMoney, formatRelativeTime } from "@/lib/web/format";
 import { CreditedAnswer } from "../_components/credited-answer";
 import { RecordsTable } from "../_components/records-table";
@@ -19,15 +27,15 @@ export const dynamic = "force-dynamic";
 
 type Props = { params: Promise<{ id: string }> };
 
-/** The inference, or null for an id that is malformed or names nothing (the page answers 404). */
-async function load(segment: string): Promise<InferenceDetail | null> {
+/** The inference, or null for an id that is malformed or names nothing (the page answers 404); read once per request. */
+const load = cache(async (segment: string): Promise<InferenceDetail | null> => {
   try {
-    return await getInferenceDetail(parseInferenceRef(segment));
+    return await getInferenceDetail(await processServer().source(), parseInferenceRef(segment));
   } catch (error) {
     if (error instanceof InvalidInferenceIdError || error instanceof InferenceNotFoundError) return null;
     throw error;
   }
-}
+});
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
   const inference = await load((await params).id);

@@ -11,6 +11,7 @@ import { Stat } from "@/components/stat";
 import {
   getInferenceDetail,
   InferenceNotFoundError,
+  inferenceFigures,
   InvalidInferenceIdError,
   parseInferenceRef,
   type InferenceDetail,
@@ -49,15 +50,7 @@ export default async function InferencePage({ params }: Props) {
   // One address per inference: the on-chain id (from settlements and earnings) leads to the uuid page.
   if (segment !== inference.id) redirect(`/explorer/${inference.id}`);
 
-  const contributorRank: Record<string, number> = {};
-  for (const part of inference.split) {
-    if (part.role === "contributor" && part.address) contributorRank[part.address.toLowerCase()] ??= Object.keys(contributorRank).length;
-  }
-  const spans = inference.spans.map((s) => ({
-    ...s,
-    records: s.records.map((r) => ({ ...r, datanetId: inference.records.find((x) => x.id === r.id)?.datanetId ?? null })),
-  }));
-  const selfPaid = inference.selfPaid;
+  const { contributorRank, spans, selfPaidPercent } = inferenceFigures(inference);
 
   return (
     <>
@@ -82,7 +75,7 @@ export default async function InferencePage({ params }: Props) {
         <Stat label="Records credited" value={inference.records.filter((r) => r.score > 0).length} hint={`of ${inference.records.length} retrieved or matched`} />
         <Stat
           label="Self-paid revenue"
-          value={selfPaid.total === 0n ? "—" : `${(Number((selfPaid.selfPaid * 10_000n) / selfPaid.total) / 100).toFixed(1)}%`}
+          value={selfPaidPercent ?? "—"}
           testId="self-paid-share"
           hint="of this model's revenue paid by its own owner or contributors"
         />

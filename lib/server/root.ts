@@ -40,8 +40,11 @@ export type ServerLog = Pick<Console, "error" | "info">;
 export type CreateServerParameters = {
   /** The validated configuration (`lib/config.ts`). */
   config: ServerConfig;
-  /** An open, migrated database to use; default: opened from the configuration and migrated on first use. */
-  db?: DbHandle;
+  /**
+   * An open, migrated database (or how to get one, on first use) that the caller owns and closes;
+   * default: opened from the configuration and migrated on first use, closed by `close()`.
+   */
+  db?: DbHandle | (() => Promise<DbHandle>);
   /** The indexer's client, or null for none; default: one for `config.indexerUrl` (3 s per request). */
   indexer?: IndexerClient | null;
   /** Where the settler, the model sync and redeploys are reported (default the console). */
@@ -144,18 +147,21 @@ function stampOf(file: string): string | undefined {
 
 const sameDeployment = (a: Deployment, b: Deployment) => JSON.stringify(a) === JSON.stringify(b);
 
+/** The configured database, migrated. */
+async function openDb(settings: ServerConfig): Promise<DbHandle> {
+  const handle = await createDb(dbOptions(settings));
+  await migrate(handle.db);
+  return handle;
+}
+
 /** Builds the server's object graph from the configuration; nothing opens or starts until it is used. */
 export function createServer(parameters: CreateServerParameters): Server {
   const settings = parameters.config;
   const log = parameters.log ?? console;
   const file = settings.deploymentFile;
 
-  const database = lazy(async () => {
-    if (parameters.db) return parameters.db;
-    const handle = await createDb(dbOptions(settings));
-    await migrate(handle.db);
-    return handle;
-  });
+  const given = parameters.db;
+  const database = lazy(async () => (typeof given === "function" ? given() : (given ?? openDb(settings))));
   const indexer =
     parameters.indexer !== undefined ? parameters.indexer : createIndexerClient({ url: settings.indexerUrl, timeoutMs: INDEXER_TIMEOUT_MS });
 
@@ -375,29 +381,51 @@ export function createServer(parameters: CreateServerParameters): Server {
       const current = parts?.peek();
       if (current) await retiring.then(() => current.then(retire, () => undefined));
       const opened = database.peek();
-      if (opened && !parameters.db) await (await opened.catch(() => undefined))?.close();
+      if (opened && !given) await (await opened.catch(() => undefined))?.close();
     },
   };
 }
 
-const shared = globalThis as typeof globalThis & { __upstreamServer?: Server };
+const shared = globalThis as typeof globalThis & { __upstreamDb?: Promise<DbHandle> };
+let current: Server | undefined;
 
 /**
- * The process's server, built from the process's configuration on first use. It lives on
- * globalThis so that Next.js module reloads in development reuse it: PGlite allows one process
- * per folder, and the settler must be the only writer for its key.
+ * The process's server, built from the process's configuration on first use. Next.js compiles
+ * instrumentation and the routes into separate module graphs, and a route recognises its errors
+ * by class: so each graph gets its own server from its own classes (instrumentation's runs the
+ * settler and the model sync), and only the database is shared, on globalThis, where Next.js
+ * module reloads in development find it too (PGlite allows one process per folder).
  */
 export function processServer(): Server {
-  if (!shared.__upstreamServer) {
+  if (!current) {
     let settings: ServerConfig;
     try {
       settings = processConfig();
     } catch (error) {
       return unavailable(error);
     }
-    shared.__upstreamServer = createServer({ config: settings });
+    current = createServer({ config: settings, db: () => processDb(settings) });
   }
-  return shared.__upstreamServer;
+  return current;
+}
+
+/** The process's one database, opened and migrated on first use. */
+function processDb(settings: ServerConfig): Promise<DbHandle> {
+  shared.__upstreamDb ??= openDb(settings).catch((error) => {
+    shared.__upstreamDb = undefined;
+    throw error;
+  });
+  return shared.__upstreamDb;
+}
+
+/** Closes this graph's server and the process's database, and forgets both (tests and shutdown). */
+export async function closeProcessServer(): Promise<void> {
+  const server = current;
+  current = undefined;
+  await server?.close();
+  const db = shared.__upstreamDb;
+  shared.__upstreamDb = undefined;
+  await (await db?.catch(() => undefined))?.close();
 }
 
 /** A server whose every use fails with `error` (an invalid configuration), so routes answer it as any other error. */
@@ -424,11 +452,4 @@ function unavailable(error: unknown): Server {
     stopModelSync: async () => undefined,
     close: async () => undefined,
   };
-}
-
-/** Closes the process's server and forgets it (tests and shutdown); the next use builds a new one. */
-export async function closeProcessServer(): Promise<void> {
-  const server = shared.__upstreamServer;
-  shared.__upstreamServer = undefined;
-  await server?.close();
 }

@@ -2,7 +2,8 @@ import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 const root = fileURLToPath(new URL(".", import.meta.url));
-const alias = { "@": root };
+// `server-only` throws outside React Server Components; tests import the server root as Next's server does.
+const alias = { "@": root, "server-only": `${root}node_modules/server-only/empty.js` };
 
 // Two projects: fast unit/integration tests (each file starts what it needs, e.g. its own anvil
 // or an in-memory PGlite), then browser end-to-end tests (each file starts its own stack: anvil,

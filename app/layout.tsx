@@ -6,7 +6,7 @@ import type { ReactNode } from "react";
 import { Providers } from "@/components/providers";
 import { SiteFooter } from "@/components/site-footer";
 import { SiteHeader } from "@/components/site-header";
-import { getPublicConfig } from "@/lib/web/public-config";
+import { processServer } from "@/lib/server/root";
 
 export const metadata: Metadata = {
   title: { default: "Upstream", template: "%s · Upstream" },
@@ -18,7 +18,7 @@ export const viewport: Viewport = { width: "device-width", initialScale: 1, them
 export default async function RootLayout({ children }: { children: ReactNode }) {
   // The wallet connection lives in a cookie so the server renders the connected state.
   const cookie = (await headers()).get("cookie");
-  const publicConfig = getPublicConfig();
+  const publicConfig = processServer().publicConfig();
   return (
     <html lang="en">
       <body>

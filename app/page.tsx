@@ -3,12 +3,14 @@ import { DatanetCard, ModelCard } from "@/components/marketplace-cards";
 import { PageHeader, SectionTitle } from "@/components/page-header";
 import { listDatanets } from "@/lib/marketplace/datanets";
 import { listModels } from "@/lib/marketplace/models";
+import { processServer } from "@/lib/server/root";
 
 // Listings change with every block; never serve a build-time snapshot.
 export const dynamic = "force-dynamic";
 
 export default async function MarketplacePage() {
-  const [models, datanets] = await Promise.all([listModels(), listDatanets()]);
+  const source = await processServer().source();
+  const [models, datanets] = await Promise.all([listModels(source), listDatanets(source)]);
   return (
     <>
       <PageHeader

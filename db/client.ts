@@ -12,7 +12,7 @@ import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import pg from "pg";
-import { type ServerConfig, config } from "@/lib/config";
+import type { ServerConfig } from "@/lib/config";
 import * as schema from "./schema";
 
 /** The app's database, whichever driver is underneath. */
@@ -129,23 +129,3 @@ export function redactUrl(url: string): string {
     return "(unparseable URL)";
   }
 }
-
-const shared = globalThis as typeof globalThis & { __upstreamDb?: Promise<DbHandle> };
-
-/**
- * The process's one migrated database, opened from the configuration on first use. PGlite
- * allows one process per folder, so everything in a process shares this handle (the cache lives
- * on globalThis so that Next.js module reloads in development reuse it).
- */
-export function sharedDb(from: Pick<ServerConfig, "databaseUrl" | "dataDir"> = config()): Promise<DbHandle> {
-  shared.__upstreamDb ??= (async () => {
-    const handle = await createDb(dbOptions(from));
-    await migrate(handle.db);
-    return handle;
-  })().catch((error) => {
-    shared.__upstreamDb = undefined;
-    throw error;
-  });
-  return shared.__upstreamDb;
-}
-

@@ -6,13 +6,14 @@ import { SettlementBadge } from "@/components/settlement-badge";
 import { PageHeader } from "@/components/page-header";
 import { Table } from "@/components/table";
 import { listRecentInferences } from "@/lib/marketplace/inferences";
+import { processServer } from "@/lib/server/root";
 import { formatMoney, formatRelativeTime } from "@/lib/web/format";
 
 export const metadata: Metadata = { title: "Explorer" };
 export const dynamic = "force-dynamic";
 
 export default async function ExplorerPage() {
-  const inferences = await listRecentInferences({ limit: 50 });
+  const inferences = await listRecentInferences(await processServer().source(), { limit: 50 });
   return (
     <>
       <AutoRefresh />

@@ -64,7 +64,7 @@ describe("the explorer", () => {
   });
 
   it("shows what was asked and answered, the credited spans, the records and a split that sums to the price", async () => {
-    const detail = await getInferenceDetail(parseInferenceRef(served.inferenceId), source);
+    const detail = await getInferenceDetail(source, parseInferenceRef(served.inferenceId));
     expect(detail).toMatchObject({ id: served.inferenceId, onChainId: served.settlementSeq.toString(), price: PRICE, output: served.text });
     expect(detail.model).toEqual({ id: "1", name: "Model 1", owner: OWNER.toLowerCase() });
 
@@ -91,16 +91,16 @@ describe("the explorer", () => {
   });
 
   it("finds the inference by its on-chain id too, and refuses ids that are neither", async () => {
-    const byChainId = await getInferenceDetail(parseInferenceRef(served.settlementSeq.toString()), source);
+    const byChainId = await getInferenceDetail(source, parseInferenceRef(served.settlementSeq.toString()));
     expect(byChainId.id).toBe(served.inferenceId);
     expect(() => parseInferenceRef("not-an-id")).toThrow(InvalidInferenceIdError);
     expect(() => parseInferenceRef("01")).toThrow(InvalidInferenceIdError);
-    await expect(getInferenceDetail(parseInferenceRef("00000000-0000-4000-8000-000000000000"), source)).rejects.toThrow(InferenceNotFoundError);
-    await expect(verifyInference(parseInferenceRef("999999"), source)).rejects.toThrow(InferenceNotFoundError);
+    await expect(getInferenceDetail(source, parseInferenceRef("00000000-0000-4000-8000-000000000000"))).rejects.toThrow(InferenceNotFoundError);
+    await expect(verifyInference(source, parseInferenceRef("999999"))).rejects.toThrow(InferenceNotFoundError);
   });
 
   it("re-runs the attribution from the stored inputs and finds the stored proof and hash", async () => {
-    const verdict = await verifyInference(parseInferenceRef(served.inferenceId), source);
+    const verdict = await verifyInference(source, parseInferenceRef(served.inferenceId));
     expect(verdict).toMatchObject({ valid: true, storedHash: served.attribution.hash, recomputedHash: served.attribution.hash, differences: [], problem: null });
   });
 
@@ -118,7 +118,7 @@ describe("the explorer", () => {
     } finally {
       await settler.stop();
     }
-    const { settlement } = await getInferenceDetail(parseInferenceRef(served.inferenceId), source);
+    const { settlement } = await getInferenceDetail(source, parseInferenceRef(served.inferenceId));
     expect(settlement).toMatchObject({ status: "settled", indexed: null });
     if (settlement.status !== "settled") throw new Error("not settled");
     const receipt = await fixture.client.getTransactionReceipt({ hash: settlement.transactionHash! });
@@ -127,7 +127,7 @@ describe("the explorer", () => {
 
   it("counts a model's revenue paid by its own contributors", async () => {
     await ask(8, "What does Queequeg do with his harpoon?");
-    const detail = await getInferenceDetail(parseInferenceRef(served.inferenceId), source);
+    const detail = await getInferenceDetail(source, parseInferenceRef(served.inferenceId));
     expect(detail.selfPaid).toEqual({ total: 2n * PRICE, selfPaid: PRICE });
   });
 
@@ -140,18 +140,18 @@ describe("the explorer", () => {
     owner.amount = (BigInt(owner.amount) - 1n).toString();
     contributor.amount = (BigInt(contributor.amount) + 1n).toString();
     await handle.db.update(inferences).set({ attribution: proof }).where(eq(inferences.id, served.inferenceId));
-    const tampered = await verifyInference(parseInferenceRef(served.inferenceId), source);
+    const tampered = await verifyInference(source, parseInferenceRef(served.inferenceId));
     expect(tampered).toMatchObject({ valid: false, recomputedHash: served.attribution.hash, differences: ["split"] });
     expect(tampered.checks).toMatchObject({ proofMatchesHash: false, recomputed: false, splitSumsToPrice: true, payoutsMatchSplit: false });
 
     await handle.db.update(inferences).set({ attribution: original.attribution, output: `${original.output} And more.` }).where(eq(inferences.id, served.inferenceId));
-    const edited = await verifyInference(parseInferenceRef(served.inferenceId), source);
+    const edited = await verifyInference(source, parseInferenceRef(served.inferenceId));
     expect(edited.valid).toBe(false);
     expect(edited.checks).toMatchObject({ proofMatchesHash: true, recomputed: false });
     expect(edited.differences).toContain("input");
 
     await handle.db.update(inferences).set({ output: original.output }).where(eq(inferences.id, served.inferenceId));
-    expect((await verifyInference(parseInferenceRef(served.inferenceId), source)).valid).toBe(true);
+    expect((await verifyInference(source, parseInferenceRef(served.inferenceId))).valid).toBe(true);
   });
 });
 

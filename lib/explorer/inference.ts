@@ -7,7 +7,7 @@ import type { Address, Hex } from "viem";
 import type { DbOrTransaction } from "@/db/client";
 import { getModel } from "@/db/marketplace";
 import { contributions, inferences, outbox, records } from "@/db/schema";
-import { marketplaceSource, fromIndexer, type MarketplaceSource } from "@/lib/marketplace/source";
+import { fromIndexer, type MarketplaceSource } from "@/lib/marketplace/source";
 import { InferenceNotFoundError } from "./errors";
 import type { InferenceRef } from "./ids";
 import { parseStoredProof } from "./proof";
@@ -132,8 +132,7 @@ export async function recordsById(db: DbOrTransaction, ids: readonly string[]) {
 }
 
 /** The inference page's data; throws InferenceNotFoundError. */
-export async function getInferenceDetail(ref: InferenceRef, from?: MarketplaceSource): Promise<InferenceDetail> {
-  const source = await marketplaceSource(from);
+export async function getInferenceDetail(source: MarketplaceSource, ref: InferenceRef): Promise<InferenceDetail> {
   const { db } = source;
   const row = await loadInferenceRow(db, ref);
   const proof = parseStoredProof(row.attribution);
@@ -235,8 +234,7 @@ export async function selfPaidShare(db: DbOrTransaction, modelId: bigint, owner:
 }
 
 /** The stored proof exactly as kept (amounts as decimal strings) with its hash, for anyone to re-check. */
-export async function getStoredProof(ref: InferenceRef, from?: MarketplaceSource): Promise<{ hash: Hex; proof: unknown }> {
-  const { db } = await marketplaceSource(from);
+export async function getStoredProof({ db }: MarketplaceSource, ref: InferenceRef): Promise<{ hash: Hex; proof: unknown }> {
   const row = await loadInferenceRow(db, ref);
   return { hash: row.attributionHash, proof: row.attribution };
 }

@@ -15,7 +15,7 @@ import {
   type DatanetIndex,
 } from "@/lib/attribution";
 import { recordId } from "@/lib/inference/model-cache";
-import { marketplaceSource, type MarketplaceSource } from "@/lib/marketplace/source";
+import type { MarketplaceSource } from "@/lib/marketplace/source";
 import type { InferenceRef } from "./ids";
 import { loadInferenceRow } from "./inference";
 import { parseStoredProof } from "./proof";
@@ -46,8 +46,7 @@ export type InferenceVerification = {
 };
 
 /** Re-runs the attribution of a stored inference; throws InferenceNotFoundError. */
-export async function verifyInference(ref: InferenceRef, from?: MarketplaceSource): Promise<InferenceVerification> {
-  const { db } = await marketplaceSource(from);
+export async function verifyInference({ db }: MarketplaceSource, ref: InferenceRef): Promise<InferenceVerification> {
   const row = await loadInferenceRow(db, ref);
   const proof = parseStoredProof(row.attribution);
   type Checks = InferenceVerification["checks"];

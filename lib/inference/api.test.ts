@@ -18,8 +18,8 @@ import { writeDeployment } from "@/lib/chain/deploy";
 import { devAccounts } from "@/lib/chain/devAccounts";
 import { type MarketFixture, startMarketFixture } from "@/lib/chain/fixture";
 import { protocolFee } from "@/lib/chain/settlement";
-import { startSharedModelSync, stopSharedModelSync } from "@/lib/models/shared-sync";
 import { registryStatusValue } from "@/lib/models/status";
+import { processServer } from "@/lib/server/root";
 import { apiKeyCreationMessage, apiKeyRevocationMessage } from "@/lib/payments";
 import { recordId } from "./model-cache";
 import { type RouteServer, type Routes, serveRoutes } from "./testing/http-adapter";
@@ -92,8 +92,7 @@ beforeAll(async () => {
     BACKEND_KEY_TESTSERVER: BACKEND_KEY,
   });
   delete process.env.DATABASE_URL;
-  const { sharedDb } = await import("@/db/client");
-  db = (await sharedDb()).db;
+  db = (await processServer().db()).db;
   await seedTwoContributorModel(db, { owner: OWNER, price: PRICE, contributors: CONTRIBUTORS, texts: mobyDickTexts(0, 6), split: 120 });
   await seedModel(db, {
     modelId: 2n,
@@ -335,9 +334,9 @@ describe("a model paused or retired on chain", () => {
     const published = await ownerCall("publishModel", ["seed:model:1", "builtin", [1n], PRICE, 2000, stake]);
     expect(fixture.events(published, upstreamRegistryAbi as never).find((e) => e.eventName === "ModelPublished")?.args.modelId).toBe(1n);
     // What the server process starts beside the settler (instrumentation.ts), reading the chain often.
-    await startSharedModelSync({ intervalMs: 50, log: { info: () => undefined, error: console.error } });
+    await processServer().startModelSync({ intervalMs: 50 });
   });
-  afterAll(() => stopSharedModelSync());
+  afterAll(async () => processServer().stopModelSync());
 
   it("refuses a paused model with 409 MODEL_INACTIVE before anything is held, and serves it again once resumed", async () => {
     const before = await storedInferences();

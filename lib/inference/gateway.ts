@@ -14,7 +14,7 @@ import { getAddress } from "viem";
 import type { Db } from "@/db/client";
 import type { Model } from "@/db/marketplace";
 import { type Attribution, type SplitPart, attribute, retrieve } from "@/lib/attribution";
-import { type ServerConfig, config as serverConfig } from "@/lib/config";
+import type { ServerConfig } from "@/lib/config";
 import type { CommittedInference, Hold, Payments, Payout } from "@/lib/payments";
 import {
   type ChatMessage,
@@ -111,8 +111,8 @@ export type GatewayOptions = {
   db: Db;
   /** The payments service (only these three steps are used). */
   payments: Pick<Payments, "authorize" | "release" | "commit">;
-  /** Server settings used: prompt limit and backend keys. Default: the process's. */
-  config?: Pick<ServerConfig, "maxPromptChars" | "protocolFeeBps" | "backendKeys">;
+  /** Server settings used: prompt limit, fee (when `protocolFeeBps` is not given) and backend keys. */
+  config: Pick<ServerConfig, "maxPromptChars" | "protocolFeeBps" | "backendKeys">;
   /**
    * The market's protocol fee in basis points; the split must use the fee the contract takes.
    * Default: the configuration's `PROTOCOL_FEE_BPS`.
@@ -146,18 +146,18 @@ export function promptText(messages: readonly ChatMessage[]): string {
 /** Creates the gateway. */
 export function createGateway(options: GatewayOptions): Gateway {
   const { db, payments } = options;
-  const settings = () => options.config ?? serverConfig();
+  const settings = options.config;
   const models = createModelCache({ db, ttlMs: options.modelTtlMs });
   const builtin = createBuiltinBackend();
   const k = options.retrievalK ?? 5;
 
   function backendOf(model: Model): ModelBackend {
-    return model.backendKind === "builtin" ? builtin : openAIBackendFor(model, settings() as ServerConfig);
+    return model.backendKind === "builtin" ? builtin : openAIBackendFor(model, settings as ServerConfig);
   }
 
   async function runInference(parameters: RunInferenceParameters): Promise<InferenceRun> {
     const { messages, signal } = parameters;
-    const { maxPromptChars } = settings();
+    const { maxPromptChars } = settings;
     const question = lastUserMessage(messages);
     if (!question.trim()) throw new InvalidInferenceRequestError("The messages need a user message with text.", "messages");
     const length = messages.reduce((n, m) => n + m.content.length, 0);
@@ -175,7 +175,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     // A missing backend key refuses here, before anything is held.
     const backend = backendOf(entry.model);
     const price = entry.model.price;
-    const protocolFeeBps = await (options.protocolFeeBps ?? (() => settings().protocolFeeBps))();
+    const protocolFeeBps = await (options.protocolFeeBps ?? (() => settings.protocolFeeBps))();
 
     let started = performance.now();
     const hold = await payments.authorize({ ...parameters.auth, price });

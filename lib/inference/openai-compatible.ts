@@ -5,7 +5,7 @@
  * Authorization header and never appears in an error message or a log line.
  */
 import { z } from "zod";
-import { type ServerConfig, backendKey, config as serverConfig } from "@/lib/config";
+import { type ServerConfig, backendKey } from "@/lib/config";
 import {
   type ChatMessage,
   type GenerateEvent,
@@ -142,7 +142,7 @@ export type ModelBackendSettings = {
  * The OpenAI-compatible backend of a model row, with its key looked up in the server's
  * configuration (throws `BackendKeyMissingError` when the named key is not configured).
  */
-export function openAIBackendFor(model: ModelBackendSettings, from: ServerConfig = serverConfig()): ModelBackend {
+export function openAIBackendFor(model: ModelBackendSettings, from: ServerConfig): ModelBackend {
   if (model.backendKind !== "openai" || !model.backendBaseUrl || !model.backendModel) {
     throw new BackendError("the model has no OpenAI-compatible endpoint configured");
   }

@@ -1,6 +1,6 @@
 import * as data from "@/db/marketplace";
 import { modelUsage } from "./inferences";
-import { marketplaceSource, type MarketplaceSource } from "./source";
+import type { MarketplaceSource } from "./source";
 import { toDatanetSummary, toModelSummary } from "./summaries";
 import type { DatanetContributor, DatanetDetail, DatanetSummary } from "./types";
 
@@ -23,14 +23,12 @@ function contributorsOf(contributions: readonly { contributor: DatanetContributo
 }
 
 /** Every published datanet, newest first. */
-export async function listDatanets(from?: MarketplaceSource): Promise<DatanetSummary[]> {
-  const { db } = await marketplaceSource(from);
-  return (await data.listDatanets(db)).reverse().map(toDatanetSummary);
+export async function listDatanets(source: MarketplaceSource): Promise<DatanetSummary[]> {
+  return (await data.listDatanets(source.db)).reverse().map(toDatanetSummary);
 }
 
 /** One datanet with its contributions, a few records and the models that use it; null if unknown. */
-export async function getDatanet(id: bigint, from?: MarketplaceSource): Promise<DatanetDetail | null> {
-  const source = await marketplaceSource(from);
+export async function getDatanet(source: MarketplaceSource, id: bigint): Promise<DatanetDetail | null> {
   const { db } = source;
   const row = await data.getDatanet(db, id);
   if (!row) return null;
@@ -39,7 +37,7 @@ export async function getDatanet(id: bigint, from?: MarketplaceSource): Promise<
     data.listRecords(db, id, { limit: SAMPLE_RECORDS }),
     data.modelsOfDatanet(db, id),
   ]);
-  const usage = await modelUsage(models.map((m) => m.id), source);
+  const usage = await modelUsage(source, models.map((m) => m.id));
   return {
     ...toDatanetSummary(row),
     contributors: contributorsOf(contributions),

@@ -2,7 +2,7 @@ import { inArray } from "drizzle-orm";
 import type { Address, Hex } from "viem";
 import { models } from "@/db/schema";
 import { MarketplaceError } from "@/lib/datanets/errors";
-import { marketplaceSource, type MarketplaceSource } from "./source";
+import type { MarketplaceSource } from "./source";
 
 /** One inference's credit to a payee. */
 export type EarningsCredit = {
@@ -45,8 +45,7 @@ export class EarningsUnavailableError extends MarketplaceError {
 }
 
 /** A payee's earnings from the indexer (every settlement credit), with model names from the database. */
-export async function getEarnings(payee: Address, page: { before?: string; limit?: number } = {}, from?: MarketplaceSource): Promise<AccountEarnings> {
-  const source = await marketplaceSource(from);
+export async function getEarnings(source: MarketplaceSource, payee: Address, page: { before?: string; limit?: number } = {}): Promise<AccountEarnings> {
   if (!source.indexer) throw new EarningsUnavailableError("no indexer is configured");
   let indexed;
   try {

@@ -1,6 +1,6 @@
 import { and, count, desc, eq, inArray, sql } from "drizzle-orm";
 import { inferences, models } from "@/db/schema";
-import { marketplaceSource, type MarketplaceSource } from "./source";
+import type { MarketplaceSource } from "./source";
 import type { InferenceSummary } from "./types";
 
 /** Options of {@link listRecentInferences}. */
@@ -34,8 +34,7 @@ function summarize(row: InferenceRow, modelName: string | null): InferenceSummar
 }
 
 /** The latest paid inferences, newest first, with their model's name and settlement state. */
-export async function listRecentInferences(options: ListInferencesOptions = {}, from?: MarketplaceSource): Promise<InferenceSummary[]> {
-  const { db } = await marketplaceSource(from);
+export async function listRecentInferences({ db }: MarketplaceSource, options: ListInferencesOptions = {}): Promise<InferenceSummary[]> {
   const limit = Math.min(Math.max(options.limit ?? 50, 1), 200);
   const rows = await db
     .select({ inference: inferences, modelName: models.name })
@@ -51,8 +50,7 @@ export async function listRecentInferences(options: ListInferencesOptions = {}, 
 export type ModelUsage = { inferenceCount: number; revenue: bigint };
 
 /** Usage of the given models (all models when omitted); a model without inferences is absent. */
-export async function modelUsage(modelIds?: readonly bigint[], from?: MarketplaceSource): Promise<Map<bigint, ModelUsage>> {
-  const { db } = await marketplaceSource(from);
+export async function modelUsage({ db }: MarketplaceSource, modelIds?: readonly bigint[]): Promise<Map<bigint, ModelUsage>> {
   if (modelIds && modelIds.length === 0) return new Map();
   const rows = await db
     .select({

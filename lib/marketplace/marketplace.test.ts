@@ -60,7 +60,7 @@ describe.each(testDatabases())("marketplace reads on $name", (target) => {
   });
 
   it("shows a datanet with its contributors, latest contributions, sample records and the models that use it", async () => {
-    const datanet = await getDatanet(1n, source);
+    const datanet = await getDatanet(source, 1n);
     expect(datanet?.contributors).toEqual([
       { contributor: alice, contributionCount: 1, recordCount: 2 },
       { contributor: bob, contributionCount: 1, recordCount: 1 },
@@ -68,11 +68,11 @@ describe.each(testDatabases())("marketplace reads on $name", (target) => {
     expect(datanet?.contributions.map((c) => [c.id, c.contributor, c.recordCount])).toEqual([["2", bob, 1], ["1", alice, 2]]);
     expect(datanet?.sampleRecords.map((r) => r.text)).toEqual(["We the people.", "Four score and seven years ago.", "Ask not what your country can do for you."]);
     expect(datanet?.models.map((m) => m.name)).toEqual(["Grounded", "Llama"]);
-    expect(await getDatanet(3n, source)).toBeNull();
+    expect(await getDatanet(source, 3n)).toBeNull();
   });
 
   it("counts a model's inferences (not those refused on chain) and sums only settled revenue, exactly", async () => {
-    const usage = await modelUsage(undefined, source);
+    const usage = await modelUsage(source);
     expect(usage.get(1n)).toEqual({ inferenceCount: 2, revenue: 2_000n });
     expect(usage.get(2n)).toEqual({ inferenceCount: 1, revenue: 2n ** 200n });
     const models = await listModels(source);
@@ -84,17 +84,17 @@ describe.each(testDatabases())("marketplace reads on $name", (target) => {
   });
 
   it("shows a model with its datanets and its latest inferences", async () => {
-    const model = await getModel(2n, source);
+    const model = await getModel(source, 2n);
     expect(model?.datanets.map((d) => d.name)).toEqual(["State of the Union", "Moby-Dick"]);
     expect(model?.revenue).toBe(2n ** 200n);
-    const grounded = await getModel(1n, source);
+    const grounded = await getModel(source, 1n);
     expect(grounded?.modelCard).toBe("# Grounded");
     expect(grounded?.recentInferences.map((i) => i.settlement.status)).toEqual(["failed", "pending", "settled"]);
-    expect(await getModel(9n, source)).toBeNull();
+    expect(await getModel(source, 9n)).toBeNull();
   });
 
   it("lists recent inferences across models, newest first, with settlement state", async () => {
-    const recent = await listRecentInferences({ limit: 3 }, source);
+    const recent = await listRecentInferences(source, { limit: 3 });
     expect(recent.map((i) => [i.modelName, i.settlement])).toEqual([
       ["Llama", { status: "settled", transactionHash: hex32(77) }],
       ["Grounded", { status: "failed", reason: "PermitExpired" }],

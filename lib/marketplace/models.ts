@@ -1,6 +1,6 @@
 import * as data from "@/db/marketplace";
 import { listRecentInferences, modelUsage } from "./inferences";
-import { fromIndexer, marketplaceSource, type MarketplaceSource } from "./source";
+import { fromIndexer, type MarketplaceSource } from "./source";
 import { toDatanetSummary, toModelSummary } from "./summaries";
 import type { ModelDetail, ModelSummary } from "./types";
 
@@ -8,11 +8,10 @@ import type { ModelDetail, ModelSummary } from "./types";
 const RECENT_INFERENCES = 10;
 
 /** Every published model, newest first. */
-export async function listModels(from?: MarketplaceSource): Promise<ModelSummary[]> {
-  const source = await marketplaceSource(from);
+export async function listModels(source: MarketplaceSource): Promise<ModelSummary[]> {
   const [models, usage, indexed] = await Promise.all([
     data.listModels(source.db),
-    modelUsage(undefined, source),
+    modelUsage(source),
     fromIndexer(source, (indexer) => indexer.listModels()),
   ]);
   const onChain = new Map(indexed?.map((m) => [m.id, m]));
@@ -20,15 +19,14 @@ export async function listModels(from?: MarketplaceSource): Promise<ModelSummary
 }
 
 /** One model with its datanets and latest inferences; null if unknown. */
-export async function getModel(id: bigint, from?: MarketplaceSource): Promise<ModelDetail | null> {
-  const source = await marketplaceSource(from);
+export async function getModel(source: MarketplaceSource, id: bigint): Promise<ModelDetail | null> {
   const model = await data.getModel(source.db, id);
   if (!model) return null;
   const [usage, indexed, datanets, recentInferences] = await Promise.all([
-    modelUsage([id], source),
+    modelUsage(source, [id]),
     fromIndexer(source, (indexer) => indexer.getModel(id)),
     Promise.all(model.datanetIds.map((datanetId) => data.getDatanet(source.db, datanetId))),
-    listRecentInferences({ modelId: id, limit: RECENT_INFERENCES }, source),
+    listRecentInferences(source, { modelId: id, limit: RECENT_INFERENCES }),
   ]);
   return {
     ...toModelSummary(model, usage.get(id), indexed?.model),

@@ -5,5 +5,6 @@
  */
 export * from "./types";
 export * from "./errors";
+export { SessionInvalidError } from "./sessions";
 export { apiKeyCreationMessage, apiKeyRevocationMessage, type ApiKeyCreationFields } from "./messages";
 export { createPayments } from "./payments";

@@ -6,6 +6,7 @@ import type { PaymentsContext } from "./context";
 import { createGroupRunner, createKeyedGroupRunner } from "./group";
 import { authorize, authorizeBatch, commit, commitBatch, release } from "./holds";
 import { listPermits, registerPermit } from "./permits";
+import { payerOfSession } from "./sessions";
 import type { CreatePaymentsParameters, Payments } from "./types";
 
 /** Creates the payments service over the database and the market. */
@@ -37,5 +38,6 @@ export function createPayments(parameters: CreatePaymentsParameters): Payments {
     authorize: (input) => authorize(ctx, input),
     release: (holdId) => release(ctx, holdId),
     commit: (holdId, inference) => commit(ctx, holdId, inference),
+    payerOfSession: (permitId, sessionKey) => payerOfSession(ctx, permitId, sessionKey),
   };
 }

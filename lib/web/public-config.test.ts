@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "@/lib/config";
-import { getPublicConfig } from "./public-config";
+import { createServer } from "@/lib/server/root";
 
 const deployment = {
   chainId: 31337,
@@ -21,7 +21,7 @@ function withDeployment(content: object | null, env: Record<string, string> = {}
   const dir = mkdtempSync(join(tmpdir(), "upstream-public-config-"));
   const file = join(dir, "deployment.json");
   if (content) writeFileSync(file, JSON.stringify(content));
-  return getPublicConfig(loadConfig({ DATA_DIR: dir, ...env }));
+  return createServer({ config: loadConfig({ DATA_DIR: dir, ...env }), indexer: null }).publicConfig();
 }
 
 describe("getPublicConfig", () => {

@@ -39,14 +39,15 @@ const self = fileURLToPath(import.meta.url);
 
 /** Forks a server process in the given mode (`args`), with `env` and extra Node flags (e.g. --cpu-prof). */
 export function startServer(args: string[], env: NodeJS.ProcessEnv, nodeFlags: string[] = []): ServerHandle {
-  const child = fork(self, args, { env, execArgv: ["--import", "tsx", ...nodeFlags], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child = fork(self, args, { env, execArgv: ["--conditions=react-server", "--import", "tsx", ...nodeFlags], stdio: ["ignore", "inherit", "inherit", "ipc"] });
   return { process: child, next: messageQueue(child).next, send: (message) => child.send(message) };
 }
 
 async function serve(): Promise<void> {
   const send = (message: ServerMessage) => process.send?.(message);
   try {
-    const { sharedDb } = await import("@/db/client");
+    // The route files read the server root (server-only): this process runs with --conditions=react-server, as Next's server does.
+    const { processServer } = await import("@/lib/server/root");
     const { seedModel } = await import("@/lib/inference/testing/seed");
     const { chunkSentences, loadMobyDick } = await import("@/lib/attribution/testing/corpora");
     const { devAccounts, settlerAccount } = await import("@/lib/chain/devAccounts");
@@ -59,7 +60,7 @@ async function serve(): Promise<void> {
     const { inferences } = await import("@/db/schema");
 
     const settings = config();
-    const handle = await sharedDb(settings);
+    const handle = await processServer().db();
     const { db } = handle;
     // The whole of Moby-Dick, four sentences a record, chapters dealt round the contributors.
     const chapters = loadMobyDick();
@@ -111,7 +112,7 @@ async function serve(): Promise<void> {
       deployment,
       batchSize: settings.settleBatchSize,
       maxWaitMs: settings.settleMaxWaitMs,
-      // As the server does (lib/server/payments.ts): PGlite, or PostgreSQL with autovacuum off.
+      // As the server does (lib/server/root.ts): PGlite, or PostgreSQL with autovacuum off.
       vacuumEveryMs: await vacuumIntervalFor(db),
       onEvent: (event) => {
         if (event.type === "error") console.error(`settler: attempt ${event.attempt} failed: ${(event.error as Error).message}`);

@@ -1,14 +1,14 @@
 import { datanetList, draftDatanet } from "@/lib/datanets/api";
-import { marketplaceContext } from "@/lib/datanets/context";
+import { processServer } from "@/lib/server/root";
 import { handle, readJsonBody } from "@/lib/datanets/http";
 import { z } from "zod";
 
 /** Every datanet with its contribution, record and contributor counts. */
 export async function GET() {
-  return handle(async () => datanetList(await marketplaceContext()));
+  return handle(async () => datanetList(await processServer().marketplace()));
 }
 
 /** Drafts a datanet publication: `{ name, description?, license }` → metadata URI, minimum stake and the call to send. */
 export async function POST(request: Request) {
-  return handle(async () => draftDatanet(await marketplaceContext(), await readJsonBody(request, z.unknown())));
+  return handle(async () => draftDatanet(await processServer().marketplace(), await readJsonBody(request, z.unknown())));
 }

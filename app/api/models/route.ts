@@ -1,14 +1,14 @@
-import { marketplaceContext } from "@/lib/datanets/context";
+import { processServer } from "@/lib/server/root";
 import { handle, readJsonBody } from "@/lib/datanets/http";
 import { draftModel, modelList } from "@/lib/models/api";
 import { z } from "zod";
 
 /** Every model with the datanets it draws on. */
 export async function GET() {
-  return handle(async () => modelList(await marketplaceContext()));
+  return handle(async () => modelList(await processServer().marketplace()));
 }
 
 /** Drafts a model publication: `{ metadata: { name, description?, modelCard?, backend }, terms: { price, ownerShareBps, datanetIds, stake } }`. */
 export async function POST(request: Request) {
-  return handle(async () => draftModel(await marketplaceContext(), await readJsonBody(request, z.unknown())));
+  return handle(async () => draftModel(await processServer().marketplace(), await readJsonBody(request, z.unknown())));
 }

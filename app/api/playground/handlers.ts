@@ -12,22 +12,14 @@
  * `{ type: "done", ... }` with the price, inference id and attribution link, or
  * `{ type: "error", code, message }` if it failed after the stream began (nothing is charged).
  */
-import { eq } from "drizzle-orm";
-import { getAddress, keccak256, type Address } from "viem";
+import type { Address } from "viem";
 import { z } from "zod";
-import type { Db } from "@/db/client";
-import { spendPermits } from "@/db/schema/payments";
 import { attributionPath, streamInference } from "@/lib/inference/api";
 import type { Gateway, InferenceRun } from "@/lib/inference/gateway";
-import { PaymentError, toErrorBody } from "@/lib/payments/errors";
+import type { Payments } from "@/lib/payments";
+import { toErrorBody } from "@/lib/payments/errors";
 import { errorResponse, jsonResponse, readJsonBody } from "@/lib/payments/http";
 import { parseInput } from "@/lib/payments/schemas";
-
-/** The session key does not hash to the permit's nonce (or the permit is not there). */
-export class SessionInvalidError extends PaymentError {
-  readonly code = "SESSION_INVALID";
-  readonly status = 401;
-}
 
 /** Body of `POST /api/playground/chat`. */
 export const playgroundChatSchema = z.object({
@@ -41,25 +33,16 @@ export const playgroundChatSchema = z.object({
   sessionKey: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "not a 32-byte hex key").transform((v) => v.toLowerCase() as `0x${string}`),
 });
 
-/** What the playground needs of the server. */
-export type PlaygroundService = { db: Db; gateway: Gateway };
-
-/** The payer of `permitId` if `sessionKey` is its session key; otherwise SESSION_INVALID. */
-export async function payerOfSession(db: Db, permitId: string, sessionKey: `0x${string}`): Promise<Address> {
-  const [permit] = await db.select({ payer: spendPermits.payer, nonce: spendPermits.nonce }).from(spendPermits).where(eq(spendPermits.id, permitId));
-  if (!permit || permit.nonce !== BigInt(keccak256(sessionKey))) {
-    throw new SessionInvalidError("this session key does not belong to that permit: sign a new spend permit");
-  }
-  return getAddress(permit.payer);
-}
+/** What the playground needs of the server: the session check (lib/payments/sessions.ts) and the gateway. */
+export type PlaygroundService = { payments: Pick<Payments, "payerOfSession">; gateway: Gateway };
 
 /** `POST /api/playground/chat`: one paid inference for the holder of a permit's session key, streamed. */
 export async function handlePlaygroundChat(request: Request, service: PlaygroundService | Promise<PlaygroundService>): Promise<Response> {
   let run: InferenceRun | undefined;
   try {
-    const { db, gateway } = await service;
+    const { payments, gateway } = await service;
     const body = parseInput(playgroundChatSchema, await readJsonBody(request), "playground request");
-    const payer = await payerOfSession(db, body.permitId, body.sessionKey);
+    const payer = await payments.payerOfSession(body.permitId, body.sessionKey);
     run = await gateway.runInference({
       modelId: body.modelId,
       messages: [{ role: "user", content: body.question }],

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
+import { cache } from "react";
 import { EmptyState } from "@/components/empty-state";
 import { Hex } from "@/components/hex";
 import { ModelCard } from "@/components/marketplace-cards";
@@ -8,20 +9,25 @@ import { Stat } from "@/components/stat";
 import { Table } from "@/components/table";
 import { getDatanet } from "@/lib/marketplace/datanets";
 import { parseMarketplaceId } from "@/lib/marketplace/ids";
+import { processServer } from "@/lib/server/root";
 
 export const dynamic = "force-dynamic";
 
 type Props = { params: Promise<{ id: string }> };
 
+/** The datanet, or null for an id that is malformed or names nothing; read once per request. */
+const load = cache(async (segment: string) => {
+  const id = parseMarketplaceId(segment);
+  return id === null ? null : getDatanet(await processServer().source(), id);
+});
+
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  const id = parseMarketplaceId((await params).id);
-  const datanet = id === null ? null : await getDatanet(id);
+  const datanet = await load((await params).id);
   return { title: datanet ? datanet.name : "Datanet not found" };
 }
 
 export default async function DatanetPage({ params }: Props) {
-  const id = parseMarketplaceId((await params).id);
-  const datanet = id === null ? null : await getDatanet(id);
+  const datanet = await load((await params).id);
   if (!datanet) notFound();
   return (
     <>

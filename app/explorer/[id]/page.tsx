@@ -1,13 +1,22 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound, redirect } from "next/navigation";
+import { cache } from "react";
 import { AutoRefresh } from "@/components/auto-refresh";
 import { Card } from "@/components/card";
 import { EmptyState } from "@/components/empty-state";
 import { Hex } from "@/components/hex";
 import { PageHeader, SectionTitle } from "@/components/page-header";
 import { Stat } from "@/components/stat";
-import { getInferenceDetail, InferenceNotFoundError, InvalidInferenceIdError, parseInferenceRef, type InferenceDetail } from "@/lib/explorer";
+import {
+  getInferenceDetail,
+  InferenceNotFoundError,
+  inferenceFigures,
+  InvalidInferenceIdError,
+  parseInferenceRef,
+  type InferenceDetail,
+} from "@/lib/explorer";
+import { processServer } from "@/lib/server/root";
 import { formatMoney, formatRelativeTime } from "@/lib/web/format";
 import { CreditedAnswer } from "../_components/credited-answer";
 import { RecordsTable } from "../_components/records-table";
@@ -19,15 +28,15 @@ export const dynamic = "force-dynamic";
 
 type Props = { params: Promise<{ id: string }> };
 
-/** The inference, or null for an id that is malformed or names nothing (the page answers 404). */
-async function load(segment: string): Promise<InferenceDetail | null> {
+/** The inference, or null for an id that is malformed or names nothing (the page answers 404); read once per request. */
+const load = cache(async (segment: string): Promise<InferenceDetail | null> => {
   try {
-    return await getInferenceDetail(parseInferenceRef(segment));
+    return await getInferenceDetail(await processServer().source(), parseInferenceRef(segment));
   } catch (error) {
     if (error instanceof InvalidInferenceIdError || error instanceof InferenceNotFoundError) return null;
     throw error;
   }
-}
+});
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
   const inference = await load((await params).id);
@@ -41,15 +50,7 @@ export default async function InferencePage({ params }: Props) {
   // One address per inference: the on-chain id (from settlements and earnings) leads to the uuid page.
   if (segment !== inference.id) redirect(`/explorer/${inference.id}`);
 
-  const contributorRank: Record<string, number> = {};
-  for (const part of inference.split) {
-    if (part.role === "contributor" && part.address) contributorRank[part.address.toLowerCase()] ??= Object.keys(contributorRank).length;
-  }
-  const spans = inference.spans.map((s) => ({
-    ...s,
-    records: s.records.map((r) => ({ ...r, datanetId: inference.records.find((x) => x.id === r.id)?.datanetId ?? null })),
-  }));
-  const selfPaid = inference.selfPaid;
+  const { contributorRank, spans, selfPaidPercent } = inferenceFigures(inference);
 
   return (
     <>
@@ -74,7 +75,7 @@ export default async function InferencePage({ params }: Props) {
         <Stat label="Records credited" value={inference.records.filter((r) => r.score > 0).length} hint={`of ${inference.records.length} retrieved or matched`} />
         <Stat
           label="Self-paid revenue"
-          value={selfPaid.total === 0n ? "—" : `${(Number((selfPaid.selfPaid * 10_000n) / selfPaid.total) / 100).toFixed(1)}%`}
+          value={selfPaidPercent ?? "—"}
           testId="self-paid-share"
           hint="of this model's revenue paid by its own owner or contributors"
         />

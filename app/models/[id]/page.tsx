@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
+import { cache } from "react";
 import { AutoRefresh } from "@/components/auto-refresh";
 import { EmptyState } from "@/components/empty-state";
 import { Hex } from "@/components/hex";
@@ -11,6 +12,7 @@ import { PageHeader, SectionTitle } from "@/components/page-header";
 import { Stat } from "@/components/stat";
 import { parseMarketplaceId } from "@/lib/marketplace/ids";
 import { getModel } from "@/lib/marketplace/models";
+import { processServer } from "@/lib/server/root";
 import { formatBps, formatMoney } from "@/lib/web/format";
 import { OwnerControls } from "./_components/owner-controls";
 import { Playground } from "./_components/playground";
@@ -19,15 +21,19 @@ export const dynamic = "force-dynamic";
 
 type Props = { params: Promise<{ id: string }> };
 
+/** The model, or null for an id that is malformed or names nothing; read once per request. */
+const load = cache(async (segment: string) => {
+  const id = parseMarketplaceId(segment);
+  return id === null ? null : getModel(await processServer().source(), id);
+});
+
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  const id = parseMarketplaceId((await params).id);
-  const model = id === null ? null : await getModel(id);
+  const model = await load((await params).id);
   return { title: model ? model.name : "Model not found" };
 }
 
 export default async function ModelPage({ params }: Props) {
-  const id = parseMarketplaceId((await params).id);
-  const model = id === null ? null : await getModel(id);
+  const model = await load((await params).id);
   if (!model) notFound();
   return (
     <>

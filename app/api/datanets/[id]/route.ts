@@ -1,8 +1,8 @@
 import { datanetDetail } from "@/lib/datanets/api";
-import { marketplaceContext } from "@/lib/datanets/context";
+import { processServer } from "@/lib/server/root";
 import { handle } from "@/lib/datanets/http";
 
 /** One datanet with its contributions (on-chain order) and the models that draw on it. */
 export async function GET(_request: Request, { params }: { params: Promise<{ id: string }> }) {
-  return handle(async () => datanetDetail(await marketplaceContext(), (await params).id));
+  return handle(async () => datanetDetail(await processServer().marketplace(), (await params).id));
 }

@@ -1,5 +1,6 @@
 import { handle } from "@/lib/datanets/http";
 import { getInferenceDetail, getStoredProof, parseInferenceRef } from "@/lib/explorer";
+import { processServer } from "@/lib/server/root";
 
 /**
  * GET /api/inferences/:id — one paid inference (uuid or on-chain id): prompt, answer, credited
@@ -9,7 +10,8 @@ import { getInferenceDetail, getStoredProof, parseInferenceRef } from "@/lib/exp
 export async function GET(_request: Request, { params }: { params: Promise<{ id: string }> }) {
   return handle(async () => {
     const ref = parseInferenceRef((await params).id);
-    const [inference, proof] = await Promise.all([getInferenceDetail(ref), getStoredProof(ref)]);
+    const source = await processServer().source();
+    const [inference, proof] = await Promise.all([getInferenceDetail(source, ref), getStoredProof(source, ref)]);
     return { inference, proof };
   });
 }

@@ -1,8 +1,8 @@
-import { marketplaceContext } from "@/lib/datanets/context";
+import { processServer } from "@/lib/server/root";
 import { handle } from "@/lib/datanets/http";
 import { modelDetail } from "@/lib/models/api";
 
 /** One model with its terms and datanets. */
 export async function GET(_request: Request, { params }: { params: Promise<{ id: string }> }) {
-  return handle(async () => modelDetail(await marketplaceContext(), (await params).id));
+  return handle(async () => modelDetail(await processServer().marketplace(), (await params).id));
 }

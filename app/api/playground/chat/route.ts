@@ -1,10 +1,10 @@
 /** POST /api/playground/chat — a paid inference for the browser holding a permit's session key (see ../handlers.ts). */
-import { sharedInferenceService } from "@/lib/inference/runtime";
+import { processServer } from "@/lib/server/root";
 import { handlePlaygroundChat } from "../handlers";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
 export function POST(request: Request): Promise<Response> {
-  return handlePlaygroundChat(request, sharedInferenceService());
+  return handlePlaygroundChat(request, processServer().inference());
 }

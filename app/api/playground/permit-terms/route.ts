@@ -1,7 +1,6 @@
 /** GET /api/playground/permit-terms — what a spend permit signed in the browser must name. */
-import { readDeployment } from "@/lib/chain/deploy";
-import { config } from "@/lib/config";
 import { errorResponse } from "@/lib/payments/http";
+import { processServer } from "@/lib/server/root";
 import { permitTermsResponse } from "../handlers";
 
 export const runtime = "nodejs";
@@ -9,7 +8,7 @@ export const dynamic = "force-dynamic";
 
 export function GET(): Response {
   try {
-    return permitTermsResponse(readDeployment(config().deploymentFile));
+    return permitTermsResponse(processServer().requireDeployment());
   } catch (error) {
     return errorResponse(error);
   }

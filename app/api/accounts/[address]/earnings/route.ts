@@ -2,6 +2,7 @@ import { getAddress, isAddress } from "viem";
 import { z } from "zod";
 import { handle, parseInput } from "@/lib/datanets/http";
 import { getEarnings } from "@/lib/marketplace/earnings";
+import { processServer } from "@/lib/server/root";
 
 const querySchema = z.object({
   address: z.string().refine((value) => isAddress(value, { strict: false }), "must be a 0x-prefixed 20-byte address"),
@@ -18,6 +19,6 @@ export async function GET(request: Request, { params }: { params: Promise<{ addr
       before: search.get("before") ?? undefined,
       limit: search.get("limit") ?? undefined,
     });
-    return getEarnings(getAddress(query.address), { before: query.before, limit: query.limit });
+    return getEarnings(await processServer().source(), getAddress(query.address), { before: query.before, limit: query.limit });
   });
 }

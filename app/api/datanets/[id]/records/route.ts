@@ -1,8 +1,8 @@
 import { datanetRecords } from "@/lib/datanets/api";
-import { marketplaceContext } from "@/lib/datanets/context";
+import { processServer } from "@/lib/server/root";
 import { handle } from "@/lib/datanets/http";
 
 /** A page of the datanet's records in on-chain order: `?limit=50&afterContribution=ID&afterPosition=N`. */
 export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }) {
-  return handle(async () => datanetRecords(await marketplaceContext(), (await params).id, new URL(request.url).searchParams));
+  return handle(async () => datanetRecords(await processServer().marketplace(), (await params).id, new URL(request.url).searchParams));
 }

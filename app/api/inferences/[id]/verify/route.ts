@@ -1,5 +1,6 @@
 import { handle } from "@/lib/datanets/http";
 import { parseInferenceRef, verifyInference } from "@/lib/explorer";
+import { processServer } from "@/lib/server/root";
 
 // Re-running the engine is CPU work on every call: never cache a verdict, never prerender one.
 export const dynamic = "force-dynamic";
@@ -10,5 +11,5 @@ export const dynamic = "force-dynamic";
  * Answers `{ valid, storedHash, recomputedHash, differences, checks, problem }`.
  */
 export async function POST(_request: Request, { params }: { params: Promise<{ id: string }> }) {
-  return handle(async () => verifyInference(parseInferenceRef((await params).id)));
+  return handle(async () => verifyInference(await processServer().source(), parseInferenceRef((await params).id)));
 }

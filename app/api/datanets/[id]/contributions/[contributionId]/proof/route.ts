@@ -1,11 +1,11 @@
 import { contributionRecordProof } from "@/lib/datanets/api";
-import { marketplaceContext } from "@/lib/datanets/context";
+import { processServer } from "@/lib/server/root";
 import { handle } from "@/lib/datanets/http";
 
 /** The Merkle proof of record `?position=N` of a contribution, checked against the root the registry holds. */
 export async function GET(request: Request, { params }: { params: Promise<{ id: string; contributionId: string }> }) {
   return handle(async () => {
     const { id, contributionId } = await params;
-    return contributionRecordProof(await marketplaceContext(), id, contributionId, new URL(request.url).searchParams);
+    return contributionRecordProof(await processServer().marketplace(), id, contributionId, new URL(request.url).searchParams);
   });
 }

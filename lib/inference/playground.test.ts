@@ -18,6 +18,7 @@ import { type MarketFixture, startMarketFixture } from "@/lib/chain/fixture";
 import { readSseData } from "@/lib/inference/sse";
 import { type RouteServer, serveRoutes } from "@/lib/inference/testing/http-adapter";
 import { mobyDickTexts, seedModel } from "@/lib/inference/testing/seed";
+import { processServer } from "@/lib/server/root";
 
 const PRICE = 2_000n;
 const PAYER = 2;
@@ -42,8 +43,7 @@ beforeAll(async () => {
   writeDeployment(join(dir, "deployment.json"), fixture.deployment);
   Object.assign(process.env, { DATA_DIR: dir, DEPLOYMENT_FILE: join(dir, "deployment.json"), RPC_URL: fixture.anvil.rpcUrl, CHAIN_ID: String(fixture.anvil.chainId) });
   delete process.env.DATABASE_URL;
-  const { sharedDb } = await import("@/db/client");
-  db = (await sharedDb()).db;
+  db = (await processServer().db()).db;
   await seedModel(db, {
     modelId: 1n,
     datanetId: 1n,
@@ -53,8 +53,8 @@ beforeAll(async () => {
     firstContributionId: 1n,
     contributions: [{ contributor: devAccounts[8].address, texts: mobyDickTexts(0, 2) }],
   });
-  const playground = await import("./chat/route");
-  const terms = await import("./permit-terms/route");
+  const playground = await import("@/app/api/playground/chat/route");
+  const terms = await import("@/app/api/playground/permit-terms/route");
   const permits = await import("@/app/api/permits/route");
   server = await serveRoutes({
     "/api/playground/chat": { POST: playground.POST },
@@ -117,7 +117,7 @@ describe("POST /api/playground/chat", () => {
   });
 
   it("refuses a paused model with MODEL_INACTIVE before anything is held", async () => {
-    const { gateway } = await (await import("@/lib/inference/runtime")).sharedInferenceService();
+    const gateway = await processServer().gateway();
     // What the model sync writes when the owner pauses the model on chain; the gateway re-reads at once when told.
     await updateModelTerms(db, 1n, { price: PRICE, ownerShareBps: 2000, status: "paused", version: 2 });
     gateway.models.invalidate(1n);

@@ -6,11 +6,13 @@ import type { Address } from "viem";
 import { z } from "zod";
 import { upstreamRegistryAbi } from "@/lib/chain/abis";
 import { getDatanet, getModel, listModels } from "@/db/marketplace";
-import { parseId, txHashSchema, type WalletCall } from "@/lib/datanets/api";
+import { parseId, type WalletCall } from "@/lib/datanets/api";
 import type { MarketplaceContext } from "@/lib/datanets/context";
 import { draftStore } from "@/lib/datanets/drafts";
-import { DatanetNotFoundError, ModelNotFoundError } from "@/lib/datanets/errors";
-import { parseInput } from "@/lib/datanets/http";
+import { DatanetNotFoundError } from "@/lib/datanets/errors";
+import { ModelNotFoundError } from "./errors";
+import { parseInput } from "@/lib/http";
+import { txHashSchema } from "@/lib/wire/primitives";
 import { backendIdOf, modelMetadataSchema, modelMetadataUri, modelTermsSchema, type ModelMetadata, type ModelTerms } from "./metadata";
 import { confirmModelPublication, type PublishedModel } from "./publish";
 

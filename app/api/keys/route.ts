@@ -1,4 +1,4 @@
-import { getApiKeys, postApiKey } from "@/lib/payments/http";
+import { getApiKeys, postApiKey } from "@/lib/payments/api";
 import { sharedPayments } from "@/lib/server/payments";
 
 export const runtime = "nodejs";

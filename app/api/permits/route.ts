@@ -1,4 +1,4 @@
-import { getPermits, postPermit } from "@/lib/payments/http";
+import { getPermits, postPermit } from "@/lib/payments/api";
 import { sharedPayments } from "@/lib/server/payments";
 
 export const runtime = "nodejs";

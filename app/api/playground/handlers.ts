@@ -19,9 +19,11 @@ import type { Db } from "@/db/client";
 import { spendPermits } from "@/db/schema/payments";
 import { attributionPath, streamInference } from "@/lib/inference/api";
 import type { Gateway, InferenceRun } from "@/lib/inference/gateway";
-import { PaymentError, toErrorBody } from "@/lib/payments/errors";
-import { errorResponse, jsonResponse, readJsonBody } from "@/lib/payments/http";
-import { parseInput } from "@/lib/payments/schemas";
+import { errorBody, errorResponse, jsonResponse, parseInput, readJsonBody } from "@/lib/http";
+import { paymentBody } from "@/lib/payments/api";
+import { invalidRequest, PaymentError } from "@/lib/payments/errors";
+import type { PermitTerms } from "@/lib/wire/payments";
+import type { PlaygroundStreamEventWire } from "@/lib/wire/playground";
 
 /** The session key does not hash to the permit's nonce (or the permit is not there). */
 export class SessionInvalidError extends PaymentError {
@@ -58,7 +60,7 @@ export async function handlePlaygroundChat(request: Request, service: Playground
   let run: InferenceRun | undefined;
   try {
     const { db, gateway } = await service;
-    const body = parseInput(playgroundChatSchema, await readJsonBody(request), "playground request");
+    const body = parseInput(playgroundChatSchema, await readJsonBody(request, paymentBody), { what: "playground request", refuse: invalidRequest });
     const payer = await payerOfSession(db, body.permitId, body.sessionKey);
     run = await gateway.runInference({
       modelId: body.modelId,
@@ -75,8 +77,8 @@ export async function handlePlaygroundChat(request: Request, service: Playground
 
 function streamRun(run: InferenceRun): Response {
   return streamInference(run, {
-    delta: (text) => ({ type: "delta", text }),
-    done: (result) => [
+    delta: (text): PlaygroundStreamEventWire => ({ type: "delta", text }),
+    done: (result): PlaygroundStreamEventWire[] => [
       {
         type: "done",
         inferenceId: result.inferenceId,
@@ -88,11 +90,12 @@ function streamRun(run: InferenceRun): Response {
         payouts: result.payouts.map((p) => ({ payee: p.payee, amount: p.amount.toString() })),
       },
     ],
-    error: (error) => ({ type: "error", ...toErrorBody(error).error }),
+    error: (error): PlaygroundStreamEventWire => ({ ...errorBody(error).error, type: "error" }),
   });
 }
 
 /** `GET /api/playground/permit-terms`: the chain, market and spender a browser's permit must name. */
 export function permitTermsResponse(deployment: { chainId: number; market: Address; settler: Address }): Response {
-  return jsonResponse({ chainId: deployment.chainId, market: deployment.market, spender: deployment.settler });
+  const terms: PermitTerms = { chainId: deployment.chainId, market: deployment.market, spender: deployment.settler };
+  return jsonResponse(terms);
 }

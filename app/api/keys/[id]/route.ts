@@ -1,4 +1,4 @@
-import { deleteApiKey } from "@/lib/payments/http";
+import { deleteApiKey } from "@/lib/payments/api";
 import { sharedPayments } from "@/lib/server/payments";
 
 export const runtime = "nodejs";

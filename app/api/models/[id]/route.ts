@@ -1,5 +1,5 @@
 import { marketplaceContext } from "@/lib/datanets/context";
-import { handle } from "@/lib/datanets/http";
+import { handle } from "@/lib/http";
 import { modelDetail } from "@/lib/models/api";
 
 /** One model with its terms and datanets. */

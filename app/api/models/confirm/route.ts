@@ -1,9 +1,8 @@
 import { marketplaceContext } from "@/lib/datanets/context";
-import { handle, readJsonBody } from "@/lib/datanets/http";
+import { handle, readJsonBody } from "@/lib/http";
 import { confirmModel } from "@/lib/models/api";
-import { z } from "zod";
 
 /** Confirms a model publication: `{ txHash, metadata? }`; stores it once the receipt matches its draft. */
 export async function POST(request: Request) {
-  return handle(async () => confirmModel(await marketplaceContext(), await readJsonBody(request, z.unknown())), 201);
+  return handle(async () => confirmModel(await marketplaceContext(), await readJsonBody(request)), 201);
 }

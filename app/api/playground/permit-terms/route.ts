@@ -1,7 +1,7 @@
 /** GET /api/playground/permit-terms — what a spend permit signed in the browser must name. */
 import { readDeployment } from "@/lib/chain/deploy";
 import { config } from "@/lib/config";
-import { errorResponse } from "@/lib/payments/http";
+import { errorResponse } from "@/lib/http";
 import { permitTermsResponse } from "../handlers";
 
 export const runtime = "nodejs";

@@ -93,9 +93,12 @@ export function toJson(value: unknown): string {
   return JSON.stringify(value, (_key, v) => (typeof v === "bigint" ? v.toString() : v));
 }
 
-/** A JSON answer, never cached; bigints become decimal strings. */
-export function jsonResponse(value: unknown, status = 200): Response {
-  return new Response(toJson(value), { status, headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" } });
+/** A JSON answer, never cached; bigints become decimal strings. `headers` add to the JSON ones. */
+export function jsonResponse(value: unknown, status = 200, headers?: Record<string, string>): Response {
+  return new Response(toJson(value), {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...headers },
+  });
 }
 
 /** What an answer may say about an error. */

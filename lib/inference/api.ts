@@ -1,18 +1,20 @@
 /**
  * The OpenAI-compatible API over the gateway: `POST /api/v1/chat/completions` (streamed and
  * not) and `GET /api/v1/models`. Route files call these with the process's service; tests call
- * them the same way. Errors use OpenAI's shape, `{ error: { message, type, param, code } }`,
+ * them the same way. Bodies are read and validated by the edge (lib/http.ts); errors are the
+ * same UpstreamErrors as everywhere, mapped to OpenAI's `{ error: { message, type, param, code } }`
  * with Upstream's stable codes.
  */
 import type { Db } from "@/db/client";
 import { getModel, listModels, type Model } from "@/db/marketplace";
-import { parseInput, readJsonBody, type ReadJsonBodyOptions } from "@/lib/http";
+import { exposedError, jsonResponse, parseInput, readJsonBody, type ReadJsonBodyOptions } from "@/lib/http";
 import { ModelNotFoundError } from "@/lib/models/errors";
 import type { V1ModelWire } from "@/lib/wire/openai";
+import { BackendError } from "./backend";
 import { InvalidInferenceRequestError, MissingApiKeyError } from "./errors";
 import { type Gateway, type InferenceResult, type InferenceRun, completeInference, modelStatus } from "./gateway";
 import { modelName, parseModelName } from "./model-names";
-import { type CompletionIdentity, chatCompletionRequestSchema, chunkBody, completionBody, openAIError, usageChunkBody } from "./openai-wire";
+import { type CompletionIdentity, chatCompletionRequestSchema, chunkBody, completionBody, errorBody, usageChunkBody } from "./openai-wire";
 import { SSE_DONE, sseEvent } from "./sse";
 
 /**
@@ -58,7 +60,7 @@ export async function handleChatCompletions(request: Request, service: Gateway |
 
     const result = await completeInference(run);
     const completion = { ...completionBody({ ...identity, id: `chatcmpl-${result.inferenceId}` }, result.text, result.finishReason, result.usage) };
-    return Response.json({ ...completion, upstream: upstreamField(result, origin) }, { headers: resultHeaders(result, origin) });
+    return jsonResponse({ ...completion, upstream: upstreamField(result, origin) }, 200, resultHeaders(result, origin));
   } catch (error) {
     await run?.cancel();
     return errorResponse(error);
@@ -69,7 +71,7 @@ export async function handleChatCompletions(request: Request, service: Gateway |
 export async function handleListModels(service: Db | Promise<Db>): Promise<Response> {
   try {
     const models = (await listModels(await service)).filter((m) => modelStatus(m) === "active");
-    return Response.json({ object: "list", data: models.map(modelObject) });
+    return jsonResponse({ object: "list", data: models.map(modelObject) });
   } catch (error) {
     return errorResponse(error);
   }
@@ -84,7 +86,7 @@ export async function handleGetModel(service: Db | Promise<Db>, name: string): P
     const id = parseModelName(name);
     const model = id === null ? undefined : await getModel(await service, id);
     if (!model) throw new ModelNotFoundError(name);
-    return Response.json(modelObject(model));
+    return jsonResponse(modelObject(model));
   } catch (error) {
     return errorResponse(error);
   }
@@ -193,7 +195,7 @@ function roundTimings(timings: InferenceResult["timings"]) {
   return Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v * 1000) / 1000]));
 }
 
-function resultHeaders(result: InferenceResult, origin: string): HeadersInit {
+function resultHeaders(result: InferenceResult, origin: string): Record<string, string> {
   const t = result.timings;
   return {
     "x-upstream-inference-id": result.inferenceId,
@@ -209,7 +211,26 @@ function bearerToken(request: Request): string {
   return match[1];
 }
 
+/**
+ * The OpenAI error object for any error the gateway or the edge threw: an UpstreamError (or an
+ * error with a stable code) keeps its code, status, message and `param`, its details under
+ * `details`; anything else is 500 INTERNAL_ERROR without its message.
+ */
+function openAIError(error: unknown): { status: number; body: ReturnType<typeof errorBody> } {
+  const exposed = exposedError(error);
+  if (!exposed) {
+    console.error("inference API: unexpected error", error);
+    return { status: 500, body: errorBody("internal error", "INTERNAL_ERROR", 500) };
+  }
+  // A model naming a backend key the server lacks is the server's configuration missing, not a crash.
+  const status = exposed.code === "BACKEND_KEY_MISSING" ? 503 : exposed.status;
+  const body = errorBody(exposed.message, exposed.code, status, exposed.param);
+  if (Object.keys(exposed.details).length > 0) Object.assign(body.error, { details: exposed.details });
+  if (error instanceof BackendError && !(status >= 400 && status < 500)) console.warn(`inference API: ${exposed.code}: ${exposed.message}`);
+  return { status, body };
+}
+
 function errorResponse(error: unknown): Response {
   const { status, body } = openAIError(error);
-  return Response.json(body, { status: status === 499 ? 400 : status });
+  return jsonResponse(body, status === 499 ? 400 : status);
 }

@@ -3,8 +3,7 @@
  * API validates, and the response, chunk and error bodies it (and the test server) sends.
  */
 import { z } from "zod";
-import { exposedError } from "@/lib/http";
-import { BackendError, type Usage } from "./backend";
+import type { Usage } from "./backend";
 
 /** Content as OpenAI clients send it: a string, or a list of text parts. */
 const content = z.union([
@@ -86,25 +85,6 @@ export function usageChunkBody(identity: CompletionIdentity, usage: Usage) {
 /** OpenAI's error body. `type` follows OpenAI's families; `code` is Upstream's stable code. */
 export function errorBody(message: string, code: string, status: number, param: string | null = null) {
   return { error: { message, type: errorType(status), param, code } };
-}
-
-/**
- * The OpenAI error object for any error the gateway or the edge threw: an UpstreamError (or an
- * error with a stable code) keeps its code, status, message and `param`, its details under
- * `details`; anything else is 500 INTERNAL_ERROR without its message.
- */
-export function openAIError(error: unknown): { status: number; body: ReturnType<typeof errorBody> } {
-  const exposed = exposedError(error);
-  if (!exposed) {
-    console.error("inference API: unexpected error", error);
-    return { status: 500, body: errorBody("internal error", "INTERNAL_ERROR", 500) };
-  }
-  // A model naming a backend key the server lacks is the server's configuration missing, not a crash.
-  const status = exposed.code === "BACKEND_KEY_MISSING" ? 503 : exposed.status;
-  const body = errorBody(exposed.message, exposed.code, status, exposed.param);
-  if (Object.keys(exposed.details).length > 0) Object.assign(body.error, { details: exposed.details });
-  if (error instanceof BackendError && !(status >= 400 && status < 500)) console.warn(`inference API: ${exposed.code}: ${exposed.message}`);
-  return { status, body };
 }
 
 function errorType(status: number): string {

@@ -5,12 +5,9 @@
  */
 import { z } from "zod";
 // Relative, not "@/": the indexer (a Ponder app of its own) imports this file too.
-import { addressSchema, bytes32Schema, decimalUint256Schema } from "../wire/primitives";
+import { addressSchema as address, bytes32Schema as bytes32, decimalUint256Schema as uint } from "../wire/primitives";
 
-const uint = decimalUint256Schema;
 const count = z.number().int().nonnegative();
-const address = addressSchema;
-const bytes32 = bytes32Schema;
 /** Unix seconds. */
 const time = uint;
 

@@ -4,11 +4,9 @@ import { z } from "zod";
 import { addressSchema, bytes32Schema, decimalUint256Schema } from "@/lib/wire/primitives";
 
 /** A non-negative integer below 2^256, from a decimal string, a safe integer or a bigint. */
-export const uint256Schema = z.union([
-  z.bigint().nonnegative(),
-  z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
-  z.string().trim().pipe(decimalUint256Schema),
-]).transform((v) => BigInt(v)).refine((v) => v <= maxUint256, { message: "out of the uint256 range" });
+export const uint256Schema = z
+  .union([z.bigint().nonnegative().max(maxUint256), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), z.string().trim().pipe(decimalUint256Schema)])
+  .transform((v) => BigInt(v));
 
 /** Hex bytes (a signature): 0x-prefixed, even length. */
 export const hexSchema = z

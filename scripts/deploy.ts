@@ -8,15 +8,11 @@
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { getAddress, isAddress, isHex } from "viem";
+import { isHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { z } from "zod";
 import { deployUpstream, writeDeployment, type Deployment } from "@/lib/chain/deploy";
-
-const address = z
-  .string()
-  .refine((v) => isAddress(v, { strict: false }), { message: "must be a 0x-prefixed 20-byte address" })
-  .transform((v) => getAddress(v));
+import { addressSchema as address } from "@/lib/wire/primitives";
 
 const argsSchema = z.object({
   rpcUrl: z.url({ message: "must be an http(s) URL, e.g. http://127.0.0.1:8545" }),

@@ -1,7 +1,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { getAddress, isAddress, type Address, type Hex } from "viem";
+import { getAddress, type Address, type Hex } from "viem";
 import { z } from "zod";
+import { addressSchema as address } from "@/lib/wire/primitives";
 import {
   testUsdAbi,
   testUsdBytecode,
@@ -33,11 +34,6 @@ export type Deployment = {
   /** The account that deployed and administers the contracts. */
   deployer: Address;
 };
-
-const address = z
-  .string()
-  .refine((v) => isAddress(v, { strict: false }), { message: "not an address" })
-  .transform((v) => getAddress(v));
 
 /** zod schema of a Deployment JSON file. */
 export const deploymentSchema = z.object({

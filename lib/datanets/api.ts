@@ -5,7 +5,7 @@
  * against what the client says happened.
  */
 import { and, asc, eq } from "drizzle-orm";
-import { getAddress, isAddress, isHex, type Address, type Hex } from "viem";
+import type { Address, Hex } from "viem";
 import { z } from "zod";
 import { upstreamRegistryAbi } from "@/lib/chain/abis";
 import { getDatanet, listContributions, listDatanets, listRecords, modelsOfDatanet } from "@/db/marketplace";
@@ -20,35 +20,18 @@ import {
   type ConfirmedContribution,
   type ContributionDraft,
 } from "./contribute";
-import { DatanetNotFoundError, InvalidInputError, ReceiptMismatchError, RecordNotFoundError } from "./errors";
-import { parseInput } from "./http";
+import { InvalidInputError } from "@/lib/errors";
+import { parseInput } from "@/lib/http";
+import { addressSchema, onChainIdSchema, txHashSchema } from "@/lib/wire/primitives";
+import { DatanetNotFoundError, ReceiptMismatchError, RecordNotFoundError } from "./errors";
 import { recordLeaf, recordProof, verifyRecordProof } from "./merkle";
 import { datanetMetadataSchema, datanetMetadataUri, type DatanetMetadata } from "./metadata";
 import { datanetPublication, type PublishedDatanet } from "./publish";
 import { recordListSchema } from "./records";
 
-/** A 0x address, checksummed on output. */
-export const addressSchema = z
-  .string()
-  .refine((v) => isAddress(v, { strict: false }), "must be a 0x-prefixed 20-byte address")
-  .transform((v) => getAddress(v));
-
-/** A 32-byte transaction hash. */
-export const txHashSchema = z
-  .string()
-  .refine((v) => isHex(v) && v.length === 66, "must be a 0x-prefixed 32-byte transaction hash")
-  .transform((v) => v.toLowerCase() as Hex);
-
-/** An on-chain id from a URL segment: a canonical decimal uint256. */
-export const idSchema = z
-  .string()
-  .regex(/^(0|[1-9]\d{0,77})$/, "must be a decimal id")
-  .transform((v) => BigInt(v))
-  .refine((v) => v < 1n << 256n, "is out of range");
-
 /** Parses a route's id segment; throws InvalidInputError. */
 export function parseId(segment: string, what = "id"): bigint {
-  const parsed = idSchema.safeParse(segment);
+  const parsed = onChainIdSchema.safeParse(segment);
   if (!parsed.success) throw new InvalidInputError(`${what} "${segment.slice(0, 80)}" is not a decimal on-chain id`, "INVALID_ID");
   return parsed.data;
 }
@@ -91,7 +74,7 @@ export async function datanetDetail(ctx: MarketplaceContext, id: string) {
 
 const recordPageSchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  afterContribution: idSchema.optional(),
+  afterContribution: onChainIdSchema.optional(),
   afterPosition: z.coerce.number().int().min(0).optional(),
 });
 

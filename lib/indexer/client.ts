@@ -4,6 +4,7 @@
  */
 import type { Address } from "viem";
 import { z } from "zod";
+import { UpstreamError } from "@/lib/errors";
 import { type Parsed, responses } from "./wire";
 
 export type { Parsed } from "./wire";
@@ -38,42 +39,32 @@ export interface PageOptions {
 }
 
 /** The indexer cannot be reached, timed out or failed (5xx). */
-export class IndexerUnavailableError extends Error {
+export class IndexerUnavailableError extends UpstreamError {
   readonly code = "INDEXER_UNAVAILABLE";
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "IndexerUnavailableError";
-  }
+  readonly status = 503;
 }
 
 /** The indexer answered with something that is not the documented shape. */
-export class IndexerResponseError extends Error {
+export class IndexerResponseError extends UpstreamError {
   readonly code = "INDEXER_BAD_RESPONSE";
-  constructor(message: string) {
-    super(message);
-    this.name = "IndexerResponseError";
-  }
+  readonly status = 502;
 }
 
 /** The indexer refused the request (4xx other than a missing item); `code` is the indexer's. */
-export class IndexerRequestError extends Error {
+export class IndexerRequestError extends UpstreamError {
   constructor(
     readonly code: string,
     message: string,
     readonly status: number,
   ) {
     super(message);
-    this.name = "IndexerRequestError";
   }
 }
 
 /** The indexer did not reach a block in time. */
-export class IndexerTimeoutError extends Error {
+export class IndexerTimeoutError extends UpstreamError {
   readonly code = "INDEXER_TIMEOUT";
-  constructor(message: string) {
-    super(message);
-    this.name = "IndexerTimeoutError";
-  }
+  readonly status = 504;
 }
 
 /** Options of {@link createIndexerClient}. */

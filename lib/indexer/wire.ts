@@ -3,19 +3,11 @@
  * the client (./client.ts) parses with them. Chain data is external input, so every field is
  * checked; uint256 values travel as decimal strings and come out as bigint.
  */
-import { getAddress, type Address, type Hex } from "viem";
 import { z } from "zod";
+// Relative, not "@/": the indexer (a Ponder app of its own) imports this file too.
+import { addressSchema as address, bytes32Schema as bytes32, decimalUint256Schema as uint } from "../wire/primitives";
 
-const uint = z.string().regex(/^\d+$/, "a decimal integer").transform((v) => BigInt(v));
 const count = z.number().int().nonnegative();
-const address = z
-  .string()
-  .regex(/^0x[0-9a-fA-F]{40}$/, "an address")
-  .transform((v): Address => getAddress(v));
-const bytes32 = z
-  .string()
-  .regex(/^0x[0-9a-fA-F]{64}$/, "32 bytes of hex")
-  .transform((v) => v.toLowerCase() as Hex);
 /** Unix seconds. */
 const time = uint;
 

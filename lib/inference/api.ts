@@ -1,29 +1,32 @@
 /**
  * The OpenAI-compatible API over the gateway: `POST /api/v1/chat/completions` (streamed and
  * not) and `GET /api/v1/models`. Route files call these with the process's service; tests call
- * them the same way. Errors use OpenAI's shape, `{ error: { message, type, param, code } }`,
+ * them the same way. Bodies are read and validated by the edge (lib/http.ts); errors are the
+ * same UpstreamErrors as everywhere, mapped to OpenAI's `{ error: { message, type, param, code } }`
  * with Upstream's stable codes.
  */
 import type { Db } from "@/db/client";
 import { getModel, listModels, type Model } from "@/db/marketplace";
+import { exposedError, jsonResponse, parseInput, readJsonBody, type ReadJsonBodyOptions } from "@/lib/http";
+import { ModelNotFoundError } from "@/lib/models/errors";
+import type { V1ModelWire } from "@/lib/wire/openai";
 import { BackendError } from "./backend";
-import { InferenceError, InvalidInferenceRequestError, MalformedJsonError, MissingApiKeyError, ModelNotFoundError } from "./errors";
+import { InvalidInferenceRequestError, MissingApiKeyError } from "./errors";
 import { type Gateway, type InferenceResult, type InferenceRun, completeInference, modelStatus } from "./gateway";
 import { modelName, parseModelName } from "./model-names";
 import { type CompletionIdentity, chatCompletionRequestSchema, chunkBody, completionBody, errorBody, usageChunkBody } from "./openai-wire";
 import { SSE_DONE, sseEvent } from "./sse";
 
-/** Largest request body accepted, in characters (prompts are limited separately). */
-const MAX_BODY_CHARS = 2_000_000;
-
-/** The request body is larger than the API accepts. */
-export class RequestTooLargeError extends InferenceError {
-  readonly code = "REQUEST_TOO_LARGE";
-  readonly status = 413;
-  constructor() {
-    super(`The request body is larger than ${MAX_BODY_CHARS} characters.`);
-  }
-}
+/**
+ * How /api/v1 reads a body: at most 2,000,000 characters (prompts are limited separately),
+ * 413 REQUEST_TOO_LARGE past it, 400 INVALID_JSON when it is not JSON.
+ */
+const v1Body: ReadJsonBodyOptions = {
+  maxChars: 2_000_000,
+  strictUtf8: false,
+  tooLarge: { code: "REQUEST_TOO_LARGE", status: 413 },
+  invalidJson: { code: "INVALID_JSON", status: 400 },
+};
 
 /** Where the explorer shows an inference's attribution. */
 export function attributionPath(inferenceId: string): string {
@@ -36,14 +39,12 @@ export async function handleChatCompletions(request: Request, service: Gateway |
   try {
     const gateway = await service;
     const apiKey = bearerToken(request);
-    const body = await readJson(request);
-    const parsed = chatCompletionRequestSchema.safeParse(body);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const param = issue?.path.join(".") || null;
-      throw new InvalidInferenceRequestError(`Invalid request: ${param ? `${param}: ` : ""}${issue?.message ?? "malformed"}`, param);
-    }
-    const req = parsed.data;
+    const req = parseInput(chatCompletionRequestSchema, await readJsonBody(request, v1Body), {
+      refuse: ({ issues: [issue] }) => {
+        const param = issue?.path.join(".") || null;
+        return new InvalidInferenceRequestError(`Invalid request: ${param ? `${param}: ` : ""}${issue?.message ?? "malformed"}`, param);
+      },
+    });
     const modelId = parseModelName(req.model);
     if (modelId === null) throw new ModelNotFoundError(req.model);
     run = await gateway.runInference({
@@ -59,7 +60,7 @@ export async function handleChatCompletions(request: Request, service: Gateway |
 
     const result = await completeInference(run);
     const completion = { ...completionBody({ ...identity, id: `chatcmpl-${result.inferenceId}` }, result.text, result.finishReason, result.usage) };
-    return Response.json({ ...completion, upstream: upstreamField(result, origin) }, { headers: resultHeaders(result, origin) });
+    return jsonResponse({ ...completion, upstream: upstreamField(result, origin) }, 200, resultHeaders(result, origin));
   } catch (error) {
     await run?.cancel();
     return errorResponse(error);
@@ -70,7 +71,7 @@ export async function handleChatCompletions(request: Request, service: Gateway |
 export async function handleListModels(service: Db | Promise<Db>): Promise<Response> {
   try {
     const models = (await listModels(await service)).filter((m) => modelStatus(m) === "active");
-    return Response.json({ object: "list", data: models.map(modelObject) });
+    return jsonResponse({ object: "list", data: models.map(modelObject) });
   } catch (error) {
     return errorResponse(error);
   }
@@ -85,17 +86,17 @@ export async function handleGetModel(service: Db | Promise<Db>, name: string): P
     const id = parseModelName(name);
     const model = id === null ? undefined : await getModel(await service, id);
     if (!model) throw new ModelNotFoundError(name);
-    return Response.json(modelObject(model));
+    return jsonResponse(modelObject(model));
   } catch (error) {
     return errorResponse(error);
   }
 }
 
 /** A model as the OpenAI API describes one, with the marketplace's terms under `upstream`. */
-function modelObject(m: Model) {
+function modelObject(m: Model): V1ModelWire {
   return {
     id: modelName(m.id),
-    object: "model",
+    object: "model" as const,
     created: Math.floor(m.createdAt.getTime() / 1000),
     owned_by: m.owner,
     upstream: {
@@ -119,7 +120,7 @@ function streamResponse(run: InferenceRun, identity: CompletionIdentity, origin:
       return includeUsage ? [last, usageChunkBody(identity, result.usage)] : [last];
     },
     // The openai SDK raises an error event in the stream as an APIError.
-    error: (error) => errorParts(error).body,
+    error: (error) => openAIError(error).body,
     trailer: SSE_DONE,
   });
 }
@@ -194,7 +195,7 @@ function roundTimings(timings: InferenceResult["timings"]) {
   return Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v * 1000) / 1000]));
 }
 
-function resultHeaders(result: InferenceResult, origin: string): HeadersInit {
+function resultHeaders(result: InferenceResult, origin: string): Record<string, string> {
   const t = result.timings;
   return {
     "x-upstream-inference-id": result.inferenceId,
@@ -210,36 +211,26 @@ function bearerToken(request: Request): string {
   return match[1];
 }
 
-async function readJson(request: Request): Promise<unknown> {
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > MAX_BODY_CHARS * 4) throw new RequestTooLargeError();
-  const text = await request.text();
-  if (text.length > MAX_BODY_CHARS) throw new RequestTooLargeError();
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new MalformedJsonError();
-  }
-}
-
-/** Status and OpenAI-shaped body of any error; unknown errors become INTERNAL_ERROR without their message. */
-function errorParts(error: unknown): { status: number; body: ReturnType<typeof errorBody> } {
-  const e = error as { code?: unknown; status?: unknown; message?: unknown; param?: unknown; details?: unknown } | null;
-  const code = typeof e?.code === "string" && /^[A-Z][A-Z0-9_]+$/.test(e.code) ? e.code : null;
-  if (!code || !(error instanceof Error)) {
+/**
+ * The OpenAI error object for any error the gateway or the edge threw: an UpstreamError (or an
+ * error with a stable code) keeps its code, status, message and `param`, its details under
+ * `details`; anything else is 500 INTERNAL_ERROR without its message.
+ */
+function openAIError(error: unknown): { status: number; body: ReturnType<typeof errorBody> } {
+  const exposed = exposedError(error);
+  if (!exposed) {
     console.error("inference API: unexpected error", error);
     return { status: 500, body: errorBody("internal error", "INTERNAL_ERROR", 500) };
   }
-  const status = typeof e?.status === "number" && e.status >= 400 && e.status < 600 ? e.status : code === "BACKEND_KEY_MISSING" ? 503 : 500;
-  const param = error instanceof InferenceError ? error.param : null;
-  const body = errorBody(error.message, code, status, param);
-  const details = e?.details;
-  if (details && typeof details === "object") Object.assign(body.error, { details });
-  if (error instanceof BackendError && !(status >= 400 && status < 500)) console.warn(`inference API: ${code}: ${error.message}`);
+  // A model naming a backend key the server lacks is the server's configuration missing, not a crash.
+  const status = exposed.code === "BACKEND_KEY_MISSING" ? 503 : exposed.status;
+  const body = errorBody(exposed.message, exposed.code, status, exposed.param);
+  if (Object.keys(exposed.details).length > 0) Object.assign(body.error, { details: exposed.details });
+  if (error instanceof BackendError && !(status >= 400 && status < 500)) console.warn(`inference API: ${exposed.code}: ${exposed.message}`);
   return { status, body };
 }
 
 function errorResponse(error: unknown): Response {
-  const { status, body } = errorParts(error);
-  return Response.json(body, { status: status === 499 ? 400 : status });
+  const { status, body } = openAIError(error);
+  return jsonResponse(body, status === 499 ? 400 : status);
 }

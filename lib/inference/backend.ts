@@ -4,6 +4,7 @@
  * retrieves the context, hands it to `generate`, and streams the deltas to the client.
  */
 import { type BackendInfluence, scanTokens } from "@/lib/attribution";
+import { UpstreamError } from "@/lib/errors";
 
 /** One chat message, as the OpenAI wire format has it. */
 export type ChatMessage = {
@@ -80,13 +81,11 @@ export interface ModelBackend {
 }
 
 /** The backend failed to produce an answer (unreachable, an error status, a broken stream). */
-export class BackendError extends Error {
+export class BackendError extends UpstreamError {
   readonly code: string = "BACKEND_FAILED";
-  /** HTTP status the gateway answers with. */
   readonly status: number = 502;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = "BackendError";
   }
 }
 
@@ -96,7 +95,6 @@ export class BackendAbortedError extends BackendError {
   override readonly status = 499;
   constructor() {
     super("the client disconnected before the answer was complete");
-    this.name = "BackendAbortedError";
   }
 }
 

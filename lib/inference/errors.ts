@@ -1,30 +1,13 @@
 /**
  * Why the gateway refused an inference before any money was held: one class per reason, each
- * with a stable `code` and the HTTP status the API answers with.
+ * with a stable `code` and the HTTP status the API answers with (see lib/errors.ts).
  */
+import { UpstreamError } from "@/lib/errors";
 
-/** Base of the gateway's own refusals. */
-export abstract class InferenceError extends Error {
-  /** Stable machine-readable code. */
-  abstract readonly code: string;
-  /** HTTP status the API answers with. */
-  abstract readonly status: number;
-  /** The request field the error is about, if any (OpenAI's `param`). */
-  readonly param: string | null;
-
+/** Base of the gateway's own refusals; `param` names the request field (OpenAI's `param`). */
+export abstract class InferenceError extends UpstreamError {
   constructor(message: string, param: string | null = null) {
-    super(message);
-    this.name = new.target.name;
-    this.param = param;
-  }
-}
-
-/** No model with this id (or the name is not a marketplace model id). */
-export class ModelNotFoundError extends InferenceError {
-  readonly code = "MODEL_NOT_FOUND";
-  readonly status = 404;
-  constructor(readonly model: string) {
-    super(`The model '${model}' does not exist. Model names are "upstream-<id>" (see GET /api/v1/models).`, "model");
+    super(message, { param });
   }
 }
 
@@ -46,18 +29,10 @@ export class PromptTooLongError extends InferenceError {
   }
 }
 
-/** The request is malformed: not JSON, wrong types, no user message. */
+/** The request is malformed: wrong types, no user message. */
 export class InvalidInferenceRequestError extends InferenceError {
-  readonly code: string = "INVALID_REQUEST";
+  readonly code = "INVALID_REQUEST";
   readonly status = 400;
-}
-
-/** The body is not valid JSON. */
-export class MalformedJsonError extends InvalidInferenceRequestError {
-  override readonly code = "INVALID_JSON";
-  constructor() {
-    super("The request body is not valid JSON.");
-  }
 }
 
 /** No `Authorization: Bearer <api key>` header. */

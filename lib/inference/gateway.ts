@@ -27,7 +27,8 @@ import {
   lastUserMessage,
 } from "./backend";
 import { createBuiltinBackend } from "./builtin";
-import { InvalidInferenceRequestError, ModelInactiveError, ModelNotFoundError, PromptTooLongError } from "./errors";
+import { ModelNotFoundError } from "@/lib/models/errors";
+import { InvalidInferenceRequestError, ModelInactiveError, PromptTooLongError } from "./errors";
 import { type ModelCache, type ModelEntry, createModelCache } from "./model-cache";
 import { modelName } from "./model-names";
 import { openAIBackendFor } from "./openai-compatible";

@@ -1,7 +1,7 @@
 import { inArray } from "drizzle-orm";
 import type { Address, Hex } from "viem";
 import { models } from "@/db/schema";
-import { MarketplaceError } from "@/lib/datanets/errors";
+import { UpstreamError } from "@/lib/errors";
 import type { MarketplaceSource } from "./source";
 
 /** One inference's credit to a payee. */
@@ -37,10 +37,11 @@ export type AccountEarnings = {
 };
 
 /** Earnings come from the indexer, and it cannot be reached or has failed. */
-export class EarningsUnavailableError extends MarketplaceError {
+export class EarningsUnavailableError extends UpstreamError {
+  readonly code = "INDEXER_UNAVAILABLE";
+  readonly status = 503;
   constructor(reason: string) {
-    super("INDEXER_UNAVAILABLE", `Earnings are not available right now: ${reason}`, 503);
-    this.name = "EarningsUnavailableError";
+    super(`Earnings are not available right now: ${reason}`);
   }
 }
 

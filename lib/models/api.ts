@@ -7,9 +7,10 @@ import { upstreamRegistryAbi } from "@/lib/chain/abis";
 import { getDatanet, getModel, listModels } from "@/db/marketplace";
 import { confirmMetadataSchema, parseId } from "@/lib/datanets/api";
 import type { MarketplaceContext } from "@/lib/datanets/context";
-import { DatanetNotFoundError, ModelNotFoundError } from "@/lib/datanets/errors";
-import { parseInput } from "@/lib/datanets/http";
+import { DatanetNotFoundError } from "@/lib/datanets/errors";
+import { parseInput } from "@/lib/http";
 import type { MetadataDraftAnswer } from "@/lib/publication/metadata";
+import { ModelNotFoundError } from "./errors";
 import { modelMetadataSchema, modelMetadataUri, modelTermsSchema, type ModelMetadata, type ModelTerms } from "./metadata";
 import { modelPublication, type PublishedModel } from "./publish";
 

@@ -4,7 +4,9 @@
  * chain and are read from the publishing event, never from the client.
  */
 import { z } from "zod";
+import { maxUint256 } from "viem";
 import { metadataUri, textField } from "@/lib/datanets/metadata";
+import { decimalUint256Schema } from "@/lib/wire/primitives";
 
 /** Largest uint128: the registry stores prices as uint128. */
 export const MAX_PRICE = (1n << 128n) - 1n;
@@ -50,10 +52,7 @@ export const modelMetadataSchema = z.strictObject({
 export type ModelMetadata = z.output<typeof modelMetadataSchema>;
 
 const uintString = (name: string, max: bigint) =>
-  z
-    .union([z.string().regex(/^(0|[1-9]\d{0,77})$/, `${name} must be a decimal integer`), z.bigint()])
-    .transform((v) => BigInt(v))
-    .refine((v) => v <= max, `${name} is too large`);
+  z.union([decimalUint256Schema, z.bigint().nonnegative()]).refine((v) => v <= max, `${name} is too large`);
 
 /** A model's terms as a publisher proposes them (decimal strings for amounts). */
 export const modelTermsSchema = z.strictObject({
@@ -63,12 +62,12 @@ export const modelTermsSchema = z.strictObject({
   ownerShareBps: z.number().int().min(0).max(10_000),
   /** The datanets the model draws on (1..32, distinct). */
   datanetIds: z
-    .array(uintString("datanet id", (1n << 256n) - 1n))
+    .array(uintString("datanet id", maxUint256))
     .min(1, "a model draws on at least one datanet")
     .max(MAX_MODEL_DATANETS, `a model draws on at most ${MAX_MODEL_DATANETS} datanets`)
     .refine((ids) => new Set(ids).size === ids.length, "datanet ids must be distinct"),
   /** Stake in token units. */
-  stake: uintString("stake", (1n << 256n) - 1n),
+  stake: uintString("stake", maxUint256),
 });
 
 /** A model's terms after validation. */

@@ -7,9 +7,11 @@ import { and, desc, eq, sql } from "drizzle-orm";
 import { getAddress, parseSignature, type Address, type Hex } from "viem";
 import { apiKeys, spendPermits } from "@/db/schema/payments";
 import { type ApiKeyRow, chainTime, lower, type PaymentsContext, type PermitRow } from "./context";
-import { ApiKeyInvalidError, ApiKeyRevokedError, NotFoundError, PermitExpiredError } from "./errors";
+import { ApiKeyInvalidError, ApiKeyRevokedError, invalidRequest, NotFoundError, PermitExpiredError } from "./errors";
 import { apiKeyCreationMessage, apiKeyRevocationMessage, issuedAtOf } from "./messages";
-import { addressSchema, createApiKeySchema, idSchema, parseInput, revokeApiKeySchema } from "./schemas";
+import { parseInput } from "@/lib/http";
+import { addressSchema } from "@/lib/wire/primitives";
+import { createApiKeySchema, idSchema, revokeApiKeySchema } from "./schemas";
 import type { ApiKey, CreatedApiKey } from "./types";
 
 /** A creation message older than this is refused. */
@@ -60,7 +62,7 @@ async function verifyPayerSignature(ctx: PaymentsContext, payer: Address, messag
 
 /** Creates a key after checking the signed message names exactly this payer, permit, cap and label. */
 export async function createApiKey(ctx: PaymentsContext, input: unknown): Promise<CreatedApiKey> {
-  const body = parseInput(createApiKeySchema, input, "API key request");
+  const body = parseInput(createApiKeySchema, input, { what: "API key request", refuse: invalidRequest });
   const issuedAt = issuedAtOf(body.message);
   const expected = issuedAt && apiKeyCreationMessage({ ...body, issuedAt });
   if (!issuedAt || body.message !== expected) {
@@ -102,15 +104,15 @@ export async function createApiKey(ctx: PaymentsContext, input: unknown): Promis
 
 /** A payer's keys, newest first. */
 export async function listApiKeys(ctx: PaymentsContext, payerInput: string): Promise<ApiKey[]> {
-  const payer = parseInput(addressSchema, payerInput, "payer");
+  const payer = parseInput(addressSchema, payerInput, { what: "payer", refuse: invalidRequest });
   const rows = await ctx.db.select().from(apiKeys).where(eq(apiKeys.payer, lower(payer))).orderBy(desc(apiKeys.createdAt));
   return rows.map(toApiKey);
 }
 
 /** Revokes a key of `payer` after checking the payer's signature over the revocation message. */
 export async function revokeApiKey(ctx: PaymentsContext, payerInput: string, idInput: string, signatureInput: string): Promise<ApiKey> {
-  const { payer, signature } = parseInput(revokeApiKeySchema, { payer: payerInput, signature: signatureInput }, "revocation");
-  const id = parseInput(idSchema, idInput, "key id");
+  const { payer, signature } = parseInput(revokeApiKeySchema, { payer: payerInput, signature: signatureInput }, { what: "revocation", refuse: invalidRequest });
+  const id = parseInput(idSchema, idInput, { what: "key id", refuse: invalidRequest });
   const message = apiKeyRevocationMessage({ payer, keyId: id });
   if (!(await verifyPayerSignature(ctx, payer, message, signature))) {
     throw new ApiKeyInvalidError("the signature is not the payer's over the revocation message");

@@ -1,24 +1,14 @@
 /**
  * Why a payment step refused: one class per reason, each with a stable `code` and the HTTP status
- * the API answers with. Every route turns them into the same body with {@link toErrorBody}.
+ * the API answers with; the edge (lib/http.ts) writes them with their details.
  */
-
-/** Extra values that explain an error; they are sent to the client beside `code` and `message`. */
-export type PaymentErrorDetails = Record<string, string | number | boolean | null>;
+import { type ErrorDetails, UpstreamError } from "@/lib/errors";
+import type { InputFailure } from "@/lib/http";
 
 /** Base of every payment refusal. */
-export abstract class PaymentError extends Error {
-  /** Stable machine-readable code, e.g. `PERMIT_EXPIRED`. */
-  abstract readonly code: string;
-  /** HTTP status the API answers with. */
-  abstract readonly status: number;
-  /** Values that explain the refusal (amounts as decimal strings). */
-  readonly details: PaymentErrorDetails;
-
-  constructor(message: string, details: PaymentErrorDetails = {}) {
-    super(message);
-    this.name = new.target.name;
-    this.details = details;
+export abstract class PaymentError extends UpstreamError {
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, { details });
   }
 }
 
@@ -63,7 +53,7 @@ export class PermitInvalidError extends PaymentError {
     message: string,
     /** Which check failed. */
     readonly reason: PermitInvalidReason,
-    details: PaymentErrorDetails = {},
+    details: ErrorDetails = {},
   ) {
     super(message, { reason, ...details });
   }
@@ -93,12 +83,6 @@ export class InvalidRequestError extends PaymentError {
   readonly status = 400;
 }
 
-/** A request body larger than the API accepts. */
-export class RequestTooLargeError extends PaymentError {
-  readonly code = "REQUEST_TOO_LARGE";
-  readonly status = 413;
-}
-
 /** A hold, key or permit id that does not exist (or is not the caller's). */
 export class NotFoundError extends PaymentError {
   readonly code = "NOT_FOUND";
@@ -117,29 +101,7 @@ export class SplitMismatchError extends PaymentError {
   readonly status = 500;
 }
 
-/** The JSON error body every route answers with. */
-export type ErrorBody = {
-  error: { code: string; message: string } & PaymentErrorDetails;
-};
-
-/**
- * The JSON body for any error: a `PaymentError` (or any error with a string `code`) keeps its
- * code, message and details; anything else becomes `INTERNAL_ERROR` without leaking its message.
- */
-export function toErrorBody(err: unknown): ErrorBody {
-  if (err instanceof PaymentError) {
-    return { error: { ...err.details, code: err.code, message: err.message } };
-  }
-  const code = (err as { code?: unknown } | null)?.code;
-  if (err instanceof Error && typeof code === "string" && /^[A-Z][A-Z0-9_]+$/.test(code)) {
-    return { error: { code, message: err.message } };
-  }
-  return { error: { code: "INTERNAL_ERROR", message: "internal error" } };
-}
-
-/** The HTTP status for any error: a `PaymentError`'s own, an error's numeric `status` if it has one, else 500. */
-export function errorStatus(err: unknown): number {
-  if (err instanceof PaymentError) return err.status;
-  const status = (err as { status?: unknown } | null)?.status;
-  return typeof status === "number" && status >= 400 && status < 600 ? status : 500;
+/** The payment APIs' refusal of an input that fails its schema: INVALID_REQUEST naming every bad field (also as `fields`). */
+export function invalidRequest(failure: InputFailure): InvalidRequestError {
+  return new InvalidRequestError(`invalid ${failure.what}: ${failure.summary}`, { fields: failure.summary });
 }

@@ -17,6 +17,7 @@ import { type ApiKeyRow, type AuthorizeItem, chainTime, type CommitItem, lower, 
 import {
   ApiKeyRevokedError,
   HoldClosedError,
+  invalidRequest,
   InsufficientBalanceError,
   NotFoundError,
   PermitExhaustedError,
@@ -27,7 +28,9 @@ import {
 } from "./errors";
 import type { ItemResult } from "./group";
 import { permitsOf } from "./permits";
-import { addressSchema, commitInferenceSchema, idSchema, parseInput, priceSchema } from "./schemas";
+import { parseInput } from "@/lib/http";
+import { addressSchema } from "@/lib/wire/primitives";
+import { commitInferenceSchema, idSchema, priceSchema } from "./schemas";
 import type { AuthorizeInput, CommitInferenceInput, CommittedInference, Hold } from "./types";
 import { type Usage, usageOf } from "./usage";
 
@@ -40,10 +43,10 @@ async function resolvePayer(
     const { row, permit } = await findUsableKey(ctx, input.apiKey);
     return { payer: getAddress(row.payer), candidates: permit ? [permit] : [], apiKey: row };
   }
-  const payer = parseInput(addressSchema, input.payer, "payer");
+  const payer = parseInput(addressSchema, input.payer, { what: "payer", refuse: invalidRequest });
   const all = await permitsOf(ctx, payer);
   if (input.permitId === undefined) return { payer, candidates: all };
-  const permitId = parseInput(idSchema, input.permitId, "permit id");
+  const permitId = parseInput(idSchema, input.permitId, { what: "permit id", refuse: invalidRequest });
   return { payer, candidates: all.filter((p) => p.id === permitId) };
 }
 
@@ -53,7 +56,7 @@ async function resolvePayer(
  * one for everyone when `ctx.batchBy` is "all" (a single-connection database like PGlite).
  */
 export async function authorize(ctx: PaymentsContext, input: AuthorizeInput): Promise<Hold> {
-  const price = parseInput(priceSchema, input.price, "price");
+  const price = parseInput(priceSchema, input.price, { what: "price", refuse: invalidRequest });
   const { payer, candidates, apiKey } = await resolvePayer(ctx, input);
   if (candidates.length === 0) {
     throw new PermitMissingError(`no spend permit for ${payer}: sign one for the settler ${ctx.settler}`, { payer });
@@ -231,8 +234,8 @@ export async function release(ctx: PaymentsContext, holdId: string): Promise<voi
  * atomically. Commits that arrive together run as one statement ({@link commitBatch}).
  */
 export async function commit(ctx: PaymentsContext, holdId: string, input: CommitInferenceInput): Promise<CommittedInference> {
-  const id = parseInput(idSchema, holdId, "hold id");
-  const inference = parseInput(commitInferenceSchema, input, "inference");
+  const id = parseInput(idSchema, holdId, { what: "hold id", refuse: invalidRequest });
+  const inference = parseInput(commitInferenceSchema, input, { what: "inference", refuse: invalidRequest });
   const feeBps = await ctx.reader.feeBps();
   const paid = inference.payouts.reduce((sum, p) => sum + p.amount, 0n);
   return ctx.batches.commit.run({ holdId: id, inference, paid, feeBps });

@@ -6,7 +6,8 @@ import { inferences } from "@/db/schema/payments";
 import { testDatabases } from "@/db/testing";
 import { devAccounts } from "@/lib/chain/devAccounts";
 import { startMarketFixture, type MarketFixture } from "@/lib/chain/fixture";
-import { apiKeyCreationMessage, apiKeyRevocationMessage, PaymentError, toErrorBody, type Payments } from "./index";
+import { errorBody } from "@/lib/http";
+import { apiKeyCreationMessage, apiKeyRevocationMessage, PaymentError, type Payments } from "./index";
 import { evenPayouts, openTestDb, paymentsFor } from "./testing";
 
 const FEE_BPS = 250;
@@ -18,7 +19,7 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
   try {
     await promise;
   } catch (error) {
-    return toErrorBody(error).error.code + (error instanceof PaymentError && "reason" in error ? `:${String(error.reason)}` : "");
+    return errorBody(error).error.code + (error instanceof PaymentError && "reason" in error ? `:${String(error.reason)}` : "");
   }
   return "RESOLVED";
 }
@@ -168,7 +169,7 @@ describe.each(testDatabases())("payments on $name", (target) => {
       const rich = await mode.registerPermit(await sign(4, { cap: 1_000n }));
       const ask = (index: number, permitId: string) => mode.authorize({ payer: devAccounts[index].address, permitId, price: 300n });
       const results = await Promise.allSettled([ask(4, rich.id), ask(5, broke.id), ask(4, rich.id), ask(5, broke.id), ask(4, rich.id), ask(4, rich.id)]);
-      const codes = results.map((r) => (r.status === "fulfilled" ? r.value.payer : toErrorBody(r.reason).error.code));
+      const codes = results.map((r) => (r.status === "fulfilled" ? r.value.payer : errorBody(r.reason).error.code));
       const a4 = devAccounts[4].address;
       // Account 5's both refused; three of account 4's four fit its cap (which one is last depends on arrival).
       expect([codes[1], codes[3]]).toEqual(["INSUFFICIENT_BALANCE", "INSUFFICIENT_BALANCE"]);
@@ -190,7 +191,7 @@ describe.each(testDatabases())("payments on $name", (target) => {
           committed += 100n;
         }),
       );
-      const refused = outcomes.flatMap((o) => (o.status === "rejected" ? [toErrorBody(o.reason).error.code] : []));
+      const refused = outcomes.flatMap((o) => (o.status === "rejected" ? [errorBody(o.reason).error.code] : []));
       expect(new Set(refused)).toEqual(new Set(["PERMIT_EXHAUSTED"]));
       const listed = (await mode.listPermits(devAccounts[4].address)).find((p) => p.id === permit.id)!;
       expect(listed.held).toBe(0n);
@@ -271,7 +272,7 @@ describe.each(testDatabases())("payments on $name", (target) => {
         ...held.map((hold, i) => payments.commit(hold.id, i === 2 ? bad : inference(400n))),
         payments.commit(held[0].id, inference(400n)),
       ]);
-      const codes = results.map((r) => (r.status === "fulfilled" ? "OK" : toErrorBody(r.reason).error.code));
+      const codes = results.map((r) => (r.status === "fulfilled" ? "OK" : errorBody(r.reason).error.code));
       expect(codes).toEqual(["OK", "OK", "SPLIT_MISMATCH", "OK", "OK", "OK", "HOLD_CLOSED"]);
       const seqs = results.flatMap((r) => (r.status === "fulfilled" ? [r.value.settlementSeq] : []));
       expect(new Set(seqs).size).toBe(5);
@@ -331,7 +332,7 @@ describe.each(testDatabases())("payments on $name", (target) => {
       const results = await Promise.allSettled(Array.from({ length: 30 }, () => payments.authorize({ apiKey: key, price: 100n })));
       const held = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
       expect(held).toHaveLength(10);
-      const refused = results.flatMap((r) => (r.status === "rejected" ? [toErrorBody(r.reason).error.code] : []));
+      const refused = results.flatMap((r) => (r.status === "rejected" ? [errorBody(r.reason).error.code] : []));
       expect(new Set(refused)).toEqual(new Set(["SPEND_CAP_EXCEEDED"]));
       await Promise.all(held.map((hold) => payments.commit(hold.id, inference(100n))));
       const listed = (await payments.listApiKeys(devAccounts[2].address)).find((k) => k.id === apiKey.id)!;

@@ -1,38 +1,18 @@
 /** zod schemas of every payment input that crosses a boundary (HTTP body, query, gateway call). */
-import { getAddress, isAddress, isHex, zeroAddress, type Address, type Hex } from "viem";
+import { isHex, maxUint256, zeroAddress, type Hex } from "viem";
 import { z } from "zod";
-import { InvalidRequestError, type PaymentError } from "./errors";
-
-const MAX_UINT256 = (1n << 256n) - 1n;
-
-/** An EVM address in any case, returned checksummed. */
-export const addressSchema = z
-  .string()
-  .trim()
-  .refine((v) => isAddress(v, { strict: false }), { message: "not an address" })
-  .transform((v) => getAddress(v) as Address);
+import { addressSchema, bytes32Schema, decimalUint256Schema } from "@/lib/wire/primitives";
 
 /** A non-negative integer below 2^256, from a decimal string, a safe integer or a bigint. */
 export const uint256Schema = z
-  .union([
-    z.bigint(),
-    z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
-    z.string().trim().regex(/^\d{1,78}$/, "a non-negative decimal integer"),
-  ])
-  .transform((v) => BigInt(v))
-  .refine((v) => v >= 0n && v <= MAX_UINT256, { message: "out of the uint256 range" });
+  .union([z.bigint().nonnegative().max(maxUint256), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), z.string().trim().pipe(decimalUint256Schema)])
+  .transform((v) => BigInt(v));
 
 /** Hex bytes (a signature): 0x-prefixed, even length. */
 export const hexSchema = z
   .string()
   .trim()
   .refine((v) => isHex(v, { strict: true }) && v.length % 2 === 0 && v.length > 2, { message: "not 0x-prefixed hex bytes" })
-  .transform((v) => v.toLowerCase() as Hex);
-
-/** A 32-byte hash. */
-export const bytes32Schema = z
-  .string()
-  .regex(/^0x[0-9a-fA-F]{64}$/, "not a 32-byte hex hash")
   .transform((v) => v.toLowerCase() as Hex);
 
 /** A server id. */
@@ -95,18 +75,3 @@ export const commitInferenceSchema = z.object({
   attribution: z.object({ hash: bytes32Schema, proof: z.unknown() }),
   payouts: z.array(payoutSchema).max(65_535).readonly(),
 });
-
-/** Parses `input` or throws an `InvalidRequestError` naming every bad field. */
-export function parseInput<T extends z.ZodType>(schema: T, input: unknown, what: string): z.output<T> {
-  const parsed = schema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  const fields = parsed.error.issues.map((i) => `${i.path.join(".") || what}: ${i.message}`);
-  throw new InvalidRequestError(`invalid ${what}: ${fields.join("; ")}`, { fields: fields.join("; ") });
-}
-
-/** Like {@link parseInput} but throws the given error instead (e.g. PERMIT_INVALID for a malformed permit). */
-export function parseOr<T extends z.ZodType>(schema: T, input: unknown, fail: (detail: string) => PaymentError): z.output<T> {
-  const parsed = schema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  throw fail(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
-}

@@ -12,9 +12,12 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useState } from "react";
 import { bytesToHex, keccak256, type Address, type Hex } from "viem";
+import type { z } from "zod";
 import { useConfig } from "wagmi";
 import { getAccount, getBlock, signTypedData, switchChain } from "wagmi/actions";
 import { spendPermitDomain, spendPermitTypes } from "@/lib/chain/permit";
+import { readErrorBody } from "@/lib/wire/errors";
+import { permitListAnswerSchema, permitTermsSchema, registeredPermitAnswerSchema, type PermitListAnswer } from "@/lib/wire/payments";
 import { describeTransactionError } from "./errors";
 import { usePublicConfig } from "./public-config-context";
 
@@ -42,9 +45,6 @@ export type PermitView = {
   createdAt: Date;
 };
 
-/** What the settler's permits must say: the market's chain, address and the spender. */
-export type PermitTerms = { chainId: number; market: Address; spender: Address };
-
 /** A stable payment error code and the server's message. */
 export class PaymentRequestError extends Error {
   constructor(
@@ -59,36 +59,24 @@ export class PaymentRequestError extends Error {
   }
 }
 
-/** Reads JSON from our API; an error body `{ error: { code, message } }` becomes a PaymentRequestError. */
-export async function fetchJson<T>(url: string, init?: RequestInit): Promise<T> {
+/** Reads JSON from our API and parses it with `schema`; an error answer becomes a PaymentRequestError. */
+export async function fetchJson<S extends z.ZodType>(url: string, schema: S, init?: RequestInit): Promise<z.output<S>> {
   let response: Response;
   try {
     response = await fetch(url, { ...init, headers: { "content-type": "application/json", ...init?.headers } });
   } catch {
     throw new PaymentRequestError("NETWORK_ERROR", "The server could not be reached.");
   }
-  const body = (await response.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+  const body: unknown = await response.json().catch(() => null);
   if (!response.ok) {
-    throw new PaymentRequestError(body?.error?.code ?? "HTTP_ERROR", body?.error?.message ?? `The server answered ${response.status}.`, response.status);
+    const error = readErrorBody(body);
+    throw new PaymentRequestError(error?.code ?? "HTTP_ERROR", error?.message ?? `The server answered ${response.status}.`, response.status);
   }
-  return body as T;
+  return schema.parse(body);
 }
 
-type PermitWire = { id: string; payer: Address; cap: string; spent: string; held: string; remaining: string; expiry: string; expired: boolean; nonce: string; createdAt: string };
-
-function toPermitView(p: PermitWire): PermitView {
-  return {
-    id: p.id,
-    payer: p.payer,
-    cap: BigInt(p.cap),
-    spent: BigInt(p.spent),
-    held: BigInt(p.held),
-    remaining: BigInt(p.remaining),
-    expiry: new Date(Number(p.expiry) * 1000),
-    expired: p.expired,
-    nonce: BigInt(p.nonce),
-    createdAt: new Date(p.createdAt),
-  };
+function toPermitView(p: PermitListAnswer["permits"][number]): PermitView {
+  return { ...p, expiry: new Date(Number(p.expiry) * 1000) };
 }
 
 /** The permit nonce that binds a session key: keccak256 of its bytes, as a uint256. */
@@ -133,7 +121,7 @@ export function usePermits(payer: Address | undefined) {
     queryKey: ["permits", payer],
     enabled: Boolean(payer && contracts),
     refetchInterval: 5_000,
-    queryFn: async () => (await fetchJson<{ permits: PermitWire[] }>(`/api/permits?payer=${payer}`)).permits.map(toPermitView),
+    queryFn: async () => (await fetchJson(`/api/permits?payer=${payer}`, permitListAnswerSchema)).permits.map(toPermitView),
   });
   const permits = query.data ?? [];
   const sessions = payer && contracts && typeof window !== "undefined" ? readSessions(storageKey(chainId, contracts.market, payer)) : {};
@@ -169,7 +157,7 @@ export function useSignPermit() {
         const account = getAccount(config);
         if (!account.address) throw new PaymentRequestError("NOT_CONNECTED", "Connect a wallet first.");
         if (account.chainId !== chainId) await switchChain(config, { chainId });
-        const [terms, block] = await Promise.all([fetchJson<PermitTerms>("/api/playground/permit-terms"), getBlock(config, { chainId })]);
+        const [terms, block] = await Promise.all([fetchJson("/api/playground/permit-terms", permitTermsSchema), getBlock(config, { chainId })]);
         const sessionKey = bytesToHex(crypto.getRandomValues(new Uint8Array(32)));
         // The chain's clock, not the browser's: a local chain may run ahead of wall time.
         const message = { payer: account.address, spender: terms.spender, cap, expiry: block.timestamp + lifetimeSeconds, nonce: sessionNonce(sessionKey) };
@@ -190,10 +178,10 @@ export function useSignPermit() {
           chainId: terms.chainId,
           market: terms.market,
         });
-        const { permit } = await fetchJson<{ permit: PermitWire & { cap: string } }>("/api/permits", { method: "POST", body });
+        const { permit } = await fetchJson("/api/permits", registeredPermitAnswerSchema, { method: "POST", body });
         const key = storageKey(terms.chainId, terms.market, account.address);
         localStorage.setItem(key, JSON.stringify({ ...readSessions(key), [permit.id]: sessionKey }));
-        const view = toPermitView({ ...permit, spent: "0", held: "0", remaining: permit.cap, expired: false });
+        const view = toPermitView({ ...permit, spent: 0n, held: 0n, remaining: permit.cap, expired: false });
         await queryClient.invalidateQueries({ queryKey: ["permits"] });
         setState({ status: "done", permit: view });
         return view;

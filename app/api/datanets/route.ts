@@ -1,7 +1,6 @@
 import { datanetList, draftDatanet } from "@/lib/datanets/api";
 import { processServer } from "@/lib/server/root";
-import { handle, readJsonBody } from "@/lib/datanets/http";
-import { z } from "zod";
+import { handle, readJsonBody } from "@/lib/http";
 
 /** Every datanet with its contribution, record and contributor counts. */
 export async function GET() {
@@ -10,5 +9,5 @@ export async function GET() {
 
 /** Drafts a datanet publication: `{ name, description?, license }` → metadata URI, minimum stake and the call to send. */
 export async function POST(request: Request) {
-  return handle(async () => draftDatanet(await processServer().marketplace(), await readJsonBody(request, z.unknown())));
+  return handle(async () => draftDatanet(await processServer().marketplace(), await readJsonBody(request)));
 }

@@ -1,4 +1,4 @@
-import { getApiKeys, postApiKey } from "@/lib/payments/http";
+import { getApiKeys, postApiKey } from "@/lib/payments/api";
 import { processServer } from "@/lib/server/root";
 
 export const runtime = "nodejs";

@@ -1,7 +1,6 @@
 import { processServer } from "@/lib/server/root";
-import { handle, readJsonBody } from "@/lib/datanets/http";
+import { handle, readJsonBody } from "@/lib/http";
 import { draftModel, modelList } from "@/lib/models/api";
-import { z } from "zod";
 
 /** Every model with the datanets it draws on. */
 export async function GET() {
@@ -10,5 +9,5 @@ export async function GET() {
 
 /** Drafts a model publication: `{ metadata: { name, description?, modelCard?, backend }, terms: { price, ownerShareBps, datanetIds, stake } }`. */
 export async function POST(request: Request) {
-  return handle(async () => draftModel(await processServer().marketplace(), await readJsonBody(request, z.unknown())));
+  return handle(async () => draftModel(await processServer().marketplace(), await readJsonBody(request)));
 }

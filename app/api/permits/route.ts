@@ -1,4 +1,4 @@
-import { getPermits, postPermit } from "@/lib/payments/http";
+import { getPermits, postPermit } from "@/lib/payments/api";
 import { processServer } from "@/lib/server/root";
 
 export const runtime = "nodejs";

@@ -17,9 +17,11 @@ import { z } from "zod";
 import { attributionPath, streamInference } from "@/lib/inference/api";
 import type { Gateway, InferenceRun } from "@/lib/inference/gateway";
 import type { Payments } from "@/lib/payments";
-import { toErrorBody } from "@/lib/payments/errors";
-import { errorResponse, jsonResponse, readJsonBody } from "@/lib/payments/http";
-import { parseInput } from "@/lib/payments/schemas";
+import { errorBody, errorResponse, jsonResponse, parseInput, readJsonBody } from "@/lib/http";
+import { paymentBody } from "@/lib/payments/api";
+import { invalidRequest } from "@/lib/payments/errors";
+import type { PermitTerms } from "@/lib/wire/payments";
+import type { PlaygroundStreamEventWire } from "@/lib/wire/playground";
 
 /** Body of `POST /api/playground/chat`. */
 export const playgroundChatSchema = z.object({
@@ -41,7 +43,7 @@ export async function handlePlaygroundChat(request: Request, service: Playground
   let run: InferenceRun | undefined;
   try {
     const { payments, gateway } = await service;
-    const body = parseInput(playgroundChatSchema, await readJsonBody(request), "playground request");
+    const body = parseInput(playgroundChatSchema, await readJsonBody(request, paymentBody), { what: "playground request", refuse: invalidRequest });
     const payer = await payments.payerOfSession(body.permitId, body.sessionKey);
     run = await gateway.runInference({
       modelId: body.modelId,
@@ -58,8 +60,8 @@ export async function handlePlaygroundChat(request: Request, service: Playground
 
 function streamRun(run: InferenceRun): Response {
   return streamInference(run, {
-    delta: (text) => ({ type: "delta", text }),
-    done: (result) => [
+    delta: (text): PlaygroundStreamEventWire => ({ type: "delta", text }),
+    done: (result): PlaygroundStreamEventWire[] => [
       {
         type: "done",
         inferenceId: result.inferenceId,
@@ -71,11 +73,12 @@ function streamRun(run: InferenceRun): Response {
         payouts: result.payouts.map((p) => ({ payee: p.payee, amount: p.amount.toString() })),
       },
     ],
-    error: (error) => ({ type: "error", ...toErrorBody(error).error }),
+    error: (error): PlaygroundStreamEventWire => ({ ...errorBody(error).error, type: "error" }),
   });
 }
 
 /** `GET /api/playground/permit-terms`: the chain, market and spender a browser's permit must name. */
 export function permitTermsResponse(deployment: { chainId: number; market: Address; settler: Address }): Response {
-  return jsonResponse({ chainId: deployment.chainId, market: deployment.market, spender: deployment.settler });
+  const terms: PermitTerms = { chainId: deployment.chainId, market: deployment.market, spender: deployment.settler };
+  return jsonResponse(terms);
 }

@@ -2,38 +2,20 @@
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useRef } from "react";
 import Link from "next/link";
-import { z } from "zod";
 import { EmptyState } from "@/components/empty-state";
 import { Hex } from "@/components/hex";
 import { SectionTitle } from "@/components/page-header";
 import { Table } from "@/components/table";
 import { formatMoney, formatRelativeTime } from "@/lib/web/format";
 import { usePublicConfig } from "@/lib/web/public-config-context";
-
-const amount = z.string().regex(/^\d+$/).transform(BigInt);
-const earningsSchema = z.object({
-  earned: amount,
-  claimed: amount,
-  claimable: amount,
-  inferenceCount: z.number().int().nonnegative(),
-  credits: z.array(
-    z.object({
-      inferenceId: z.string(),
-      modelId: z.string(),
-      modelName: z.string().nullable(),
-      amount,
-      settledAt: z.coerce.date(),
-      transactionHash: z.string(),
-    }),
-  ),
-});
-const errorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+import { accountEarningsSchema } from "@/lib/wire/earnings";
+import { readErrorBody } from "@/lib/wire/errors";
 
 async function fetchEarnings(account: string) {
   const response = await fetch(`/api/accounts/${account}/earnings`, { cache: "no-store" });
   const body: unknown = await response.json();
-  if (!response.ok) throw new Error(errorSchema.safeParse(body).data?.error.message ?? `HTTP ${response.status}`);
-  return earningsSchema.parse(body);
+  if (!response.ok) throw new Error(readErrorBody(body)?.message ?? `HTTP ${response.status}`);
+  return accountEarningsSchema.parse(body);
 }
 
 // Credits seen by an earlier poll; rows not in it are new and briefly highlighted.

@@ -1,32 +1,18 @@
 "use client";
 import { useMutation } from "@tanstack/react-query";
-import { z } from "zod";
 import { Button } from "@/components/button";
 import { Hex } from "@/components/hex";
-
-const verdictSchema = z.object({
-  valid: z.boolean(),
-  storedHash: z.string(),
-  recomputedHash: z.string().nullable(),
-  differences: z.array(z.string()),
-  checks: z.object({
-    proofMatchesHash: z.boolean(),
-    recomputed: z.boolean(),
-    payoutsMatchSplit: z.boolean(),
-    splitSumsToPrice: z.boolean(),
-  }),
-  problem: z.string().nullable(),
-});
-const errorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+import { readErrorBody } from "@/lib/wire/errors";
+import { type InferenceVerificationAnswer, inferenceVerificationSchema } from "@/lib/wire/explorer";
 
 /** The verdict as the panel shows it. */
-export type Verdict = z.output<typeof verdictSchema>;
+export type Verdict = InferenceVerificationAnswer;
 
 async function verify(inferenceId: string): Promise<Verdict> {
   const response = await fetch(`/api/inferences/${inferenceId}/verify`, { method: "POST", cache: "no-store" });
   const body: unknown = await response.json().catch(() => null);
-  if (!response.ok) throw new Error(errorSchema.safeParse(body).data?.error.message ?? `The server answered ${response.status}`);
-  return verdictSchema.parse(body);
+  if (!response.ok) throw new Error(readErrorBody(body)?.message ?? `The server answered ${response.status}`);
+  return inferenceVerificationSchema.parse(body);
 }
 
 const CHECKS: { key: keyof Verdict["checks"]; label: string }[] = [

@@ -3,6 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { Button } from "@/components/button";
 import { fetchJson } from "@/lib/web/permit";
+import { v1ModelListSchema } from "@/lib/wire/openai";
 
 const PLACEHOLDER_KEY = "upk_…";
 
@@ -37,7 +38,7 @@ export function ApiSnippets({ apiKey }: { apiKey: string | null }) {
   useEffect(() => setOrigin(window.location.origin), []);
   const { data: model } = useQuery({
     queryKey: ["v1-models"],
-    queryFn: async () => (await fetchJson<{ data: { id: string }[] }>("/api/v1/models")).data[0]?.id ?? "upstream-1",
+    queryFn: async () => (await fetchJson("/api/v1/models", v1ModelListSchema)).data[0]?.id ?? "upstream-1",
   });
   const text = snippets(`${origin}/api/v1`, apiKey ?? PLACEHOLDER_KEY, model ?? "upstream-1")[tab];
   return (

@@ -14,22 +14,11 @@ import { apiKeyCreationMessage, apiKeyRevocationMessage } from "@/lib/payments/m
 import { describeTransactionError } from "@/lib/web/errors";
 import { formatMoney, formatRelativeTime } from "@/lib/web/format";
 import { fetchJson, PaymentRequestError, usePermits, type PermitView } from "@/lib/web/permit";
+import { apiKeyListAnswerSchema, createdApiKeyAnswerSchema, revokedApiKeyAnswerSchema } from "@/lib/wire/payments";
 import { usePublicConfig } from "@/lib/web/public-config-context";
 import { ApiSnippets } from "./api-snippets";
 import { PermitPanel } from "./permit-panel";
 import { StepStatus, type StepState } from "./step-status";
-
-/** An API key as the JSON API sends it: amounts as decimal strings, times as ISO strings. */
-type ApiKeyWire = { [K in keyof ApiKey]: ApiKey[K] extends bigint ? string : ApiKey[K] extends Date ? string : ApiKey[K] extends Date | null ? string | null : ApiKey[K] };
-
-const toKeyView = (k: ApiKeyWire): ApiKey => ({
-  ...k,
-  spendCap: BigInt(k.spendCap),
-  spent: BigInt(k.spent),
-  createdAt: new Date(k.createdAt),
-  revokedAt: k.revokedAt ? new Date(k.revokedAt) : null,
-  lastUsedAt: k.lastUsedAt ? new Date(k.lastUsedAt) : null,
-});
 
 function failureOf(error: unknown): StepState {
   const failure = error instanceof PaymentRequestError ? { code: error.code, message: error.message } : describeTransactionError(error);
@@ -39,7 +28,7 @@ function failureOf(error: unknown): StepState {
 function useApiKeys(payer: Address) {
   return useQuery({
     queryKey: ["api-keys", payer],
-    queryFn: async () => (await fetchJson<{ keys: ApiKeyWire[] }>(`/api/keys?payer=${payer}`)).keys.map(toKeyView),
+    queryFn: async (): Promise<ApiKey[]> => (await fetchJson(`/api/keys?payer=${payer}`, apiKeyListAnswerSchema)).keys,
   });
 }
 
@@ -115,7 +104,7 @@ function CreateKeyForm({ payer, permit, onCreated }: { payer: Address; permit: P
       const message = apiKeyCreationMessage({ payer, permitId: permit.id, spendCap, label: name, issuedAt: new Date().toISOString() });
       const signature = await signMessage(config, { account: payer, message });
       setStep({ status: "working", text: "Creating the key…" });
-      const result = await fetchJson<{ key: string }>("/api/keys", {
+      const result = await fetchJson("/api/keys", createdApiKeyAnswerSchema, {
         method: "POST",
         body: JSON.stringify({ payer, signature, message, permitId: permit.id, spendCap: spendCap.toString(), label: name }),
       });
@@ -215,7 +204,7 @@ function KeyRow({ payer, apiKey, money }: { payer: Address; apiKey: ApiKey; mone
       setStep({ status: "working", text: "Sign the revocation: waiting for your wallet…" });
       const signature = await signMessage(config, { account: payer, message: apiKeyRevocationMessage({ payer, keyId: apiKey.id }) });
       setStep({ status: "working", text: "Revoking…" });
-      await fetchJson(`/api/keys/${apiKey.id}`, { method: "DELETE", body: JSON.stringify({ payer, signature }) });
+      await fetchJson(`/api/keys/${apiKey.id}`, revokedApiKeyAnswerSchema, { method: "DELETE", body: JSON.stringify({ payer, signature }) });
       setStep({ status: "idle" });
       await queryClient.invalidateQueries({ queryKey: ["api-keys"] });
     } catch (error) {

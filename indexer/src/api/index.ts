@@ -9,6 +9,7 @@ import { Hono, type Context } from "hono";
 import { and, asc, client, count, desc, eq, lt } from "ponder";
 import { z } from "zod";
 import { MAX_PAGE, type Wire } from "../../../lib/indexer/wire";
+import { decimalUint256Schema } from "../../../lib/wire/primitives";
 
 const app = new Hono();
 app.use("/sql/*", client({ db, schema }));
@@ -16,7 +17,7 @@ app.use("/sql/*", client({ db, schema }));
 const s = (value: bigint) => value.toString();
 const sn = (value: bigint | null) => (value === null ? null : value.toString());
 
-const uintParam = z.string().regex(/^\d{1,78}$/).transform(BigInt);
+const uintParam = decimalUint256Schema;
 const addressParam = z
   .string()
   .regex(/^0x[0-9a-fA-F]{40}$/)

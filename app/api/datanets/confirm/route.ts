@@ -1,9 +1,8 @@
 import { confirmDatanet } from "@/lib/datanets/api";
 import { processServer } from "@/lib/server/root";
-import { handle, readJsonBody } from "@/lib/datanets/http";
-import { z } from "zod";
+import { handle, readJsonBody } from "@/lib/http";
 
 /** Confirms a datanet publication: `{ txHash, metadata? }`; stores it once the receipt matches its draft. */
 export async function POST(request: Request) {
-  return handle(async () => confirmDatanet(await processServer().marketplace(), await readJsonBody(request, z.unknown())), 201);
+  return handle(async () => confirmDatanet(await processServer().marketplace(), await readJsonBody(request)), 201);
 }

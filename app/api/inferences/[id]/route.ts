@@ -1,4 +1,4 @@
-import { handle } from "@/lib/datanets/http";
+import { handle } from "@/lib/http";
 import { getInferenceDetail, getStoredProof, parseInferenceRef } from "@/lib/explorer";
 import { processServer } from "@/lib/server/root";
 

@@ -1,4 +1,4 @@
-import { deleteApiKey } from "@/lib/payments/http";
+import { deleteApiKey } from "@/lib/payments/api";
 import { processServer } from "@/lib/server/root";
 
 export const runtime = "nodejs";

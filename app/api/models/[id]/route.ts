@@ -1,5 +1,5 @@
 import { processServer } from "@/lib/server/root";
-import { handle } from "@/lib/datanets/http";
+import { handle } from "@/lib/http";
 import { modelDetail } from "@/lib/models/api";
 
 /** One model with its terms and datanets. */

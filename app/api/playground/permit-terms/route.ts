@@ -1,5 +1,5 @@
 /** GET /api/playground/permit-terms — what a spend permit signed in the browser must name. */
-import { errorResponse } from "@/lib/payments/http";
+import { errorResponse } from "@/lib/http";
 import { processServer } from "@/lib/server/root";
 import { permitTermsResponse } from "../handlers";
 

@@ -14,6 +14,8 @@ import type { ModelStatus } from "@/lib/models/status";
 import { formatMoney } from "@/lib/web/format";
 import { PaymentRequestError, usePermits, type PermitSession } from "@/lib/web/permit";
 import { usePublicConfig } from "@/lib/web/public-config-context";
+import { readErrorBody } from "@/lib/wire/errors";
+import { playgroundStreamEventSchema } from "@/lib/wire/playground";
 
 /** What the server says once an inference is paid and stored. */
 type Receipt = {
@@ -24,11 +26,6 @@ type Receipt = {
   attributionHash: string;
   payeeCount: number;
 };
-
-type StreamEvent =
-  | { type: "delta"; text: string }
-  | { type: "done"; inferenceId: string; settlementId: string; price: string; attributionUrl: string; attributionHash: string; payouts: unknown[] }
-  | { type: "error"; code: string; message: string };
 
 /** Sends the question and calls `onDelta` per piece of the answer; resolves with the receipt. */
 async function askModel(modelId: string, question: string, session: PermitSession, onDelta: (text: string) => void, signal: AbortSignal): Promise<Receipt> {
@@ -44,18 +41,18 @@ async function askModel(modelId: string, question: string, session: PermitSessio
     throw new PaymentRequestError("NETWORK_ERROR", "The server could not be reached.");
   }
   if (!response.ok || !response.body) {
-    const body = (await response.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
-    throw new PaymentRequestError(body?.error?.code ?? "HTTP_ERROR", body?.error?.message ?? `The server answered ${response.status}.`, response.status);
+    const error = readErrorBody(await response.json().catch(() => null));
+    throw new PaymentRequestError(error?.code ?? "HTTP_ERROR", error?.message ?? `The server answered ${response.status}.`, response.status);
   }
   for await (const data of readSseData(response.body)) {
-    const event = JSON.parse(data) as StreamEvent;
+    const event = playgroundStreamEventSchema.parse(JSON.parse(data));
     if (event.type === "delta") onDelta(event.text);
     else if (event.type === "error") throw new PaymentRequestError(event.code, event.message);
     else {
       return {
         inferenceId: event.inferenceId,
-        settlementId: event.settlementId,
-        price: BigInt(event.price),
+        settlementId: event.settlementId.toString(),
+        price: event.price,
         attributionUrl: event.attributionUrl,
         attributionHash: event.attributionHash,
         payeeCount: event.payouts.length,

@@ -1,9 +1,8 @@
 import { draftContribution } from "@/lib/datanets/api";
 import { processServer } from "@/lib/server/root";
-import { handle, readJsonBody } from "@/lib/datanets/http";
-import { z } from "zod";
+import { handle, readJsonBody } from "@/lib/http";
 
 /** Drafts a contribution: `{ contributor, records: string[] }` → Merkle root, count, record hashes and the call to send. */
 export async function POST(request: Request, { params }: { params: Promise<{ id: string }> }) {
-  return handle(async () => draftContribution(await processServer().marketplace(), (await params).id, await readJsonBody(request, z.unknown())));
+  return handle(async () => draftContribution(await processServer().marketplace(), (await params).id, await readJsonBody(request)));
 }

@@ -1,6 +1,7 @@
-import { handle } from "@/lib/datanets/http";
+import { handle } from "@/lib/http";
 import { parseInferenceRef, verifyInference } from "@/lib/explorer";
 import { processServer } from "@/lib/server/root";
+import type { InferenceVerificationAnswer } from "@/lib/wire/explorer";
 
 // Re-running the engine is CPU work on every call: never cache a verdict, never prerender one.
 export const dynamic = "force-dynamic";
@@ -11,5 +12,5 @@ export const dynamic = "force-dynamic";
  * Answers `{ valid, storedHash, recomputedHash, differences, checks, problem }`.
  */
 export async function POST(_request: Request, { params }: { params: Promise<{ id: string }> }) {
-  return handle(async () => verifyInference(await processServer().source(), parseInferenceRef((await params).id)));
+  return handle(async (): Promise<InferenceVerificationAnswer> => verifyInference(await processServer().source(), parseInferenceRef((await params).id)));
 }

@@ -1,12 +1,11 @@
 import { confirmContributionRequest } from "@/lib/datanets/api";
 import { processServer } from "@/lib/server/root";
-import { handle, readJsonBody } from "@/lib/datanets/http";
-import { z } from "zod";
+import { handle, readJsonBody } from "@/lib/http";
 
 /** Confirms a contribution: `{ txHash, contributor?, records? }`; stores the records once the receipt anchors exactly them. */
 export async function POST(request: Request, { params }: { params: Promise<{ id: string }> }) {
   return handle(
-    async () => confirmContributionRequest(await processServer().marketplace(), (await params).id, await readJsonBody(request, z.unknown())),
+    async () => confirmContributionRequest(await processServer().marketplace(), (await params).id, await readJsonBody(request)),
     201,
   );
 }

@@ -3,7 +3,7 @@ import type { DbHandle } from "@/db/client";
 import { testDatabases } from "@/db/testing";
 import { devAccounts } from "@/lib/chain/devAccounts";
 import { startMarketFixture, type MarketFixture } from "@/lib/chain/fixture";
-import { deleteApiKey, getApiKeys, getPermits, postApiKey, postPermit } from "./http";
+import { deleteApiKey, getApiKeys, getPermits, postApiKey, postPermit } from "./api";
 import { apiKeyCreationMessage, apiKeyRevocationMessage, type Payments } from "./index";
 import { openTestDb, paymentsFor } from "./testing";
 

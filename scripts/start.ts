@@ -14,11 +14,12 @@ import { startStack, StackStoppedError, StepFailedError, StepRunner, type Runnin
 const USAGE = `Usage: npm start [-- --fresh] [-- --no-seed]
 
   --fresh     delete the persisted state first (the chain, the database, the indexer's data and
-              the deployment under DATA_DIR; with DATABASE_URL, that database's public schema)
+              the deployment under DATA_DIR; with DATABASE_URL, that database's public and
+              drizzle schemas)
   --no-seed   do not seed the demo marketplace
   --help      this text
 
-Settings come from the environment (see the configuration table in README.md).`;
+Settings come from the environment (see the configuration table in docs/stack.md).`;
 
 function parseCommandLine(argv: string[]): { fresh: boolean; seed: boolean } {
   const { values } = parseArgs({

@@ -80,7 +80,7 @@ export class StaleDatabaseError extends Error {
 /** What `--fresh` deletes under DATA_DIR (plus the deployment file wherever it is). */
 export const FRESH_PATHS = ["anvil-state.json", "db", "ponder", "ponder.log", "logs"] as const;
 
-/** Deletes the persisted local state; with DATABASE_URL also empties that database's public schema. */
+/** Deletes the persisted local state; with DATABASE_URL also drops that database's drizzle and public schemas. */
 export async function deleteState(config: ServerConfig): Promise<string[]> {
   const removed: string[] = [];
   for (const path of [...FRESH_PATHS.map((p) => join(config.dataDir, p)), config.deploymentFile]) {

@@ -27,6 +27,7 @@ import { type Gateway, createGateway } from "@/lib/inference/gateway";
 import type { MarketplaceSource } from "@/lib/marketplace/source";
 import { createModelSync, type ModelSync } from "@/lib/models/sync";
 import { createPayments, type Payments } from "@/lib/payments";
+import { createDraftStores } from "@/lib/publication/drafts";
 import { createSettler, type Settler } from "@/lib/settlement";
 import { getPublicConfig, type PublicConfig } from "@/lib/web/public-config";
 import { SettlerKeyMismatchError } from "./errors";
@@ -164,6 +165,8 @@ export function createServer(parameters: CreateServerParameters): Server {
   const database = lazy(async () => (typeof given === "function" ? given() : (given ?? openDb(settings))));
   const indexer =
     parameters.indexer !== undefined ? parameters.indexer : createIndexerClient({ url: settings.indexerUrl, timeoutMs: INDEXER_TIMEOUT_MS });
+  // Kept for the server's life, across redeploys: drafts are keyed by content.
+  const drafts = createDraftStores();
 
   // The deployment last read, the file's stamp then, and the parts built for it (lazily).
   let read: { stamp: string; deployment: Deployment } | undefined;
@@ -367,7 +370,7 @@ export function createServer(parameters: CreateServerParameters): Server {
         throw error;
       }
       const { db } = await database.get();
-      return { db, client: current.client, registry: current.deployment.registry, token: current.deployment.token };
+      return { db, client: current.client, registry: current.deployment.registry, token: current.deployment.token, drafts };
     },
     source: async () => ({ db: (await database.get()).db, indexer }),
     startSettler,

@@ -13,6 +13,7 @@ import {
   draftContribution,
   draftDatanet,
 } from "./api";
+import { createDraftStores } from "@/lib/publication/drafts";
 import type { WalletCall } from "@/lib/publication/flow";
 import type { MarketplaceContext } from "./context";
 import { hashRecord } from "./records";
@@ -41,7 +42,7 @@ beforeAll(async () => {
   chain = await startMarketFixture();
   handle = await createDb({ dataDir: "memory://" });
   await migrate(handle.db);
-  ctx = { db: handle.db, client: chain.client, registry: chain.deployment.registry, token: chain.deployment.token };
+  ctx = { db: handle.db, client: chain.client, registry: chain.deployment.registry, token: chain.deployment.token, drafts: createDraftStores() };
   for (const index of [publisher, alice, bob]) {
     await chain.send(index, { address: chain.deployment.token, abi: testUsdAbi, functionName: "faucet", args: [1_000_000_000n] });
   }

@@ -55,7 +55,7 @@ export function confirmMetadataSchema<Metadata extends z.ZodType>(metadata: Meta
 /** `POST /api/datanets/confirm`: stores a published datanet once its receipt matches a draft. */
 export async function confirmDatanet(ctx: MarketplaceContext, body: unknown): Promise<PublishedDatanet> {
   const { txHash, metadata } = parseInput(confirmMetadataSchema(datanetMetadataSchema), body);
-  return datanetPublication.confirm({ ...ctx, txHash, draftFor: datanetPublication.heldOr(metadata) });
+  return datanetPublication.confirm({ ...ctx, txHash, draftFor: datanetPublication.heldOr(ctx, metadata) });
 }
 
 /** `GET /api/datanets`: every datanet with its counts. */
@@ -139,7 +139,7 @@ export async function confirmContributionRequest(ctx: MarketplaceContext, id: st
       if (event.datanetId !== datanetId) {
         throw new ReceiptMismatchError(`Transaction ${resent.txHash} contributes to datanet ${event.datanetId}, not ${datanetId}`);
       }
-      return contributionPublication.held(event) ?? fallback;
+      return contributionPublication.held(ctx, event) ?? fallback;
     },
   });
 }

@@ -1,13 +1,14 @@
 /**
  * What a route handler needs to publish and contribute: the database, a read client on the
- * deployment's chain, and the deployed registry and token. The server root
- * (`lib/server/root.ts`, `marketplace()`) builds it.
+ * deployment's chain, the deployed registry and token, and the drafts awaiting confirmation.
+ * The server root (`lib/server/root.ts`, `marketplace()`) builds it.
  */
 import type { Address } from "viem";
 import type { DbOrTransaction } from "@/db/client";
+import type { DraftStores } from "@/lib/publication/drafts";
 import type { ChainReader } from "./chain";
 
-/** The database, chain and contracts one request works against. */
+/** The database, chain, contracts and drafts one request works against. */
 export type MarketplaceContext = {
   /** The app database. */
   db: DbOrTransaction;
@@ -17,4 +18,6 @@ export type MarketplaceContext = {
   registry: Address;
   /** The payment token stakes are posted in. */
   token: Address;
+  /** The server's drafts awaiting their wallet transaction (kept across requests). */
+  drafts: DraftStores;
 };

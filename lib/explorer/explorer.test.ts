@@ -15,7 +15,14 @@ import { mobyDickTexts, seedTwoContributorModel } from "@/lib/inference/testing/
 import type { MarketplaceSource } from "@/lib/marketplace/source";
 import { openTestDb, paymentsFor } from "@/lib/payments/testing";
 import { createSettler } from "@/lib/settlement";
-import { getInferenceDetail, InferenceNotFoundError, InvalidInferenceIdError, parseInferenceRef, verifyInference } from "./index";
+import {
+  createVerifyIndexCache,
+  getInferenceDetail,
+  InferenceNotFoundError,
+  InvalidInferenceIdError,
+  parseInferenceRef,
+  verifyInference,
+} from "./index";
 
 const FEE_BPS = 250;
 const PRICE = 10_000n;
@@ -31,7 +38,7 @@ let ask: (payer: number, question: string) => Promise<InferenceResult>;
 beforeAll(async () => {
   fixture = await startMarketFixture({ feeBps: FEE_BPS });
   handle = await openTestDb(testDatabases()[0]);
-  source = { db: handle.db, indexer: null };
+  source = { db: handle.db, indexer: null, verifyIndexes: createVerifyIndexCache() };
   await seedTwoContributorModel(handle.db, { owner: OWNER, price: PRICE, contributors: CONTRIBUTORS, texts: mobyDickTexts(0, 4), split: 60 });
   const payments = paymentsFor(handle.db, fixture, { balanceCacheMs: 0 });
   const gateway = createGateway({

@@ -4,3 +4,4 @@ export { inferenceFigures, selfPaidPercent, type InferenceFigures, type SpanWith
 export { parseInferenceRef, type InferenceRef } from "./ids";
 export { getInferenceDetail, getStoredProof, selfPaidShare, type CreditedSpan, type InferenceDetail, type InferenceRecord, type SelfPaidShare, type SettlementState, type SplitRow } from "./inference";
 export { verifyInference, type InferenceVerification } from "./verify";
+export { createVerifyIndexCache, type VerifyIndexCache, type VerifyIndexCacheOptions } from "./verify-indexes";

@@ -12,7 +12,6 @@ import {
   verifyAttribution,
   type AttributionPolicy,
   type AttributionProof,
-  type DatanetIndex,
 } from "@/lib/attribution";
 import { recordId } from "@/lib/inference/model-cache";
 import type { MarketplaceSource } from "@/lib/marketplace/source";
@@ -45,8 +44,8 @@ export type InferenceVerification = {
   problem: string | null;
 };
 
-/** Re-runs the attribution of a stored inference; throws InferenceNotFoundError. */
-export async function verifyInference({ db }: MarketplaceSource, ref: InferenceRef): Promise<InferenceVerification> {
+/** Re-runs the attribution of a stored inference over an index from `verifyIndexes`; throws InferenceNotFoundError. */
+export async function verifyInference({ db, verifyIndexes }: MarketplaceSource, ref: InferenceRef): Promise<InferenceVerification> {
   const row = await loadInferenceRow(db, ref);
   const proof = parseStoredProof(row.attribution);
   type Checks = InferenceVerification["checks"];
@@ -85,7 +84,7 @@ export async function verifyInference({ db }: MarketplaceSource, ref: InferenceR
     return verdict(`The proof was computed over ${proof.index.records} records; only ${corpus.length} are stored.`, splitChecks);
   }
   try {
-    const index = cachedIndex(`${model.datanetIds.join(",")}@${proof.index.records}`, () =>
+    const index = verifyIndexes.get(`${model.datanetIds.join(",")}@${proof.index.records}`, () =>
       buildIndex(
         corpus.slice(0, proof.index.records).map((r) => ({ id: recordId(r.contributionId, r.position), contributor: r.contributor, text: r.text })),
       ),
@@ -112,27 +111,6 @@ export async function verifyInference({ db }: MarketplaceSource, ref: InferenceR
     if (error instanceof AttributionError) return verdict(`The stored inputs cannot be attributed: ${error.message}`, splitChecks);
     throw error;
   }
-}
-
-/**
- * Indexes built for recent verifications, by datanets and record count. Records are append-only
- * in on-chain order, so the first N records of a set of datanets never change: an index built
- * once serves every later inference proved over the same N. A few are kept (they can be large).
- */
-const indexes = new Map<string, DatanetIndex>();
-const INDEXES_KEPT = 4;
-
-function cachedIndex(key: string, build: () => DatanetIndex): DatanetIndex {
-  const hit = indexes.get(key);
-  if (hit) {
-    indexes.delete(key);
-    indexes.set(key, hit);
-    return hit;
-  }
-  const index = build();
-  indexes.set(key, index);
-  while (indexes.size > INDEXES_KEPT) indexes.delete(indexes.keys().next().value!);
-  return index;
 }
 
 function hashOf(proof: unknown): Hex | null {

@@ -4,6 +4,7 @@ import type { DbHandle } from "@/db/client";
 import { saveContribution, saveDatanet, saveModel } from "@/db/marketplace";
 import { holds, inferences, spendPermits } from "@/db/schema";
 import { testDatabases } from "@/db/testing";
+import { createVerifyIndexCache } from "@/lib/explorer/verify-indexes";
 import { getDatanet, listDatanets } from "./datanets";
 import { listRecentInferences, modelUsage } from "./inferences";
 import { getModel, listModels } from "./models";
@@ -22,7 +23,7 @@ describe.each(testDatabases())("marketplace reads on $name", (target) => {
   beforeAll(async () => {
     handle = await target.open();
     const { db } = handle;
-    source = { db, indexer: null };
+    source = { db, indexer: null, verifyIndexes: createVerifyIndexCache() };
     await saveDatanet(db, { id: 1n, name: "State of the Union", description: "Addresses to Congress", license: "public domain", owner: alice, metadataUri: "ipfs://sotu", txHash: hex32(1) });
     await saveDatanet(db, { id: 2n, name: "Moby-Dick", license: "public domain", owner: bob, metadataUri: "ipfs://moby", txHash: hex32(2) });
     await saveContribution(db, { id: 1n, datanetId: 1n, contributor: alice, merkleRoot: hex32(10), txHash: hex32(3), records: [record("We the people."), record("Four score and seven years ago.")] });

@@ -36,7 +36,7 @@ export async function draftModel(ctx: MarketplaceContext, body: unknown): Promis
 /** `POST /api/models/confirm`: stores a published model once its receipt matches a draft. */
 export async function confirmModel(ctx: MarketplaceContext, body: unknown): Promise<PublishedModel> {
   const { txHash, metadata } = parseInput(confirmMetadataSchema(modelMetadataSchema), body);
-  return modelPublication.confirm({ ...ctx, txHash, draftFor: modelPublication.heldOr(metadata) });
+  return modelPublication.confirm({ ...ctx, txHash, draftFor: modelPublication.heldOr(ctx, metadata) });
 }
 
 /** Drops the name of the server's key variable: a browser has no use for it. */

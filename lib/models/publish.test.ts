@@ -7,6 +7,7 @@ import { getModel, listRecords } from "@/db/marketplace";
 import { contributeRecords } from "@/lib/datanets/contribute";
 import type { MarketplaceContext } from "@/lib/datanets/context";
 import { publishDatanet } from "@/lib/datanets/publish";
+import { createDraftStores } from "@/lib/publication/drafts";
 import { confirmModel, draftModel, modelList } from "./api";
 import { publishModel } from "./publish";
 
@@ -19,7 +20,7 @@ beforeAll(async () => {
   chain = await startMarketFixture();
   handle = await createDb({ dataDir: "memory://" });
   await migrate(handle.db);
-  ctx = { db: handle.db, client: chain.client, registry: chain.deployment.registry, token: chain.deployment.token };
+  ctx = { db: handle.db, client: chain.client, registry: chain.deployment.registry, token: chain.deployment.token, drafts: createDraftStores() };
   await chain.send(owner, { address: ctx.token, abi: testUsdAbi, functionName: "faucet", args: [1_000_000_000n] });
 });
 

@@ -11,6 +11,7 @@ import { testUsdAbi, upstreamRegistryAbi } from "@/lib/chain/abis";
 import { type MarketFixture, startMarketFixture } from "@/lib/chain/fixture";
 import type { MarketplaceContext } from "@/lib/datanets/context";
 import { publishDatanet } from "@/lib/datanets/publish";
+import { createDraftStores } from "@/lib/publication/drafts";
 import { confirmModel, draftModel } from "./api";
 import { publishModel } from "./publish";
 import { registryStatusValue } from "./status";
@@ -48,7 +49,7 @@ async function publish(name: string): Promise<bigint> {
 beforeAll(async () => {
   chain = await startMarketFixture();
   handle = await testDatabases()[0].open();
-  ctx = { db: handle.db, client: chain.client, registry: chain.deployment.registry, token: chain.deployment.token };
+  ctx = { db: handle.db, client: chain.client, registry: chain.deployment.registry, token: chain.deployment.token, drafts: createDraftStores() };
   sync = { db: handle.db, client: chain.client, registry: ctx.registry, startBlock: BigInt(chain.deployment.startBlock) };
   await chain.send(OWNER, { address: ctx.token, abi: testUsdAbi, functionName: "faucet", args: [1_000_000_000n] });
   datanetId = (await publishDatanet({ ...ctx, wallet: chain.wallet(OWNER), metadata: { name: "Logbooks", description: "", license: "CC0-1.0" }, stake: STAKE })).id;

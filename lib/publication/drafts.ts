@@ -1,8 +1,8 @@
 /**
  * Drafts held between "prepare" and "confirm" of a browser publish: the server computes what
  * the wallet must anchor, keeps the content, and stores it only once the chain confirms it.
- * Kept in memory per server process (keys are content hashes, so a lost draft is re-sent by the
- * client with its confirmation and verified the same way).
+ * Kept in memory by the server that drafted them (keys are content hashes, so a lost draft is
+ * re-sent by the client with its confirmation and verified the same way).
  */
 
 /** Options of a DraftStore. */
@@ -52,15 +52,23 @@ export class DraftStore<T> {
   }
 }
 
-const registry = globalThis as typeof globalThis & { __upstreamDrafts?: Map<string, DraftStore<unknown>> };
+/** The drafts of one server's publication flows: a store per flow, made on first use. */
+export type DraftStores = {
+  /** The store named `name` (each flow names its own). */
+  of<T>(name: string): DraftStore<T>;
+};
 
-/** The process's draft store named `name` (shared across Next.js module reloads). */
-export function draftStore<T>(name: string): DraftStore<T> {
-  registry.__upstreamDrafts ??= new Map();
-  let store = registry.__upstreamDrafts.get(name);
-  if (!store) {
-    store = new DraftStore<unknown>();
-    registry.__upstreamDrafts.set(name, store);
-  }
-  return store as DraftStore<T>;
+/** Empty draft stores; the server root builds one set per server, a test its own. */
+export function createDraftStores(options: DraftStoreOptions = {}): DraftStores {
+  const stores = new Map<string, DraftStore<unknown>>();
+  return {
+    of<T>(name: string) {
+      let store = stores.get(name);
+      if (!store) {
+        store = new DraftStore<unknown>(options);
+        stores.set(name, store);
+      }
+      return store as DraftStore<T>;
+    },
+  };
 }

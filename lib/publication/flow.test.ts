@@ -13,7 +13,8 @@ import { DraftNotFoundError } from "@/lib/datanets/errors";
 import { publishDatanet } from "@/lib/datanets/publish";
 import { publishModel } from "@/lib/models/publish";
 import { registryStatusValue } from "@/lib/models/status";
-import { definePublication, type WalletCall } from "./flow";
+import { createDraftStores } from "./drafts";
+import { definePublication, type RegistryEventArgs, type WalletCall } from "./flow";
 
 type ModelUpdateDraft = { modelId: bigint; price: bigint; ownerShareBps: number; status: number };
 
@@ -41,6 +42,7 @@ const update = (price: bigint, status: "active" | "paused"): ModelUpdateDraft =>
   ownerShareBps: 3_000,
   status: registryStatusValue(status),
 });
+const held = (args: RegistryEventArgs<"ModelUpdated">) => modelUpdate.held(ctx, args);
 const sendCall = async (call: WalletCall): Promise<Hex> => (await chain.send(OWNER, { ...call, abi: upstreamRegistryAbi })).transactionHash;
 const code = (promise: Promise<unknown>) =>
   promise.then(
@@ -52,7 +54,7 @@ beforeAll(async () => {
   chain = await startMarketFixture();
   handle = await createDb({ dataDir: "memory://" });
   await migrate(handle.db);
-  ctx = { db: handle.db, client: chain.client, registry: chain.deployment.registry, token: chain.deployment.token };
+  ctx = { db: handle.db, client: chain.client, registry: chain.deployment.registry, token: chain.deployment.token, drafts: createDraftStores() };
   await chain.send(OWNER, { address: ctx.token, abi: testUsdAbi, functionName: "faucet", args: [1_000_000_000n] });
   const wallet = chain.wallet(OWNER);
   const datanet = await publishDatanet({
@@ -76,20 +78,20 @@ describe("a flow declared with definePublication", () => {
     const call = modelUpdate.draft(ctx, update(2_500n, "paused"));
     expect(call).toEqual({ address: ctx.registry, functionName: "updateModel", args: [modelId, 2_500n, 3_000, 1] });
     const txHash = await sendCall(call);
-    expect(await modelUpdate.confirm({ ...ctx, txHash, draftFor: modelUpdate.held })).toMatchObject({ modelId, version: 2n, txHash });
-    expect(await code(modelUpdate.confirm({ ...ctx, txHash, draftFor: modelUpdate.held }))).toBe("DRAFT_NOT_FOUND");
+    expect(await modelUpdate.confirm({ ...ctx, txHash, draftFor: held })).toMatchObject({ modelId, version: 2n, txHash });
+    expect(await code(modelUpdate.confirm({ ...ctx, txHash, draftFor: held }))).toBe("DRAFT_NOT_FOUND");
   });
 
   it("takes a draft sent again only if the event anchors it", async () => {
     const txHash = await sendCall({ address: ctx.registry, functionName: "updateModel", args: [modelId, 3_000n, 3_000, 0] });
-    const confirmResent = (resent: ModelUpdateDraft) => modelUpdate.confirm({ ...ctx, txHash, draftFor: modelUpdate.heldOr(resent) });
+    const confirmResent = (resent: ModelUpdateDraft) => modelUpdate.confirm({ ...ctx, txHash, draftFor: modelUpdate.heldOr(ctx, resent) });
     expect(await code(confirmResent(update(3_001n, "active")))).toBe("DRAFT_NOT_FOUND");
     expect(await confirmResent(update(3_000n, "active"))).toMatchObject({ version: 3n });
   });
 
   it("refuses a transaction without its event, and sends from a wallet it holds", async () => {
     const other = await chain.send(OWNER, { address: ctx.token, abi: testUsdAbi, functionName: "faucet", args: [1n] });
-    expect(await code(modelUpdate.confirm({ ...ctx, txHash: other.transactionHash, draftFor: modelUpdate.held }))).toBe("EVENT_NOT_FOUND");
+    expect(await code(modelUpdate.confirm({ ...ctx, txHash: other.transactionHash, draftFor: held }))).toBe("EVENT_NOT_FOUND");
     const sent = await modelUpdate.send({ ...ctx, wallet: chain.wallet(OWNER) }, update(2_000n, "active"));
     expect(sent).toMatchObject({ modelId, version: 4n });
   });

@@ -16,12 +16,18 @@ import {
   type RegistryEvent,
   type RegistryEventName,
 } from "@/lib/datanets/chain";
-import { draftStore } from "./drafts";
+import type { DraftStores } from "./drafts";
 
 /** A contract call for the user's wallet to send, with amounts as decimal strings in JSON. */
 export type WalletCall = RegistryCall & {
   /** The contract to call. */
   address: Address;
+};
+
+/** What holds the drafts awaiting confirmation: the server's (its MarketplaceContext), or a test's. */
+export type DraftHolder = {
+  /** The server's draft stores (`createDraftStores`). */
+  drafts: DraftStores;
 };
 
 /** The decoded arguments of registry event `E`. */
@@ -39,7 +45,7 @@ export type StorePublicationParameters<Draft, E extends RegistryEventName> = Reg
 
 /** A publication flow's specifics; {@link definePublication} makes the flow of them. */
 export type PublicationDefinition<Draft, E extends RegistryEventName, Confirmed, Terms = void> = {
-  /** Names the process's store of drafts awaiting confirmation. */
+  /** Names this flow's store among the server's drafts awaiting confirmation. */
   drafts: string;
   /** The key a draft is kept under: `eventKey` of the event that will confirm it. */
   draftKey: (draft: Draft) => string;
@@ -65,6 +71,8 @@ export type ConfirmPublicationParameters<Draft, E extends RegistryEventName> = R
   txHash: Hex;
   /** The draft an event anchors, if this caller holds one: `held`, a copy the client sent again, a plan. */
   draftFor: (args: RegistryEventArgs<E>) => Draft | undefined;
+  /** The drafts to forget the confirmed one in; none for a caller that keeps none (a script). */
+  drafts?: DraftStores;
 };
 
 /** Parameters of {@link Publication.send}. */
@@ -73,19 +81,21 @@ export type SendPublicationParameters = RegistryConnection & {
   db: DbOrTransaction;
   /** The wallet that sends the call (approvals, e.g. of a stake, are the caller's). */
   wallet: ChainWallet;
+  /** The drafts to forget a browser's identical draft in, if the caller keeps any. */
+  drafts?: DraftStores;
 };
 
 /** A publication flow: draft, confirm, or both at once from a wallet this process holds. */
 export type Publication<Draft, E extends RegistryEventName, Confirmed, Terms = void> = {
-  /** Keeps `draft` until its confirmation and answers the call the user's wallet is to send. */
-  draft: (connection: Pick<RegistryConnection, "registry">, draft: Draft, terms: Terms) => WalletCall;
-  /** The draft this process keeps for an event, if any. */
-  held: (args: RegistryEventArgs<E>) => Draft | undefined;
-  /** A `draftFor` that takes the draft kept here, else `resent` if it is the one the event anchors. */
-  heldOr: (resent: Draft | undefined) => (args: RegistryEventArgs<E>) => Draft | undefined;
+  /** Keeps `draft` in `connection.drafts` until its confirmation and answers the call the user's wallet is to send. */
+  draft: (connection: Pick<RegistryConnection, "registry"> & DraftHolder, draft: Draft, terms: Terms) => WalletCall;
+  /** The draft `holder` keeps for an event, if any. */
+  held: (holder: DraftHolder, args: RegistryEventArgs<E>) => Draft | undefined;
+  /** A `draftFor` that takes the draft `holder` keeps, else `resent` if it is the one the event anchors. */
+  heldOr: (holder: DraftHolder, resent: Draft | undefined) => (args: RegistryEventArgs<E>) => Draft | undefined;
   /**
    * Reads the receipt of `txHash`, takes our registry's event from it, checks it against its
-   * draft and stores it; then forgets the draft. Throws TransactionNotFoundError,
+   * draft and stores it; then forgets the draft (in `drafts`, if given). Throws TransactionNotFoundError,
    * TransactionRevertedError, EventNotFoundError, DraftNotFoundError or ReceiptMismatchError.
    */
   confirm: (params: ConfirmPublicationParameters<Draft, E>) => Promise<Confirmed>;
@@ -97,26 +107,26 @@ export type Publication<Draft, E extends RegistryEventName, Confirmed, Terms = v
 export function definePublication<Draft, E extends RegistryEventName, Confirmed, Terms = void>(
   definition: PublicationDefinition<Draft, E, Confirmed, Terms>,
 ): Publication<Draft, E, Confirmed, Terms> {
-  const drafts = () => draftStore<Draft>(definition.drafts);
+  const store = (drafts: DraftStores) => drafts.of<Draft>(definition.drafts);
   const matching = (draft: Draft | undefined) => (args: RegistryEventArgs<E>) =>
     draft !== undefined && definition.draftKey(draft) === definition.eventKey(args) ? draft : undefined;
-  const held = (args: RegistryEventArgs<E>) => drafts().get(definition.eventKey(args));
+  const held = ({ drafts }: DraftHolder, args: RegistryEventArgs<E>) => store(drafts).get(definition.eventKey(args));
 
-  async function confirm({ txHash, draftFor, ...connection }: ConfirmPublicationParameters<Draft, E>): Promise<Confirmed> {
+  async function confirm({ txHash, draftFor, drafts, ...connection }: ConfirmPublicationParameters<Draft, E>): Promise<Confirmed> {
     const receipt = await minedReceipt(connection.client, txHash);
     const event = registryEvent(receipt, connection.registry, definition.event);
     const confirmed = await definition.store({ ...connection, event, draft: () => draftFor(event.args) });
-    drafts().delete(definition.eventKey(event.args));
+    if (drafts) store(drafts).delete(definition.eventKey(event.args));
     return confirmed;
   }
 
   return {
     draft(connection, draft, terms) {
-      drafts().put(definition.draftKey(draft), draft);
+      store(connection.drafts).put(definition.draftKey(draft), draft);
       return { address: connection.registry, ...definition.call(draft, terms) };
     },
     held,
-    heldOr: (resent) => (args) => held(args) ?? matching(resent)(args),
+    heldOr: (holder, resent) => (args) => held(holder, args) ?? matching(resent)(args),
     confirm,
     async send({ wallet, ...connection }, draft, terms) {
       const receipt = await sendRegistryCall(wallet, connection, definition.call(draft, terms));

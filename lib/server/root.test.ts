@@ -129,7 +129,9 @@ describe("a redeploy under a running server", () => {
     const before = await commitOne(first, payments, 1n);
     expect(before.permit.market).toBe(first.deployment.market);
     expect(await settledOn(first, handle.db, before.committed.id, first.deployment.market)).toEqual([before.committed.settlementSeq]);
-    expect((await server.marketplace()).registry).toBe(first.deployment.registry);
+    const { registry, drafts } = await server.marketplace();
+    expect(registry).toBe(first.deployment.registry);
+    const { verifyIndexes } = await server.source();
     expect(server.publicConfig().contracts?.market).toBe(first.deployment.market);
 
     writeDeployment(file, second.deployment);
@@ -138,6 +140,9 @@ describe("a redeploy under a running server", () => {
     const context = await server.marketplace();
     expect([context.registry, context.token]).toEqual([second.deployment.registry, second.deployment.token]);
     expect(context.db).toBe(handle.db);
+    // Drafts awaiting a wallet and Verify's indexes are the server's, kept across requests and redeploys.
+    expect(context.drafts).toBe(drafts);
+    expect((await server.source()).verifyIndexes).toBe(verifyIndexes);
     expect(server.publicConfig().contracts).toEqual({ token: second.deployment.token, market: second.deployment.market, registry: second.deployment.registry });
     const moved = await server.payments();
     expect(moved).not.toBe(payments);

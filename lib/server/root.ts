@@ -22,11 +22,13 @@ import { config as processConfig, requireSettlerKey, type ServerConfig } from "@
 import type { ChainReader } from "@/lib/datanets/chain";
 import type { MarketplaceContext } from "@/lib/datanets/context";
 import { ChainUnavailableError } from "@/lib/datanets/errors";
+import { createVerifyIndexCache } from "@/lib/explorer";
 import { createIndexerClient, type IndexerClient } from "@/lib/indexer/client";
 import { type Gateway, createGateway } from "@/lib/inference/gateway";
 import type { MarketplaceSource } from "@/lib/marketplace/source";
 import { createModelSync, type ModelSync } from "@/lib/models/sync";
 import { createPayments, type Payments } from "@/lib/payments";
+import { createDraftStores } from "@/lib/publication/drafts";
 import { createSettler, type Settler } from "@/lib/settlement";
 import { getPublicConfig, type PublicConfig } from "@/lib/web/public-config";
 import { SettlerKeyMismatchError } from "./errors";
@@ -89,7 +91,7 @@ export type Server = {
   inference(): Promise<InferenceService>;
   /** What publication and contribution routes work against; throws ChainUnavailableError without a deployment. */
   marketplace(): Promise<MarketplaceContext>;
-  /** What the pages' readers (lib/marketplace, lib/explorer) read from: the database and the indexer. */
+  /** What the pages' readers (lib/marketplace, lib/explorer) read from: the database, the indexer, Verify's rebuilt indexes. */
   source(): Promise<MarketplaceSource>;
   /**
    * Starts the settler (once per deployment; again after a redeploy). The configured settler key
@@ -164,6 +166,9 @@ export function createServer(parameters: CreateServerParameters): Server {
   const database = lazy(async () => (typeof given === "function" ? given() : (given ?? openDb(settings))));
   const indexer =
     parameters.indexer !== undefined ? parameters.indexer : createIndexerClient({ url: settings.indexerUrl, timeoutMs: INDEXER_TIMEOUT_MS });
+  // Kept for the server's life, across redeploys: drafts are keyed by content, indexes by records.
+  const drafts = createDraftStores();
+  const verifyIndexes = createVerifyIndexCache();
 
   // The deployment last read, the file's stamp then, and the parts built for it (lazily).
   let read: { stamp: string; deployment: Deployment } | undefined;
@@ -367,9 +372,9 @@ export function createServer(parameters: CreateServerParameters): Server {
         throw error;
       }
       const { db } = await database.get();
-      return { db, client: current.client, registry: current.deployment.registry, token: current.deployment.token };
+      return { db, client: current.client, registry: current.deployment.registry, token: current.deployment.token, drafts };
     },
-    source: async () => ({ db: (await database.get()).db, indexer }),
+    source: async () => ({ db: (await database.get()).db, indexer, verifyIndexes }),
     startSettler,
     startModelSync,
     stopModelSync,

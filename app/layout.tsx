@@ -10,7 +10,8 @@ import { processServer } from "@/lib/server/root";
 
 export const metadata: Metadata = {
   title: { default: "Upstream", template: "%s · Upstream" },
-  description: "An AI marketplace where every paid inference is split on chain between the model owner and the data contributors whose data shaped the answer.",
+  description:
+    "An AI marketplace where every paid inference is split on chain between the model owner and the data contributors whose data shaped the answer.",
 };
 
 export const viewport: Viewport = { width: "device-width", initialScale: 1, themeColor: "#0e7490" };

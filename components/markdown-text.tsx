@@ -6,12 +6,21 @@ import type { ReactNode } from "react";
  * so a card can never inject markup.
  */
 export function MarkdownText({ text }: { text: string }) {
-  const blocks = text.replace(/\r\n/g, "\n").split(/\n\s*\n/).map((b) => b.trim()).filter(Boolean);
+  const blocks = text
+    .replace(/\r\n/g, "\n")
+    .split(/\n\s*\n/)
+    .map((b) => b.trim())
+    .filter(Boolean);
   return (
     <div className="space-y-3">
       {blocks.map((block, index): ReactNode => {
         const heading = /^(#{1,6})\s+(.*)$/s.exec(block);
-        if (heading) return <h3 key={index} className="font-semibold text-stone-900">{heading[2].replace(/\n/g, " ")}</h3>;
+        if (heading)
+          return (
+            <h3 key={index} className="font-semibold text-stone-900">
+              {heading[2].replace(/\n/g, " ")}
+            </h3>
+          );
         const lines = block.split("\n");
         if (lines.every((line) => /^\s*[-*]\s+/.test(line))) {
           return (

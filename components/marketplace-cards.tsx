@@ -45,7 +45,9 @@ export function ModelCard({ model }: { model: ModelSummary }) {
       <span className="mt-1 line-clamp-2 text-sm text-stone-600">{model.description || "No description."}</span>
       <span className="mt-3 text-sm font-medium tabular-nums">{formatMoney(model.pricePerCall)} per call</span>
       <span className="mt-1 flex flex-wrap gap-x-4 gap-y-1 text-xs text-stone-500">
-        <span>owner {formatBps(model.ownerShareBps)} · data {formatBps(10_000 - model.ownerShareBps)}</span>
+        <span>
+          owner {formatBps(model.ownerShareBps)} · data {formatBps(10_000 - model.ownerShareBps)}
+        </span>
         <span>{count(model.datanetIds.length, "datanet")}</span>
         <span>{count(model.inferenceCount, "inference")}</span>
       </span>
@@ -55,8 +57,16 @@ export function ModelCard({ model }: { model: ModelSummary }) {
 
 const statusLooks = {
   active: { label: "Active", tone: "bg-emerald-50 text-emerald-700 ring-emerald-200", title: "Takes paid inferences." },
-  paused: { label: "Paused", tone: "bg-amber-50 text-amber-800 ring-amber-300", title: "Its owner paused it: no paid inferences until they resume it." },
-  retired: { label: "Retired", tone: "bg-stone-100 text-stone-700 ring-stone-300", title: "Its stake was withdrawn or slashed: it takes no more paid inferences." },
+  paused: {
+    label: "Paused",
+    tone: "bg-amber-50 text-amber-800 ring-amber-300",
+    title: "Its owner paused it: no paid inferences until they resume it.",
+  },
+  retired: {
+    label: "Retired",
+    tone: "bg-stone-100 text-stone-700 ring-stone-300",
+    title: "Its stake was withdrawn or slashed: it takes no more paid inferences.",
+  },
 } as const;
 
 /** Active, paused or retired, as the chain last said. */

@@ -1,22 +1,14 @@
 "use client";
 import { lightTheme, RainbowKitProvider } from "@rainbow-me/rainbowkit";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { useState, type ReactNode } from "react";
+import { type ReactNode, useState } from "react";
 import { cookieToInitialState, WagmiProvider } from "wagmi";
 import { PublicConfigProvider } from "@/lib/web/public-config-context";
 import type { PublicConfig } from "@/lib/web/public-config-types";
 import { createWagmiConfig } from "@/lib/web/wagmi";
 
 /** Wallet, query cache and deployment config for every client component below it. */
-export function Providers({
-  publicConfig,
-  cookie,
-  children,
-}: {
-  publicConfig: PublicConfig;
-  cookie: string | null;
-  children: ReactNode;
-}) {
+export function Providers({ publicConfig, cookie, children }: { publicConfig: PublicConfig; cookie: string | null; children: ReactNode }) {
   // Created once per browser tab (and per server render), never shared between requests.
   const [config] = useState(() => createWagmiConfig(publicConfig));
   const [queryClient] = useState(() => new QueryClient({ defaultOptions: { queries: { staleTime: 2_000 } } }));

@@ -19,7 +19,12 @@ function TransactionHash({ hash }: { hash: string }) {
 }
 
 function Spinner() {
-  return <span aria-hidden className="mr-1 inline-block h-3.5 w-3.5 -mb-0.5 animate-spin rounded-full border-2 border-current border-r-transparent" />;
+  return (
+    <span
+      aria-hidden
+      className="mr-1 inline-block h-3.5 w-3.5 -mb-0.5 animate-spin rounded-full border-2 border-current border-r-transparent"
+    />
+  );
 }
 
 /** Shows where a transaction stands: waiting for the wallet, pending, confirmed or failed. */
@@ -32,7 +37,13 @@ export function TransactionStatus({ life, testId = "tx-status" }: { life: Transa
     failed: "border-red-200 bg-red-50 text-red-900",
   }[life.status];
   return (
-    <div role="status" aria-live="polite" data-testid={testId} data-status={life.status} className={`mt-3 rounded-md border px-3 py-2 text-sm ${tone}`}>
+    <div
+      role="status"
+      aria-live="polite"
+      data-testid={testId}
+      data-status={life.status}
+      className={`mt-3 rounded-md border px-3 py-2 text-sm ${tone}`}
+    >
       {life.status === "wallet" ? (
         <p className="flex items-center gap-2">
           <Spinner /> {life.step}: waiting for your wallet…

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMarketFixture, type MarketFixture } from "@/lib/chain/fixture";
 import { testUsdAbi } from "@/lib/chain/abis";
+import { type MarketFixture, startMarketFixture } from "@/lib/chain/fixture";
 import { dev, expectRevert } from "./test/helpers";
 
 let f: MarketFixture;
@@ -12,7 +12,8 @@ afterAll(async () => {
 });
 
 describe("TestUSD", () => {
-  const balance = (i: number) => f.client.readContract({ address: f.deployment.token, abi: testUsdAbi, functionName: "balanceOf", args: [dev(i)] });
+  const balance = (i: number) =>
+    f.client.readContract({ address: f.deployment.token, abi: testUsdAbi, functionName: "balanceOf", args: [dev(i)] });
   const attempt = (functionName: "faucet" | "faucetTo", args: readonly unknown[]) =>
     f.wallet(5).writeContract({ address: f.deployment.token, abi: testUsdAbi, functionName, args: args as never });
 

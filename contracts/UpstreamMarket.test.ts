@@ -1,10 +1,10 @@
+import { type Address, type Hex, parseSignature } from "viem";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { parseSignature, type Address, type Hex } from "viem";
-import { startMarketFixture, type MarketFixture } from "@/lib/chain/fixture";
 import { testUsdAbi, upstreamMarketAbi } from "@/lib/chain/abis";
-import { erc2612PermitTypes, signSpendPermit, hashSpendPermit, type SignedSpendPermit } from "@/lib/chain/permit";
-import { decodePayouts, encodeSettlementBatch, skipReasonName, type SettlementInference } from "@/lib/chain/settlement";
 import { devAccounts } from "@/lib/chain/devAccounts";
+import { type MarketFixture, startMarketFixture } from "@/lib/chain/fixture";
+import { erc2612PermitTypes, hashSpendPermit, type SignedSpendPermit, signSpendPermit } from "@/lib/chain/permit";
+import { decodePayouts, encodeSettlementBatch, type SettlementInference, skipReasonName } from "@/lib/chain/settlement";
 import { addressFor, books, dev, expectRevert, inference } from "./test/helpers";
 
 const FEE_BPS = 250;
@@ -47,7 +47,12 @@ afterEach(async () => {
 const call = (from: number, functionName: string, args: readonly unknown[] = []) =>
   f.send(from, { address: market, abi: upstreamMarketAbi, functionName, args });
 const read = <T>(functionName: string, args: readonly unknown[] = []) =>
-  f.client.readContract({ address: market, abi: upstreamMarketAbi, functionName: functionName as never, args: args as never }) as Promise<T>;
+  f.client.readContract({
+    address: market,
+    abi: upstreamMarketAbi,
+    functionName: functionName as never,
+    args: args as never,
+  }) as Promise<T>;
 
 function outcomes(receipt: Awaited<ReturnType<MarketFixture["settle"]>>) {
   return f.events(receipt).flatMap((e) => {
@@ -61,7 +66,10 @@ describe("deposits and withdrawals", () => {
   it("withdraws only after the delay, and only what settlements left", async () => {
     expect(await read<bigint>("depositOf", [dev(ALICE)])).toBe(100n * USD);
     await call(ALICE, "requestWithdrawal", [80n * USD]);
-    await expectRevert(f.wallet(ALICE).writeContract({ address: market, abi: upstreamMarketAbi, functionName: "withdraw" }), "WithdrawalNotReady");
+    await expectRevert(
+      f.wallet(ALICE).writeContract({ address: market, abi: upstreamMarketAbi, functionName: "withdraw" }),
+      "WithdrawalNotReady",
+    );
     // A permit signed before the request can still be settled during the delay.
     await f.settle([inference(1n, alicePermit, 30n * USD, [dev(CAROL)], FEE_BPS)]);
     await f.increaseTime(DELAY);
@@ -71,7 +79,10 @@ describe("deposits and withdrawals", () => {
     const after = await f.client.readContract({ address: token, abi: testUsdAbi, functionName: "balanceOf", args: [dev(ALICE)] });
     expect(after - before).toBe(70n * USD);
     expect(await read<bigint>("depositOf", [dev(ALICE)])).toBe(0n);
-    await expectRevert(f.wallet(ALICE).writeContract({ address: market, abi: upstreamMarketAbi, functionName: "withdraw" }), "NoWithdrawalRequested");
+    await expectRevert(
+      f.wallet(ALICE).writeContract({ address: market, abi: upstreamMarketAbi, functionName: "withdraw" }),
+      "NoWithdrawalRequested",
+    );
   });
 
   it("cancels a request", async () => {
@@ -79,7 +90,10 @@ describe("deposits and withdrawals", () => {
     const receipt = await call(ALICE, "cancelWithdrawal");
     expect(f.events(receipt).map((e) => e.eventName)).toEqual(["WithdrawalCancelled"]);
     await f.increaseTime(DELAY);
-    await expectRevert(f.wallet(ALICE).writeContract({ address: market, abi: upstreamMarketAbi, functionName: "withdraw" }), "NoWithdrawalRequested");
+    await expectRevert(
+      f.wallet(ALICE).writeContract({ address: market, abi: upstreamMarketAbi, functionName: "withdraw" }),
+      "NoWithdrawalRequested",
+    );
   });
 
   it("deposits with an EIP-2612 permit in one transaction, and survives a front-run permit", async () => {
@@ -100,13 +114,23 @@ describe("deposits and withdrawals", () => {
 
     // Someone submits the token permit first: the deposit still goes through on the allowance.
     const sig2 = await sign(3n * USD, 1n);
-    await f.send(OUTSIDER, { address: token, abi: testUsdAbi, functionName: "permit", args: [owner.address, market, 3n * USD, expiry, Number(sig2.v), sig2.r, sig2.s] });
+    await f.send(OUTSIDER, {
+      address: token,
+      abi: testUsdAbi,
+      functionName: "permit",
+      args: [owner.address, market, 3n * USD, expiry, Number(sig2.v), sig2.r, sig2.s],
+    });
     await call(DAVE, "depositWithPermit", [3n * USD, expiry, Number(sig2.v), sig2.r, sig2.s]);
     expect(await read<bigint>("depositOf", [owner.address])).toBe(7n * USD);
 
     // A bad permit without allowance fails with a clear error.
     await expectRevert(
-      f.wallet(DAVE).writeContract({ address: market, abi: upstreamMarketAbi, functionName: "depositWithPermit", args: [USD, expiry, 27, sig2.r, sig2.s] }),
+      f.wallet(DAVE).writeContract({
+        address: market,
+        abi: upstreamMarketAbi,
+        functionName: "depositWithPermit",
+        args: [USD, expiry, 27, sig2.r, sig2.s],
+      }),
       "TokenPermitFailed",
     );
   });
@@ -138,9 +162,16 @@ describe("settleBatch", () => {
     const claimable = b.claimable.reduce((s, c) => s + c, 0n);
     expect(claimable + b.feesOwed).toBe(2_000n + 3_001n + 999n);
     expect(b.tokenBalance).toBe(b.deposits.reduce((s, d) => s + d, 0n) + claimable + b.feesOwed);
-    const spent = f.events(receipt).filter((e) => e.eventName === "PermitSpent").map((e) => e.args.spent);
+    const spent = f
+      .events(receipt)
+      .filter((e) => e.eventName === "PermitSpent")
+      .map((e) => e.args.spent);
     expect(spent.sort()).toEqual([2_999n, 3_001n].sort());
-    expect(f.events(receipt).find((e) => e.eventName === "BatchSettled")?.args).toMatchObject({ settled: 3n, skipped: 0n, charged: 6_000n });
+    expect(f.events(receipt).find((e) => e.eventName === "BatchSettled")?.args).toMatchObject({
+      settled: 3n,
+      skipped: 0n,
+      charged: 6_000n,
+    });
     expect(await read<boolean>("isSettled", [2n])).toBe(true);
     expect(await read<boolean>("isSettled", [4n])).toBe(false);
   });
@@ -157,7 +188,10 @@ describe("settleBatch", () => {
     await call(OUTSIDER, "collectFees");
     const treasuryAfter = await f.client.readContract({ address: token, abi: testUsdAbi, functionName: "balanceOf", args: [dev(0)] });
     expect(treasuryAfter - treasuryBefore).toBe(250n);
-    await expectRevert(f.wallet(OUTSIDER).writeContract({ address: market, abi: upstreamMarketAbi, functionName: "collectFees" }), "NoFeesOwed");
+    await expectRevert(
+      f.wallet(OUTSIDER).writeContract({ address: market, abi: upstreamMarketAbi, functionName: "collectFees" }),
+      "NoFeesOwed",
+    );
   });
 
   it("never charges twice: a resubmitted batch and a repeated id are skipped as AlreadySettled", async () => {
@@ -167,7 +201,10 @@ describe("settleBatch", () => {
     const again = await f.settle([...items, inference(7n, bobPermit, 900n, [dev(DAVE)], FEE_BPS)]);
     expect(outcomes(again).map((o) => o.result)).toEqual(["AlreadySettled", "AlreadySettled", "AlreadySettled"]);
     expect(await books(f, watched)).toEqual(first);
-    const dup = await f.settle([inference(9n, alicePermit, 500n, [dev(CAROL)], FEE_BPS), inference(9n, alicePermit, 500n, [dev(CAROL)], FEE_BPS)]);
+    const dup = await f.settle([
+      inference(9n, alicePermit, 500n, [dev(CAROL)], FEE_BPS),
+      inference(9n, alicePermit, 500n, [dev(CAROL)], FEE_BPS),
+    ]);
     expect(outcomes(dup).map((o) => o.result)).toEqual(["Settled", "AlreadySettled"]);
   });
 
@@ -197,7 +234,11 @@ describe("settleBatch", () => {
 
   it("skips an inference the deposit cannot cover", async () => {
     const big = await f.signPermit(ALICE, { cap: 1_000n * USD, expiry, nonce: 2n });
-    const r = await f.settle([inference(1n, big, 99n * USD, [dev(CAROL)], FEE_BPS), inference(2n, big, 2n * USD, [dev(CAROL)], FEE_BPS), inference(3n, big, USD, [dev(CAROL)], FEE_BPS)]);
+    const r = await f.settle([
+      inference(1n, big, 99n * USD, [dev(CAROL)], FEE_BPS),
+      inference(2n, big, 2n * USD, [dev(CAROL)], FEE_BPS),
+      inference(3n, big, USD, [dev(CAROL)], FEE_BPS),
+    ]);
     expect(outcomes(r).map((o) => o.result)).toEqual(["Settled", "InsufficientBalance", "Settled"]);
     expect(await read<bigint>("depositOf", [dev(ALICE)])).toBe(0n);
   });
@@ -216,7 +257,9 @@ describe("settleBatch", () => {
   it("settles 100 inferences with 8 payees for at most 15,000 gas each", async () => {
     const payees = Array.from({ length: 24 }, (_, i) => addressFor(`payee-${i}`));
     const items = (from: number) =>
-      Array.from({ length: 100 }, (_, i) => inference(BigInt(from + i), i % 2 ? alicePermit : bobPermit, 2_000n, payees.slice(i % 16, (i % 16) + 8), FEE_BPS));
+      Array.from({ length: 100 }, (_, i) =>
+        inference(BigInt(from + i), i % 2 ? alicePermit : bobPermit, 2_000n, payees.slice(i % 16, (i % 16) + 8), FEE_BPS),
+      );
     await f.settle(items(1)); // payees hold balances afterwards, as in a running market
     const receipt = await f.settle(items(101));
     expect(outcomes(receipt).every((o) => o.result === "Settled")).toBe(true);
@@ -242,7 +285,10 @@ describe("spend permit binding", () => {
   it("rejects a permit signed for another chain id or another market", async () => {
     const otherChain = await sign({}, 1, market);
     const otherMarket = await sign({ nonce: 4n }, f.anvil.chainId, addressFor("another market"));
-    const r = await f.settle([inference(1n, otherChain, 100n, [dev(CAROL)], FEE_BPS), inference(2n, otherMarket, 100n, [dev(CAROL)], FEE_BPS)]);
+    const r = await f.settle([
+      inference(1n, otherChain, 100n, [dev(CAROL)], FEE_BPS),
+      inference(2n, otherMarket, 100n, [dev(CAROL)], FEE_BPS),
+    ]);
     expect(outcomes(r).map((o) => o.result)).toEqual(["PermitInvalid", "PermitInvalid"]);
     expect(await read<bigint>("depositOf", [dev(ALICE)])).toBe(100n * USD);
   });
@@ -281,7 +327,12 @@ describe("access control and bad input", () => {
 
   it("refuses every privileged function to an outsider and changes nothing", async () => {
     const batch = encodeSettlementBatch([inference(1n, alicePermit, 100n, [dev(CAROL)], FEE_BPS)]);
-    const before = { books: await books(f, watched), fee: await read("feeBps"), treasury: await read("treasury"), delay: await read("withdrawalDelay") };
+    const before = {
+      books: await books(f, watched),
+      fee: await read("feeBps"),
+      treasury: await read("treasury"),
+      delay: await read("withdrawalDelay"),
+    };
     await expectRevert(attempt(OUTSIDER, "settleBatch", [batch.permits, batch.payees, batch.words]), "AccessControlUnauthorizedAccount");
     await expectRevert(attempt(OUTSIDER, "setProtocolFee", [0]), "AccessControlUnauthorizedAccount");
     await expectRevert(attempt(OUTSIDER, "setTreasury", [dev(OUTSIDER)]), "AccessControlUnauthorizedAccount");
@@ -292,7 +343,12 @@ describe("access control and bad input", () => {
     expect(await read<boolean>("hasRole", [role, dev(1)])).toBe(true);
     // The settler itself is not an admin.
     await expectRevert(attempt(1, "setProtocolFee", [0]), "AccessControlUnauthorizedAccount");
-    const after = { books: await books(f, watched), fee: await read("feeBps"), treasury: await read("treasury"), delay: await read("withdrawalDelay") };
+    const after = {
+      books: await books(f, watched),
+      fee: await read("feeBps"),
+      treasury: await read("treasury"),
+      delay: await read("withdrawalDelay"),
+    };
     expect(after).toEqual(before);
   });
 
@@ -316,7 +372,8 @@ describe("access control and bad input", () => {
       inference(2n, bobPermit, 100n, [dev(CAROL), dev(DAVE), addressFor("erin")], FEE_BPS),
     ]);
     const before = await books(f, watched);
-    const submit = (permits: typeof good.permits, payees: Address[], words: bigint[]) => attempt(1, "settleBatch", [permits, payees, words]);
+    const submit = (permits: typeof good.permits, payees: Address[], words: bigint[]) =>
+      attempt(1, "settleBatch", [permits, payees, words]);
     await expectRevert(submit(good.permits, good.payees, []), "EmptyBatch");
     await expectRevert(submit([...good.permits].reverse(), good.payees, good.words), "UnsortedPermits", [1n]);
     await expectRevert(submit([good.permits[0], good.permits[0]], good.payees, good.words), "UnsortedPermits", [1n]);

@@ -1,7 +1,7 @@
+import { type Address, type Hex, keccak256, toHex } from "viem";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { keccak256, toHex, type Address, type Hex } from "viem";
-import { startMarketFixture, type MarketFixture } from "@/lib/chain/fixture";
 import { testUsdAbi, upstreamRegistryAbi } from "@/lib/chain/abis";
+import { type MarketFixture, startMarketFixture } from "@/lib/chain/fixture";
 import { dev, expectRevert } from "./test/helpers";
 
 const USD = 1_000_000n;
@@ -42,7 +42,12 @@ const call = (from: number, functionName: string, args: readonly unknown[] = [])
 const attempt = (from: number, functionName: string, args: readonly unknown[] = []) =>
   f.wallet(from).writeContract({ address: registry, abi: upstreamRegistryAbi, functionName: functionName as never, args: args as never });
 const read = <T>(functionName: string, args: readonly unknown[] = []) =>
-  f.client.readContract({ address: registry, abi: upstreamRegistryAbi, functionName: functionName as never, args: args as never }) as Promise<T>;
+  f.client.readContract({
+    address: registry,
+    abi: upstreamRegistryAbi,
+    functionName: functionName as never,
+    args: args as never,
+  }) as Promise<T>;
 const tokenBalance = (a: Address) =>
   f.client.readContract({ address: f.deployment.token, abi: testUsdAbi, functionName: "balanceOf", args: [a] });
 
@@ -66,7 +71,14 @@ describe("datanets and contributions", () => {
     const c2 = await call(OTHER, "addContribution", [1n, keccak256(toHex("more")), 3]);
     const e1 = f.events(c1, upstreamRegistryAbi as never)[0].args;
     const e2 = f.events(c2, upstreamRegistryAbi as never)[0].args;
-    expect(e1).toMatchObject({ contributionId: 1n, datanetId: 1n, contributor: dev(CONTRIBUTOR), merkleRoot: ROOT, recordCount: 5n, firstRecordId: 1n });
+    expect(e1).toMatchObject({
+      contributionId: 1n,
+      datanetId: 1n,
+      contributor: dev(CONTRIBUTOR),
+      merkleRoot: ROOT,
+      recordCount: 5n,
+      firstRecordId: 1n,
+    });
     expect(e2).toMatchObject({ contributionId: 2n, contributor: dev(OTHER), recordCount: 3n, firstRecordId: 6n });
     const stored = await read<{ contributor: Address; firstRecordId: bigint }>("getContribution", [2n]);
     expect(stored.contributor).toBe(dev(OTHER));
@@ -98,7 +110,13 @@ describe("models", () => {
       ownerBps: 3_000,
     });
     const u1 = await call(OWNER, "updateModel", [1n, 2_500n, 4_000, 1]);
-    expect(f.events(u1, upstreamRegistryAbi as never)[0].args).toMatchObject({ modelId: 1n, version: 2n, pricePerCall: 2_500n, ownerBps: 4_000, status: 1 });
+    expect(f.events(u1, upstreamRegistryAbi as never)[0].args).toMatchObject({
+      modelId: 1n,
+      version: 2n,
+      pricePerCall: 2_500n,
+      ownerBps: 4_000,
+      status: 1,
+    });
     const u2 = await call(OWNER, "updateModel", [1n, 2_500n, 4_000, 0]);
     expect(f.events(u2, upstreamRegistryAbi as never)[0].args).toMatchObject({ version: 3n, status: 0 });
     const model = await read<{ version: bigint; pricePerCall: bigint; datanetIds: readonly bigint[] }>("getModel", [1n]);
@@ -152,7 +170,10 @@ describe("stakes", () => {
     await expectRevert(attempt(0, "slash", [DATANET, 1n, STAKE + 1n, reason]), "SlashTooLarge", [STAKE + 1n, STAKE]);
     const treasuryBefore = await tokenBalance(f.deployment.treasury);
     const r = await call(0, "slash", [DATANET, 1n, 4n * USD, reason]);
-    expect(f.events(r, upstreamRegistryAbi as never).find((e) => e.eventName === "Slashed")?.args).toMatchObject({ amount: 4n * USD, reason });
+    expect(f.events(r, upstreamRegistryAbi as never).find((e) => e.eventName === "Slashed")?.args).toMatchObject({
+      amount: 4n * USD,
+      reason,
+    });
     expect((await tokenBalance(f.deployment.treasury)) - treasuryBefore).toBe(4n * USD);
     await f.increaseTime(UNSTAKE_DELAY);
     const before = await tokenBalance(dev(OWNER));
@@ -174,10 +195,15 @@ describe("stakes", () => {
     await f.increaseTime(UNSTAKE_DELAY);
     await expectRevert(attempt(OUTSIDER, "withdrawStake", [DATANET, 1n]), "NotOwner", [dev(OUTSIDER)]);
     expect(await read<boolean>("hasRole", [role, dev(0)])).toBe(true);
-    expect([await read("minDatanetStake"), await read("minModelStake"), await read("unstakeDelay"), await read("treasury")]).toEqual(before);
+    expect([await read("minDatanetStake"), await read("minModelStake"), await read("unstakeDelay"), await read("treasury")]).toEqual(
+      before,
+    );
     await expectRevert(attempt(0, "setUnstakeDelay", [91n * 86_400n]), "DelayTooLong");
     await expectRevert(attempt(0, "setTreasury", ["0x0000000000000000000000000000000000000000"]), "ZeroAddress");
     const r = await call(0, "setMinimumStakes", [USD, 2n * USD]);
-    expect(f.events(r, upstreamRegistryAbi as never)[0]).toMatchObject({ eventName: "MinimumStakesSet", args: { minDatanetStake: USD, minModelStake: 2n * USD } });
+    expect(f.events(r, upstreamRegistryAbi as never)[0]).toMatchObject({
+      eventName: "MinimumStakesSet",
+      args: { minDatanetStake: USD, minModelStake: 2n * USD },
+    });
   });
 });

@@ -9,22 +9,30 @@
  * Sequences start from one snapshot (evm_revert between them). FUZZ_SEQUENCES / FUZZ_OPS / FUZZ_SEED
  * scale a run; the defaults settle a few thousand inferences in well under a minute.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import {
+  type Address,
   createPublicClient,
   decodeEventLog,
   encodeFunctionData,
-  http,
-  type Address,
   type Hex,
+  http,
   type PublicClient,
   type TransactionReceipt,
 } from "viem";
-import { seededRandom, startMarketFixture, type MarketFixture, type SeededRandom } from "@/lib/chain/fixture";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testUsdAbi, upstreamMarketAbi } from "@/lib/chain/abis";
-import { hashSpendPermit, signSpendPermit, type SignedSpendPermit } from "@/lib/chain/permit";
-import { decodePayouts, encodeSettlementBatch, protocolFee, skipReasonName, SKIP_REASONS, type SettlementInference } from "@/lib/chain/settlement";
 import { devAccounts } from "@/lib/chain/devAccounts";
+import { type MarketFixture, type SeededRandom, seededRandom, startMarketFixture } from "@/lib/chain/fixture";
+import { hashSpendPermit, type SignedSpendPermit, signSpendPermit } from "@/lib/chain/permit";
+import {
+  decodePayouts,
+  encodeSettlementBatch,
+  protocolFee,
+  type SettlementInference,
+  SKIP_REASONS,
+  skipReasonName,
+} from "@/lib/chain/settlement";
 import { addressFor } from "./test/helpers";
 
 const SEQUENCES = Number(process.env.FUZZ_SEQUENCES ?? 8);
@@ -151,7 +159,11 @@ async function settleOp(model: Model, random: SeededRandom, permits: Permit[], n
     const roll = random.next();
     const settledIds = [...model.settled];
     const id =
-      roll < 0.12 && settledIds.length ? random.pick(settledIds) : roll < 0.2 && model.skipped.length ? random.pick(model.skipped) : nextId();
+      roll < 0.12 && settledIds.length
+        ? random.pick(settledIds)
+        : roll < 0.2 && model.skipped.length
+          ? random.pick(model.skipped)
+          : nextId();
     // Some prices sit exactly on (or one past) what the permit or the deposit still allows.
     const remaining = permit.cap - (model.permits.get(key(permit))?.spent ?? 0n);
     const edge = random.pick([remaining, remaining + 1n, get(model.deposits, permit.payer), get(model.deposits, permit.payer) + 1n]);
@@ -176,12 +188,19 @@ async function settleOp(model: Model, random: SeededRandom, permits: Permit[], n
     });
   }
   const batch = encodeSettlementBatch(items.map((x) => x.item));
-  const data = encodeFunctionData({ abi: upstreamMarketAbi, functionName: "settleBatch", args: [batch.permits, batch.payees, batch.words] });
+  const data = encodeFunctionData({
+    abi: upstreamMarketAbi,
+    functionName: "settleBatch",
+    args: [batch.permits, batch.payees, batch.words],
+  });
   const receipt = await send(model, f.deployment.settler, data);
   expect(receipt.status).toBe("success");
   // Permit statuses are fixed at the batch's block time.
   const statuses = new Map([...chosen.values()].map((p) => [key(p), permitStatus(model, p)]));
-  const expected = items.map(({ item, permit }) => ({ id: item.inferenceId, result: apply(model, item, permit, statuses.get(key(permit))!) }));
+  const expected = items.map(({ item, permit }) => ({
+    id: item.inferenceId,
+    result: apply(model, item, permit, statuses.get(key(permit))!),
+  }));
   for (const e of expected) if (e.result !== "Settled" && e.result !== "AlreadySettled") model.skipped.push(e.id);
   const actual: { id: bigint; result: string }[] = [];
   for (const log of receipt.logs) {
@@ -208,7 +227,11 @@ async function checkAgainstModel(model: Model, permits: Permit[]) {
     Promise.all(PAYEES.map((a) => read("claimableOf", a))),
     batchClient.readContract({ address: market, abi: upstreamMarketAbi, functionName: "feesOwed" }),
     batchClient.readContract({ address: token, abi: testUsdAbi, functionName: "balanceOf", args: [market] }),
-    Promise.all(permits.map((p) => batchClient.readContract({ address: market, abi: upstreamMarketAbi, functionName: "permitStateOf", args: [p.payer, p.nonce] }))),
+    Promise.all(
+      permits.map((p) =>
+        batchClient.readContract({ address: market, abi: upstreamMarketAbi, functionName: "permitStateOf", args: [p.payer, p.nonce] }),
+      ),
+    ),
   ]);
   expect(deposits).toEqual(PAYERS.map((a) => get(model.deposits, a)));
   expect(claimable).toEqual(PAYEES.map((a) => get(model.claimable, a)));

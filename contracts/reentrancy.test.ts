@@ -1,12 +1,12 @@
+import { type Abi, type Address, type Hex, toFunctionSelector } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { toFunctionSelector, type Abi, type Address, type Hex } from "viem";
-import { fixtureFor, startMarketFixture, type MarketFixture } from "@/lib/chain/fixture";
+import { testUsdAbi, upstreamMarketAbi, upstreamRegistryAbi } from "@/lib/chain/abis";
 import { deployUpstream } from "@/lib/chain/deploy";
 import { deployerAccount, devAccounts, settlerAccount } from "@/lib/chain/devAccounts";
-import { testUsdAbi, upstreamMarketAbi, upstreamRegistryAbi } from "@/lib/chain/abis";
+import { fixtureFor, type MarketFixture, startMarketFixture } from "@/lib/chain/fixture";
 import { signSpendPermit } from "@/lib/chain/permit";
 import { skipReasonName } from "@/lib/chain/settlement";
-import { compileContracts, type Artifact } from "@/scripts/compile";
+import { type Artifact, compileContracts } from "@/scripts/compile";
 import { books, dev, inference } from "./test/helpers";
 
 const FEE_BPS = 250;
@@ -70,7 +70,14 @@ describe("reentrancy through a hostile token that calls the receiver back", () =
     expect(await evil.read<bigint>("reentryAttempts")).toBe(1n);
     expect(await evil.read<bigint>("reentrySuccesses")).toBe(0n);
     expect((await evil.read<Hex>("reentryError", [h.deployment.market])).slice(0, 10)).toBe(GUARD_ERROR);
-    expect(await h.client.readContract({ address: h.deployment.market, abi: upstreamMarketAbi, functionName: "claimableOf", args: [evil.address] })).toBe(0n);
+    expect(
+      await h.client.readContract({
+        address: h.deployment.market,
+        abi: upstreamMarketAbi,
+        functionName: "claimableOf",
+        args: [evil.address],
+      }),
+    ).toBe(0n);
     await expectBooksBalanced(h, [dev(6), evil.address]);
   });
 
@@ -120,7 +127,14 @@ describe("contract payers (ERC-1271)", () => {
     const payer = await contractPayer(0);
     const r = await f.settle([inference(1n, payer.permit, 1_000n, [dev(2)], FEE_BPS)]);
     expect(outcome(r)).toContain("InferenceSettled");
-    expect(await f.client.readContract({ address: f.deployment.market, abi: upstreamMarketAbi, functionName: "depositOf", args: [payer.address] })).toBe(10n * USD - 1_000n);
+    expect(
+      await f.client.readContract({
+        address: f.deployment.market,
+        abi: upstreamMarketAbi,
+        functionName: "depositOf",
+        args: [payer.address],
+      }),
+    ).toBe(10n * USD - 1_000n);
   });
 
   it("a signature check that tries to change state (claim) cannot: the permit is invalid, nothing moves", async () => {
@@ -141,7 +155,10 @@ describe("contract payers (ERC-1271)", () => {
       inference(12n, honest.permit, 1_000n, [dev(2)], FEE_BPS),
     ]);
     const byId = new Map(
-      f.events(r).filter((e) => e.eventName.startsWith("Inference")).map((e) => [e.args.inferenceId, e.eventName === "InferenceSkipped" ? skipReasonName(Number(e.args.reason)) : "Settled"]),
+      f
+        .events(r)
+        .filter((e) => e.eventName.startsWith("Inference"))
+        .map((e) => [e.args.inferenceId, e.eventName === "InferenceSkipped" ? skipReasonName(Number(e.args.reason)) : "Settled"]),
     );
     expect([byId.get(10n), byId.get(11n), byId.get(12n)]).toEqual(["PermitInvalid", "Settled", "Settled"]);
     // A bounded check costs the batch at most the allowance, not all its gas.

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
-import { DatabaseError, createDb, dbOptions, migrate } from "./client";
+import { createDb, DatabaseError, dbOptions, migrate } from "./client";
 import { datanets } from "./schema";
 import { testDatabases } from "./testing";
 
@@ -31,7 +31,9 @@ describe.each(testDatabases())("on $name", (target) => {
     const { db, close } = await target.open();
     try {
       const ids = [2n ** 200n, 2n ** 256n - 1n, 0n, 9_007_199_254_740_993n];
-      await db.insert(datanets).values(ids.map((id) => ({ id, name: `n${id}`, license: "CC0-1.0", owner, metadataUri: "ipfs://x", txHash })));
+      await db
+        .insert(datanets)
+        .values(ids.map((id) => ({ id, name: `n${id}`, license: "CC0-1.0", owner, metadataUri: "ipfs://x", txHash })));
       const back = await db.select({ id: datanets.id }).from(datanets).orderBy(datanets.id);
       expect(back.map((r) => r.id)).toEqual([...ids].sort((a, b) => (a < b ? -1 : 1)));
       expect(typeof back[0]!.id).toBe("bigint");
@@ -43,7 +45,9 @@ describe.each(testDatabases())("on $name", (target) => {
   it("refuses a mixed-case address, which would break equality", async () => {
     const { db, close } = await target.open();
     try {
-      const insert = db.insert(datanets).values({ id: 1n, name: "n", license: "x", owner: `0x${"A1".repeat(20)}`, metadataUri: "", txHash });
+      const insert = db
+        .insert(datanets)
+        .values({ id: 1n, name: "n", license: "x", owner: `0x${"A1".repeat(20)}`, metadataUri: "", txHash });
       await expect(insert).rejects.toThrow();
     } finally {
       await close();

@@ -21,7 +21,9 @@ export const PAYMENT_TABLES = ["holds", "inferences", "outbox", "api_keys"] as c
 export async function needsManualVacuum(db: Db): Promise<boolean> {
   const client = (db as unknown as { $client: unknown }).$client;
   if (!(client instanceof pg.Pool)) return true;
-  const result = (await db.execute(sql`select current_setting('autovacuum') as autovacuum`)) as unknown as { rows: { autovacuum: string }[] };
+  const result = (await db.execute(sql`select current_setting('autovacuum') as autovacuum`)) as unknown as {
+    rows: { autovacuum: string }[];
+  };
   return result.rows[0]?.autovacuum !== "on";
 }
 

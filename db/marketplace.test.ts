@@ -2,11 +2,11 @@ import { keccak256, toBytes } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbHandle } from "./client";
 import {
-  InvalidMarketplaceDataError,
   earliestRecords,
   getChainCursor,
   getDatanet,
   getModel,
+  InvalidMarketplaceDataError,
   listContributions,
   listDatanets,
   listModels,
@@ -32,19 +32,66 @@ describe.each(testDatabases())("marketplace data on $name", (target) => {
   beforeAll(async () => {
     handle = await target.open();
     const { db } = handle;
-    await saveDatanet(db, { id: 1n, name: "State of the Union", description: "Addresses", license: "public domain", owner: alice, metadataUri: "ipfs://sotu", txHash: tx(1) });
+    await saveDatanet(db, {
+      id: 1n,
+      name: "State of the Union",
+      description: "Addresses",
+      license: "public domain",
+      owner: alice,
+      metadataUri: "ipfs://sotu",
+      txHash: tx(1),
+    });
     await saveDatanet(db, { id: 2n, name: "Moby-Dick", license: "public domain", owner: bob, metadataUri: "ipfs://moby", txHash: tx(2) });
-    await saveContribution(db, { id: 10n, datanetId: 1n, contributor: alice, merkleRoot: tx(100), txHash: tx(3), records: [record("We the people."), record("Four score.")] });
+    await saveContribution(db, {
+      id: 10n,
+      datanetId: 1n,
+      contributor: alice,
+      merkleRoot: tx(100),
+      txHash: tx(3),
+      records: [record("We the people."), record("Four score.")],
+    });
     // Bob later copies Alice's first record into another datanet: the copy must not count as first.
-    await saveContribution(db, { id: 11n, datanetId: 2n, contributor: bob, merkleRoot: tx(101), txHash: tx(4), records: [record("Call me Ishmael."), record("We the people.")] });
-    await saveContribution(db, { id: 12n, datanetId: 1n, contributor: bob, merkleRoot: tx(102), txHash: tx(5), records: [record("Ask not.")] });
-    await saveModel(db, {
-      id: 1n, name: "Grounded", modelCard: "# Grounded", backendKind: "builtin", owner: alice, metadataUri: "ipfs://m1",
-      price: 2n ** 200n, ownerShareBps: 3000, txHash: tx(6), datanetIds: [2n, 1n],
+    await saveContribution(db, {
+      id: 11n,
+      datanetId: 2n,
+      contributor: bob,
+      merkleRoot: tx(101),
+      txHash: tx(4),
+      records: [record("Call me Ishmael."), record("We the people.")],
+    });
+    await saveContribution(db, {
+      id: 12n,
+      datanetId: 1n,
+      contributor: bob,
+      merkleRoot: tx(102),
+      txHash: tx(5),
+      records: [record("Ask not.")],
     });
     await saveModel(db, {
-      id: 2n, name: "Llama", backendKind: "openai", backendBaseUrl: "http://127.0.0.1:11434/v1", backendModel: "llama3.2",
-      backendKeyName: "OLLAMA", owner: bob, metadataUri: "ipfs://m2", price: 2000n, ownerShareBps: 5000, txHash: tx(7), datanetIds: [2n],
+      id: 1n,
+      name: "Grounded",
+      modelCard: "# Grounded",
+      backendKind: "builtin",
+      owner: alice,
+      metadataUri: "ipfs://m1",
+      price: 2n ** 200n,
+      ownerShareBps: 3000,
+      txHash: tx(6),
+      datanetIds: [2n, 1n],
+    });
+    await saveModel(db, {
+      id: 2n,
+      name: "Llama",
+      backendKind: "openai",
+      backendBaseUrl: "http://127.0.0.1:11434/v1",
+      backendModel: "llama3.2",
+      backendKeyName: "OLLAMA",
+      owner: bob,
+      metadataUri: "ipfs://m2",
+      price: 2000n,
+      ownerShareBps: 5000,
+      txHash: tx(7),
+      datanetIds: [2n],
     });
   });
   afterAll(() => handle.close());
@@ -62,13 +109,31 @@ describe.each(testDatabases())("marketplace data on $name", (target) => {
 
   it("saves each id once, so a retried publish changes nothing", async () => {
     expect(await saveDatanet(handle.db, { id: 1n, name: "Other", license: "x", owner: bob, metadataUri: "", txHash: tx(9) })).toBe(false);
-    expect(await saveContribution(handle.db, { id: 10n, datanetId: 1n, contributor: bob, merkleRoot: tx(9), txHash: tx(9), records: [record("x")] })).toBe(false);
+    expect(
+      await saveContribution(handle.db, {
+        id: 10n,
+        datanetId: 1n,
+        contributor: bob,
+        merkleRoot: tx(9),
+        txHash: tx(9),
+        records: [record("x")],
+      }),
+    ).toBe(false);
     expect((await getDatanet(handle.db, 1n))!).toMatchObject({ name: "State of the Union", recordCount: 3 });
   });
 
   it("refuses a contribution without records, and leaves nothing behind when a record is bad", async () => {
-    await expect(saveContribution(handle.db, { id: 13n, datanetId: 1n, contributor: alice, merkleRoot: tx(9), txHash: tx(9), records: [] })).rejects.toThrow(InvalidMarketplaceDataError);
-    const bad = saveContribution(handle.db, { id: 14n, datanetId: 1n, contributor: alice, merkleRoot: tx(9), txHash: tx(9), records: [record("ok"), { text: "bad", hash: "0x12" }] });
+    await expect(
+      saveContribution(handle.db, { id: 13n, datanetId: 1n, contributor: alice, merkleRoot: tx(9), txHash: tx(9), records: [] }),
+    ).rejects.toThrow(InvalidMarketplaceDataError);
+    const bad = saveContribution(handle.db, {
+      id: 14n,
+      datanetId: 1n,
+      contributor: alice,
+      merkleRoot: tx(9),
+      txHash: tx(9),
+      records: [record("ok"), { text: "bad", hash: "0x12" }],
+    });
     await expect(bad).rejects.toThrow();
     expect((await listContributions(handle.db, 1n)).map((c) => c.id)).toEqual([10n, 12n]);
   });
@@ -98,14 +163,31 @@ describe.each(testDatabases())("marketplace data on $name", (target) => {
 
   it("returns models with their datanets, backend and exact price", async () => {
     const [grounded, llama] = await listModels(handle.db);
-    expect(grounded).toMatchObject({ name: "Grounded", backendKind: "builtin", backendBaseUrl: null, price: 2n ** 200n, datanetIds: [1n, 2n], version: 1 });
+    expect(grounded).toMatchObject({
+      name: "Grounded",
+      backendKind: "builtin",
+      backendBaseUrl: null,
+      price: 2n ** 200n,
+      datanetIds: [1n, 2n],
+      version: 1,
+    });
     expect(llama).toMatchObject({ backendKeyName: "OLLAMA", backendModel: "llama3.2", price: 2000n, datanetIds: [2n] });
     expect((await modelsOfDatanet(handle.db, 2n)).map((m) => m.name)).toEqual(["Grounded", "Llama"]);
     expect((await modelsOfDatanet(handle.db, 1n)).map((m) => m.name)).toEqual(["Grounded"]);
   });
 
   it("refuses an OpenAI-compatible model without a base URL", async () => {
-    const incomplete = saveModel(handle.db, { id: 3n, name: "x", backendKind: "openai", owner: bob, metadataUri: "", price: 1n, ownerShareBps: 0, txHash: tx(8), datanetIds: [] });
+    const incomplete = saveModel(handle.db, {
+      id: 3n,
+      name: "x",
+      backendKind: "openai",
+      owner: bob,
+      metadataUri: "",
+      price: 1n,
+      ownerShareBps: 0,
+      txHash: tx(8),
+      datanetIds: [],
+    });
     await expect(incomplete).rejects.toThrow();
     expect(await getModel(handle.db, 3n)).toBeUndefined();
   });
@@ -126,7 +208,12 @@ describe.each(testDatabases())("marketplace data on $name", (target) => {
     expect(await getChainCursor(handle.db, "model-updates", registry)).toBeUndefined();
     await saveChainCursor(handle.db, { stream: "model-updates", contract: registry, blockNumber: 7n, blockHash: tx(70) });
     await saveChainCursor(handle.db, { stream: "model-updates", contract: registry, blockNumber: 9n, blockHash: tx(90) });
-    expect(await getChainCursor(handle.db, "model-updates", registry)).toEqual({ stream: "model-updates", contract: registry.toLowerCase(), blockNumber: 9n, blockHash: tx(90) });
+    expect(await getChainCursor(handle.db, "model-updates", registry)).toEqual({
+      stream: "model-updates",
+      contract: registry.toLowerCase(),
+      blockNumber: 9n,
+      blockHash: tx(90),
+    });
     expect(await getChainCursor(handle.db, "other", registry)).toBeUndefined();
   });
 });

@@ -167,7 +167,12 @@ export async function replaceModelTerms(db: DbOrTransaction, modelId: bigint, te
     .where(
       and(
         eq(models.id, modelId),
-        or(ne(models.version, terms.version), ne(models.status, terms.status), ne(models.price, terms.price), ne(models.ownerShareBps, terms.ownerShareBps)),
+        or(
+          ne(models.version, terms.version),
+          ne(models.status, terms.status),
+          ne(models.price, terms.price),
+          ne(models.ownerShareBps, terms.ownerShareBps),
+        ),
       ),
     )
     .returning({ id: models.id });
@@ -180,7 +185,12 @@ export type ChainCursor = Omit<typeof chainCursors.$inferSelect, "updatedAt">;
 /** The cursor of `stream` over `contract`, or undefined before its first read. */
 export async function getChainCursor(db: DbOrTransaction, stream: string, contract: Hex): Promise<ChainCursor | undefined> {
   const [row] = await db
-    .select({ stream: chainCursors.stream, contract: chainCursors.contract, blockNumber: chainCursors.blockNumber, blockHash: chainCursors.blockHash })
+    .select({
+      stream: chainCursors.stream,
+      contract: chainCursors.contract,
+      blockNumber: chainCursors.blockNumber,
+      blockHash: chainCursors.blockHash,
+    })
     .from(chainCursors)
     .where(and(eq(chainCursors.stream, stream), eq(chainCursors.contract, lower(contract))));
   return row;
@@ -192,7 +202,10 @@ export async function saveChainCursor(db: DbOrTransaction, cursor: ChainCursor):
   await db
     .insert(chainCursors)
     .values(row)
-    .onConflictDoUpdate({ target: [chainCursors.stream, chainCursors.contract], set: { blockNumber: row.blockNumber, blockHash: row.blockHash, updatedAt: row.updatedAt } });
+    .onConflictDoUpdate({
+      target: [chainCursors.stream, chainCursors.contract],
+      set: { blockNumber: row.blockNumber, blockHash: row.blockHash, updatedAt: row.updatedAt },
+    });
 }
 
 function datanetSummaries(db: DbOrTransaction) {
@@ -209,7 +222,12 @@ function datanetSummaries(db: DbOrTransaction) {
     .$dynamic();
 }
 
-const flattenSummary = (row: { datanet: Datanet; contributionCount: number; recordCount: number; contributorCount: number }): DatanetSummary => ({
+const flattenSummary = (row: {
+  datanet: Datanet;
+  contributionCount: number;
+  recordCount: number;
+  contributorCount: number;
+}): DatanetSummary => ({
   ...row.datanet,
   contributionCount: row.contributionCount,
   recordCount: row.recordCount,
@@ -297,7 +315,12 @@ async function withDatanetIds(db: DbOrTransaction, rows: (typeof models.$inferSe
   const links = await db
     .select()
     .from(modelDatanets)
-    .where(inArray(modelDatanets.modelId, rows.map((m) => m.id)))
+    .where(
+      inArray(
+        modelDatanets.modelId,
+        rows.map((m) => m.id),
+      ),
+    )
     .orderBy(asc(modelDatanets.datanetId));
   return rows.map((row) => ({ ...row, datanetIds: links.filter((l) => l.modelId === row.id).map((l) => l.datanetId) }));
 }
@@ -321,5 +344,8 @@ export async function modelsOfDatanet(db: DbOrTransaction, datanetId: bigint): P
     .innerJoin(modelDatanets, eq(modelDatanets.modelId, models.id))
     .where(eq(modelDatanets.datanetId, datanetId))
     .orderBy(asc(models.id));
-  return withDatanetIds(db, rows.map((r) => r.model));
+  return withDatanetIds(
+    db,
+    rows.map((r) => r.model),
+  );
 }

@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { sql } from "drizzle-orm";
 import pg from "pg";
-import { type DbHandle, createDb, migrate } from "./client";
+import { createDb, type DbHandle, migrate } from "./client";
 
 /** One database a test can run against. */
 export interface TestDatabase {

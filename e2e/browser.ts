@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type Browser } from "playwright-core";
+import { type Browser, chromium } from "playwright-core";
 
 /** A launched headless Chromium and the temp folder holding its profile dirs. */
 export type LaunchedBrowser = { browser: Browser; close: () => Promise<void> };

@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { upstreamMarketAbi } from "@/lib/chain/abis";
 import { publicClientFor } from "@/lib/chain/clients";
 import { demoAccounts } from "@/lib/chain/devAccounts";
-import { launchBrowser, type LaunchedBrowser } from "./browser";
+import { type LaunchedBrowser, launchBrowser } from "./browser";
 import { connectWallet, saveScreenshot, screenshotDir } from "./page";
-import { STACK_START_TIMEOUT_MS, startStack, type Stack } from "./stack";
+import { STACK_START_TIMEOUT_MS, type Stack, startStack } from "./stack";
 import { injectWallet } from "./wallet";
 
 let stack: Stack;

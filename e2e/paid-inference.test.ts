@@ -4,12 +4,12 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testUsdAbi, upstreamMarketAbi, upstreamRegistryAbi } from "@/lib/chain/abis";
 import { publicClientFor, walletClientFor } from "@/lib/chain/clients";
-import { demoAccounts, type DevAccount } from "@/lib/chain/devAccounts";
+import { type DevAccount, demoAccounts } from "@/lib/chain/devAccounts";
 import { mobyDickTexts } from "@/lib/inference/testing/seed";
-import { launchBrowser, type LaunchedBrowser } from "./browser";
+import { type LaunchedBrowser, launchBrowser } from "./browser";
 import { connectWallet, saveScreenshot, screenshotDir } from "./page";
-import { STACK_START_TIMEOUT_MS, startStack, type Stack } from "./stack";
-import { injectWallet, type InjectedWallet } from "./wallet";
+import { STACK_START_TIMEOUT_MS, type Stack, startStack } from "./stack";
+import { type InjectedWallet, injectWallet } from "./wallet";
 
 const PRICE = 2_000n; // 0.002 USD per call
 const QUESTION = "What does Ishmael do whenever it is a damp, drizzly November in his soul?";
@@ -22,21 +22,32 @@ type WalletCall = { address: `0x${string}`; functionName: string; args: unknown[
 
 /** Sends a draft's registry call from `account`; JSON amounts come back as the ABI's bigints. */
 async function sendCall(account: DevAccount, call: WalletCall) {
-  const fn = upstreamRegistryAbi.find((item) => item.type === "function" && item.name === call.functionName) as { inputs: readonly { type: string }[] };
+  const fn = upstreamRegistryAbi.find((item) => item.type === "function" && item.name === call.functionName) as {
+    inputs: readonly { type: string }[];
+  };
   const args = call.args.map((value, i) => {
     const type = fn.inputs[i].type;
     if (!type.startsWith("uint")) return value;
     return type.endsWith("[]") ? (value as string[]).map(BigInt) : BigInt(value as string);
   });
   const wallet = walletClientFor({ ...stack, privateKey: account.privateKey });
-  const hash = await wallet.writeContract({ address: call.address, abi: upstreamRegistryAbi, functionName: call.functionName, args } as never);
+  const hash = await wallet.writeContract({
+    address: call.address,
+    abi: upstreamRegistryAbi,
+    functionName: call.functionName,
+    args,
+  } as never);
   const receipt = await publicClientFor(stack).waitForTransactionReceipt({ hash });
   expect(receipt.status).toBe("success");
   return hash;
 }
 
 async function api<T>(path: string, body: unknown): Promise<T> {
-  const response = await fetch(`${stack.baseUrl}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const response = await fetch(`${stack.baseUrl}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   const json = (await response.json()) as T;
   if (!response.ok) throw new Error(`${path}: ${response.status} ${JSON.stringify(json)}`);
   return json;
@@ -49,13 +60,21 @@ async function publishModel(publisher: DevAccount): Promise<bigint> {
   const { token, registry } = stack.deployment;
   const mint = await wallet.writeContract({ address: token, abi: testUsdAbi, functionName: "faucet", args: [1_000_000_000n] });
   await client.waitForTransactionReceipt({ hash: mint });
-  const approve = await wallet.writeContract({ address: token, abi: testUsdAbi, functionName: "approve", args: [registry, 1_000_000_000n] });
+  const approve = await wallet.writeContract({
+    address: token,
+    abi: testUsdAbi,
+    functionName: "approve",
+    args: [registry, 1_000_000_000n],
+  });
   await client.waitForTransactionReceipt({ hash: approve });
 
   const datanet = await api<{ call: WalletCall }>("/api/datanets", { name: "Moby-Dick, opening chapters", license: "public domain" });
   const published = await api<{ id: string }>("/api/datanets/confirm", { txHash: await sendCall(publisher, datanet.call) });
   const records = mobyDickTexts(0, 3);
-  const contribution = await api<{ call: WalletCall }>(`/api/datanets/${published.id}/contributions`, { contributor: publisher.address, records });
+  const contribution = await api<{ call: WalletCall }>(`/api/datanets/${published.id}/contributions`, {
+    contributor: publisher.address,
+    records,
+  });
   await api(`/api/datanets/${published.id}/contributions/confirm`, { txHash: await sendCall(publisher, contribution.call) });
   const model = await api<{ call: WalletCall; minStake: string }>("/api/models", {
     metadata: { name: "Whaling answers", description: "Answers from the first chapters of Moby-Dick.", backend: { kind: "builtin" } },
@@ -171,7 +190,10 @@ describe("paid inference in the browser", () => {
     await saveScreenshot(page, "keys-created-desktop");
 
     const openai = new OpenAI({ baseURL: `${stack.baseUrl}/api/v1`, apiKey: key });
-    const completion = await openai.chat.completions.create({ model: `upstream-${modelId}`, messages: [{ role: "user", content: QUESTION }] });
+    const completion = await openai.chat.completions.create({
+      model: `upstream-${modelId}`,
+      messages: [{ role: "user", content: QUESTION }],
+    });
     expect(completion.choices[0].message.content?.length).toBeGreaterThan(40);
     await page.reload({ waitUntil: "networkidle" });
     const row = page.getByTestId("key-row").first();
@@ -183,7 +205,9 @@ describe("paid inference in the browser", () => {
 
     await row.getByTestId("key-revoke").click();
     await page.locator('[data-testid="key-row"][data-revoked="true"]').waitFor();
-    const refused = await openai.chat.completions.create({ model: `upstream-${modelId}`, messages: [{ role: "user", content: QUESTION }] }).catch((e) => e);
+    const refused = await openai.chat.completions
+      .create({ model: `upstream-${modelId}`, messages: [{ role: "user", content: QUESTION }] })
+      .catch((e) => e);
     expect(refused).toMatchObject({ status: 401, code: "API_KEY_REVOKED" });
     await page.close();
   });

@@ -1,5 +1,5 @@
 import type { Page } from "playwright-core";
-import { numberToHex, type Address } from "viem";
+import { type Address, numberToHex } from "viem";
 
 /** Options of {@link injectWallet}. */
 export type InjectWalletOptions = {
@@ -66,7 +66,9 @@ export async function injectWallet(page: Page, options: InjectWalletOptions): Pr
   const calls: string[] = [];
   const rejections = new Set<string>();
   const chainIdHex = numberToHex(options.chainId);
-  const permission = () => [{ parentCapability: "eth_accounts", caveats: [{ type: "restrictReturnedAccounts", value: [options.account] }] }];
+  const permission = () => [
+    { parentCapability: "eth_accounts", caveats: [{ type: "restrictReturnedAccounts", value: [options.account] }] },
+  ];
   let rpcId = 0;
 
   async function forward(method: string, params: unknown[]): Promise<BridgeAnswer> {

@@ -1,17 +1,17 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { keccak256, toBytes, type Address, type TransactionReceipt } from "viem";
+import { type Address, keccak256, type TransactionReceipt, toBytes } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { adminQuery } from "../db/testing";
 import { testUsdAbi, upstreamMarketAbi, upstreamRegistryAbi } from "../lib/chain/abis";
 import { getFreePort } from "../lib/chain/anvil";
 import { writeDeployment } from "../lib/chain/deploy";
 import { devAccounts } from "../lib/chain/devAccounts";
 import { type MarketFixture, startMarketFixture } from "../lib/chain/fixture";
 import { distributableAmount } from "../lib/chain/settlement";
-import { type IndexerClient, IndexerRequestError, createIndexerClient } from "../lib/indexer/client";
-import { adminQuery } from "../db/testing";
-import { IndexerStartError, type IndexerProcess, startIndexer } from "./process";
+import { createIndexerClient, type IndexerClient, IndexerRequestError } from "../lib/indexer/client";
+import { type IndexerProcess, IndexerStartError, startIndexer } from "./process";
 
 const FEE_BPS = 250;
 const [payer, curator, contributor, modelOwner] = [2, 3, 4, 5] as const;
@@ -65,14 +65,28 @@ async function marketplaceActivity(fixture: MarketFixture): Promise<Activity> {
     };
   });
   const settle = (list: typeof payouts) =>
-    fixture.settle(list.map(({ inferenceId, payouts: p }) => ({ inferenceId, permit, modelId: 1n, price, attributionHash: root(`proof ${inferenceId}`), payouts: p })));
+    fixture.settle(
+      list.map(({ inferenceId, payouts: p }) => ({
+        inferenceId,
+        permit,
+        modelId: 1n,
+        price,
+        attributionHash: root(`proof ${inferenceId}`),
+        payouts: p,
+      })),
+    );
   await settle(payouts);
   await settle(payouts.slice(0, 1)); // a replay: skipped on chain, charged once
 
   const claimed = payouts.reduce((sum, p) => sum + p.payouts[1]!.amount, 0n);
   await fixture.send(curator, { address: market, abi: upstreamMarketAbi, functionName: "claim", args: [] });
   const withdrawalRequested = 100_000n;
-  const lastReceipt = await fixture.send(payer, { address: market, abi: upstreamMarketAbi, functionName: "requestWithdrawal", args: [withdrawalRequested] });
+  const lastReceipt = await fixture.send(payer, {
+    address: market,
+    abi: upstreamMarketAbi,
+    functionName: "requestWithdrawal",
+    args: [withdrawalRequested],
+  });
   return { price, payouts, claimed, deposit, withdrawalRequested, lastReceipt };
 }
 
@@ -106,7 +120,13 @@ describe("the indexer over a real chain", () => {
     deploymentFile = join(dir, "deployment.json");
     writeDeployment(deploymentFile, fixture.deployment);
     // Started before the activity, so these events arrive through realtime sync.
-    indexer = await startIndexer({ rpcUrl: fixture.anvil.rpcUrl, deploymentFile, port: await getFreePort(), dataDir: join(dir, "pglite"), schema: "upstream" });
+    indexer = await startIndexer({
+      rpcUrl: fixture.anvil.rpcUrl,
+      deploymentFile,
+      port: await getFreePort(),
+      dataDir: join(dir, "pglite"),
+      schema: "upstream",
+    });
     client = createIndexerClient({ url: indexer.url });
     activity = await marketplaceActivity(fixture);
     await client.waitForBlock(activity.lastReceipt.blockNumber, { timeoutMs: 60_000 });
@@ -120,7 +140,16 @@ describe("the indexer over a real chain", () => {
 
   it("lists datanets with their contributions and contributors", async () => {
     const [datanet] = await client.listDatanets();
-    expect(datanet).toMatchObject({ id: 1n, owner: addressOf(curator), license: "public domain", stake: 10_000_000n, contributionCount: 3, recordCount: 6n, contributorCount: 2, closed: false });
+    expect(datanet).toMatchObject({
+      id: 1n,
+      owner: addressOf(curator),
+      license: "public domain",
+      stake: 10_000_000n,
+      contributionCount: 3,
+      recordCount: 6n,
+      contributorCount: 2,
+      closed: false,
+    });
     const detail = (await client.getDatanet(1n))!;
     expect(detail.contributions.map((c) => [c.id, c.contributor, c.recordCount, c.firstRecordId])).toEqual([
       [1n, addressOf(curator), 3n, 1n],
@@ -137,7 +166,18 @@ describe("the indexer over a real chain", () => {
 
   it("serves each model's current terms and status, and every version", async () => {
     const [model] = await client.listModels();
-    expect(model).toMatchObject({ id: 1n, owner: addressOf(modelOwner), backendId: "builtin", datanetIds: [1n], pricePerCall: activity.price, ownerBps: 4_000, version: 3, status: "paused", inferenceCount: 3, revenue: 3n * activity.price });
+    expect(model).toMatchObject({
+      id: 1n,
+      owner: addressOf(modelOwner),
+      backendId: "builtin",
+      datanetIds: [1n],
+      pricePerCall: activity.price,
+      ownerBps: 4_000,
+      version: 3,
+      status: "paused",
+      inferenceCount: 3,
+      revenue: 3n * activity.price,
+    });
     const detail = (await client.getModel(1n))!;
     expect(detail.versions.map((v) => [v.version, v.pricePerCall, v.ownerBps, v.status])).toEqual([
       [1, 2_000n, 3_000, "active"],
@@ -149,7 +189,15 @@ describe("the indexer over a real chain", () => {
   it("gives an inference's settlement with its payouts, once, and none for an unsettled one", async () => {
     const settlement = (await client.getSettlement(2n))!;
     const fee = activity.price - distributableAmount(activity.price, FEE_BPS);
-    expect(settlement).toMatchObject({ inferenceId: 2n, payer: addressOf(payer), modelId: 1n, price: activity.price, fee, attributionHash: root("proof 2"), payeeCount: 3 });
+    expect(settlement).toMatchObject({
+      inferenceId: 2n,
+      payer: addressOf(payer),
+      modelId: 1n,
+      price: activity.price,
+      fee,
+      attributionHash: root("proof 2"),
+      payeeCount: 3,
+    });
     expect(settlement.payouts).toEqual(activity.payouts[1]!.payouts);
     expect(await client.getSettlement(4n)).toBeNull();
     const recent = await client.listSettlements();
@@ -161,7 +209,10 @@ describe("the indexer over a real chain", () => {
     const curatorCredits = activity.payouts.map((p) => p.payouts[1]!.amount);
     const first = await client.getEarnings(addressOf(curator), { limit: 2 });
     expect(first.earnings).toMatchObject({ earned: activity.claimed, claimed: activity.claimed, claimable: 0n, inferenceCount: 3 });
-    expect(first.credits.map((c) => [c.inferenceId, c.amount])).toEqual([[3n, curatorCredits[2]], [2n, curatorCredits[1]]]);
+    expect(first.credits.map((c) => [c.inferenceId, c.amount])).toEqual([
+      [3n, curatorCredits[2]],
+      [2n, curatorCredits[1]],
+    ]);
     const second = await client.getEarnings(addressOf(curator), { limit: 2, before: first.nextCursor! });
     expect(second.credits.map((c) => c.inferenceId)).toEqual([1n]);
     expect(second.nextCursor).toBeNull();
@@ -172,8 +223,18 @@ describe("the indexer over a real chain", () => {
   it("keeps a payer's deposit net of charges, with its pending withdrawal, and the permit's spend", async () => {
     const charged = 3n * activity.price;
     const deposit = await client.getDeposit(addressOf(payer));
-    expect(deposit).toMatchObject({ deposited: activity.deposit, charged, balance: activity.deposit - charged, withdrawal: { amount: activity.withdrawalRequested } });
-    const onChain = await fixture.client.readContract({ address: fixture.deployment.market, abi: upstreamMarketAbi, functionName: "depositOf", args: [addressOf(payer)] });
+    expect(deposit).toMatchObject({
+      deposited: activity.deposit,
+      charged,
+      balance: activity.deposit - charged,
+      withdrawal: { amount: activity.withdrawalRequested },
+    });
+    const onChain = await fixture.client.readContract({
+      address: fixture.deployment.market,
+      abi: upstreamMarketAbi,
+      functionName: "depositOf",
+      args: [addressOf(payer)],
+    });
     expect(deposit.balance).toBe(onChain);
     expect(await client.getPermitSpend(addressOf(payer), 1n)).toMatchObject({ spent: charged, cap: 100_000n });
     expect((await client.getDeposit(addressOf(9))).balance).toBe(0n);
@@ -181,7 +242,14 @@ describe("the indexer over a real chain", () => {
 
   it("sums the marketplace", async () => {
     const stats = await client.getStats();
-    expect(stats).toMatchObject({ datanets: 1, models: 1, contributions: 3, settledInferences: 3, volume: 3n * activity.price, feeBps: FEE_BPS });
+    expect(stats).toMatchObject({
+      datanets: 1,
+      models: 1,
+      contributions: 3,
+      settledInferences: 3,
+      volume: 3n * activity.price,
+      feeBps: FEE_BPS,
+    });
   });
 
   it("refuses a malformed id or address with a stable code", async () => {
@@ -193,37 +261,54 @@ describe("the indexer over a real chain", () => {
 
   it("refuses to start on a port already taken, before spawning anything", async () => {
     const taken = Number(new URL(indexer.url).port);
-    await expect(startIndexer({ rpcUrl: fixture.anvil.rpcUrl, deploymentFile, port: taken, dataDir: join(dir, "other"), schema: "other" })).rejects.toThrow(
-      /Indexer port \d+ is already in use/,
-    );
+    await expect(
+      startIndexer({ rpcUrl: fixture.anvil.rpcUrl, deploymentFile, port: taken, dataDir: join(dir, "other"), schema: "other" }),
+    ).rejects.toThrow(/Indexer port \d+ is already in use/);
   });
 
   it("names the deployment file when it is not a deployment", async () => {
     const broken = join(dir, "broken.json");
     writeFileSync(broken, JSON.stringify({ chainId: 31337 }));
-    await expect(startIndexer({ rpcUrl: fixture.anvil.rpcUrl, deploymentFile: broken, port: await getFreePort(), dataDir: join(dir, "other"), schema: "other" })).rejects.toThrow(
-      /broken\.json/,
-    );
-    await expect(startIndexer({ rpcUrl: fixture.anvil.rpcUrl, deploymentFile, port: 1, dataDir: dir, schema: "bad-name" })).rejects.toBeInstanceOf(IndexerStartError);
+    await expect(
+      startIndexer({
+        rpcUrl: fixture.anvil.rpcUrl,
+        deploymentFile: broken,
+        port: await getFreePort(),
+        dataDir: join(dir, "other"),
+        schema: "other",
+      }),
+    ).rejects.toThrow(/broken\.json/);
+    await expect(
+      startIndexer({ rpcUrl: fixture.anvil.rpcUrl, deploymentFile, port: 1, dataDir: dir, schema: "bad-name" }),
+    ).rejects.toBeInstanceOf(IndexerStartError);
   });
 
-  it.runIf(process.env.TEST_DATABASE_URL)("rebuilds the same answers on PostgreSQL from the chain's history", async () => {
-    const adminUrl = process.env.TEST_DATABASE_URL!;
-    const database = `upstream_indexer_${process.pid}_${Date.now()}`;
-    await adminQuery(adminUrl, `create database ${database}`);
-    const url = new URL(adminUrl);
-    url.pathname = `/${database}`;
-    const postgres = await startIndexer({
-      rpcUrl: fixture.anvil.rpcUrl, deploymentFile, port: await getFreePort(), databaseUrl: url.toString(),
-      dataDir: join(dir, "postgres"), schema: "upstream_test", fresh: true,
-    });
-    try {
-      const fromPostgres = createIndexerClient({ url: postgres.url });
-      await fromPostgres.waitForBlock(activity.lastReceipt.blockNumber, { timeoutMs: 60_000 });
-      expect(await readAll(fromPostgres)).toEqual(await readAll(client));
-    } finally {
-      await postgres.stop();
-      await adminQuery(adminUrl, `drop database if exists ${database} with (force)`);
-    }
-  }, 300_000);
+  it.runIf(process.env.TEST_DATABASE_URL)(
+    "rebuilds the same answers on PostgreSQL from the chain's history",
+    async () => {
+      const adminUrl = process.env.TEST_DATABASE_URL!;
+      const database = `upstream_indexer_${process.pid}_${Date.now()}`;
+      await adminQuery(adminUrl, `create database ${database}`);
+      const url = new URL(adminUrl);
+      url.pathname = `/${database}`;
+      const postgres = await startIndexer({
+        rpcUrl: fixture.anvil.rpcUrl,
+        deploymentFile,
+        port: await getFreePort(),
+        databaseUrl: url.toString(),
+        dataDir: join(dir, "postgres"),
+        schema: "upstream_test",
+        fresh: true,
+      });
+      try {
+        const fromPostgres = createIndexerClient({ url: postgres.url });
+        await fromPostgres.waitForBlock(activity.lastReceipt.blockNumber, { timeoutMs: 60_000 });
+        expect(await readAll(fromPostgres)).toEqual(await readAll(client));
+      } finally {
+        await postgres.stop();
+        await adminQuery(adminUrl, `drop database if exists ${database} with (force)`);
+      }
+    },
+    300_000,
+  );
 });

@@ -8,9 +8,7 @@ import { LOCAL_CHAIN_ID, loadConfig } from "../lib/config";
 const config = loadConfig(process.env);
 const deployment = readDeployment(config.deploymentFile);
 if (process.env.CHAIN_ID && deployment.chainId !== config.chainId) {
-  throw new Error(
-    `CHAIN_ID is ${config.chainId} but ${config.deploymentFile} is a deployment on chain ${deployment.chainId}`,
-  );
+  throw new Error(`CHAIN_ID is ${config.chainId} but ${config.deploymentFile} is a deployment on chain ${deployment.chainId}`);
 }
 const local = deployment.chainId === LOCAL_CHAIN_ID;
 

@@ -64,7 +64,10 @@ const TAIL_LINES = 40;
 export async function startIndexer(options: StartIndexerOptions): Promise<IndexerProcess> {
   const hostname = options.hostname ?? "127.0.0.1";
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,44}$/.test(options.schema)) {
-    throw new IndexerStartError(`Indexer schema "${options.schema}" must be letters, digits and _ (at most 45, not starting with a digit)`, "");
+    throw new IndexerStartError(
+      `Indexer schema "${options.schema}" must be letters, digits and _ (at most 45, not starting with a digit)`,
+      "",
+    );
   }
   if (!existsSync(ponderBin)) throw new IndexerStartError(`Ponder is not installed (${ponderBin} is missing): run npm install`, "");
   const deployment = readDeployment(options.deploymentFile);
@@ -92,7 +95,18 @@ export async function startIndexer(options: StartIndexerOptions): Promise<Indexe
   delete env.PORT;
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
 
-  const args = [ponderBin, "start", "--root", indexerDir, "--schema", options.schema, "--port", String(options.port), "--hostname", hostname];
+  const args = [
+    ponderBin,
+    "start",
+    "--root",
+    indexerDir,
+    "--schema",
+    options.schema,
+    "--port",
+    String(options.port),
+    "--hostname",
+    hostname,
+  ];
   const child = spawn(process.execPath, args, { cwd: indexerDir, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   const tail: string[] = [];
   const onOutput = (chunk: Buffer) => {
@@ -172,7 +186,12 @@ function assertPortFree(port: number, hostname: string): Promise<void> {
   return new Promise((done, fail) => {
     const server = createServer();
     server.once("error", (error: NodeJS.ErrnoException) =>
-      fail(new IndexerStartError(error.code === "EADDRINUSE" ? `Indexer port ${port} is already in use` : `Indexer port ${port}: ${error.message}`, "")),
+      fail(
+        new IndexerStartError(
+          error.code === "EADDRINUSE" ? `Indexer port ${port} is already in use` : `Indexer port ${port}: ${error.message}`,
+          "",
+        ),
+      ),
     );
     server.listen(port, hostname, () => server.close(() => done()));
   });

@@ -4,8 +4,8 @@ import { describe, expect, it } from "vitest";
 import {
   ANVIL_SETTLER_PRIVATE_KEY,
   BackendKeyMissingError,
-  ConfigError,
   backendKey,
+  ConfigError,
   configTableMarkdown,
   configVariables,
   loadConfig,
@@ -69,9 +69,7 @@ describe("loadConfig", () => {
 
   it("names the variable, the expectation and the bad value", () => {
     expect(configError({ PORT: "abc" }).message).toContain('PORT must be an integer 1-65535, got "abc"');
-    expect(configError({ PORT: "70000" }).issues).toEqual([
-      { variable: "PORT", message: 'PORT must be an integer 1-65535, got "70000"' },
-    ]);
+    expect(configError({ PORT: "70000" }).issues).toEqual([{ variable: "PORT", message: 'PORT must be an integer 1-65535, got "70000"' }]);
     expect(configError({ DATABASE_URL: "mysql://x" }).issues[0]!.variable).toBe("DATABASE_URL");
     expect(configError({ RPC_URL: "localhost:8545" }).issues[0]!.message).toContain("RPC_URL must be an http(s) URL");
     expect(configError({ PROTOCOL_FEE_BPS: "10001" }).code).toBe("CONFIG_INVALID");

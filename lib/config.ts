@@ -74,22 +74,43 @@ export interface ConfigVariable {
 
 /** Every variable, in the table's order. `loadConfig` reads exactly these. */
 export const configVariables: readonly ConfigVariable[] = [
-  { name: "DATABASE_URL", default: "", description: "PostgreSQL connection string for the app and the indexer. Unset: embedded PGlite under `DATA_DIR`." },
-  { name: "DATA_DIR", default: ".data", description: "Folder for local state: embedded databases (`db/`, `ponder/`) and the deployment file." },
+  {
+    name: "DATABASE_URL",
+    default: "",
+    description: "PostgreSQL connection string for the app and the indexer. Unset: embedded PGlite under `DATA_DIR`.",
+  },
+  {
+    name: "DATA_DIR",
+    default: ".data",
+    description: "Folder for local state: embedded databases (`db/`, `ponder/`) and the deployment file.",
+  },
   { name: "RPC_URL", default: "http://127.0.0.1:8545", description: "JSON-RPC URL of the chain (anvil locally)." },
   { name: "PUBLIC_RPC_URL", default: "`RPC_URL`", description: "JSON-RPC URL the browser uses, when it differs from the server's." },
   { name: "CHAIN_ID", default: String(LOCAL_CHAIN_ID), description: "EVM chain id." },
-  { name: "DEPLOYMENT_FILE", default: "`<DATA_DIR>/deployment.json`", description: "Deployed contract addresses, written by `npm run deploy`." },
+  {
+    name: "DEPLOYMENT_FILE",
+    default: "`<DATA_DIR>/deployment.json`",
+    description: "Deployed contract addresses, written by `npm run deploy`.",
+  },
   { name: "PORT", default: "3000", description: "HTTP port of the web app." },
   { name: "INDEXER_PORT", default: "42069", description: "HTTP port of the Ponder indexer." },
   { name: "INDEXER_URL", default: "`http://127.0.0.1:<INDEXER_PORT>`", description: "Base URL the app reads indexed chain data from." },
-  { name: "SETTLER_PRIVATE_KEY", default: "anvil account 1 (chain 31337 only)", description: "Key of the settler account that submits settlement batches. Required to settle on any other chain." },
+  {
+    name: "SETTLER_PRIVATE_KEY",
+    default: "anvil account 1 (chain 31337 only)",
+    description: "Key of the settler account that submits settlement batches. Required to settle on any other chain.",
+  },
   { name: "SETTLE_BATCH_SIZE", default: "100", description: "Inferences per settlement transaction, at most (1-1000)." },
   { name: "SETTLE_MAX_WAIT_MS", default: "2000", description: "Longest an inference waits before a partial batch is settled, in ms." },
   { name: "PROTOCOL_FEE_BPS", default: "250", description: "Protocol fee in basis points of each price (0-10000), set at deployment." },
   { name: "MAX_PROMPT_CHARS", default: "8000", description: "Longest prompt the gateway accepts, in characters." },
   { name: "WALLETCONNECT_PROJECT_ID", default: "", description: "WalletConnect Cloud project id. Unset: injected browser wallets only." },
-  { name: `${BACKEND_KEY_PREFIX}<NAME>`, default: "", description: "API key of an OpenAI-compatible backend; a model names the key by `<NAME>`. Never stored in the database or sent to the browser." },
+  {
+    name: `${BACKEND_KEY_PREFIX}<NAME>`,
+    default: "",
+    description:
+      "API key of an OpenAI-compatible backend; a model names the key by `<NAME>`. Never stored in the database or sent to the browser.",
+  },
 ];
 
 /** One bad variable. */
@@ -121,15 +142,16 @@ export class BackendKeyMissingError extends Error {
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** A blank value counts as unset, so `PORT=` in a .env file falls back to the default. */
-const present = (value: string | undefined): string | undefined =>
-  value === undefined || value.trim() === "" ? undefined : value.trim();
+const present = (value: string | undefined): string | undefined => (value === undefined || value.trim() === "" ? undefined : value.trim());
 
-const integer = (min: number, max: number) =>
-  z.string().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(min).max(max));
+const integer = (min: number, max: number) => z.string().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(min).max(max));
 
 const httpUrl = z.url({ protocol: /^https?$/ });
 const postgresUrl = z.url({ protocol: /^postgres(ql)?$/ });
-const privateKey = z.string().regex(/^0x[0-9a-fA-F]{64}$/).transform((k) => k as `0x${string}`);
+const privateKey = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{64}$/)
+  .transform((k) => k as `0x${string}`);
 const keyName = /^[A-Z0-9_]+$/;
 
 /** What each kind of value must look like, phrased for the error message. */

@@ -21,9 +21,17 @@ describe("readJsonBody", () => {
   });
 
   it("takes a route's character limit, lenient decoding and refusal codes", async () => {
-    const options = { maxChars: 10, strictUtf8: false, tooLarge: { code: "REQUEST_TOO_LARGE", status: 413 }, invalidJson: { code: "INVALID_REQUEST", status: 400 } };
+    const options = {
+      maxChars: 10,
+      strictUtf8: false,
+      tooLarge: { code: "REQUEST_TOO_LARGE", status: 413 },
+      invalidJson: { code: "INVALID_REQUEST", status: 400 },
+    };
     expect(await readJsonBody(post(new Uint8Array([0x22, 0xff, 0x22])), options)).toBe("\uFFFD");
-    await expect(readJsonBody(post(JSON.stringify("x".repeat(9))), options)).rejects.toMatchObject({ code: "REQUEST_TOO_LARGE", status: 413 });
+    await expect(readJsonBody(post(JSON.stringify("x".repeat(9))), options)).rejects.toMatchObject({
+      code: "REQUEST_TOO_LARGE",
+      status: 413,
+    });
     await expect(readJsonBody(post("{nope"), options)).rejects.toMatchObject({ code: "INVALID_REQUEST", status: 400 });
   });
 });
@@ -34,7 +42,10 @@ describe("responses", () => {
     expect(known.status).toBe(404);
     expect(await known.json()).toEqual({ error: { code: "DATANET_NOT_FOUND", message: "No datanet 7 is published" } });
     const detailed = errorResponse(new PermitInvalidError("bad signature", "BAD_SIGNATURE"));
-    expect([detailed.status, await detailed.json()]).toEqual([400, { error: { code: "PERMIT_INVALID", message: "bad signature", reason: "BAD_SIGNATURE" } }]);
+    expect([detailed.status, await detailed.json()]).toEqual([
+      400,
+      { error: { code: "PERMIT_INVALID", message: "bad signature", reason: "BAD_SIGNATURE" } },
+    ]);
     const original = console.error;
     console.error = () => {};
     const unknown = errorResponse(new Error("connection string with a password"));

@@ -70,7 +70,21 @@ describe("npm run attribute", () => {
   it("splits --price with the owner and the protocol when asked", async () => {
     const output = file("output2.txt", sentences(records[10].text)[0]);
     const owner = "0x00000000000000000000000000000000000000Aa";
-    const r = await run("--records", recordsFile, "--output", output, "--price", "1000", "--owner", owner, "--owner-bps", "2000", "--fee-bps", "500", "--json");
+    const r = await run(
+      "--records",
+      recordsFile,
+      "--output",
+      output,
+      "--price",
+      "1000",
+      "--owner",
+      owner,
+      "--owner-bps",
+      "2000",
+      "--fee-bps",
+      "500",
+      "--json",
+    );
     expect(r.code).toBe(0);
     const last = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
     expect(last.protocolFee).toBe("50");
@@ -84,8 +98,14 @@ describe("npm run attribute", () => {
     const big = JSON.stringify({ id: "big", contributor: records[0].contributor, text: "whale ".repeat(300_000) });
     const cases: [string[], RegExp][] = [
       [["--records", recordsFile, "--output", file("empty.txt", "  \n")], /empty/],
-      [["--records", file("bad.jsonl", `${JSON.stringify(records[0])}\n{"id": "x", oops}\n`), "--output", output], /line 2: not valid JSON/],
-      [["--records", file("addr.jsonl", `${JSON.stringify({ id: "x", contributor: "0x12", text: "hi" })}\n`), "--output", output], /line 1: contributor is not a valid address/],
+      [
+        ["--records", file("bad.jsonl", `${JSON.stringify(records[0])}\n{"id": "x", oops}\n`), "--output", output],
+        /line 2: not valid JSON/,
+      ],
+      [
+        ["--records", file("addr.jsonl", `${JSON.stringify({ id: "x", contributor: "0x12", text: "hi" })}\n`), "--output", output],
+        /line 1: contributor is not a valid address/,
+      ],
       [["--records", file("missing.jsonl", `${JSON.stringify({ id: "x", text: "hi" })}\n`), "--output", output], /line 1: contributor/],
       [["--records", file("big.jsonl", `${big}\n`), "--output", output, "--max-record-mb", "1"], /line 1: .*larger than the limit/],
       [["--records", recordsFile, "--output", file("latin1.txt", Uint8Array.of(0x63, 0x61, 0x66, 0xe9, 0x0a))], /not valid UTF-8/],

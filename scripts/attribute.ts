@@ -13,15 +13,7 @@ import { readFileSync, statSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { isAddress } from "viem/utils";
 import { z } from "zod";
-import {
-  AttributionError,
-  attribute,
-  buildIndex,
-  retrieve,
-  type Address,
-  type Attribution,
-  type RecordInput,
-} from "../lib/attribution";
+import { type Address, type Attribution, AttributionError, attribute, buildIndex, type RecordInput, retrieve } from "../lib/attribution";
 
 const USAGE = `usage: npm run attribute -- --records FILE.jsonl --output FILE.txt [options]
 
@@ -142,9 +134,11 @@ function main(argv: string[]): void {
     return;
   }
   if (!values.records || !values.output) throw new CliError(`--records and --output are required\n${USAGE}`, 2);
-  if (values.price !== undefined && !/^\d+$/.test(values.price)) throw new CliError(`--price must be a non-negative integer, got ${JSON.stringify(values.price)}`, 2);
+  if (values.price !== undefined && !/^\d+$/.test(values.price))
+    throw new CliError(`--price must be a non-negative integer, got ${JSON.stringify(values.price)}`, 2);
   const price = values.price === undefined ? 10n ** 18n : BigInt(values.price);
-  if (values.owner !== undefined && !isAddress(values.owner, { strict: false })) throw new CliError(`--owner ${values.owner} is not a valid address`, 2);
+  if (values.owner !== undefined && !isAddress(values.owner, { strict: false }))
+    throw new CliError(`--owner ${values.owner} is not a valid address`, 2);
   const ownerShareBps = intFlag(values["owner-bps"], "owner-bps", 0, 0, 10_000);
   const protocolFeeBps = intFlag(values["fee-bps"], "fee-bps", 0, 0, 10_000);
   if (ownerShareBps > 0 && values.owner === undefined) throw new CliError("--owner-bps needs --owner", 2);
@@ -192,7 +186,14 @@ function toJson(result: Attribution, noOwner: boolean) {
     unattributed: noOwner ? ownerPart.amount.toString() : "0",
     context: proof.input.context,
     duplicates: proof.duplicates,
-    spans: proof.spans.map((s) => ({ start: s.charStart, end: s.charEnd, tokens: s.tokens, common: s.common, records: s.records, value: s.value })),
+    spans: proof.spans.map((s) => ({
+      start: s.charStart,
+      end: s.charEnd,
+      tokens: s.tokens,
+      common: s.common,
+      records: s.records,
+      value: s.value,
+    })),
   };
 }
 
@@ -204,7 +205,9 @@ function printTable(result: Attribution, output: string, context: string[], noOw
   lines.push("", "records credited:");
   if (proof.records.length === 0) lines.push("  (none)");
   for (const r of proof.records) {
-    lines.push(`  ${r.id.padEnd(16)} ${r.contributor}  spans ${r.spanCredit.toFixed(2).padStart(8)}  context ${r.contextInfluence.toFixed(2).padStart(7)}  score ${r.score.toFixed(4)}`);
+    lines.push(
+      `  ${r.id.padEnd(16)} ${r.contributor}  spans ${r.spanCredit.toFixed(2).padStart(8)}  context ${r.contextInfluence.toFixed(2).padStart(7)}  score ${r.score.toFixed(4)}`,
+    );
   }
   for (const d of proof.duplicates) lines.push(`  ${d.id} copies ${d.original}: its credit goes to ${d.original}`);
   lines.push("", "split:");

@@ -9,18 +9,18 @@
  */
 import { spawnSync } from "node:child_process";
 import { cpus, loadavg } from "node:os";
-import { getHeapStatistics } from "node:v8";
 import { parseArgs } from "node:util";
+import { getHeapStatistics } from "node:v8";
 import {
   addContribution,
   attribute,
   buildIndex,
   buildSuffixArray,
   createIndex,
-  mergeSegments,
-  serializeIndex,
   type DatanetIndex,
+  mergeSegments,
   type RecordInput,
+  serializeIndex,
 } from "../lib/attribution";
 import { encodeText } from "../lib/attribution/datanet-index";
 import { recordAtPosition } from "../lib/attribution/segment";
@@ -34,7 +34,9 @@ const MIN_SPAN = 6;
 
 // A 10M-token index and its inputs need more than Node's default heap: re-run with a bigger one.
 if (getHeapStatistics().heap_size_limit < (HEAP_MB - 512) * 1024 * 1024) {
-  const child = spawnSync(process.execPath, [...process.execArgv, `--max-old-space-size=${HEAP_MB}`, ...process.argv.slice(1)], { stdio: "inherit" });
+  const child = spawnSync(process.execPath, [...process.execArgv, `--max-old-space-size=${HEAP_MB}`, ...process.argv.slice(1)], {
+    stdio: "inherit",
+  });
   process.exit(child.status ?? 1);
 }
 
@@ -45,7 +47,6 @@ const { values: flags } = parseArgs({
     "naive-queries": { type: "string", default: "5" },
   },
 });
-
 
 const log = (line: string) => console.log(line);
 const round = (x: number, digits = 2) => Number(x.toFixed(digits));
@@ -67,7 +68,12 @@ function baseRecords(): RecordInput[] {
  * with probability 1/8 by a word drawn from the corpus at a random position (seeded). Exact
  * runs shared with the original pass therefore average about 8 words.
  */
-function recordsForTokens(base: RecordInput[], baseTokens: number[], vocabulary: string[], target: number): { records: RecordInput[]; passes: number } {
+function recordsForTokens(
+  base: RecordInput[],
+  baseTokens: number[],
+  vocabulary: string[],
+  target: number,
+): { records: RecordInput[]; passes: number } {
   const out: RecordInput[] = [];
   let tokens = 0;
   let pass = 0;
@@ -75,7 +81,8 @@ function recordsForTokens(base: RecordInput[], baseTokens: number[], vocabulary:
   while (tokens < target) {
     for (let i = 0; i < base.length && tokens < target; i++) {
       const r = base[i];
-      const text = pass === 0 ? r.text : r.text.replace(/[A-Za-z]+/g, (w) => (rnd() < 1 / 8 ? vocabulary[Math.floor(rnd() * vocabulary.length)] : w));
+      const text =
+        pass === 0 ? r.text : r.text.replace(/[A-Za-z]+/g, (w) => (rnd() < 1 / 8 ? vocabulary[Math.floor(rnd() * vocabulary.length)] : w));
       out.push({ id: pass === 0 ? r.id : `${r.id}~${pass}`, contributor: r.contributor, text });
       tokens += baseTokens[i];
     }
@@ -222,7 +229,9 @@ function main(): void {
   const naiveCount = Number(flags["naive-queries"]);
   const date = new Date().toISOString().slice(0, 10);
   const loadAtStart = loadavg()[0];
-  log(`attribution benchmark, ${date}, node ${process.version}, one thread; machine: ${cpus().length} cores, load average ${round(loadAtStart)} at start`);
+  log(
+    `attribution benchmark, ${date}, node ${process.version}, one thread; machine: ${cpus().length} cores, load average ${round(loadAtStart)} at start`,
+  );
 
   const base = baseRecords();
   const baseTokens = base.map((r) => tokenize(r.text).length);
@@ -235,7 +244,9 @@ function main(): void {
   const describeBuild = (f: BuildFigures) =>
     `build ${f.buildMs} ms wall = ${f.buildTokensPerSec} tokens/s (${f.buildTokensPerCpuSec} tokens per CPU-second; suffix array alone ${f.suffixArrayMs} ms)`;
   log(`1M:  ${small.figures.tokens} tokens, ${small.figures.records} records (first part of the corpus as is)`);
-  log(`     ${describeBuild(small.figures)}; ${small.figures.bytesPerToken} bytes/token serialized, ${small.figures.memoryBytesPerToken} in memory`);
+  log(
+    `     ${describeBuild(small.figures)}; ${small.figures.bytesPerToken} bytes/token serialized, ${small.figures.memoryBytesPerToken} in memory`,
+  );
   small.index = undefined as never;
 
   const ten = recordsForTokens(base, baseTokens, vocabulary, 10_000_000);
@@ -287,8 +298,12 @@ function main(): void {
   const p95 = percentile(times, 95);
   const cpuP50 = percentile(cpuTimes, 50);
   const cpuP95 = percentile(cpuTimes, 95);
-  log(`attribute(): ${queryCount} outputs of ${OUTPUT_TOKENS} tokens (real sentences from indexed records + shuffled-word novel text), context of 4 records`);
-  log(`     wall clock: p50 ${round(p50)} ms, p95 ${round(p95)} ms, max ${round(times.at(-1)!)} ms; CPU time: p50 ${round(cpuP50)} ms, p95 ${round(cpuP95)} ms; ${round(credited / queryCount, 1)} records credited per output`);
+  log(
+    `attribute(): ${queryCount} outputs of ${OUTPUT_TOKENS} tokens (real sentences from indexed records + shuffled-word novel text), context of 4 records`,
+  );
+  log(
+    `     wall clock: p50 ${round(p50)} ms, p95 ${round(p95)} ms, max ${round(times.at(-1)!)} ms; CPU time: p50 ${round(cpuP50)} ms, p95 ${round(cpuP95)} ms; ${round(credited / queryCount, 1)} records credited per output`,
+  );
 
   const naiveTimes: number[] = [];
   for (const q of queries.slice(20, 20 + naiveCount)) {
@@ -299,7 +314,9 @@ function main(): void {
   naiveTimes.sort((a, b) => a - b);
   const naiveMedian = percentile(naiveTimes, 50);
   const naiveRatio = naiveMedian / p50;
-  log(`naive scan of every record for every ${MIN_SPAN}-gram (on the first ${naiveCount} outputs): median ${round(naiveMedian, 0)} ms -> engine is ${round(naiveRatio, 0)}x faster (ratio of medians)`);
+  log(
+    `naive scan of every record for every ${MIN_SPAN}-gram (on the first ${naiveCount} outputs): median ${round(naiveMedian, 0)} ms -> engine is ${round(naiveRatio, 0)}x faster (ratio of medians)`,
+  );
 
   const targets = [
     ["p95 <= 20 ms at 10M", p95 <= 20],

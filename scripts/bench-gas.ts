@@ -5,15 +5,16 @@
  * payers with their own permits, steady state (payees already hold claimable balances).
  * With --json the last line is one JSON object with the figures.
  */
-import { parseArgs } from "node:util";
+
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { keccak256, toHex, type Address, type TransactionReceipt } from "viem";
-import { seededRandom, startMarketFixture, type MarketFixture, type SeededRandom } from "@/lib/chain/fixture";
-import { upstreamMarketAbi, upstreamRegistryAbi, testUsdAbi } from "@/lib/chain/abis";
-import { distributableAmount, type SettlementInference } from "@/lib/chain/settlement";
-import type { SignedSpendPermit } from "@/lib/chain/permit";
+import { parseArgs } from "node:util";
+import { type Address, keccak256, type TransactionReceipt, toHex } from "viem";
+import { testUsdAbi, upstreamMarketAbi, upstreamRegistryAbi } from "@/lib/chain/abis";
 import { devAccounts } from "@/lib/chain/devAccounts";
+import { type MarketFixture, type SeededRandom, seededRandom, startMarketFixture } from "@/lib/chain/fixture";
+import type { SignedSpendPermit } from "@/lib/chain/permit";
+import { distributableAmount, type SettlementInference } from "@/lib/chain/settlement";
 
 const PAYEES_PER_INFERENCE = 8;
 const BATCH_SIZE = 100;
@@ -41,7 +42,12 @@ async function setUp(f: MarketFixture): Promise<Scenario> {
   for (const owner of DATANET_OWNERS) {
     await f.send(owner, { address: token, abi: testUsdAbi, functionName: "faucet", args: [stake] });
     await f.send(owner, { address: token, abi: testUsdAbi, functionName: "approve", args: [registry, stake] });
-    await f.send(owner, { address: registry, abi: upstreamRegistryAbi, functionName: "publishDatanet", args: [`ipfs://datanet-${owner}`, "CC-BY-4.0", stake] });
+    await f.send(owner, {
+      address: registry,
+      abi: upstreamRegistryAbi,
+      functionName: "publishDatanet",
+      args: [`ipfs://datanet-${owner}`, "CC-BY-4.0", stake],
+    });
     datanetIds.push(BigInt(datanetIds.length + 1));
   }
   await f.send(MODEL_OWNER, { address: token, abi: testUsdAbi, functionName: "faucet", args: [stake] });
@@ -142,12 +148,19 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const rows = [
     ["mode", "inferences", "transactions", "gas / inference"],
     ["one per tx", String(r.singleTransactions), String(r.singleTransactions), r.gasPerInferenceSingle.toLocaleString("en-US")],
-    [`batches of ${r.batchSize}`, String(r.batchedInferences), String(r.batchedInferences / r.batchSize), r.gasPerInferenceBatched.toLocaleString("en-US")],
+    [
+      `batches of ${r.batchSize}`,
+      String(r.batchedInferences),
+      String(r.batchedInferences / r.batchSize),
+      r.gasPerInferenceBatched.toLocaleString("en-US"),
+    ],
   ];
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
   console.log(`settlement gas, ${r.payeesPerInference} payees per inference (steady state)`);
   for (const row of rows) console.log(row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join("  "));
   const ok = r.gasPerInferenceBatched <= r.targetBatched && r.ratio >= r.targetRatio;
-  console.log(`ratio ${r.ratio}x (target >= ${r.targetRatio}x, batched <= ${r.targetBatched.toLocaleString("en-US")}): ${ok ? "met" : "NOT met"}`);
+  console.log(
+    `ratio ${r.ratio}x (target >= ${r.targetRatio}x, batched <= ${r.targetBatched.toLocaleString("en-US")}): ${ok ? "met" : "NOT met"}`,
+  );
   if (values.json) console.log(JSON.stringify(r));
 }

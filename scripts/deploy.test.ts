@@ -1,18 +1,27 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DeployArgsError, parseDeployArgs, runDeploy } from "./deploy";
-import { startAnvil, type AnvilInstance } from "@/lib/chain/anvil";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AnvilInstance, startAnvil } from "@/lib/chain/anvil";
 import { readDeployment } from "@/lib/chain/deploy";
 import { deployerAccount, settlerAccount } from "@/lib/chain/devAccounts";
+import { DeployArgsError, parseDeployArgs, runDeploy } from "./deploy";
 
 const KEY = deployerAccount.privateKey;
 
 describe("parseDeployArgs", () => {
   it("takes flags, falls back to env, and defaults the output file", () => {
-    const args = parseDeployArgs(["--rpc-url", "http://127.0.0.1:8545", "--fee-bps", "100"], { DEPLOYER_PRIVATE_KEY: KEY, TOKEN_ADDRESS: settlerAccount.address.toLowerCase() });
-    expect(args).toMatchObject({ rpcUrl: "http://127.0.0.1:8545", privateKey: KEY, token: settlerAccount.address, feeBps: 100, out: ".data/deployment.json" });
+    const args = parseDeployArgs(["--rpc-url", "http://127.0.0.1:8545", "--fee-bps", "100"], {
+      DEPLOYER_PRIVATE_KEY: KEY,
+      TOKEN_ADDRESS: settlerAccount.address.toLowerCase(),
+    });
+    expect(args).toMatchObject({
+      rpcUrl: "http://127.0.0.1:8545",
+      privateKey: KEY,
+      token: settlerAccount.address,
+      feeBps: 100,
+      out: ".data/deployment.json",
+    });
   });
 
   it("names every bad or missing value", () => {

@@ -5,13 +5,14 @@
  * that the app, the indexer and the settler read. Env fallbacks: RPC_URL, DEPLOYER_PRIVATE_KEY,
  * TOKEN_ADDRESS, SETTLER_ADDRESS, TREASURY_ADDRESS, DEPLOYMENT_FILE.
  */
-import { parseArgs } from "node:util";
+
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { isHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { z } from "zod";
-import { deployUpstream, writeDeployment, type Deployment } from "@/lib/chain/deploy";
+import { type Deployment, deployUpstream, writeDeployment } from "@/lib/chain/deploy";
 import { addressSchema as address } from "@/lib/wire/primitives";
 
 const argsSchema = z.object({

@@ -39,6 +39,11 @@ describe("needsQuestions", () => {
   });
 
   it("does not ask again once a demo key has been charged", () => {
-    expect(needsQuestions([{ label: "my agent", spent: "0", revokedAt: null }, { label: DEMO_KEY_LABEL, spent: "1000", revokedAt: null }])).toBe(false);
+    expect(
+      needsQuestions([
+        { label: "my agent", spent: "0", revokedAt: null },
+        { label: DEMO_KEY_LABEL, spent: "1000", revokedAt: null },
+      ]),
+    ).toBe(false);
   });
 });

@@ -77,7 +77,15 @@ export type InferenceSeedReport = {
 
 const permitsBody = z.object({
   permits: z.array(
-    z.object({ id: z.string(), spender: z.string(), nonce: z.string(), spent: z.string(), held: z.string(), remaining: z.string(), expired: z.boolean() }),
+    z.object({
+      id: z.string(),
+      spender: z.string(),
+      nonce: z.string(),
+      spent: z.string(),
+      held: z.string(),
+      remaining: z.string(),
+      expired: z.boolean(),
+    }),
   ),
 });
 const keysBody = z.object({ keys: z.array(z.object({ label: z.string(), spent: z.string(), revokedAt: z.string().nullable() })) });
@@ -92,7 +100,8 @@ async function api<T extends z.ZodType>(step: string, url: string, schema: T, in
     throw new InferenceSeedError(step, `${url} is unreachable: ${(error as Error).message}`);
   }
   const text = await response.text();
-  if (!response.ok) throw new InferenceSeedError(step, `${init?.method ?? "GET"} ${url} answered ${response.status}: ${text.slice(0, 300)}`);
+  if (!response.ok)
+    throw new InferenceSeedError(step, `${init?.method ?? "GET"} ${url} answered ${response.status}: ${text.slice(0, 300)}`);
   const parsed = schema.safeParse(JSON.parse(text));
   if (!parsed.success) throw new InferenceSeedError(step, `unexpected answer from ${url}: ${parsed.error.message}`);
   return parsed.data;
@@ -135,7 +144,11 @@ export async function seedInferences(params: SeedInferencesParameters): Promise<
       return byName;
     });
     for (const model of new Set(plan.map((q) => q.model))) {
-      if (!models.has(model)) throw new InferenceSeedError("listing the models (GET /api/v1/models)", `the demo model "${model}" is not served (seed the demo marketplace first)`);
+      if (!models.has(model))
+        throw new InferenceSeedError(
+          "listing the models (GET /api/v1/models)",
+          `the demo model "${model}" is not served (seed the demo marketplace first)`,
+        );
     }
 
     const deployer = walletClientFor({ ...connection, privateKey: deployerAccount.privateKey });
@@ -146,15 +159,24 @@ export async function seedInferences(params: SeedInferencesParameters): Promise<
         if ((await client.getBalance({ address: payer.address })) < parseEther("1")) {
           await waitMined(client, await deployer.sendTransaction({ to: payer.address, value: parseEther("10") }));
         }
-        const deposited = await client.readContract({ address: deployment.market, abi: upstreamMarketAbi, functionName: "depositOf", args: [payer.address] });
+        const deposited = await client.readContract({
+          address: deployment.market,
+          abi: upstreamMarketAbi,
+          functionName: "depositOf",
+          args: [payer.address],
+        });
         if (deposited >= DEMO_PERMIT_CAP) return;
         const write = async (call: Parameters<typeof wallet.writeContract>[0]) => waitMined(client, await wallet.writeContract(call));
         await write({ address: deployment.token, abi: testUsdAbi, functionName: "faucet", args: [DEMO_DEPOSIT] } as never);
-        await write({ address: deployment.token, abi: testUsdAbi, functionName: "approve", args: [deployment.market, DEMO_DEPOSIT] } as never);
+        await write({
+          address: deployment.token,
+          abi: testUsdAbi,
+          functionName: "approve",
+          args: [deployment.market, DEMO_DEPOSIT],
+        } as never);
         await write({ address: deployment.market, abi: upstreamMarketAbi, functionName: "deposit", args: [DEMO_DEPOSIT] } as never);
         log(`${who} deposited ${formatUnits(DEMO_DEPOSIT, 6)} tUSD`);
       });
-
     }
     // The app reads deposits through a cache of about a second: let it see the new ones.
     await new Promise((r) => setTimeout(r, 2_000));
@@ -164,7 +186,9 @@ export async function seedInferences(params: SeedInferencesParameters): Promise<
       const wallet = walletClientFor({ ...connection, privateKey: payer.privateKey });
       const permitId = await attempt(`signing and registering ${who}'s spend permit (POST /api/permits)`, async () => {
         const { permits } = await api("reading the payer's permits", `${url}/api/permits?payer=${payer.address}`, permitsBody);
-        const usable = permits.find((p) => isAddressEqual(getAddress(p.spender), deployment.settler) && !p.expired && BigInt(p.remaining) >= USD);
+        const usable = permits.find(
+          (p) => isAddressEqual(getAddress(p.spender), deployment.settler) && !p.expired && BigInt(p.remaining) >= USD,
+        );
         if (usable) return usable.id;
         const nonce = permits.reduce((max, p) => (BigInt(p.nonce) > max ? BigInt(p.nonce) : max), 0n) + 1n;
         const { timestamp } = await client.getBlock();
@@ -183,7 +207,13 @@ export async function seedInferences(params: SeedInferencesParameters): Promise<
       });
 
       const apiKey = await attempt(`creating ${who}'s API key (POST /api/keys)`, async () => {
-        const message = apiKeyCreationMessage({ payer: payer.address, permitId, spendCap: DEMO_PERMIT_CAP, label: DEMO_KEY_LABEL, issuedAt: new Date().toISOString() });
+        const message = apiKeyCreationMessage({
+          payer: payer.address,
+          permitId,
+          spendCap: DEMO_PERMIT_CAP,
+          label: DEMO_KEY_LABEL,
+          issuedAt: new Date().toISOString(),
+        });
         const signature = await wallet.signMessage({ message });
         const body = { payer: payer.address, permitId, spendCap: DEMO_PERMIT_CAP.toString(), label: DEMO_KEY_LABEL, message, signature };
         return (await api("creating the key", `${url}/api/keys`, createdKeyBody, { method: "POST", body: JSON.stringify(body) })).key;
@@ -193,12 +223,18 @@ export async function seedInferences(params: SeedInferencesParameters): Promise<
       const mine = plan.filter((q) => payers[q.payer] === payer);
       for (const q of mine) {
         const completion = await attempt(`asking ${q.model} "${q.question}" (POST /api/v1/chat/completions)`, () =>
-          openai.chat.completions.create({ model: models.get(q.model)!, messages: [{ role: "user", content: q.question }], max_tokens: 160 }),
+          openai.chat.completions.create({
+            model: models.get(q.model)!,
+            messages: [{ role: "user", content: q.question }],
+            max_tokens: 160,
+          }),
         );
         const upstream = upstreamField.parse((completion as unknown as { upstream: unknown }).upstream);
         asked++;
         explorerUrl ??= `${url}/explorer/${upstream.inferenceId}`;
-        log(`${asked}/${plan.filter((p) => pending.includes(payers[p.payer])).length} ${q.model}: ${q.question} → ${formatUnits(BigInt(upstream.price), 6)} tUSD`);
+        log(
+          `${asked}/${plan.filter((p) => pending.includes(payers[p.payer])).length} ${q.model}: ${q.question} → ${formatUnits(BigInt(upstream.price), 6)} tUSD`,
+        );
       }
     }
   }

@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq, sql } from "drizzle-orm";
-import { upstreamRegistryAbi } from "@/lib/chain/abis";
-import { startMarketFixture, type MarketFixture } from "@/lib/chain/fixture";
-import { createDb, migrate, type DbHandle } from "@/db/client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDb, type DbHandle, migrate } from "@/db/client";
 import { listDatanets, listModels } from "@/db/marketplace";
 import { contributions, records } from "@/db/schema";
-import { demoPlan, type DemoPlan } from "./demo-plan";
+import { upstreamRegistryAbi } from "@/lib/chain/abis";
+import { type MarketFixture, startMarketFixture } from "@/lib/chain/fixture";
+import { type DemoPlan, demoPlan } from "./demo-plan";
 import { seedDemo } from "./seed";
 
 let chain: MarketFixture;
@@ -39,8 +39,14 @@ describe("seedDemo", () => {
     for (const datanet of datanets) expect(datanet.contributorCount).toBe(3);
     expect(await recordCount()).toBe(plannedRecords);
     const models = await listModels(handle.db);
-    expect(models.map((m) => [m.name, m.price, m.datanetIds.length])).toEqual(plan.models.map((m) => [m.metadata.name, m.price, m.datanets.length]));
-    const onChain = await chain.client.readContract({ address: chain.deployment.registry, abi: upstreamRegistryAbi, functionName: "contributionCount" });
+    expect(models.map((m) => [m.name, m.price, m.datanetIds.length])).toEqual(
+      plan.models.map((m) => [m.metadata.name, m.price, m.datanets.length]),
+    );
+    const onChain = await chain.client.readContract({
+      address: chain.deployment.registry,
+      abi: upstreamRegistryAbi,
+      functionName: "contributionCount",
+    });
     expect(onChain).toBe(12n);
   });
 

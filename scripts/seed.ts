@@ -13,20 +13,20 @@
  */
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { isAddressEqual, type Address, type Hex } from "viem";
-import { testUsdAbi, upstreamRegistryAbi } from "@/lib/chain/abis";
-import { publicClientFor, walletClientFor } from "@/lib/chain/clients";
-import { readDeployment, type Deployment } from "@/lib/chain/deploy";
-import { devAccounts } from "@/lib/chain/devAccounts";
+import { type Address, type Hex, isAddressEqual } from "viem";
 import type { DbOrTransaction } from "@/db/client";
 import { contributions as contributionsTable } from "@/db/schema";
-import { waitMined, type ChainReader, type ChainWallet } from "@/lib/datanets/chain";
-import { contributeRecords, contributionPublication, prepareContribution, type ContributionDraft } from "@/lib/datanets/contribute";
+import { testUsdAbi, upstreamRegistryAbi } from "@/lib/chain/abis";
+import { publicClientFor, walletClientFor } from "@/lib/chain/clients";
+import { type Deployment, readDeployment } from "@/lib/chain/deploy";
+import { devAccounts } from "@/lib/chain/devAccounts";
+import { type ChainReader, type ChainWallet, waitMined } from "@/lib/datanets/chain";
+import { type ContributionDraft, contributeRecords, contributionPublication, prepareContribution } from "@/lib/datanets/contribute";
 import { datanetMetadataUri } from "@/lib/datanets/metadata";
 import { datanetPublication, publishDatanet } from "@/lib/datanets/publish";
 import { modelMetadataUri } from "@/lib/models/metadata";
 import { modelPublication, publishModel } from "@/lib/models/publish";
-import { DEMO_ACCOUNT_INDEXES, demoPlan, USD, type DemoPlan } from "./demo-plan";
+import { DEMO_ACCOUNT_INDEXES, type DemoPlan, demoPlan, USD } from "./demo-plan";
 
 /** Parameters of {@link seedDemo}. */
 export type SeedDemoParameters = {
@@ -117,7 +117,16 @@ export async function seedDemo(params: SeedDemoParameters): Promise<SeedReport> 
       id = stored.id;
     } else {
       log(`publishing datanet "${planned.metadata.name}"`);
-      id = (await publishDatanet({ db, ...registry, wallet: wallet(planned.owner), token: deployment.token, metadata: planned.metadata, stake: planned.stake })).id;
+      id = (
+        await publishDatanet({
+          db,
+          ...registry,
+          wallet: wallet(planned.owner),
+          token: deployment.token,
+          metadata: planned.metadata,
+          stake: planned.stake,
+        })
+      ).id;
     }
     datanetIds.set(planned.key, id);
     report.datanets++;
@@ -130,7 +139,13 @@ export async function seedDemo(params: SeedDemoParameters): Promise<SeedReport> 
         (e) => e.args.datanetId === id && isAddressEqual(e.args.contributor, contributor) && e.args.merkleRoot === prepared.merkleRoot,
       );
       if (!onChainContribution) {
-        await contributeRecords({ db, ...registry, wallet: wallet(contribution.contributor), datanetId: id, records: contribution.records });
+        await contributeRecords({
+          db,
+          ...registry,
+          wallet: wallet(contribution.contributor),
+          datanetId: id,
+          records: contribution.records,
+        });
         sent++;
       } else if (!storedContributionIds.has(onChainContribution.args.contributionId)) {
         const draft: ContributionDraft = { ...prepared, datanetId: id, contributor };
@@ -140,7 +155,10 @@ export async function seedDemo(params: SeedDemoParameters): Promise<SeedReport> 
       report.contributions++;
       report.records += prepared.recordCount;
     }
-    if (sent > 0) log(`  ${sent} contributions to "${planned.metadata.name}" from ${new Set(planned.contributions.map((c) => c.contributor)).size} accounts`);
+    if (sent > 0)
+      log(
+        `  ${sent} contributions to "${planned.metadata.name}" from ${new Set(planned.contributions.map((c) => c.contributor)).size} accounts`,
+      );
   }
 
   for (const planned of plan.models) {
@@ -184,13 +202,28 @@ async function sentTransactions(client: ChainReader): Promise<number> {
 }
 
 /** Each demo account below 1,000 tUSD gets 10,000 from the TestUSD faucet (stakes, and deposits to try). */
-async function fundDemoAccounts(client: ChainReader, deployment: Deployment, wallet: (index: number) => ChainWallet, log: (line: string) => void) {
+async function fundDemoAccounts(
+  client: ChainReader,
+  deployment: Deployment,
+  wallet: (index: number) => ChainWallet,
+  log: (line: string) => void,
+) {
   if (!deployment.testToken) throw new SeedError("the demo can only be seeded on a deployment with the TestUSD faucet (a local chain)");
   const funded: number[] = [];
   for (const index of DEMO_ACCOUNT_INDEXES) {
-    const balance = await client.readContract({ address: deployment.token, abi: testUsdAbi, functionName: "balanceOf", args: [devAccounts[index].address] });
+    const balance = await client.readContract({
+      address: deployment.token,
+      abi: testUsdAbi,
+      functionName: "balanceOf",
+      args: [devAccounts[index].address],
+    });
     if (balance >= 1_000n * USD) continue;
-    const hash = await wallet(index).writeContract({ address: deployment.token, abi: testUsdAbi, functionName: "faucet", args: [10_000n * USD] });
+    const hash = await wallet(index).writeContract({
+      address: deployment.token,
+      abi: testUsdAbi,
+      functionName: "faucet",
+      args: [10_000n * USD],
+    });
     await waitMined(client, hash);
     funded.push(index);
   }
@@ -206,7 +239,12 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     try {
       await migrate(handle.db);
       const started = Date.now();
-      const report = await seedDemo({ db: handle.db, rpcUrl: settings.rpcUrl, deployment: readDeployment(settings.deploymentFile), log: console.log });
+      const report = await seedDemo({
+        db: handle.db,
+        rpcUrl: settings.rpcUrl,
+        deployment: readDeployment(settings.deploymentFile),
+        log: console.log,
+      });
       console.log(`seeded in ${((Date.now() - started) / 1000).toFixed(1)} s: ${JSON.stringify(report)}`);
     } finally {
       await handle.close();

@@ -9,7 +9,7 @@ import { testUsdAbi } from "@/lib/chain/abis";
 import { publicClientFor } from "@/lib/chain/clients";
 import { devAccounts } from "@/lib/chain/devAccounts";
 import { ConfigError, loadConfig } from "@/lib/config";
-import { startStack, StackStoppedError, StepFailedError, StepRunner, type RunningStack } from "./stack";
+import { type RunningStack, StackStoppedError, StepFailedError, StepRunner, startStack } from "./stack";
 
 const USAGE = `Usage: npm start [-- --fresh] [-- --no-seed]
 
@@ -24,7 +24,11 @@ Settings come from the environment (see the configuration table in docs/stack.md
 function parseCommandLine(argv: string[]): { fresh: boolean; seed: boolean } {
   const { values } = parseArgs({
     args: argv,
-    options: { fresh: { type: "boolean", default: false }, "no-seed": { type: "boolean", default: false }, help: { type: "boolean", default: false } },
+    options: {
+      fresh: { type: "boolean", default: false },
+      "no-seed": { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
+    },
     strict: true,
   });
   if (values.help) {
@@ -38,7 +42,9 @@ async function printWelcome(stack: RunningStack): Promise<void> {
   const client = publicClientFor({ chainId: stack.chainId, rpcUrl: stack.rpcUrl });
   const balances = await Promise.all(
     devAccounts.map((a) =>
-      client.readContract({ address: stack.deployment.token, abi: testUsdAbi, functionName: "balanceOf", args: [a.address] }).catch(() => 0n),
+      client
+        .readContract({ address: stack.deployment.token, abi: testUsdAbi, functionName: "balanceOf", args: [a.address] })
+        .catch(() => 0n),
     ),
   );
   const lines = [
@@ -55,8 +61,7 @@ async function printWelcome(stack: RunningStack): Promise<void> {
     "",
     "Dev accounts (anvil's public test keys — never use them on a real chain). Import one into your wallet:",
     ...devAccounts.map(
-      (a, i) =>
-        `  #${a.index} ${a.label.padEnd(8)} ${a.address}  ${a.privateKey}  ${formatUnits(balances[i], 6).replace(/\.0$/, "")} tUSD`,
+      (a, i) => `  #${a.index} ${a.label.padEnd(8)} ${a.address}  ${a.privateKey}  ${formatUnits(balances[i], 6).replace(/\.0$/, "")} tUSD`,
     ),
     "  #0 deploys and collects protocol fees, #1 settles payments; #2-#9 own and contribute the demo datanets and models.",
     "",
@@ -87,7 +92,9 @@ async function main(): Promise<void> {
   }
 
   const started = Date.now();
-  console.log(`Starting Upstream (DATA_DIR ${config.dataDir}${config.databaseUrl ? ", DATABASE_URL set" : ""})${args.fresh ? " from scratch" : ""}`);
+  console.log(
+    `Starting Upstream (DATA_DIR ${config.dataDir}${config.databaseUrl ? ", DATABASE_URL set" : ""})${args.fresh ? " from scratch" : ""}`,
+  );
   const runner = new StepRunner((line) => console.log(line));
   let stopping = false;
   const stop = async (signal: string) => {

@@ -6,7 +6,7 @@
  * Extra arguments go to vitest, e.g. `npm test -- --project unit lib/attribution`.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -18,11 +18,9 @@ const lints = ["lint:code", "lint:layers"].map((script) => ({
 
 const report = join(mkdtempSync(join(tmpdir(), "upstream-test-")), "report.json");
 const vitest = join(process.cwd(), "node_modules", ".bin", "vitest");
-const run = spawnSync(
-  vitest,
-  ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...process.argv.slice(2)],
-  { stdio: "inherit" },
-);
+const run = spawnSync(vitest, ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...process.argv.slice(2)], {
+  stdio: "inherit",
+});
 
 let passed = 0;
 let failed = 0;

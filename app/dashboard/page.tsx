@@ -7,7 +7,10 @@ export const metadata: Metadata = { title: "Dashboard" };
 export default function DashboardPage() {
   return (
     <>
-      <PageHeader title="Dashboard" lead="Your money in the market: deposit to pay for inferences, and claim what your models and records earn." />
+      <PageHeader
+        title="Dashboard"
+        lead="Your money in the market: deposit to pay for inferences, and claim what your models and records earn."
+      />
       <AccountDashboard />
     </>
   );

@@ -2,8 +2,8 @@ import type { Metadata } from "next";
 import { AutoRefresh } from "@/components/auto-refresh";
 import { EmptyState } from "@/components/empty-state";
 import { Hex } from "@/components/hex";
-import { SettlementBadge } from "@/components/settlement-badge";
 import { PageHeader } from "@/components/page-header";
+import { SettlementBadge } from "@/components/settlement-badge";
 import { Table } from "@/components/table";
 import { listRecentInferences } from "@/lib/marketplace/inferences";
 import { processServer } from "@/lib/server/root";
@@ -28,11 +28,21 @@ export default async function ExplorerPage() {
       ) : (
         <Table
           minWidth="40rem"
-          head={["Inference", "Model", "Payer", { label: "Price", numeric: true }, { label: "Payees", numeric: true }, "Settlement", "When"]}
+          head={[
+            "Inference",
+            "Model",
+            "Payer",
+            { label: "Price", numeric: true },
+            { label: "Payees", numeric: true },
+            "Settlement",
+            "When",
+          ]}
         >
           {inferences.map((inference) => (
             <tr key={inference.id} data-testid="inference-row">
-              <td className="px-4 py-2 font-mono"><a href={`/explorer/${inference.id}`}>#{inference.id}</a></td>
+              <td className="px-4 py-2 font-mono">
+                <a href={`/explorer/${inference.id}`}>#{inference.id}</a>
+              </td>
               <td className="px-4 py-2">
                 <a href={`/models/${inference.modelId}`}>{inference.modelName ?? `Model ${inference.modelId}`}</a>
               </td>

@@ -1,10 +1,10 @@
-import { BaseError, ContractFunctionRevertedError, getAddress, keccak256, toHex, type Address } from "viem";
+import { type Address, BaseError, ContractFunctionRevertedError, getAddress, keccak256, toHex } from "viem";
 import { expect } from "vitest";
-import type { MarketFixture } from "@/lib/chain/fixture";
-import { devAccounts } from "@/lib/chain/devAccounts";
 import { testUsdAbi, upstreamMarketAbi } from "@/lib/chain/abis";
-import type { SettlementInference } from "@/lib/chain/settlement";
+import { devAccounts } from "@/lib/chain/devAccounts";
+import type { MarketFixture } from "@/lib/chain/fixture";
 import type { SignedSpendPermit } from "@/lib/chain/permit";
+import type { SettlementInference } from "@/lib/chain/settlement";
 
 /** The custom error name a viem call failed with, or undefined. */
 export function revertName(error: unknown): string | undefined {

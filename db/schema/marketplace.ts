@@ -35,7 +35,9 @@ export const contributions = pgTable(
   {
     /** The Registry's contribution id, which follows on-chain order: a lower id came first. */
     id: uint256("id").primaryKey(),
-    datanetId: uint256("datanet_id").notNull().references(() => datanets.id),
+    datanetId: uint256("datanet_id")
+      .notNull()
+      .references(() => datanets.id),
     contributor: address("contributor").notNull(),
     merkleRoot: bytes32("merkle_root").notNull(),
     recordCount: integer("record_count").notNull(),
@@ -58,11 +60,15 @@ export const contributions = pgTable(
 export const records = pgTable(
   "records",
   {
-    contributionId: uint256("contribution_id").notNull().references(() => contributions.id),
+    contributionId: uint256("contribution_id")
+      .notNull()
+      .references(() => contributions.id),
     /** Index of the record in its contribution (0-based), the leaf order of the Merkle tree. */
     position: integer("position").notNull(),
     /** Copied from the contribution so that per-datanet reads need no join. */
-    datanetId: uint256("datanet_id").notNull().references(() => datanets.id),
+    datanetId: uint256("datanet_id")
+      .notNull()
+      .references(() => datanets.id),
     contributor: address("contributor").notNull(),
     text: text("text").notNull(),
     /** keccak256 of the record, the Merkle leaf input. */
@@ -134,8 +140,12 @@ export const models = pgTable(
 export const modelDatanets = pgTable(
   "model_datanets",
   {
-    modelId: uint256("model_id").notNull().references(() => models.id),
-    datanetId: uint256("datanet_id").notNull().references(() => datanets.id),
+    modelId: uint256("model_id")
+      .notNull()
+      .references(() => models.id),
+    datanetId: uint256("datanet_id")
+      .notNull()
+      .references(() => datanets.id),
   },
   (t) => [primaryKey({ columns: [t.modelId, t.datanetId] }), index("model_datanets_datanet_idx").on(t.datanetId)],
 );

@@ -55,7 +55,9 @@ export const apiKeys = pgTable(
   {
     id: uuid("id").primaryKey().defaultRandom(),
     payer: address("payer").notNull(),
-    permitId: uuid("permit_id").notNull().references(() => spendPermits.id),
+    permitId: uuid("permit_id")
+      .notNull()
+      .references(() => spendPermits.id),
     /** The start of the key shown in listings, e.g. `upk_3f9a1c2b`. */
     prefix: text("prefix").notNull(),
     /** sha-256 of the whole key, hex. */
@@ -88,7 +90,9 @@ export const holds = pgTable(
   {
     id: uuid("id").primaryKey().defaultRandom(),
     payer: address("payer").notNull(),
-    permitId: uuid("permit_id").notNull().references(() => spendPermits.id),
+    permitId: uuid("permit_id")
+      .notNull()
+      .references(() => spendPermits.id),
     apiKeyId: uuid("api_key_id").references(() => apiKeys.id),
     amount: uint256("amount").notNull(),
     status: holdStatus("status").notNull().default("pending"),
@@ -115,9 +119,13 @@ export const inferences = pgTable(
     settlementSeq: bigserial("settlement_seq", { mode: "bigint" }).notNull().unique("inferences_settlement_seq_unique"),
     modelId: uint256("model_id").notNull(),
     payer: address("payer").notNull(),
-    permitId: uuid("permit_id").notNull().references(() => spendPermits.id),
+    permitId: uuid("permit_id")
+      .notNull()
+      .references(() => spendPermits.id),
     apiKeyId: uuid("api_key_id").references(() => apiKeys.id),
-    holdId: uuid("hold_id").notNull().references(() => holds.id),
+    holdId: uuid("hold_id")
+      .notNull()
+      .references(() => holds.id),
     price: uint256("price").notNull(),
     prompt: text("prompt").notNull(),
     output: text("output").notNull(),
@@ -161,7 +169,9 @@ export const outbox = pgTable(
     seq: bigint("seq", { mode: "bigint" })
       .primaryKey()
       .references(() => inferences.settlementSeq),
-    inferenceId: uuid("inference_id").notNull().references(() => inferences.id),
+    inferenceId: uuid("inference_id")
+      .notNull()
+      .references(() => inferences.id),
     status: outboxStatus("status").notNull().default("pending"),
     attempts: integer("attempts").notNull().default(0),
     /** The transaction that carries (or carried) the row, written before it is sent. */

@@ -21,7 +21,9 @@ ponder.on("Market:WithdrawalRequested", async ({ event, context }) => {
 
 ponder.on("Market:WithdrawalCancelled", async ({ event, context }) => {
   const at = origin(event);
-  await context.db.update(payer, { address: event.args.payer }).set({ withdrawalAmount: null, withdrawalReadyAt: null, updatedAt: at.createdAt });
+  await context.db
+    .update(payer, { address: event.args.payer })
+    .set({ withdrawalAmount: null, withdrawalReadyAt: null, updatedAt: at.createdAt });
   await context.db.insert(depositEvent).values({ id: event.id, payer: event.args.payer, kind: "withdrawal_cancelled", amount: 0n, ...at });
 });
 
@@ -29,7 +31,11 @@ ponder.on("Market:Withdrawn", async ({ event, context }) => {
   const { payer: address, amount } = event.args;
   const at = origin(event);
   await context.db.update(payer, { address }).set((row) => ({
-    balance: row.balance - amount, withdrawn: row.withdrawn + amount, withdrawalAmount: null, withdrawalReadyAt: null, updatedAt: at.createdAt,
+    balance: row.balance - amount,
+    withdrawn: row.withdrawn + amount,
+    withdrawalAmount: null,
+    withdrawalReadyAt: null,
+    updatedAt: at.createdAt,
   }));
   await context.db.insert(depositEvent).values({ id: event.id, payer: address, kind: "withdrawal", amount, ...at });
 });

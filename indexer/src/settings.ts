@@ -30,10 +30,16 @@ ponder.on("Market:WithdrawalDelaySet", async ({ event, context }) => {
 for (const contract of ["Registry", "Market"] as const) {
   ponder.on(`${contract}:RoleGranted`, async ({ event, context }) => {
     const key = { contract: contract.toLowerCase(), role: event.args.role, account: event.args.account };
-    await context.db.insert(role).values({ ...key, active: true, updatedAt: event.block.timestamp }).onConflictDoUpdate({ active: true, updatedAt: event.block.timestamp });
+    await context.db
+      .insert(role)
+      .values({ ...key, active: true, updatedAt: event.block.timestamp })
+      .onConflictDoUpdate({ active: true, updatedAt: event.block.timestamp });
   });
   ponder.on(`${contract}:RoleRevoked`, async ({ event, context }) => {
     const key = { contract: contract.toLowerCase(), role: event.args.role, account: event.args.account };
-    await context.db.insert(role).values({ ...key, active: false, updatedAt: event.block.timestamp }).onConflictDoUpdate({ active: false, updatedAt: event.block.timestamp });
+    await context.db
+      .insert(role)
+      .values({ ...key, active: false, updatedAt: event.block.timestamp })
+      .onConflictDoUpdate({ active: false, updatedAt: event.block.timestamp });
   });
 }

@@ -1,12 +1,14 @@
 import { ponder } from "ponder:registry";
 import { stake, stakeEvent } from "ponder:schema";
-import { SUBJECTS, origin } from "./event";
+import { origin, SUBJECTS } from "./event";
 
 ponder.on("Registry:UnstakeRequested", async ({ event, context }) => {
   const { subject: code, id: subjectId, staker, amount, unlockAt } = event.args;
   const subject = SUBJECTS[code]!;
   await context.db.update(stake, { subject, subjectId }).set({ unlockAt });
-  await context.db.insert(stakeEvent).values({ id: event.id, kind: "unstake_requested", subject, subjectId, staker, amount, ...origin(event) });
+  await context.db
+    .insert(stakeEvent)
+    .values({ id: event.id, kind: "unstake_requested", subject, subjectId, staker, amount, ...origin(event) });
 });
 
 ponder.on("Registry:StakeWithdrawn", async ({ event, context }) => {

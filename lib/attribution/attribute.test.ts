@@ -64,7 +64,9 @@ describe("attribute on real text", () => {
     const picks = [3, Math.floor(records.length / 2), records.length - 5];
     const copied = [uniqueSentence(picks[0]), `${uniqueSentence(picks[1])}`, uniqueSentence(picks[2])];
     // Record 2 is copied twice as much: two sentences from it.
-    const second = sentences(records[picks[1]].text).find((s) => s !== copied[1] && words(s).length >= 8 && holders(words(s)).length === 1)!;
+    const second = sentences(records[picks[1]].text).find(
+      (s) => s !== copied[1] && words(s).length >= 8 && holders(words(s)).length === 1,
+    )!;
     const output = [copied[0], FILLER[0], copied[1], FILLER[1], second, FILLER[2], copied[2]].join(" ");
     const expected = new Map([
       [records[picks[0]].id, words(copied[0]).length],
@@ -102,7 +104,10 @@ describe("attribute on real text", () => {
       }
     });
     const policy = { commonMinRecords: 4, commonRecordFraction: 0 };
-    const common = [...df].filter(([, s]) => s.size > 4).map(([k]) => k).slice(0, 3);
+    const common = [...df]
+      .filter(([, s]) => s.size > 4)
+      .map(([k]) => k)
+      .slice(0, 3);
     expect(common.length).toBeGreaterThan(0);
     const output = common.map((phrase, i) => `${FILLER[i % FILLER.length]} ${phrase}.`).join(" ");
     const a = attribute(input({ output, policy, ownerShareBps: 1000 }));
@@ -153,7 +158,10 @@ describe("attribute on real text", () => {
       { id: "near-copy", contributor: nearCopier, text: near },
     ]);
     // Copy the original's unique sentence, and the near-copy's altered text around a change.
-    const output = `${uniqueSentence(original)} ${FILLER[0]} ${near.split(" ").slice(Math.floor(w.length / 2) - 8, Math.floor(w.length / 2) + 8).join(" ")}`;
+    const output = `${uniqueSentence(original)} ${FILLER[0]} ${near
+      .split(" ")
+      .slice(Math.floor(w.length / 2) - 8, Math.floor(w.length / 2) + 8)
+      .join(" ")}`;
     const a = attribute(input({ index: withCopies, output, context: ["copy"] }));
     expect(a.proof.records.map((r) => r.id)).toEqual([records[original].id]);
     expect(contributorPart(a, copier)).toBe(0n);
@@ -177,7 +185,14 @@ describe("attribute on real text", () => {
     expect(byId.has(records[unused].id)).toBe(false);
     // A backend's own measurement replaces the span leave-one-out.
     const measured = attribute(
-      input({ output: FILLER.join(" "), context: [records[used].id, records[unused].id], contextInfluence: [{ id: records[used].id, influence: 3 }, { id: records[unused].id, influence: 1 }] }),
+      input({
+        output: FILLER.join(" "),
+        context: [records[used].id, records[unused].id],
+        contextInfluence: [
+          { id: records[used].id, influence: 3 },
+          { id: records[unused].id, influence: 1 },
+        ],
+      }),
     );
     expect(measured.proof.records.map((r) => [r.id, r.score])).toEqual([
       [records[used].id, 0.75],
@@ -187,7 +202,14 @@ describe("attribute on real text", () => {
 
   it("gives the same hash on every run and verifies; a tampered proof does not", () => {
     const output = `${uniqueSentence(20)} ${FILLER[2]} ${uniqueSentence(40)}`;
-    const params = { output, prompt: "a question", context: [records[20].id], ownerShareBps: 1500, protocolFeeBps: 250, price: 123_456_789_000_000_000n };
+    const params = {
+      output,
+      prompt: "a question",
+      context: [records[20].id],
+      ownerShareBps: 1500,
+      protocolFeeBps: 250,
+      price: 123_456_789_000_000_000n,
+    };
     const first = attribute(input(params));
     const again = attribute({ ...input(params), index: buildIndex(records) });
     expect(again.hash).toBe(first.hash);

@@ -5,7 +5,7 @@
 import { getAddress, isAddress } from "viem/utils";
 import { z } from "zod";
 import { canonicalJson, hashText } from "./canonical-json";
-import { encodeText, originalOf, recordAt, recordNumber, snapshotId, type DatanetIndex } from "./datanet-index";
+import { type DatanetIndex, encodeText, originalOf, recordAt, recordNumber, snapshotId } from "./datanet-index";
 import { EmptyOutputError, InvalidAttributionInputError, UnknownRecordError } from "./errors";
 import { spanLeaveOneOut } from "./influence";
 import { findSpans } from "./spans";

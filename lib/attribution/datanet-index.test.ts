@@ -4,12 +4,12 @@ import {
   addContribution,
   buildIndex,
   createIndex,
+  type DatanetIndex,
   mergeSegments,
   needsMerge,
   originalOf,
   recordNumber,
   snapshotId,
-  type DatanetIndex,
 } from "./datanet-index";
 import { CorruptIndexError, DuplicateRecordIdError, IndexForkedError, InvalidRecordError } from "./errors";
 import { deserializeIndex, serializeIndex } from "./serialize";
@@ -27,7 +27,16 @@ function contributions(all: RecordInput[], parts: number): RecordInput[][] {
 
 function attributionHash(index: DatanetIndex): string {
   const output = `${sentences(records[5].text)[0]} and also ${sentences(records[records.length - 3].text)[1]}`;
-  return attribute({ index, prompt: "", context: [records[5].id], output, price: 10n ** 18n, ownerShareBps: 0, protocolFeeBps: 0, owner: contributorAddress(99) }).hash;
+  return attribute({
+    index,
+    prompt: "",
+    context: [records[5].id],
+    output,
+    price: 10n ** 18n,
+    ownerShareBps: 0,
+    protocolFeeBps: 0,
+    owner: contributorAddress(99),
+  }).hash;
 }
 
 beforeAll(() => {

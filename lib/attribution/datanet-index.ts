@@ -11,13 +11,13 @@
  */
 import { getAddress, isAddress } from "viem/utils";
 import { canonicalJson, hashText } from "./canonical-json";
-import { BucketTable, LSH_BANDS, ShingleSet, bandKeys, shingleHashes } from "./dedupe";
+import { BucketTable, bandKeys, LSH_BANDS, ShingleSet, shingleHashes } from "./dedupe";
 import { DuplicateRecordIdError, IndexForkedError, InvalidRecordError } from "./errors";
 import { hashString, hashTokens, hex32, mix32 } from "./hashing";
-import { SEPARATOR, buildSegment, mergeSegmentRun, recordTokens, type Segment } from "./segment";
+import { buildSegment, mergeSegmentRun, recordTokens, SEPARATOR, type Segment } from "./segment";
 import { scanTokens } from "./tokenizer";
-import { AsciiTermTable } from "./vocabulary";
 import type { Address, Hex, IndexOptions, RecordInput } from "./types";
+import { AsciiTermTable } from "./vocabulary";
 
 /** Version of the index layout; part of the snapshot id. */
 export const INDEX_FORMAT = "upstream-index/1";
@@ -81,7 +81,8 @@ export function createIndex(options: Partial<IndexOptions> = {}): DatanetIndex {
   if (!(full.nearDuplicateJaccard > 0 && full.nearDuplicateJaccard <= 1)) {
     throw new InvalidRecordError("nearDuplicateJaccard must be in (0, 1]");
   }
-  if (!Number.isInteger(full.shingleTokens) || full.shingleTokens < 1) throw new InvalidRecordError("shingleTokens must be a positive integer");
+  if (!Number.isInteger(full.shingleTokens) || full.shingleTokens < 1)
+    throw new InvalidRecordError("shingleTokens must be a positive integer");
   if (!Number.isInteger(full.maxSegments) || full.maxSegments < 1) throw new InvalidRecordError("maxSegments must be a positive integer");
   return {
     options: full,
@@ -120,7 +121,10 @@ function checkRecord(record: RecordInput, position: number, maxChars: number, ad
   }
   if (typeof record.text !== "string") throw new InvalidRecordError(`record ${record.id}: text must be a string`, position);
   if (record.text.length > maxChars) {
-    throw new InvalidRecordError(`record ${record.id}: text has ${record.text.length} characters, more than the limit of ${maxChars}`, position);
+    throw new InvalidRecordError(
+      `record ${record.id}: text has ${record.text.length} characters, more than the limit of ${maxChars}`,
+      position,
+    );
   }
   const known = typeof record.contributor === "string" ? addresses.get(record.contributor) : undefined;
   if (known) return known;
@@ -442,15 +446,15 @@ export function snapshotId(index: DatanetIndex): Hex {
   let id = snapshotCache.get(index);
   if (!id) {
     id = hashText(
-        canonicalJson({
-          format: INDEX_FORMAT,
-          // Only the options that change what the index holds (not merge policy or input limits).
-          options: { shingleTokens: index.options.shingleTokens, nearDuplicateJaccard: index.options.nearDuplicateJaccard },
-          records: index.recordCount,
-          tokens: index.tokenCount,
-          vocabulary: index.vocabularySize,
-          fingerprint: hex32(...index.fingerprint),
-        }),
+      canonicalJson({
+        format: INDEX_FORMAT,
+        // Only the options that change what the index holds (not merge policy or input limits).
+        options: { shingleTokens: index.options.shingleTokens, nearDuplicateJaccard: index.options.nearDuplicateJaccard },
+        records: index.recordCount,
+        tokens: index.tokenCount,
+        vocabulary: index.vocabularySize,
+        fingerprint: hex32(...index.fingerprint),
+      }),
     );
     snapshotCache.set(index, id);
   }

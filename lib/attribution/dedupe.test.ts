@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { BucketTable, LSH_BANDS, ShingleSet, bandKeys, jaccard, shingleHashes } from "./dedupe";
+import { BucketTable, bandKeys, jaccard, LSH_BANDS, ShingleSet, shingleHashes } from "./dedupe";
 import { lcgRandom } from "./testing/fixtures";
-
 
 describe("BucketTable", () => {
   it("returns exactly what was inserted under each key, across many resizes", () => {
@@ -9,7 +8,7 @@ describe("BucketTable", () => {
     const table = new BucketTable(4);
     const reference = new Map<number, number[]>();
     for (let i = 0; i < 20_000; i++) {
-      const key = Math.floor(rnd() * 20_000) * 2654435761 >>> 0;
+      const key = (Math.floor(rnd() * 20_000) * 2654435761) >>> 0;
       table.insert(key, i);
       const list = reference.get(key) ?? [];
       list.push(i);
@@ -27,12 +26,12 @@ describe("BucketTable", () => {
     const reserved = new BucketTable(4);
     reserved.reserve(5_000);
     for (let i = 0; i < 5_000; i++) {
-      const key = (i % 1_700) * 2654435761 >>> 0;
+      const key = ((i % 1_700) * 2654435761) >>> 0;
       grown.insert(key, i);
       reserved.insert(key, i);
     }
     for (let k = 0; k < 1_700; k++) {
-      const key = k * 2654435761 >>> 0;
+      const key = (k * 2654435761) >>> 0;
       const a: number[] = [];
       const b: number[] = [];
       for (let e = reserved.first(key); e !== -1; e = reserved.nextEntry(e)) a.push(reserved.valueOf(e));
@@ -106,6 +105,14 @@ describe("MinHash bands", () => {
     const ka = bandKeys(sa);
     const kb = bandKeys(sb);
     expect(ka.some((k, i) => k === kb[i])).toBe(true);
-    expect(jaccard(sa, shingleHashes(Int32Array.from({ length: 300 }, (_, i) => 7000 + i), 3))).toBe(0);
+    expect(
+      jaccard(
+        sa,
+        shingleHashes(
+          Int32Array.from({ length: 300 }, (_, i) => 7000 + i),
+          3,
+        ),
+      ),
+    ).toBe(0);
   });
 });

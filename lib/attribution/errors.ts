@@ -58,9 +58,6 @@ export class CorruptIndexError extends AttributionError {
 /** An older snapshot of an index was extended after a newer one already was. */
 export class IndexForkedError extends AttributionError {
   constructor() {
-    super(
-      "INDEX_FORKED",
-      "this index snapshot was already extended; extend the latest snapshot (or deserialize a copy)",
-    );
+    super("INDEX_FORKED", "this index snapshot was already extended; extend the latest snapshot (or deserialize a copy)");
   }
 }

@@ -1,27 +1,28 @@
 /** The attribution engine's public surface. */
-export * from "./types";
-export * from "./errors";
-export { tokenize, scanTokens } from "./tokenizer";
-export type { Token } from "./tokenizer";
-export { buildSuffixArray } from "./suffix-array";
+
+export type { AttributeInput } from "./attribute";
+export { attribute, DEFAULT_POLICY, ENGINE_VERSION, hashProof, resolvePolicy, verifyAttribution } from "./attribute";
+export { canonicalJson } from "./canonical-json";
+export type { DatanetIndex, IndexedRecord } from "./datanet-index";
 export {
-  DEFAULT_INDEX_OPTIONS,
-  INDEX_FORMAT,
   addContribution,
   buildIndex,
   createIndex,
+  DEFAULT_INDEX_OPTIONS,
+  INDEX_FORMAT,
   mergeSegments,
   needsMerge,
   recordNumber,
   snapshotId,
 } from "./datanet-index";
-export type { DatanetIndex, IndexedRecord } from "./datanet-index";
+export * from "./errors";
+export type { RetrievedRecord, RetrieveOptions } from "./retrieval";
 export { retrieve } from "./retrieval";
-export type { RetrieveOptions, RetrievedRecord } from "./retrieval";
+export { deserializeIndex, serializeIndex } from "./serialize";
 export { findSpans } from "./spans";
-export { splitPrice } from "./split";
 export type { SplitPriceParameters } from "./split";
-export { canonicalJson } from "./canonical-json";
-export { DEFAULT_POLICY, ENGINE_VERSION, attribute, hashProof, resolvePolicy, verifyAttribution } from "./attribute";
-export type { AttributeInput } from "./attribute";
-export { serializeIndex, deserializeIndex } from "./serialize";
+export { splitPrice } from "./split";
+export { buildSuffixArray } from "./suffix-array";
+export type { Token } from "./tokenizer";
+export { scanTokens, tokenize } from "./tokenizer";
+export * from "./types";

@@ -11,7 +11,7 @@
  * A backend that can measure influence (e.g. the drop in the output's log-probability when the
  * record is left out of the prompt) passes its numbers instead; negatives count as 0.
  */
-import { originalOf, recordTokensOf, type DatanetIndex } from "./datanet-index";
+import { type DatanetIndex, originalOf, recordTokensOf } from "./datanet-index";
 import { hashTokens } from "./hashing";
 
 /** Influence per original record number, from the span leave-one-out over the context. */

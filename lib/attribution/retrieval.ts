@@ -6,7 +6,7 @@
  * score(r) = Σ over distinct query terms t of idf(t) × tf·(k1 + 1) / (tf + k1·(1 − b + b·len(r)/avglen)),
  * idf(t) = ln(1 + (N − df + 0.5) / (df + 0.5)). Ties are broken by on-chain order.
  */
-import { encodeText, originalOf, recordAt, segmentOfRecord, type DatanetIndex } from "./datanet-index";
+import { type DatanetIndex, encodeText, originalOf, recordAt, segmentOfRecord } from "./datanet-index";
 import { recordAtPosition, termRange } from "./segment";
 
 /** Options of `retrieve`. */

@@ -30,12 +30,7 @@ export type Segment = {
 export const TERM_TABLE_MIN_TOKENS = 1 << 16;
 
 /** Builds a segment; `tokens` must already end every record with `SEPARATOR`. */
-export function buildSegment(
-  firstRecord: number,
-  tokens: Int32Array,
-  recordStarts: Int32Array,
-  alphabetSize: number,
-): Segment {
+export function buildSegment(firstRecord: number, tokens: Int32Array, recordStarts: Int32Array, alphabetSize: number): Segment {
   const full = buildSuffixArray(tokens, alphabetSize);
   const recordCount = recordStarts.length - 1;
   // Suffixes starting with the separator (id 0, the smallest) come first: one per record.

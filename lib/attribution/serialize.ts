@@ -12,19 +12,19 @@
  */
 import { bytesToHex, getAddress, hexToBytes } from "viem/utils";
 import {
-  INDEX_FORMAT,
   countTermRecords,
   createIndex,
+  type DatanetIndex,
+  INDEX_FORMAT,
   KeyScratch,
   recordKeys,
   recordTokensOf,
   registerRecordKeys,
-  type DatanetIndex,
   type SharedTables,
 } from "./datanet-index";
 import { LSH_BANDS } from "./dedupe";
 import { CorruptIndexError } from "./errors";
-import { SEPARATOR, withTermTable, type Segment } from "./segment";
+import { SEPARATOR, type Segment, withTermTable } from "./segment";
 import type { Address, IndexOptions } from "./types";
 
 const MAGIC = [0x55, 0x50, 0x49, 0x58]; // "UPIX"
@@ -277,7 +277,8 @@ export function deserializeIndex(bytes: Uint8Array): DatanetIndex {
   shared.exact.reserve(recordCount);
   shared.bands.reserve(recordCount * LSH_BANDS);
   const scratch = new KeyScratch(0);
-  for (let n = 0; n < recordCount; n++) registerRecordKeys(shared, n, recordKeys(recordTokensOf(index, n), index.options.shingleTokens, scratch));
+  for (let n = 0; n < recordCount; n++)
+    registerRecordKeys(shared, n, recordKeys(recordTokensOf(index, n), index.options.shingleTokens, scratch));
   shared.recordCount = recordCount;
   return index;
 }

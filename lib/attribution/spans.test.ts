@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { buildIndex, encodeText, recordNumber } from "./datanet-index";
-import { findSpans, matchingStatistics } from "./spans";
 import { retrieve } from "./retrieval";
+import { findSpans, matchingStatistics } from "./spans";
 import { contributorAddress } from "./testing/fixtures";
 
 const A = "Call me Ishmael. Some years ago, never mind how long precisely, having little or no money in my purse.";

@@ -14,7 +14,7 @@
  *    otherwise it is worth credited × (1 − (d − 1) / T), shared equally by the d records.
  *    Only + − × ÷ on doubles are used, so every engine computes the same numbers.
  */
-import { originalOf, recordAt, type DatanetIndex } from "./datanet-index";
+import { type DatanetIndex, originalOf, recordAt } from "./datanet-index";
 import { findRange, longestMatch, recordAtPosition } from "./segment";
 import type { AttributionPolicy, Span } from "./types";
 

@@ -5,7 +5,6 @@ import { contributorAddress, lcgRandom } from "./testing/fixtures";
 
 const OWNER = "0x00000000000000000000000000000000000000aa" as const;
 
-
 const total = (parts: { amount: bigint }[]) => parts.reduce((s, p) => s + p.amount, 0n);
 
 describe("splitPrice", () => {
@@ -77,7 +76,14 @@ describe("splitPrice", () => {
     expect(parts.find((p) => p.address === contributorAddress(2))?.amount).toBe(2500n);
     expect(parts.find((p) => p.address === contributorAddress(3))?.amount).toBe(2500n);
 
-    const alone = splitPrice({ price: 100n, ownerShareBps: 0, protocolFeeBps: 0, owner: OWNER, contributors: [{ address: contributorAddress(1), weight: 1n }], maxContributorShareBps: 3000 });
+    const alone = splitPrice({
+      price: 100n,
+      ownerShareBps: 0,
+      protocolFeeBps: 0,
+      owner: OWNER,
+      contributors: [{ address: contributorAddress(1), weight: 1n }],
+      maxContributorShareBps: 3000,
+    });
     expect(alone.find((p) => p.role === "owner")?.amount).toBe(70n);
     expect(total(alone)).toBe(100n);
   });
@@ -91,8 +97,12 @@ describe("splitPrice", () => {
   });
 
   it("refuses out-of-range shares and duplicate contributors", () => {
-    expect(() => splitPrice({ price: 1n, ownerShareBps: 9000, protocolFeeBps: 2000, owner: OWNER, contributors: [] })).toThrow(InvalidAttributionInputError);
-    expect(() => splitPrice({ price: -1n, ownerShareBps: 0, protocolFeeBps: 0, owner: OWNER, contributors: [] })).toThrow(InvalidAttributionInputError);
+    expect(() => splitPrice({ price: 1n, ownerShareBps: 9000, protocolFeeBps: 2000, owner: OWNER, contributors: [] })).toThrow(
+      InvalidAttributionInputError,
+    );
+    expect(() => splitPrice({ price: -1n, ownerShareBps: 0, protocolFeeBps: 0, owner: OWNER, contributors: [] })).toThrow(
+      InvalidAttributionInputError,
+    );
     expect(() =>
       splitPrice({
         price: 1n,

@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { buildSuffixArray, naiveSuffixArray } from "./suffix-array";
 import { buildIndex } from "./datanet-index";
+import { buildSuffixArray, naiveSuffixArray } from "./suffix-array";
 import { corpusRecords, lcgRandom } from "./testing/fixtures";
-
 
 describe("buildSuffixArray (SA-IS)", () => {
   it("equals a naive sort of suffixes on thousands of random small inputs", () => {
@@ -16,7 +15,14 @@ describe("buildSuffixArray (SA-IS)", () => {
   });
 
   it("handles the shortest inputs", () => {
-    for (const text of [Int32Array.of(), Int32Array.of(0), Int32Array.of(2), Int32Array.of(1, 1), Int32Array.of(2, 1), Int32Array.of(1, 2)]) {
+    for (const text of [
+      Int32Array.of(),
+      Int32Array.of(0),
+      Int32Array.of(2),
+      Int32Array.of(1, 1),
+      Int32Array.of(2, 1),
+      Int32Array.of(1, 2),
+    ]) {
       expect(Array.from(buildSuffixArray(text, 3))).toEqual(Array.from(naiveSuffixArray(text)));
     }
   });
@@ -35,7 +41,11 @@ describe("buildSuffixArray (SA-IS)", () => {
   });
 
   it("handles periodic inputs that recurse deeply", () => {
-    for (const text of [new Int32Array(500).fill(3), Int32Array.from({ length: 600 }, (_, i) => i % 2), Int32Array.from({ length: 700 }, (_, i) => (i % 7 === 0 ? 1 : 2))]) {
+    for (const text of [
+      new Int32Array(500).fill(3),
+      Int32Array.from({ length: 600 }, (_, i) => i % 2),
+      Int32Array.from({ length: 700 }, (_, i) => (i % 7 === 0 ? 1 : 2)),
+    ]) {
       expect(Array.from(buildSuffixArray(text, 4))).toEqual(Array.from(naiveSuffixArray(text)));
     }
   });

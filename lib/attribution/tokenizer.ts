@@ -195,7 +195,10 @@ function scanRun(text: string, start: number, sink: TokenSink, asciiSink?: Ascii
 }
 
 function emitNormalized(raw: string, start: number, end: number, sink: TokenSink): void {
-  const folded = raw.normalize("NFKC").toLowerCase().replace(/\u2019/g, "'");
+  const folded = raw
+    .normalize("NFKC")
+    .toLowerCase()
+    .replace(/\u2019/g, "'");
   // NFKC may have produced separators or several ideographs: split again, keep the run's offsets.
   scanNormalized(folded, (term) => sink(term, start, end));
 }

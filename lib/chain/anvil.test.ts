@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { AnvilNotFoundError, AnvilPortInUseError, getFreePort, startAnvil, type AnvilInstance } from "./anvil";
+import { type AnvilInstance, AnvilNotFoundError, AnvilPortInUseError, getFreePort, startAnvil } from "./anvil";
 
 const started: AnvilInstance[] = [];
 afterAll(async () => {

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
@@ -51,7 +51,10 @@ export class AnvilPortInUseError extends Error {
 /** anvil exited or did not answer in time. */
 export class AnvilStartError extends Error {
   readonly code = "ANVIL_START_FAILED";
-  constructor(message: string, readonly output: string) {
+  constructor(
+    message: string,
+    readonly output: string,
+  ) {
     super(`${message}${output ? `\n${output.trim().slice(-2000)}` : ""}`);
   }
 }

@@ -1,12 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startAnvil, type AnvilInstance } from "./anvil";
-import { deployUpstream, readDeployment, writeDeployment, DeploymentFileError } from "./deploy";
-import { deployerAccount, settlerAccount, demoAccounts } from "./devAccounts";
-import { publicClientFor } from "./clients";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testUsdAbi, upstreamMarketAbi, upstreamRegistryAbi } from "./abis";
+import { type AnvilInstance, startAnvil } from "./anvil";
+import { publicClientFor } from "./clients";
+import { DeploymentFileError, deployUpstream, readDeployment, writeDeployment } from "./deploy";
+import { demoAccounts, deployerAccount, settlerAccount } from "./devAccounts";
 
 let anvil: AnvilInstance;
 beforeAll(async () => {
@@ -30,7 +30,14 @@ describe("deployUpstream", () => {
     expect(d.testToken).toBe(true);
     const client = publicClientFor(anvil);
     const role = await client.readContract({ address: d.market, abi: upstreamMarketAbi, functionName: "SETTLER_ROLE" });
-    expect(await client.readContract({ address: d.market, abi: upstreamMarketAbi, functionName: "hasRole", args: [role, settlerAccount.address] })).toBe(true);
+    expect(
+      await client.readContract({
+        address: d.market,
+        abi: upstreamMarketAbi,
+        functionName: "hasRole",
+        args: [role, settlerAccount.address],
+      }),
+    ).toBe(true);
     expect(await client.readContract({ address: d.market, abi: upstreamMarketAbi, functionName: "treasury" })).toBe(treasury);
     expect(await client.readContract({ address: d.market, abi: upstreamMarketAbi, functionName: "feeBps" })).toBe(300);
     expect(await client.readContract({ address: d.market, abi: upstreamMarketAbi, functionName: "token" })).toBe(d.token);

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { getAddress, type Address, type Hex } from "viem";
+import { type Address, getAddress, type Hex } from "viem";
 import { z } from "zod";
 import { addressSchema as address } from "@/lib/wire/primitives";
 import {
@@ -51,7 +51,10 @@ export const deploymentSchema = z.object({
 /** The deployment file is missing or does not match {@link deploymentSchema}. */
 export class DeploymentFileError extends Error {
   readonly code = "DEPLOYMENT_FILE_INVALID";
-  constructor(readonly file: string, detail: string) {
+  constructor(
+    readonly file: string,
+    detail: string,
+  ) {
     super(`deployment file ${file}: ${detail}`);
   }
 }

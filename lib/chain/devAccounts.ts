@@ -1,4 +1,4 @@
-import { bytesToHex, type Address, type Hex } from "viem";
+import { type Address, bytesToHex, type Hex } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 
 /** anvil's default mnemonic: its first ten accounts are funded with 10,000 ETH at start. */

@@ -1,9 +1,9 @@
 import {
-  decodeEventLog,
   type Abi,
   type Account,
   type Address,
   type Chain,
+  decodeEventLog,
   type Hex,
   type PublicClient,
   type TransactionReceipt,
@@ -11,11 +11,11 @@ import {
   type WalletClient,
 } from "viem";
 import { testUsdAbi, upstreamMarketAbi } from "./abis";
-import { startAnvil, type AnvilInstance, type StartAnvilOptions } from "./anvil";
+import { type AnvilInstance, type StartAnvilOptions, startAnvil } from "./anvil";
 import { publicClientFor, walletClientFor } from "./clients";
-import { deployUpstream, type DeployUpstreamParameters, type Deployment } from "./deploy";
-import { deployerAccount, devAccounts, settlerAccount, type DevAccount } from "./devAccounts";
-import { signSpendPermit, type SignedSpendPermit } from "./permit";
+import { type Deployment, type DeployUpstreamParameters, deployUpstream } from "./deploy";
+import { type DevAccount, deployerAccount, devAccounts, settlerAccount } from "./devAccounts";
+import { type SignedSpendPermit, signSpendPermit } from "./permit";
 import { encodeSettlementBatch, type SettlementInference } from "./settlement";
 
 type Wallet = WalletClient<Transport, Chain, Account>;

@@ -1,10 +1,10 @@
 import {
-  hashTypedData,
-  recoverTypedDataAddress,
   type Account,
   type Address,
   type Hex,
+  hashTypedData,
   type LocalAccount,
+  recoverTypedDataAddress,
   type TypedDataDomain,
   type WalletClient,
 } from "viem";

@@ -1,18 +1,18 @@
-import { describe, expect, it } from "vitest";
-import { getAddress, keccak256, toHex, type Address } from "viem";
+import { type Address, getAddress, keccak256, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { describe, expect, it } from "vitest";
+import { devAccounts } from "./devAccounts";
+import { hashSpendPermit, recoverSpendPermitSigner, type SignedSpendPermit, signSpendPermit } from "./permit";
 import {
-  SettlementEncodingError,
   decodePayouts,
   decodeSettlementBatch,
   distributableAmount,
   encodeSettlementBatch,
   protocolFee,
-  skipReasonName,
+  SettlementEncodingError,
   type SettlementInference,
+  skipReasonName,
 } from "./settlement";
-import { hashSpendPermit, recoverSpendPermitSigner, signSpendPermit, type SignedSpendPermit } from "./permit";
-import { devAccounts } from "./devAccounts";
 
 const addr = (label: string): Address => getAddress(`0x${keccak256(toHex(label)).slice(26)}`);
 const permit = (payer: Address, nonce: bigint, cap = 1_000n): SignedSpendPermit => ({
@@ -45,7 +45,9 @@ describe("encodeSettlementBatch", () => {
     const batch = encodeSettlementBatch(items);
     expect(batch.payees).toEqual([x, y, z]);
     expect(batch.permits).toHaveLength(3);
-    const sorted = [...batch.permits].sort((p, q) => (BigInt(p.payer) === BigInt(q.payer) ? Number(p.nonce - q.nonce) : BigInt(p.payer) < BigInt(q.payer) ? -1 : 1));
+    const sorted = [...batch.permits].sort((p, q) =>
+      BigInt(p.payer) === BigInt(q.payer) ? Number(p.nonce - q.nonce) : BigInt(p.payer) < BigInt(q.payer) ? -1 : 1,
+    );
     expect(batch.permits).toEqual(sorted);
     // 3 payees take two share words, 1 payee one, 2 payees one, none zero: 2 header words each.
     expect(batch.words).toHaveLength(4 + 3 + 3 + 2);

@@ -1,4 +1,4 @@
-import { getAddress, isAddress, isHex, type Address, type Hex } from "viem";
+import { type Address, getAddress, type Hex, isAddress, isHex } from "viem";
 import type { SignedSpendPermit } from "./permit";
 
 // Bit layout shared with UpstreamMarket.settleBatch (see the contract's notes).

@@ -1,20 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Hex } from "viem";
-import { testUsdAbi, upstreamRegistryAbi, upstreamRegistryBytecode } from "@/lib/chain/abis";
-import { startMarketFixture, type MarketFixture } from "@/lib/chain/fixture";
-import { devAccounts } from "@/lib/chain/devAccounts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDb, type DbHandle, migrate } from "@/db/client";
 import { listContributions, listRecords } from "@/db/marketplace";
-import { createDb, migrate, type DbHandle } from "@/db/client";
-import {
-  confirmContributionRequest,
-  confirmDatanet,
-  contributionRecordProof,
-  datanetDetail,
-  draftContribution,
-  draftDatanet,
-} from "./api";
+import { testUsdAbi, upstreamRegistryAbi, upstreamRegistryBytecode } from "@/lib/chain/abis";
+import { devAccounts } from "@/lib/chain/devAccounts";
+import { type MarketFixture, startMarketFixture } from "@/lib/chain/fixture";
 import { createDraftStores } from "@/lib/publication/drafts";
 import type { WalletCall } from "@/lib/publication/flow";
+import { confirmContributionRequest, confirmDatanet, contributionRecordProof, datanetDetail, draftContribution, draftDatanet } from "./api";
 import type { MarketplaceContext } from "./context";
 import { hashRecord } from "./records";
 
@@ -25,7 +18,12 @@ let ctx: MarketplaceContext;
 const [publisher, alice, bob] = [2, 3, 4];
 
 async function send(from: number, call: WalletCall): Promise<Hex> {
-  const receipt = await chain.send(from, { address: call.address, abi: upstreamRegistryAbi, functionName: call.functionName, args: call.args });
+  const receipt = await chain.send(from, {
+    address: call.address,
+    abi: upstreamRegistryAbi,
+    functionName: call.functionName,
+    args: call.args,
+  });
   return receipt.transactionHash;
 }
 
@@ -42,7 +40,13 @@ beforeAll(async () => {
   chain = await startMarketFixture();
   handle = await createDb({ dataDir: "memory://" });
   await migrate(handle.db);
-  ctx = { db: handle.db, client: chain.client, registry: chain.deployment.registry, token: chain.deployment.token, drafts: createDraftStores() };
+  ctx = {
+    db: handle.db,
+    client: chain.client,
+    registry: chain.deployment.registry,
+    token: chain.deployment.token,
+    drafts: createDraftStores(),
+  };
   for (const index of [publisher, alice, bob]) {
     await chain.send(index, { address: chain.deployment.token, abi: testUsdAbi, functionName: "faucet", args: [1_000_000_000n] });
   }
@@ -63,19 +67,35 @@ describe("browser publish flow: draft, wallet transaction, confirm against the r
     await chain.send(publisher, { address: ctx.token, abi: testUsdAbi, functionName: "approve", args: [ctx.registry, draft.minStake] });
     publishTx = await send(publisher, draft.call);
     const published = await confirmDatanet(ctx, { txHash: publishTx });
-    expect(published).toMatchObject({ name: "Sea stories", license: "public domain", owner: devAccounts[publisher].address, created: true });
+    expect(published).toMatchObject({
+      name: "Sea stories",
+      license: "public domain",
+      owner: devAccounts[publisher].address,
+      created: true,
+    });
     datanetId = published.id;
     // The draft is gone now, but resending the metadata proves it by its URI: a repeat stores nothing new.
-    const again = await confirmDatanet(ctx, { txHash: publishTx, metadata: { name: "Sea stories", description: "Whaling tales", license: "public domain" } });
+    const again = await confirmDatanet(ctx, {
+      txHash: publishTx,
+      metadata: { name: "Sea stories", description: "Whaling tales", license: "public domain" },
+    });
     expect(again).toMatchObject({ id: datanetId, created: false });
 
     // A publication nobody drafted here, and one anchoring another license than its metadata says.
     const metadata = { name: "Logbooks", description: "", license: "CC0-1.0" };
     const { metadataUri, minStake } = await draftDatanet(ctx, metadata);
     await chain.send(publisher, { address: ctx.token, abi: testUsdAbi, functionName: "approve", args: [ctx.registry, 2n * minStake] });
-    const undrafted = await send(publisher, { address: ctx.registry, functionName: "publishDatanet", args: ["upstream:datanet:0x01", "CC0-1.0", minStake] });
+    const undrafted = await send(publisher, {
+      address: ctx.registry,
+      functionName: "publishDatanet",
+      args: ["upstream:datanet:0x01", "CC0-1.0", minStake],
+    });
     expect(await code(confirmDatanet(ctx, { txHash: undrafted, metadata }))).toBe("DRAFT_NOT_FOUND");
-    const otherLicense = await send(publisher, { address: ctx.registry, functionName: "publishDatanet", args: [metadataUri, "All rights reserved", minStake] });
+    const otherLicense = await send(publisher, {
+      address: ctx.registry,
+      functionName: "publishDatanet",
+      args: [metadataUri, "All rights reserved", minStake],
+    });
     expect(await code(confirmDatanet(ctx, { txHash: otherLicense }))).toBe("RECEIPT_MISMATCH");
   });
 
@@ -85,13 +105,29 @@ describe("browser publish flow: draft, wallet transaction, confirm against the r
     expect(draft.recordHashes).toEqual(texts.map(hashRecord));
     const txHash = await send(alice, draft.call);
     const confirmed = await confirmContributionRequest(ctx, datanetId.toString(), { txHash });
-    expect(confirmed).toMatchObject({ datanetId, contributor: devAccounts[alice].address, recordCount: 3, merkleRoot: draft.merkleRoot, created: true });
+    expect(confirmed).toMatchObject({
+      datanetId,
+      contributor: devAccounts[alice].address,
+      recordCount: 3,
+      merkleRoot: draft.merkleRoot,
+      created: true,
+    });
 
     const stored = await listRecords(handle.db, datanetId);
     expect(stored.map((r) => [r.contributionId, r.position, r.text])).toEqual(texts.map((t, i) => [confirmed.id, i, t]));
     for (let position = 0; position < texts.length; position++) {
-      const proof = await contributionRecordProof(ctx, datanetId.toString(), confirmed.id.toString(), new URLSearchParams({ position: String(position) }));
-      expect(proof).toMatchObject({ text: texts[position], verified: true, recordId: confirmed.firstRecordId + BigInt(position), merkleRoot: draft.merkleRoot });
+      const proof = await contributionRecordProof(
+        ctx,
+        datanetId.toString(),
+        confirmed.id.toString(),
+        new URLSearchParams({ position: String(position) }),
+      );
+      expect(proof).toMatchObject({
+        text: texts[position],
+        verified: true,
+        recordId: confirmed.firstRecordId + BigInt(position),
+        merkleRoot: draft.merkleRoot,
+      });
     }
     expect(await code(confirmContributionRequest(ctx, datanetId.toString(), { txHash }))).toBe("resolved");
     expect((await listContributions(handle.db, datanetId)).length).toBe(1);
@@ -105,13 +141,17 @@ describe("browser publish flow: draft, wallet transaction, confirm against the r
     const otherRoot = await send(alice, { ...draft.call, args: [datanetId, forgedRoot, 1] });
     expect(await code(confirmContributionRequest(ctx, datanetId.toString(), { txHash: otherRoot }))).toBe("DRAFT_NOT_FOUND");
     expect(
-      await code(confirmContributionRequest(ctx, datanetId.toString(), { txHash: otherRoot, contributor: devAccounts[alice].address, records })),
+      await code(
+        confirmContributionRequest(ctx, datanetId.toString(), { txHash: otherRoot, contributor: devAccounts[alice].address, records }),
+      ),
     ).toBe("RECEIPT_MISMATCH");
     // Bob sends Alice's drafted call: the records stay Alice's draft, not Bob's contribution.
     const bobsTx = await send(bob, draft.call);
     expect(await code(confirmContributionRequest(ctx, datanetId.toString(), { txHash: bobsTx }))).toBe("DRAFT_NOT_FOUND");
     expect(
-      await code(confirmContributionRequest(ctx, datanetId.toString(), { txHash: bobsTx, contributor: devAccounts[alice].address, records })),
+      await code(
+        confirmContributionRequest(ctx, datanetId.toString(), { txHash: bobsTx, contributor: devAccounts[alice].address, records }),
+      ),
     ).toBe("RECEIPT_MISMATCH");
     // A count that differs from the records.
     const wrongCount = await send(alice, { ...draft.call, args: [datanetId, draft.merkleRoot, 2] });
@@ -121,7 +161,9 @@ describe("browser publish flow: draft, wallet transaction, confirm against the r
 
   it("refuses transactions that are not contributions to our registry", async () => {
     expect(await code(confirmContributionRequest(ctx, datanetId.toString(), { txHash: publishTx }))).toBe("EVENT_NOT_FOUND");
-    expect(await code(confirmContributionRequest(ctx, datanetId.toString(), { txHash: `0x${"ab".repeat(32)}` }))).toBe("TRANSACTION_NOT_FOUND");
+    expect(await code(confirmContributionRequest(ctx, datanetId.toString(), { txHash: `0x${"ab".repeat(32)}` }))).toBe(
+      "TRANSACTION_NOT_FOUND",
+    );
     expect(await code(confirmContributionRequest(ctx, datanetId.toString(), { txHash: "0x1234" }))).toBe("INVALID_INPUT");
 
     // A look-alike registry emits the same event from another address: it does not count.
@@ -132,7 +174,12 @@ describe("browser publish flow: draft, wallet transaction, confirm against the r
       args: [ctx.token, wallet.account.address, wallet.account.address, 0n, 0n, 0n],
     });
     const fake = (await chain.client.waitForTransactionReceipt({ hash: deployHash })).contractAddress!;
-    await chain.send(alice, { address: fake, abi: upstreamRegistryAbi, functionName: "publishDatanet", args: ["upstream:datanet:0x00", "x", 0n] });
+    await chain.send(alice, {
+      address: fake,
+      abi: upstreamRegistryAbi,
+      functionName: "publishDatanet",
+      args: ["upstream:datanet:0x00", "x", 0n],
+    });
     const records = ["Forged."];
     const draft = await draftContribution(ctx, datanetId.toString(), { contributor: devAccounts[alice].address, records });
     const fakeTx = await send(alice, { ...draft.call, address: fake, args: [datanetId, draft.merkleRoot, 1] });

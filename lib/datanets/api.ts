@@ -7,25 +7,25 @@
 import { and, asc, eq } from "drizzle-orm";
 import type { Address, Hex } from "viem";
 import { z } from "zod";
-import { upstreamRegistryAbi } from "@/lib/chain/abis";
 import { getDatanet, listContributions, listDatanets, listRecords, modelsOfDatanet } from "@/db/marketplace";
 import { records as recordsTable } from "@/db/schema";
+import { upstreamRegistryAbi } from "@/lib/chain/abis";
+import { InvalidInputError } from "@/lib/errors";
+import { parseInput } from "@/lib/http";
 import type { WalletCall } from "@/lib/publication/flow";
 import type { MetadataDraftAnswer } from "@/lib/publication/metadata";
+import { addressSchema, onChainIdSchema, txHashSchema } from "@/lib/wire/primitives";
 import type { MarketplaceContext } from "./context";
 import {
+  type ConfirmedContribution,
+  type ContributionDraft,
   contributionPublication,
   prepareContribution,
   requireDatanet,
-  type ConfirmedContribution,
-  type ContributionDraft,
 } from "./contribute";
-import { InvalidInputError } from "@/lib/errors";
-import { parseInput } from "@/lib/http";
-import { addressSchema, onChainIdSchema, txHashSchema } from "@/lib/wire/primitives";
 import { DatanetNotFoundError, ReceiptMismatchError, RecordNotFoundError } from "./errors";
 import { recordLeaf, recordProof, verifyRecordProof } from "./merkle";
-import { datanetMetadataSchema, datanetMetadataUri, type DatanetMetadata } from "./metadata";
+import { type DatanetMetadata, datanetMetadataSchema, datanetMetadataUri } from "./metadata";
 import { datanetPublication, type PublishedDatanet } from "./publish";
 import { recordListSchema } from "./records";
 
@@ -130,7 +130,9 @@ export async function confirmContributionRequest(ctx: MarketplaceContext, id: st
   const datanetId = parseId(id, "datanet id");
   const resent = parseInput(confirmContributionSchema, body);
   const fallback: ContributionDraft | undefined =
-    resent.records && resent.contributor ? { ...prepareContribution(resent.records), datanetId, contributor: resent.contributor } : undefined;
+    resent.records && resent.contributor
+      ? { ...prepareContribution(resent.records), datanetId, contributor: resent.contributor }
+      : undefined;
   return contributionPublication.confirm({
     ...ctx,
     txHash: resent.txHash,
@@ -186,7 +188,10 @@ export async function contributionRecordProof(
     functionName: "getContribution",
     args: [contributionId],
   });
-  const proof = recordProof(rows.map((r) => r.hash), position);
+  const proof = recordProof(
+    rows.map((r) => r.hash),
+    position,
+  );
   return {
     contributionId,
     position,

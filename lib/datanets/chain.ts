@@ -4,21 +4,21 @@
  * contract can emit an event with the same signature.
  */
 import {
-  erc20Abi,
-  isAddressEqual,
-  parseEventLogs,
-  TransactionReceiptNotFoundError,
-  WaitForTransactionReceiptTimeoutError,
   type Account,
   type Address,
   type Chain,
   type ContractEventName,
   type ContractFunctionName,
+  erc20Abi,
   type Hex,
+  isAddressEqual,
   type ParseEventLogsReturnType,
   type PublicClient,
+  parseEventLogs,
   type TransactionReceipt,
+  TransactionReceiptNotFoundError,
   type Transport,
+  WaitForTransactionReceiptTimeoutError,
   type WalletClient,
 } from "viem";
 import { upstreamRegistryAbi } from "@/lib/chain/abis";
@@ -104,7 +104,13 @@ export async function sendRegistryCall(
 }
 
 /** Approves `spender` for at least `amount` of `token` from `wallet` (no transaction if it already may). */
-export async function ensureAllowance(wallet: ChainWallet, client: ChainReader, token: Address, spender: Address, amount: bigint): Promise<void> {
+export async function ensureAllowance(
+  wallet: ChainWallet,
+  client: ChainReader,
+  token: Address,
+  spender: Address,
+  amount: bigint,
+): Promise<void> {
   if (amount === 0n) return;
   const owner = wallet.account.address;
   const allowance = await client.readContract({ address: token, abi: erc20Abi, functionName: "allowance", args: [owner, spender] });

@@ -3,15 +3,16 @@
  * and count with `addContribution`, and store the texts under the contribution id the
  * registry's ContributionAdded event names — only after the event matches the records.
  */
-import { getAddress, isAddressEqual, type Address, type Hex } from "viem";
+
 import { eq } from "drizzle-orm";
+import { type Address, getAddress, type Hex, isAddressEqual } from "viem";
 import type { DbOrTransaction } from "@/db/client";
-import { contributions } from "@/db/schema";
 import { getDatanet, saveContribution } from "@/db/marketplace";
+import { contributions } from "@/db/schema";
 import { definePublication, type SendPublicationParameters } from "@/lib/publication/flow";
 import { DatanetNotFoundError, DraftNotFoundError, ReceiptMismatchError } from "./errors";
 import { contributionRoot } from "./merkle";
-import { hashRecords, type HashedRecord } from "./records";
+import { type HashedRecord, hashRecords } from "./records";
 
 /** Records ready to anchor: validated, hashed, with their Merkle root. */
 export type PreparedContribution = {

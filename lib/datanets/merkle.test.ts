@@ -1,9 +1,15 @@
-import { describe, expect, it } from "vitest";
 import { concat, keccak256 } from "viem";
+import { describe, expect, it } from "vitest";
 import { contributionRoot, recordLeaf, recordProof, verifyRecordProof } from "./merkle";
 import { hashRecord } from "./records";
 
-const hashes = ["It was the best of times", "it was the worst of times", "it was the age of wisdom", "it was the age of foolishness", "it was the epoch of belief"].map(hashRecord);
+const hashes = [
+  "It was the best of times",
+  "it was the worst of times",
+  "it was the age of wisdom",
+  "it was the age of foolishness",
+  "it was the epoch of belief",
+].map(hashRecord);
 
 describe("contribution Merkle tree", () => {
   it("proves every record at its position, and no other text", () => {

@@ -15,7 +15,7 @@
  * which decides who published a text first.
  */
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { encodeAbiParameters, keccak256, type Hex } from "viem";
+import { encodeAbiParameters, type Hex, keccak256 } from "viem";
 
 const LEAF_ENCODING = ["uint256", "bytes32"];
 

@@ -4,7 +4,7 @@
  * check that the metadata it stores is exactly what the publisher anchored — without trusting
  * the client and without knowing the on-chain id before the transaction is mined.
  */
-import { keccak256, stringToBytes, type Hex } from "viem";
+import { type Hex, keccak256, stringToBytes } from "viem";
 import { z } from "zod";
 import { encodingProblem } from "./records";
 

@@ -3,13 +3,13 @@
  * stake)`; the server stores the metadata under the on-chain id once the receipt shows the
  * registry's DatanetPublished event with exactly that metadata.
  */
-import { getAddress, type Address, type Hex } from "viem";
+import { type Address, getAddress, type Hex } from "viem";
 import { getDatanet, saveDatanet } from "@/db/marketplace";
 import { definePublication } from "@/lib/publication/flow";
-import { storeAnchoredMetadata, type StakedSendParameters } from "@/lib/publication/metadata";
+import { type StakedSendParameters, storeAnchoredMetadata } from "@/lib/publication/metadata";
 import { ensureAllowance } from "./chain";
 import { ReceiptMismatchError } from "./errors";
-import { datanetMetadataUri, type DatanetMetadata } from "./metadata";
+import { type DatanetMetadata, datanetMetadataUri } from "./metadata";
 
 /** A datanet as stored after its publication was confirmed. */
 export type PublishedDatanet = {

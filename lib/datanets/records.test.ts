@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
 import { keccak256, toHex } from "viem";
+import { describe, expect, it } from "vitest";
 import { hashRecord, hashRecords, RECORD_LIMITS, validateRecords } from "./records";
 
 describe("validateRecords", () => {

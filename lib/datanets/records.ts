@@ -3,7 +3,7 @@
  * exactly as given (no trimming or normalisation), so a contributor can recompute every hash
  * and proof from their own copy of the text.
  */
-import { keccak256, stringToBytes, type Hex } from "viem";
+import { type Hex, keccak256, stringToBytes } from "viem";
 import { z } from "zod";
 import { InvalidRecordsError } from "./errors";
 

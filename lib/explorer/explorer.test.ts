@@ -39,7 +39,13 @@ beforeAll(async () => {
   fixture = await startMarketFixture({ feeBps: FEE_BPS });
   handle = await openTestDb(testDatabases()[0]);
   source = { db: handle.db, indexer: null, verifyIndexes: createVerifyIndexCache() };
-  await seedTwoContributorModel(handle.db, { owner: OWNER, price: PRICE, contributors: CONTRIBUTORS, texts: mobyDickTexts(0, 4), split: 60 });
+  await seedTwoContributorModel(handle.db, {
+    owner: OWNER,
+    price: PRICE,
+    contributors: CONTRIBUTORS,
+    texts: mobyDickTexts(0, 4),
+    split: 60,
+  });
   const payments = paymentsFor(handle.db, fixture, { balanceCacheMs: 0 });
   const gateway = createGateway({
     db: handle.db,
@@ -50,7 +56,12 @@ beforeAll(async () => {
   ask = async (payer, question) => {
     await fixture.fund(payer, 100_000n);
     const signed = await fixture.signPermit(payer, { cap: 100_000n, expiry: (await fixture.now()) + 3_600n, nonce: nonce++ });
-    const permit = await payments.registerPermit({ ...signed, cap: signed.cap.toString(), expiry: signed.expiry.toString(), nonce: signed.nonce.toString() });
+    const permit = await payments.registerPermit({
+      ...signed,
+      cap: signed.cap.toString(),
+      expiry: signed.expiry.toString(),
+      nonce: signed.nonce.toString(),
+    });
     const run = await gateway.runInference({
       modelId: 1n,
       messages: [{ role: "user", content: question }],
@@ -102,13 +113,21 @@ describe("the explorer", () => {
     expect(byChainId.id).toBe(served.inferenceId);
     expect(() => parseInferenceRef("not-an-id")).toThrow(InvalidInferenceIdError);
     expect(() => parseInferenceRef("01")).toThrow(InvalidInferenceIdError);
-    await expect(getInferenceDetail(source, parseInferenceRef("00000000-0000-4000-8000-000000000000"))).rejects.toThrow(InferenceNotFoundError);
+    await expect(getInferenceDetail(source, parseInferenceRef("00000000-0000-4000-8000-000000000000"))).rejects.toThrow(
+      InferenceNotFoundError,
+    );
     await expect(verifyInference(source, parseInferenceRef("999999"))).rejects.toThrow(InferenceNotFoundError);
   });
 
   it("re-runs the attribution from the stored inputs and finds the stored proof and hash", async () => {
     const verdict = await verifyInference(source, parseInferenceRef(served.inferenceId));
-    expect(verdict).toMatchObject({ valid: true, storedHash: served.attribution.hash, recomputedHash: served.attribution.hash, differences: [], problem: null });
+    expect(verdict).toMatchObject({
+      valid: true,
+      storedHash: served.attribution.hash,
+      recomputedHash: served.attribution.hash,
+      differences: [],
+      problem: null,
+    });
   });
 
   it("shows the settlement on chain once the settler has drained the outbox", async () => {
@@ -151,7 +170,10 @@ describe("the explorer", () => {
     expect(tampered).toMatchObject({ valid: false, recomputedHash: served.attribution.hash, differences: ["split"] });
     expect(tampered.checks).toMatchObject({ proofMatchesHash: false, recomputed: false, splitSumsToPrice: true, payoutsMatchSplit: false });
 
-    await handle.db.update(inferences).set({ attribution: original.attribution, output: `${original.output} And more.` }).where(eq(inferences.id, served.inferenceId));
+    await handle.db
+      .update(inferences)
+      .set({ attribution: original.attribution, output: `${original.output} And more.` })
+      .where(eq(inferences.id, served.inferenceId));
     const edited = await verifyInference(source, parseInferenceRef(served.inferenceId));
     expect(edited.valid).toBe(false);
     expect(edited.checks).toMatchObject({ proofMatchesHash: true, recomputed: false });

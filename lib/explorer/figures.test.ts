@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
 import type { Address } from "viem";
+import { describe, expect, it } from "vitest";
 import { inferenceFigures, selfPaidPercent } from "./figures";
 import type { InferenceDetail } from "./inference";
 
@@ -29,7 +29,16 @@ describe("inferenceFigures", () => {
       { role: "contributor", address: bob.toLowerCase() as Address, amount: 0n },
     ],
     spans: [
-      { charStart: 0, charEnd: 10, tokens: 3, common: false, records: [{ id: "1:0", contributor: alice }, { id: "9:9", contributor: null }] },
+      {
+        charStart: 0,
+        charEnd: 10,
+        tokens: 3,
+        common: false,
+        records: [
+          { id: "1:0", contributor: alice },
+          { id: "9:9", contributor: null },
+        ],
+      },
       { charStart: 12, charEnd: 20, tokens: 2, common: true, records: [{ id: "2:1", contributor: bob }] },
     ],
     records: [record("1:0", alice, "1"), record("2:1", bob, "2"), record("2:1", bob, "7")],

@@ -1,7 +1,17 @@
 /** The explorer's server side: one inference with its records, split and settlement, and its re-check. */
 export * from "./errors";
-export { inferenceFigures, selfPaidPercent, type InferenceFigures, type SpanWithDatanets } from "./figures";
-export { parseInferenceRef, type InferenceRef } from "./ids";
-export { getInferenceDetail, getStoredProof, selfPaidShare, type CreditedSpan, type InferenceDetail, type InferenceRecord, type SelfPaidShare, type SettlementState, type SplitRow } from "./inference";
-export { verifyInference, type InferenceVerification } from "./verify";
+export { type InferenceFigures, inferenceFigures, type SpanWithDatanets, selfPaidPercent } from "./figures";
+export { type InferenceRef, parseInferenceRef } from "./ids";
+export {
+  type CreditedSpan,
+  getInferenceDetail,
+  getStoredProof,
+  type InferenceDetail,
+  type InferenceRecord,
+  type SelfPaidShare,
+  type SettlementState,
+  type SplitRow,
+  selfPaidShare,
+} from "./inference";
+export { type InferenceVerification, verifyInference } from "./verify";
 export { createVerifyIndexCache, type VerifyIndexCache, type VerifyIndexCacheOptions } from "./verify-indexes";

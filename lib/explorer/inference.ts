@@ -143,7 +143,8 @@ export async function getInferenceDetail(source: MarketplaceSource, ref: Inferen
   const context = row.retrievedRecordIds;
   const ids = [...new Set([...context, ...(proof?.records ?? []).map((r) => r.id), ...copyOf.values()])];
   const stored = await recordsById(db, ids);
-  const contributorOf = (id: string): Address | null => (scores.get(id)?.contributor as Address | undefined) ?? stored.get(id)?.contributor ?? null;
+  const contributorOf = (id: string): Address | null =>
+    (scores.get(id)?.contributor as Address | undefined) ?? stored.get(id)?.contributor ?? null;
 
   const recordsShown: InferenceRecord[] = ids.map((id) => {
     const score = scores.get(id);
@@ -162,7 +163,11 @@ export async function getInferenceDetail(source: MarketplaceSource, ref: Inferen
     };
   });
 
-  const split: SplitRow[] = (proof?.split ?? []).map((p) => ({ role: p.role, address: (p.address as Address | undefined) ?? null, amount: p.amount }));
+  const split: SplitRow[] = (proof?.split ?? []).map((p) => ({
+    role: p.role,
+    address: (p.address as Address | undefined) ?? null,
+    amount: p.amount,
+  }));
   return {
     id: row.id,
     onChainId: row.settlementSeq.toString(),
@@ -217,9 +222,17 @@ async function settlementOf(source: MarketplaceSource, row: InferenceRow): Promi
  * of its datanets paid themselves. Such payments only move money in a circle minus the fee,
  * so a high share says the usage is not what it seems.
  */
-export async function selfPaidShare(db: DbOrTransaction, modelId: bigint, owner: Address | null, datanetIds: readonly bigint[]): Promise<SelfPaidShare> {
+export async function selfPaidShare(
+  db: DbOrTransaction,
+  modelId: bigint,
+  owner: Address | null,
+  datanetIds: readonly bigint[],
+): Promise<SelfPaidShare> {
   const insiders = datanetIds.length
-    ? db.selectDistinct({ address: contributions.contributor }).from(contributions).where(inArray(contributions.datanetId, [...datanetIds]))
+    ? db
+        .selectDistinct({ address: contributions.contributor })
+        .from(contributions)
+        .where(inArray(contributions.datanetId, [...datanetIds]))
     : null;
   const [result] = await db
     .select({

@@ -7,11 +7,11 @@ import { getAddress, type Hex } from "viem";
 import { getModel, recordsOfDatanets } from "@/db/marketplace";
 import {
   AttributionError,
+  type AttributionPolicy,
+  type AttributionProof,
   buildIndex,
   hashProof,
   verifyAttribution,
-  type AttributionPolicy,
-  type AttributionProof,
 } from "@/lib/attribution";
 import { recordId } from "@/lib/inference/model-cache";
 import type { MarketplaceSource } from "@/lib/marketplace/source";
@@ -49,7 +49,11 @@ export async function verifyInference({ db, verifyIndexes }: MarketplaceSource, 
   const row = await loadInferenceRow(db, ref);
   const proof = parseStoredProof(row.attribution);
   type Checks = InferenceVerification["checks"];
-  const verdict = (problem: string | null, checks: Partial<Checks>, fresh?: { hash: Hex; differences: string[] }): InferenceVerification => {
+  const verdict = (
+    problem: string | null,
+    checks: Partial<Checks>,
+    fresh?: { hash: Hex; differences: string[] },
+  ): InferenceVerification => {
     const all: Checks = {
       proofMatchesHash: proof !== null && hashOf(row.attribution) === row.attributionHash,
       recomputed: false,
@@ -86,7 +90,9 @@ export async function verifyInference({ db, verifyIndexes }: MarketplaceSource, 
   try {
     const index = verifyIndexes.get(`${model.datanetIds.join(",")}@${proof.index.records}`, () =>
       buildIndex(
-        corpus.slice(0, proof.index.records).map((r) => ({ id: recordId(r.contributionId, r.position), contributor: r.contributor, text: r.text })),
+        corpus
+          .slice(0, proof.index.records)
+          .map((r) => ({ id: recordId(r.contributionId, r.position), contributor: r.contributor, text: r.text })),
       ),
     );
     const fresh = verifyAttribution(
@@ -122,7 +128,10 @@ function hashOf(proof: unknown): Hex | null {
 }
 
 /** The payouts equal the split's non-protocol parts merged per address, as the gateway sends them. */
-function samePayouts(payouts: { payee: string; amount: bigint | undefined }[], split: { role: string; address?: string; amount: bigint }[]): boolean {
+function samePayouts(
+  payouts: { payee: string; amount: bigint | undefined }[],
+  split: { role: string; address?: string; amount: bigint }[],
+): boolean {
   const expected = new Map<string, bigint>();
   for (const part of split) {
     if (part.role === "protocol" || !part.address || part.amount === 0n) continue;

@@ -1,13 +1,20 @@
-import { type Server, createServer } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getFreePort } from "@/lib/chain/anvil";
-import { IndexerRequestError, IndexerResponseError, IndexerUnavailableError, createIndexerClient } from "./client";
+import { createIndexerClient, IndexerRequestError, IndexerResponseError, IndexerUnavailableError } from "./client";
 import type { Wire } from "./wire";
 
 const payee = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
 const earnings: Wire<"earnings"> = {
-  earnings: { payee, earned: (2n ** 200n).toString(), claimed: "5", claimable: (2n ** 200n - 5n).toString(), inferenceCount: 1, lastCreditAt: "1700000000" },
+  earnings: {
+    payee,
+    earned: (2n ** 200n).toString(),
+    claimed: "5",
+    claimable: (2n ** 200n - 5n).toString(),
+    inferenceCount: 1,
+    lastCreditAt: "1700000000",
+  },
   credits: [{ inferenceId: "7", modelId: "1", amount: "42", cursor: "123", createdAt: "1700000000", txHash: `0x${"ab".repeat(32)}` }],
   nextCursor: null,
 };
@@ -27,7 +34,10 @@ describe("the indexer client", () => {
   let url: string;
   beforeAll(async () => {
     server = createServer((req, res) => {
-      const route = routes[new URL(req.url!, "http://x").pathname] ?? { status: 404, body: JSON.stringify({ error: { code: "ROUTE_NOT_FOUND", message: "no route" } }) };
+      const route = routes[new URL(req.url!, "http://x").pathname] ?? {
+        status: 404,
+        body: JSON.stringify({ error: { code: "ROUTE_NOT_FOUND", message: "no route" } }),
+      };
       res.writeHead(route.status, { "content-type": "application/json" }).end(route.body);
     });
     await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));

@@ -183,7 +183,9 @@ export function createIndexerClient(options: IndexerClientOptions): IndexerClien
         const indexed = await client.indexedBlock().catch(() => null);
         if (indexed !== null && indexed >= blockNumber) return;
         if (Date.now() > deadline) {
-          throw new IndexerTimeoutError(`Indexer at ${base} has not reached block ${blockNumber} after ${limit} ms (at ${indexed ?? "none"})`);
+          throw new IndexerTimeoutError(
+            `Indexer at ${base} has not reached block ${blockNumber} after ${limit} ms (at ${indexed ?? "none"})`,
+          );
         }
         await new Promise((resolve) => setTimeout(resolve, intervalMs));
       }

@@ -135,7 +135,11 @@ export const statsSchema = z.object({
 /** Response bodies by route. */
 export const responses = {
   datanets: z.object({ datanets: z.array(datanetSchema) }),
-  datanet: z.object({ datanet: datanetSchema, contributions: z.array(contributionSchema), contributors: z.array(datanetContributorSchema) }),
+  datanet: z.object({
+    datanet: datanetSchema,
+    contributions: z.array(contributionSchema),
+    contributors: z.array(datanetContributorSchema),
+  }),
   models: z.object({ models: z.array(modelSchema) }),
   model: z.object({ model: modelSchema, versions: z.array(modelVersionSchema) }),
   earnings: z.object({ earnings: earningsSchema, credits: z.array(creditSchema), nextCursor: z.string().nullable() }),

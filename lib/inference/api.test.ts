@@ -19,8 +19,8 @@ import { devAccounts } from "@/lib/chain/devAccounts";
 import { type MarketFixture, startMarketFixture } from "@/lib/chain/fixture";
 import { protocolFee } from "@/lib/chain/settlement";
 import { registryStatusValue } from "@/lib/models/status";
-import { processServer } from "@/lib/server/root";
 import { apiKeyCreationMessage, apiKeyRevocationMessage } from "@/lib/payments";
+import { processServer } from "@/lib/server/root";
 import { recordId } from "./model-cache";
 import { type RouteServer, type Routes, serveRoutes } from "./testing/http-adapter";
 import { mobyDickTexts, seedModel, seedTwoContributorModel } from "./testing/seed";
@@ -60,18 +60,34 @@ async function until(check: () => Promise<boolean>): Promise<void> {
   for (let i = 0; i < 200 && !(await check()); i++) await new Promise((r) => setTimeout(r, 25));
 }
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(path.startsWith("/permits") || path.startsWith("/keys") ? paymentsUrl(path) : url(path), { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
+  fetch(path.startsWith("/permits") || path.startsWith("/keys") ? paymentsUrl(path) : url(path), {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
 
 /** Registers a permit of dev account `index` over HTTP and creates a key bound to it. */
 async function keyFor(index: number, permit: { cap: bigint; ttl: bigint }, spendCap = 1_000_000n): Promise<{ key: string; id: string }> {
   const signed = await fixture.signPermit(index, { cap: permit.cap, expiry: (await fixture.now()) + permit.ttl, nonce: nonce++ });
-  const registered = await post("/permits", { ...signed, cap: signed.cap.toString(), expiry: signed.expiry.toString(), nonce: signed.nonce.toString() });
+  const registered = await post("/permits", {
+    ...signed,
+    cap: signed.cap.toString(),
+    expiry: signed.expiry.toString(),
+    nonce: signed.nonce.toString(),
+  });
   expect(registered.status).toBe(201);
   const { permit: stored } = (await registered.json()) as { permit: { id: string } };
   const payer = devAccounts[index].address;
   const message = apiKeyCreationMessage({ payer, permitId: stored.id, spendCap, label: "test agent", issuedAt: new Date().toISOString() });
   const signature = await fixture.wallet(index).signMessage({ message });
-  const created = await post("/keys", { payer, permitId: stored.id, spendCap: spendCap.toString(), label: "test agent", message, signature });
+  const created = await post("/keys", {
+    payer,
+    permitId: stored.id,
+    spendCap: spendCap.toString(),
+    label: "test agent",
+    message,
+    signature,
+  });
   expect(created.status).toBe(201);
   const body = (await created.json()) as { key: string; apiKey: { id: string } };
   return { key: body.key, id: body.apiKey.id };
@@ -137,11 +153,21 @@ describe("GET /api/v1/models", () => {
   });
 
   it("retrieves one model by its API name (or bare id) with its terms, and says 404 MODEL_NOT_FOUND otherwise", async () => {
-    const model = (await client().models.retrieve("upstream-1")) as unknown as { id: string; object: string; upstream: Record<string, unknown> };
-    expect(model).toMatchObject({ id: "upstream-1", object: "model", upstream: { modelId: "1", status: "active", price: PRICE.toString() } });
+    const model = (await client().models.retrieve("upstream-1")) as unknown as {
+      id: string;
+      object: string;
+      upstream: Record<string, unknown>;
+    };
+    expect(model).toMatchObject({
+      id: "upstream-1",
+      object: "model",
+      upstream: { modelId: "1", status: "active", price: PRICE.toString() },
+    });
     expect((await client().models.retrieve("2")).id).toBe("upstream-2");
     for (const name of ["upstream-99", "gpt-4o", "upstream-1x"]) {
-      const error = await client().models.retrieve(name).catch((e) => e);
+      const error = await client()
+        .models.retrieve(name)
+        .catch((e) => e);
       expect(error).toMatchObject({ status: 404, code: "MODEL_NOT_FOUND" });
     }
   });
@@ -150,7 +176,9 @@ describe("GET /api/v1/models", () => {
 describe("POST /api/v1/chat/completions", () => {
   it("answers, charges the model's price, stores the inference with a proof anyone can re-check", async () => {
     const question = "Why does Ishmael go to sea?";
-    const raw = await client().chat.completions.create({ model: "upstream-1", messages: ask(question) }).withResponse();
+    const raw = await client()
+      .chat.completions.create({ model: "upstream-1", messages: ask(question) })
+      .withResponse();
     const completion = raw.data as typeof raw.data & { upstream: { inferenceId: string; attributionUrl: string; price: string } };
     const text = completion.choices[0].message.content!;
     expect(text).toMatch(/sea/i);
@@ -168,7 +196,9 @@ describe("POST /api/v1/chat/completions", () => {
 
     // Re-run the attribution from the database alone: same hash.
     const records = await recordsOfDatanets(db, [1n]);
-    const index = buildIndex(records.map((r) => ({ id: recordId(r.contributionId, r.position), contributor: r.contributor, text: r.text })));
+    const index = buildIndex(
+      records.map((r) => ({ id: recordId(r.contributionId, r.position), contributor: r.contributor, text: r.text })),
+    );
     const proof = row.attribution as { input: { contextInfluence: { id: string; influence: number }[] | null } };
     const verdict = verifyAttribution(
       {
@@ -192,7 +222,12 @@ describe("POST /api/v1/chat/completions", () => {
     const question = "What did Queequeg do with his harpoon?";
     const plain = await client().chat.completions.create({ model: "upstream-1", messages: ask(question) });
     const before = await storedInferences();
-    const stream = await client().chat.completions.create({ model: "1", messages: ask(question), stream: true, stream_options: { include_usage: true } });
+    const stream = await client().chat.completions.create({
+      model: "1",
+      messages: ask(question),
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     let text = "";
     let upstream: { inferenceId: string } | undefined;
     let usage: unknown;
@@ -210,7 +245,10 @@ describe("POST /api/v1/chat/completions", () => {
   });
 
   it("serves a model behind an OpenAI-compatible endpoint with its configured key", async () => {
-    const completion = await client().chat.completions.create({ model: "upstream-2", messages: ask("Tell me about the whale and the sea") });
+    const completion = await client().chat.completions.create({
+      model: "upstream-2",
+      messages: ask("Tell me about the whale and the sea"),
+    });
     expect(completion.choices[0].message.content!.length).toBeGreaterThan(0);
     expect(backendServer.requests.at(-1)!.authorization).toBe(`Bearer ${BACKEND_KEY}`);
     expect(JSON.stringify(completion)).not.toContain(BACKEND_KEY);
@@ -227,7 +265,11 @@ describe("POST /api/v1/chat/completions", () => {
       [post("/chat/completions", { model: "upstream-999", messages: ask("hi") }, auth), 404, "MODEL_NOT_FOUND"],
       [post("/chat/completions", { model: "gpt-4o", messages: ask("hi") }, auth), 404, "MODEL_NOT_FOUND"],
       [post("/chat/completions", { model: "upstream-1", messages: ask("hi") }), 401, "API_KEY_MISSING"],
-      [post("/chat/completions", { model: "upstream-1", messages: ask("hi") }, { authorization: "Bearer upk_00000000_" + "a".repeat(32) }), 401, "API_KEY_INVALID"],
+      [
+        post("/chat/completions", { model: "upstream-1", messages: ask("hi") }, { authorization: "Bearer upk_00000000_" + "a".repeat(32) }),
+        401,
+        "API_KEY_INVALID",
+      ],
     ];
     for (const [response, status, code] of cases) {
       const res = await response;
@@ -236,7 +278,10 @@ describe("POST /api/v1/chat/completions", () => {
       expect(body.error.message.length).toBeGreaterThan(0);
     }
     // The SDK surfaces the same codes.
-    await expect(client().chat.completions.create({ model: "upstream-999", messages: ask("hi") })).rejects.toMatchObject({ status: 404, code: "MODEL_NOT_FOUND" });
+    await expect(client().chat.completions.create({ model: "upstream-999", messages: ask("hi") })).rejects.toMatchObject({
+      status: 404,
+      code: "MODEL_NOT_FOUND",
+    });
     expect(await pendingHolds()).toBe(0);
     expect(await storedInferences()).toBe(before);
   });
@@ -251,23 +296,39 @@ describe("POST /api/v1/chat/completions", () => {
 
     const before = await storedInferences();
     const tiny = await keyFor(PAYER, { cap: PRICE - 1n, ttl: 86_400n });
-    await expect(client(tiny.key).chat.completions.create({ model: "upstream-1", messages: ask("whale") })).rejects.toMatchObject({ status: 402, code: "PERMIT_EXHAUSTED" });
+    await expect(client(tiny.key).chat.completions.create({ model: "upstream-1", messages: ask("whale") })).rejects.toMatchObject({
+      status: 402,
+      code: "PERMIT_EXHAUSTED",
+    });
 
     const revoked = await keyFor(PAYER, { cap: 100_000n, ttl: 86_400n });
     const payer = devAccounts[PAYER].address;
     const signature = await fixture.wallet(PAYER).signMessage({ message: apiKeyRevocationMessage({ payer, keyId: revoked.id }) });
-    const revoke = await fetch(paymentsUrl(`/keys/${revoked.id}`), { method: "DELETE", headers: { "content-type": "application/json" }, body: JSON.stringify({ payer, signature }) });
+    const revoke = await fetch(paymentsUrl(`/keys/${revoked.id}`), {
+      method: "DELETE",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ payer, signature }),
+    });
     expect(revoke.status).toBe(200);
-    await expect(client(revoked.key).chat.completions.create({ model: "upstream-1", messages: ask("whale") })).rejects.toMatchObject({ status: 401, code: "API_KEY_REVOKED" });
+    await expect(client(revoked.key).chat.completions.create({ model: "upstream-1", messages: ask("whale") })).rejects.toMatchObject({
+      status: 401,
+      code: "API_KEY_REVOKED",
+    });
 
     const unfunded = await keyFor(5, { cap: 100_000n, ttl: 86_400n });
-    await expect(client(unfunded.key).chat.completions.create({ model: "upstream-1", messages: ask("whale") })).rejects.toMatchObject({ status: 402, code: "INSUFFICIENT_BALANCE" });
+    await expect(client(unfunded.key).chat.completions.create({ model: "upstream-1", messages: ask("whale") })).rejects.toMatchObject({
+      status: 402,
+      code: "INSUFFICIENT_BALANCE",
+    });
 
     const expiring = await keyFor(PAYER, { cap: 100_000n, ttl: 90n });
     await fixture.increaseTime(60n);
     // The payments service reuses its read of the latest block for a second; let it see the new time.
     await new Promise((resolve) => setTimeout(resolve, 1_100));
-    await expect(client(expiring.key).chat.completions.create({ model: "upstream-1", messages: ask("whale") })).rejects.toMatchObject({ status: 402, code: "PERMIT_EXPIRED" });
+    await expect(client(expiring.key).chat.completions.create({ model: "upstream-1", messages: ask("whale") })).rejects.toMatchObject({
+      status: 402,
+      code: "PERMIT_EXPIRED",
+    });
 
     expect(await pendingHolds()).toBe(0);
     expect(await storedInferences()).toBe(before);
@@ -276,13 +337,22 @@ describe("POST /api/v1/chat/completions", () => {
   it("charges nothing when the backend fails or breaks off mid-answer", async () => {
     const before = await storedInferences();
     backendServer.failNext({ status: 500 });
-    await expect(client().chat.completions.create({ model: "upstream-2", messages: ask("whale") })).rejects.toMatchObject({ status: 502, code: "BACKEND_FAILED" });
+    await expect(client().chat.completions.create({ model: "upstream-2", messages: ask("whale") })).rejects.toMatchObject({
+      status: 502,
+      code: "BACKEND_FAILED",
+    });
 
     backendServer.failNext({ breakAfterDeltas: 1 });
-    const stream = await client().chat.completions.create({ model: "upstream-2", messages: ask("Tell me about the whale and the sea"), stream: true });
-    await expect((async () => {
-      for await (const chunk of stream) void chunk;
-    })()).rejects.toMatchObject({ code: "BACKEND_FAILED" });
+    const stream = await client().chat.completions.create({
+      model: "upstream-2",
+      messages: ask("Tell me about the whale and the sea"),
+      stream: true,
+    });
+    await expect(
+      (async () => {
+        for await (const chunk of stream) void chunk;
+      })(),
+    ).rejects.toMatchObject({ code: "BACKEND_FAILED" });
     await until(async () => (await pendingHolds()) === 0);
     expect(await pendingHolds()).toBe(0);
     expect(await storedInferences()).toBe(before);
@@ -302,7 +372,10 @@ describe("POST /api/v1/chat/completions", () => {
       const reader = res.body!.getReader();
       const first = new TextDecoder().decode((await reader.read()).value);
       expect(first).toContain("chat.completion.chunk");
-      const [held] = await db.select({ n: count() }).from(holds).where(and(eq(holds.status, "pending")));
+      const [held] = await db
+        .select({ n: count() })
+        .from(holds)
+        .where(and(eq(holds.status, "pending")));
       expect(held.n).toBe(1);
       controller.abort();
       await until(async () => (await pendingHolds()) === 0);
@@ -319,17 +392,29 @@ describe("POST /api/v1/chat/completions", () => {
 // Last: it retires model 1 for good.
 describe("a model paused or retired on chain", () => {
   const registry = () => fixture.deployment.registry;
-  const ownerCall = (functionName: string, args: readonly unknown[]) => fixture.send(OWNER_INDEX, { address: registry(), abi: upstreamRegistryAbi, functionName, args });
+  const ownerCall = (functionName: string, args: readonly unknown[]) =>
+    fixture.send(OWNER_INDEX, { address: registry(), abi: upstreamRegistryAbi, functionName, args });
   const setStatus = (status: "active" | "paused") => ownerCall("updateModel", [1n, PRICE, 2000, registryStatusValue(status)]);
   // A key the payments step refuses (401): whatever answers first tells whether the model was admitted.
   const probe = async () =>
-    (await post("/chat/completions", { model: "upstream-1", messages: ask("whale") }, { authorization: "Bearer upk_00000000_" + "b".repeat(32) })).status;
+    (
+      await post(
+        "/chat/completions",
+        { model: "upstream-1", messages: ask("whale") },
+        { authorization: "Bearer upk_00000000_" + "b".repeat(32) },
+      )
+    ).status;
 
   beforeAll(async () => {
     // Anchor the seeded datanet 1 and model 1 in the registry, with the seeded owner and terms.
     const stake = 10_000_000n;
     await fixture.send(OWNER_INDEX, { address: fixture.deployment.token, abi: testUsdAbi, functionName: "faucet", args: [2n * stake] });
-    await fixture.send(OWNER_INDEX, { address: fixture.deployment.token, abi: testUsdAbi, functionName: "approve", args: [registry(), 2n * stake] });
+    await fixture.send(OWNER_INDEX, {
+      address: fixture.deployment.token,
+      abi: testUsdAbi,
+      functionName: "approve",
+      args: [registry(), 2n * stake],
+    });
     await ownerCall("publishDatanet", ["seed:datanet:1", "public domain", stake]);
     const published = await ownerCall("publishModel", ["seed:model:1", "builtin", [1n], PRICE, 2000, stake]);
     expect(fixture.events(published, upstreamRegistryAbi as never).find((e) => e.eventName === "ModelPublished")?.args.modelId).toBe(1n);
@@ -344,8 +429,12 @@ describe("a model paused or retired on chain", () => {
     await until(async () => (await probe()) === 409);
     expect((await getModel(db, 1n))?.status).toBe("paused");
 
-    await expect(client().chat.completions.create({ model: "upstream-1", messages: ask("Why does Ishmael go to sea?") })).rejects.toMatchObject({ status: 409, code: "MODEL_INACTIVE", param: "model" });
-    await expect(client().chat.completions.create({ model: "upstream-1", messages: ask("Who is Queequeg?"), stream: true })).rejects.toMatchObject({ status: 409, code: "MODEL_INACTIVE" });
+    await expect(
+      client().chat.completions.create({ model: "upstream-1", messages: ask("Why does Ishmael go to sea?") }),
+    ).rejects.toMatchObject({ status: 409, code: "MODEL_INACTIVE", param: "model" });
+    await expect(
+      client().chat.completions.create({ model: "upstream-1", messages: ask("Who is Queequeg?"), stream: true }),
+    ).rejects.toMatchObject({ status: 409, code: "MODEL_INACTIVE" });
     const raw = await post("/chat/completions", { model: "upstream-1", messages: ask("whale") }, { authorization: `Bearer ${apiKey}` });
     const body = (await raw.json()) as { error: { code: string; message: string } };
     expect([raw.status, body.error.code]).toEqual([409, "MODEL_INACTIVE"]);

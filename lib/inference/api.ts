@@ -7,12 +7,12 @@
  */
 import type { Db } from "@/db/client";
 import { getModel, listModels, type Model } from "@/db/marketplace";
-import { exposedError, jsonResponse, parseInput, readJsonBody, type ReadJsonBodyOptions } from "@/lib/http";
+import { exposedError, jsonResponse, parseInput, type ReadJsonBodyOptions, readJsonBody } from "@/lib/http";
 import { ModelNotFoundError } from "@/lib/models/errors";
 import type { V1ModelWire } from "@/lib/wire/openai";
 import { BackendError } from "./backend";
 import { InvalidInferenceRequestError, MissingApiKeyError } from "./errors";
-import { type Gateway, type InferenceResult, type InferenceRun, completeInference, modelStatus } from "./gateway";
+import { completeInference, type Gateway, type InferenceResult, type InferenceRun, modelStatus } from "./gateway";
 import { modelName, parseModelName } from "./model-names";
 import { type CompletionIdentity, chatCompletionRequestSchema, chunkBody, completionBody, errorBody, usageChunkBody } from "./openai-wire";
 import { SSE_DONE, sseEvent } from "./sse";
@@ -54,12 +54,18 @@ export async function handleChatCompletions(request: Request, service: Gateway |
       maxTokens: req.max_completion_tokens ?? req.max_tokens ?? undefined,
       signal: request.signal,
     });
-    const identity: CompletionIdentity = { id: `chatcmpl-${run.hold.id}`, model: modelName(modelId), created: Math.floor(Date.now() / 1000) };
+    const identity: CompletionIdentity = {
+      id: `chatcmpl-${run.hold.id}`,
+      model: modelName(modelId),
+      created: Math.floor(Date.now() / 1000),
+    };
     const origin = new URL(request.url).origin;
     if (req.stream) return streamResponse(run, identity, origin, req.stream_options?.include_usage === true);
 
     const result = await completeInference(run);
-    const completion = { ...completionBody({ ...identity, id: `chatcmpl-${result.inferenceId}` }, result.text, result.finishReason, result.usage) };
+    const completion = {
+      ...completionBody({ ...identity, id: `chatcmpl-${result.inferenceId}` }, result.text, result.finishReason, result.usage),
+    };
     return jsonResponse({ ...completion, upstream: upstreamField(result, origin) }, 200, resultHeaders(result, origin));
   } catch (error) {
     await run?.cancel();
@@ -174,7 +180,12 @@ export function streamInference(run: InferenceRun, format: InferenceStreamFormat
     },
   });
   return new Response(stream, {
-    headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no" },
+    headers: {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache",
+      connection: "keep-alive",
+      "x-accel-buffering": "no",
+    },
   });
 }
 

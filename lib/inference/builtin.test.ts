@@ -39,7 +39,11 @@ describe("the built-in engine", () => {
 
   it("is deterministic, and a different question gives a different answer", async () => {
     const ask = async (question: string, engine = createBuiltinBackend()) =>
-      (await collectAnswer(engine.generate({ messages: [{ role: "user", content: question }], context: contextFor(question), maxTokens: 200 }))).text;
+      (
+        await collectAnswer(
+          engine.generate({ messages: [{ role: "user", content: question }], context: contextFor(question), maxTokens: 200 }),
+        )
+      ).text;
     const engine = createBuiltinBackend();
     const first = await ask("Why does Ishmael go to sea?", engine);
     expect(await ask("Why does Ishmael go to sea?", engine)).toBe(first);
@@ -83,7 +87,10 @@ describe("the built-in engine", () => {
       owner: "0x3000000000000000000000000000000000000003",
       contextInfluence: done.contextInfluence,
     });
-    const credited = result.proof.records.filter((r) => r.score > 0).map((r) => r.id).sort();
+    const credited = result.proof.records
+      .filter((r) => r.score > 0)
+      .map((r) => r.id)
+      .sort();
     const quoted = [...new Set(done.contextInfluence!.map((i) => i.id))].sort();
     expect(credited).toEqual(quoted);
     const unused = context.map((r) => r.id).filter((id) => !quoted.includes(id));
@@ -96,7 +103,12 @@ describe("the built-in engine", () => {
     controller.abort();
     const question = "Queequeg harpoon";
     const run = collectAnswer(
-      createBuiltinBackend().generate({ messages: [{ role: "user", content: question }], context: contextFor(question), maxTokens: 100, signal: controller.signal }),
+      createBuiltinBackend().generate({
+        messages: [{ role: "user", content: question }],
+        context: contextFor(question),
+        maxTokens: 100,
+        signal: controller.signal,
+      }),
     );
     await expect(run).rejects.toBeInstanceOf(BackendAbortedError);
   });

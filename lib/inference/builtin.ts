@@ -8,17 +8,17 @@
  * Deterministic (the same question and context always give the same answer) and fast.
  */
 import { scanTokens, tokenize } from "@/lib/attribution";
-import { STOPWORDS } from "./query";
 import {
+  BackendAbortedError,
   type ChatMessage,
   type ContextRecord,
+  countTokens,
   type GenerateEvent,
   type GenerateRequest,
-  type ModelBackend,
-  BackendAbortedError,
-  countTokens,
   lastUserMessage,
+  type ModelBackend,
 } from "./backend";
+import { STOPWORDS } from "./query";
 
 /** The model card the marketplace shows for a model served by the built-in engine. */
 export const BUILTIN_MODEL_CARD = `**Built-in extractive retrieval model** — not a large language model.
@@ -74,7 +74,6 @@ export type AnalyzedSentence = {
   tokenEnds: number[];
 };
 
-
 const CONNECTIVES = ["Another record adds: ", "A further record says: ", "Also: "];
 const CONNECTIVE_TOKENS = Math.max(...CONNECTIVES.map((c) => countTokens(c)));
 const NOTHING_FOUND = "None of the records this model draws on match the question.";
@@ -84,7 +83,6 @@ const SENTENCE_BREAK = /(?<=[.!?]["”’)]?)\s+(?=["“'‘(]?[A-Z0-9])|\s*\n+\
 
 const K1 = 1.2;
 const B = 0.75;
-
 
 /**
  * A light English stemmer for matching questions to sentences ("sailed", "sails" and "sail"
@@ -128,7 +126,13 @@ export function composeAnswer(
 ): ComposedAnswer {
   const maxSentences = options.maxSentences ?? 4;
   const minTokens = options.minSentenceTokens ?? 4;
-  const queryTerms = [...new Set(tokenize(question).filter((t) => !STOPWORDS.has(t.term)).map((t) => stem(t.term)))].sort();
+  const queryTerms = [
+    ...new Set(
+      tokenize(question)
+        .filter((t) => !STOPWORDS.has(t.term))
+        .map((t) => stem(t.term)),
+    ),
+  ].sort();
 
   type Candidate = { record: number; position: number; sentence: AnalyzedSentence; score: number };
   const candidates: Candidate[] = [];
@@ -154,9 +158,7 @@ export function composeAnswer(
   }
 
   // Best sentences first; ties go to the better-retrieved record, then the earlier sentence.
-  const ranked = candidates
-    .filter((c) => c.score > 0)
-    .sort((x, y) => y.score - x.score || x.record - y.record || x.position - y.position);
+  const ranked = candidates.filter((c) => c.score > 0).sort((x, y) => y.score - x.score || x.record - y.record || x.position - y.position);
   const chosen: Candidate[] = [];
   const seenTexts = new Set<string>();
   let budget = maxTokens;
@@ -177,7 +179,12 @@ export function composeAnswer(
     budget -= cost;
   }
   if (chosen.length === 0) {
-    return { pieces: [{ text: NOTHING_FOUND, recordId: null, recordTokens: 0 }], outputTokens: countTokens(NOTHING_FOUND), finishReason: "stop", influence: [] };
+    return {
+      pieces: [{ text: NOTHING_FOUND, recordId: null, recordTokens: 0 }],
+      outputTokens: countTokens(NOTHING_FOUND),
+      finishReason: "stop",
+      influence: [],
+    };
   }
 
   // Read in source order: by record as retrieved, then by position in the record.
@@ -242,7 +249,11 @@ export function createBuiltinBackend(options: BuiltinOptions = {}): ModelBackend
   };
 }
 
-function promptTokens(messages: readonly ChatMessage[], context: readonly ContextRecord[], prepared: (record: ContextRecord) => AnalyzedSentence[]): number {
+function promptTokens(
+  messages: readonly ChatMessage[],
+  context: readonly ContextRecord[],
+  prepared: (record: ContextRecord) => AnalyzedSentence[],
+): number {
   let n = 0;
   for (const m of messages) n += countTokens(m.content);
   // A record's sentences hold all of its tokens, and they are cached.

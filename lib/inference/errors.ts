@@ -15,7 +15,10 @@ export abstract class InferenceError extends UpstreamError {
 export class ModelInactiveError extends InferenceError {
   readonly code = "MODEL_INACTIVE";
   readonly status = 409;
-  constructor(readonly model: string, readonly modelStatus: string) {
+  constructor(
+    readonly model: string,
+    readonly modelStatus: string,
+  ) {
     super(`The model '${model}' is ${modelStatus} and does not accept inferences.`, "model");
   }
 }
@@ -24,7 +27,10 @@ export class ModelInactiveError extends InferenceError {
 export class PromptTooLongError extends InferenceError {
   readonly code = "PROMPT_TOO_LONG";
   readonly status = 400;
-  constructor(readonly length: number, readonly limit: number) {
+  constructor(
+    readonly length: number,
+    readonly limit: number,
+  ) {
     super(`The messages hold ${length} characters, more than the limit of ${limit}.`, "messages");
   }
 }

@@ -13,23 +13,23 @@
 import { getAddress } from "viem";
 import type { Db } from "@/db/client";
 import type { Model } from "@/db/marketplace";
-import { type Attribution, type SplitPart, attribute, retrieve } from "@/lib/attribution";
+import { type Attribution, attribute, retrieve, type SplitPart } from "@/lib/attribution";
 import type { ServerConfig } from "@/lib/config";
+import { ModelNotFoundError } from "@/lib/models/errors";
 import type { CommittedInference, Hold, Payments, Payout } from "@/lib/payments";
 import {
+  BackendAbortedError,
+  BackendError,
   type ChatMessage,
   type ContextRecord,
   type GenerateDone,
+  lastUserMessage,
   type ModelBackend,
   type Usage,
-  BackendAbortedError,
-  BackendError,
-  lastUserMessage,
 } from "./backend";
 import { createBuiltinBackend } from "./builtin";
-import { ModelNotFoundError } from "@/lib/models/errors";
 import { InvalidInferenceRequestError, ModelInactiveError, PromptTooLongError } from "./errors";
-import { type ModelCache, type ModelEntry, createModelCache } from "./model-cache";
+import { createModelCache, type ModelCache, type ModelEntry } from "./model-cache";
 import { modelName } from "./model-names";
 import { openAIBackendFor } from "./openai-compatible";
 import { retrievalQuery } from "./query";
@@ -281,7 +281,11 @@ export async function completeInference(run: InferenceRun): Promise<InferenceRes
 }
 
 function contextOf(entry: ModelEntry, question: string, k: number): ContextRecord[] {
-  return retrieve(entry.index, retrievalQuery(question), { k }).map((r) => ({ id: r.id, text: entry.texts.get(r.id) ?? "", score: r.score }));
+  return retrieve(entry.index, retrievalQuery(question), { k }).map((r) => ({
+    id: r.id,
+    text: entry.texts.get(r.id) ?? "",
+    score: r.score,
+  }));
 }
 
 /** The split's payees with their amounts, one entry per address (an owner who also contributed gets one). */

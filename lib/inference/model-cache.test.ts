@@ -14,7 +14,13 @@ describe("the gateway's model cache", () => {
   let handle: DbHandle;
   beforeAll(async () => {
     handle = await testDatabases()[0].open();
-    await seedTwoContributorModel(handle.db, { owner: ALICE, price: 1000n, contributors: [ALICE, BOB], texts: [...chapters[0], ...chapters[1]], split: chapters[0].length });
+    await seedTwoContributorModel(handle.db, {
+      owner: ALICE,
+      price: 1000n,
+      contributors: [ALICE, BOB],
+      texts: [...chapters[0], ...chapters[1]],
+      split: chapters[0].length,
+    });
   });
   afterAll(() => handle?.close());
 

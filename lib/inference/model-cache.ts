@@ -9,9 +9,9 @@
  */
 import { and, asc, gt, inArray } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { type Model, getModel } from "@/db/marketplace";
+import { getModel, type Model } from "@/db/marketplace";
 import { records } from "@/db/schema";
-import { type DatanetIndex, type RecordInput, addContribution, createIndex, mergeSegments, needsMerge } from "@/lib/attribution";
+import { addContribution, createIndex, type DatanetIndex, mergeSegments, needsMerge, type RecordInput } from "@/lib/attribution";
 
 /** A model with the index it retrieves from and attributes against. */
 export type ModelEntry = {
@@ -61,7 +61,12 @@ export function createModelCache(options: ModelCacheOptions): ModelCache {
     const fresh = await db
       .select()
       .from(records)
-      .where(and(inArray(records.datanetId, model.datanetIds.length > 0 ? model.datanetIds : [-1n]), gt(records.contributionId, base.lastContributionId)))
+      .where(
+        and(
+          inArray(records.datanetId, model.datanetIds.length > 0 ? model.datanetIds : [-1n]),
+          gt(records.contributionId, base.lastContributionId),
+        ),
+      )
       .orderBy(asc(records.contributionId), asc(records.position));
     if (fresh.length === 0) return { ...base, model };
 

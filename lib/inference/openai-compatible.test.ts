@@ -1,7 +1,7 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BackendKeyMissingError, loadConfig } from "@/lib/config";
-import { BackendAbortedError, BackendError, type ContextRecord, type GenerateEvent, collectAnswer } from "./backend";
+import { BackendAbortedError, BackendError, type ContextRecord, collectAnswer, type GenerateEvent } from "./backend";
 import { composeAnswer } from "./builtin";
 import { createOpenAICompatibleBackend, openAIBackendFor } from "./openai-compatible";
 import { parseContextMessage } from "./prompt";
@@ -10,7 +10,11 @@ import { type OpenAICompatibleTestServer, startOpenAICompatibleServer } from "./
 const KEY = "sk-test-4f1c9a7e2b";
 const question = "Where did the whale ship sail from?";
 const context: ContextRecord[] = [
-  { id: "7:0", text: "The Pequod sailed from Nantucket on a cold Christmas day. Her captain was Ahab, a grand, ungodly, god-like man.", score: 3 },
+  {
+    id: "7:0",
+    text: "The Pequod sailed from Nantucket on a cold Christmas day. Her captain was Ahab, a grand, ungodly, god-like man.",
+    score: 3,
+  },
   { id: "7:1", text: "Nantucket is an island far out at sea. Its people hunted the whale in every ocean of the world.", score: 2 },
   { id: "9:4", text: "Recipes for chowder were traded along the wharf. Clam or cod, the landlady asked.", score: 1 },
 ];
@@ -40,7 +44,11 @@ describe("the OpenAI-compatible backend against a real HTTP server", () => {
     expect("done" in done && done.done).toBe(true);
     const text = deltas.map((e) => ("delta" in e ? e.delta : "")).join("");
     // The server runs the built-in engine over the records it read from the prompt.
-    expect(text).toBe(composeAnswer(question, context, 100).pieces.map((p) => p.text).join(""));
+    expect(text).toBe(
+      composeAnswer(question, context, 100)
+        .pieces.map((p) => p.text)
+        .join(""),
+    );
     expect(text).toContain("Nantucket");
     if ("done" in done) expect(done.usage.completionTokens).toBe(composeAnswer(question, context, 100).outputTokens);
 
@@ -97,7 +105,12 @@ describe("the OpenAI-compatible backend against a real HTTP server", () => {
   });
 
   it("takes the key from server configuration by name, and refuses a name that is not configured", async () => {
-    const settings = { backendKind: "openai" as const, backendBaseUrl: server.baseUrl, backendModel: "extractive-1", backendKeyName: "TESTSERVER" };
+    const settings = {
+      backendKind: "openai" as const,
+      backendBaseUrl: server.baseUrl,
+      backendModel: "extractive-1",
+      backendKeyName: "TESTSERVER",
+    };
     const configured = loadConfig({ BACKEND_KEY_TESTSERVER: KEY });
     const { text } = await collectAnswer(openAIBackendFor(settings, configured).generate({ messages, context, maxTokens: 60 }));
     expect(text).toContain("Nantucket");
@@ -137,7 +150,10 @@ describe("the test server speaks the protocol the official openai SDK expects", 
   });
 
   it("answers unknown models and bad keys with OpenAI's error shape", async () => {
-    await expect(client().chat.completions.create({ model: "nope", messages: withContext })).rejects.toMatchObject({ status: 404, code: "model_not_found" });
+    await expect(client().chat.completions.create({ model: "nope", messages: withContext })).rejects.toMatchObject({
+      status: 404,
+      code: "model_not_found",
+    });
     const bad = new OpenAI({ apiKey: "sk-bad", baseURL: server.baseUrl, maxRetries: 0 });
     await expect(bad.chat.completions.create({ model: "extractive-1", messages: withContext })).rejects.toMatchObject({ status: 401 });
   });

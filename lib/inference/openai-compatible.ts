@@ -5,16 +5,16 @@
  * Authorization header and never appears in an error message or a log line.
  */
 import { z } from "zod";
-import { type ServerConfig, backendKey } from "@/lib/config";
+import { backendKey, type ServerConfig } from "@/lib/config";
 import {
+  BackendAbortedError,
+  BackendError,
   type ChatMessage,
+  countTokens,
   type GenerateEvent,
   type GenerateRequest,
   type ModelBackend,
   type Usage,
-  BackendAbortedError,
-  countTokens,
-  BackendError,
 } from "./backend";
 import { contextMessage } from "./prompt";
 import { readSseData } from "./sse";
@@ -167,8 +167,10 @@ function safeJson(text: string): unknown {
 }
 
 function errorMessageOf(body: string): string {
-  const parsed = z.object({ error: z.object({ message: z.string() }).loose() }).loose().safeParse(safeJson(body));
+  const parsed = z
+    .object({ error: z.object({ message: z.string() }).loose() })
+    .loose()
+    .safeParse(safeJson(body));
   const message = parsed.success ? parsed.data.error.message : body;
   return message.slice(0, 300) || "(no body)";
 }
-

@@ -59,7 +59,9 @@ export function completionBody(identity: CompletionIdentity, text: string, finis
   return {
     ...identity,
     object: "chat.completion" as const,
-    choices: [{ index: 0, message: { role: "assistant" as const, content: text, refusal: null }, logprobs: null, finish_reason: finishReason }],
+    choices: [
+      { index: 0, message: { role: "assistant" as const, content: text, refusal: null }, logprobs: null, finish_reason: finishReason },
+    ],
     usage: wireUsage(usage),
   };
 }

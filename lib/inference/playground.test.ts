@@ -30,7 +30,11 @@ let permitId: string;
 const sessionKey = bytesToHex(crypto.getRandomValues(new Uint8Array(32)));
 
 const chat = (body: unknown) =>
-  fetch(`${server.origin}/api/playground/chat`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  fetch(`${server.origin}/api/playground/chat`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
 
 async function pendingHolds(): Promise<number> {
   const [row] = await db.select({ n: count() }).from(holds).where(eq(holds.status, "pending"));
@@ -41,7 +45,12 @@ beforeAll(async () => {
   fixture = await startMarketFixture({ feeBps: 100 });
   const dir = mkdtempSync(join(tmpdir(), "upstream-playground-"));
   writeDeployment(join(dir, "deployment.json"), fixture.deployment);
-  Object.assign(process.env, { DATA_DIR: dir, DEPLOYMENT_FILE: join(dir, "deployment.json"), RPC_URL: fixture.anvil.rpcUrl, CHAIN_ID: String(fixture.anvil.chainId) });
+  Object.assign(process.env, {
+    DATA_DIR: dir,
+    DEPLOYMENT_FILE: join(dir, "deployment.json"),
+    RPC_URL: fixture.anvil.rpcUrl,
+    CHAIN_ID: String(fixture.anvil.chainId),
+  });
   delete process.env.DATABASE_URL;
   db = (await processServer().db()).db;
   await seedModel(db, {
@@ -64,9 +73,17 @@ beforeAll(async () => {
   await fixture.fund(PAYER, 1_000_000n);
 
   // What the browser does: sign a permit for the spender the terms name, the nonce binding the session key.
-  const answer = (await (await fetch(`${server.origin}/api/playground/permit-terms`)).json()) as { chainId: number; market: string; spender: string };
+  const answer = (await (await fetch(`${server.origin}/api/playground/permit-terms`)).json()) as {
+    chainId: number;
+    market: string;
+    spender: string;
+  };
   expect(answer).toEqual({ chainId: fixture.anvil.chainId, market: fixture.deployment.market, spender: fixture.deployment.settler });
-  const signed = await fixture.signPermit(PAYER, { cap: 100_000n, expiry: (await fixture.now()) + 86_400n, nonce: BigInt(keccak256(sessionKey)) });
+  const signed = await fixture.signPermit(PAYER, {
+    cap: 100_000n,
+    expiry: (await fixture.now()) + 86_400n,
+    nonce: BigInt(keccak256(sessionKey)),
+  });
   const registered = await fetch(`${server.origin}/api/permits`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -124,7 +141,10 @@ describe("POST /api/playground/chat", () => {
     const [{ n: before }] = await db.select({ n: count() }).from(inferences);
     const response = await chat({ modelId: "1", question: "Why does Ishmael go to sea?", permitId, sessionKey });
     expect(response.status).toBe(409);
-    expect(((await response.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: "MODEL_INACTIVE", message: expect.stringContaining("paused") });
+    expect(((await response.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: "MODEL_INACTIVE",
+      message: expect.stringContaining("paused"),
+    });
     expect(await pendingHolds()).toBe(0);
     expect((await db.select({ n: count() }).from(inferences))[0].n).toBe(before);
 

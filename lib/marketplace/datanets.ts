@@ -10,7 +10,9 @@ const SAMPLE_RECORDS = 5;
 const LATEST_CONTRIBUTIONS = 10;
 
 /** Each contributor's contributions and records, most records first (ties: earliest contributor first). */
-function contributorsOf(contributions: readonly { contributor: DatanetContributor["contributor"]; recordCount: number }[]): DatanetContributor[] {
+function contributorsOf(
+  contributions: readonly { contributor: DatanetContributor["contributor"]; recordCount: number }[],
+): DatanetContributor[] {
   const byAccount = new Map<string, DatanetContributor>();
   for (const c of contributions) {
     const entry = byAccount.get(c.contributor) ?? { contributor: c.contributor, contributionCount: 0, recordCount: 0 };
@@ -37,7 +39,10 @@ export async function getDatanet(source: MarketplaceSource, id: bigint): Promise
     data.listRecords(db, id, { limit: SAMPLE_RECORDS }),
     data.modelsOfDatanet(db, id),
   ]);
-  const usage = await modelUsage(source, models.map((m) => m.id));
+  const usage = await modelUsage(
+    source,
+    models.map((m) => m.id),
+  );
   return {
     ...toDatanetSummary(row),
     contributors: contributorsOf(contributions),

@@ -46,7 +46,11 @@ export class EarningsUnavailableError extends UpstreamError {
 }
 
 /** A payee's earnings from the indexer (every settlement credit), with model names from the database. */
-export async function getEarnings(source: MarketplaceSource, payee: Address, page: { before?: string; limit?: number } = {}): Promise<AccountEarnings> {
+export async function getEarnings(
+  source: MarketplaceSource,
+  payee: Address,
+  page: { before?: string; limit?: number } = {},
+): Promise<AccountEarnings> {
   if (!source.indexer) throw new EarningsUnavailableError("no indexer is configured");
   let indexed;
   try {

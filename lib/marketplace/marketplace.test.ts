@@ -24,12 +24,65 @@ describe.each(testDatabases())("marketplace reads on $name", (target) => {
     handle = await target.open();
     const { db } = handle;
     source = { db, indexer: null, verifyIndexes: createVerifyIndexCache() };
-    await saveDatanet(db, { id: 1n, name: "State of the Union", description: "Addresses to Congress", license: "public domain", owner: alice, metadataUri: "ipfs://sotu", txHash: hex32(1) });
-    await saveDatanet(db, { id: 2n, name: "Moby-Dick", license: "public domain", owner: bob, metadataUri: "ipfs://moby", txHash: hex32(2) });
-    await saveContribution(db, { id: 1n, datanetId: 1n, contributor: alice, merkleRoot: hex32(10), txHash: hex32(3), records: [record("We the people."), record("Four score and seven years ago.")] });
-    await saveContribution(db, { id: 2n, datanetId: 1n, contributor: bob, merkleRoot: hex32(11), txHash: hex32(4), records: [record("Ask not what your country can do for you.")] });
-    await saveModel(db, { id: 1n, name: "Grounded", description: "Answers from the addresses", modelCard: "# Grounded", backendKind: "builtin", owner: alice, metadataUri: "ipfs://m1", price: 2_000n, ownerShareBps: 3000, txHash: hex32(5), datanetIds: [1n] });
-    await saveModel(db, { id: 2n, name: "Llama", backendKind: "openai", backendBaseUrl: "http://127.0.0.1:11434/v1", backendModel: "llama3.2", owner: bob, metadataUri: "ipfs://m2", price: 2n ** 200n, ownerShareBps: 5000, txHash: hex32(6), datanetIds: [2n, 1n] });
+    await saveDatanet(db, {
+      id: 1n,
+      name: "State of the Union",
+      description: "Addresses to Congress",
+      license: "public domain",
+      owner: alice,
+      metadataUri: "ipfs://sotu",
+      txHash: hex32(1),
+    });
+    await saveDatanet(db, {
+      id: 2n,
+      name: "Moby-Dick",
+      license: "public domain",
+      owner: bob,
+      metadataUri: "ipfs://moby",
+      txHash: hex32(2),
+    });
+    await saveContribution(db, {
+      id: 1n,
+      datanetId: 1n,
+      contributor: alice,
+      merkleRoot: hex32(10),
+      txHash: hex32(3),
+      records: [record("We the people."), record("Four score and seven years ago.")],
+    });
+    await saveContribution(db, {
+      id: 2n,
+      datanetId: 1n,
+      contributor: bob,
+      merkleRoot: hex32(11),
+      txHash: hex32(4),
+      records: [record("Ask not what your country can do for you.")],
+    });
+    await saveModel(db, {
+      id: 1n,
+      name: "Grounded",
+      description: "Answers from the addresses",
+      modelCard: "# Grounded",
+      backendKind: "builtin",
+      owner: alice,
+      metadataUri: "ipfs://m1",
+      price: 2_000n,
+      ownerShareBps: 3000,
+      txHash: hex32(5),
+      datanetIds: [1n],
+    });
+    await saveModel(db, {
+      id: 2n,
+      name: "Llama",
+      backendKind: "openai",
+      backendBaseUrl: "http://127.0.0.1:11434/v1",
+      backendModel: "llama3.2",
+      owner: bob,
+      metadataUri: "ipfs://m2",
+      price: 2n ** 200n,
+      ownerShareBps: 5000,
+      txHash: hex32(6),
+      datanetIds: [2n, 1n],
+    });
 
     // Three paid inferences of model 1: settled, pending, refused on chain; one of model 2, settled.
     const [permit] = await db
@@ -39,9 +92,21 @@ describe.each(testDatabases())("marketplace reads on $name", (target) => {
     const paid = async (modelId: bigint, price: bigint, status: "settled" | "pending" | "failed") => {
       const [hold] = await db.insert(holds).values({ payer, permitId: permit!.id, amount: price, status: "committed" }).returning();
       await db.insert(inferences).values({
-        modelId, payer, permitId: permit!.id, holdId: hold!.id, price, prompt: "p", output: "o", retrievedRecordIds: [],
-        attribution: {}, attributionHash: hex32(99), payees: [alice, bob], amounts: [price / 2n, price / 2n], status,
-        settlementTxHash: status === "settled" ? hex32(77) : null, failureReason: status === "failed" ? "PermitExpired" : null,
+        modelId,
+        payer,
+        permitId: permit!.id,
+        holdId: hold!.id,
+        price,
+        prompt: "p",
+        output: "o",
+        retrievedRecordIds: [],
+        attribution: {},
+        attributionHash: hex32(99),
+        payees: [alice, bob],
+        amounts: [price / 2n, price / 2n],
+        status,
+        settlementTxHash: status === "settled" ? hex32(77) : null,
+        failureReason: status === "failed" ? "PermitExpired" : null,
       });
     };
     await paid(1n, 2_000n, "settled");
@@ -66,8 +131,15 @@ describe.each(testDatabases())("marketplace reads on $name", (target) => {
       { contributor: alice, contributionCount: 1, recordCount: 2 },
       { contributor: bob, contributionCount: 1, recordCount: 1 },
     ]);
-    expect(datanet?.contributions.map((c) => [c.id, c.contributor, c.recordCount])).toEqual([["2", bob, 1], ["1", alice, 2]]);
-    expect(datanet?.sampleRecords.map((r) => r.text)).toEqual(["We the people.", "Four score and seven years ago.", "Ask not what your country can do for you."]);
+    expect(datanet?.contributions.map((c) => [c.id, c.contributor, c.recordCount])).toEqual([
+      ["2", bob, 1],
+      ["1", alice, 2],
+    ]);
+    expect(datanet?.sampleRecords.map((r) => r.text)).toEqual([
+      "We the people.",
+      "Four score and seven years ago.",
+      "Ask not what your country can do for you.",
+    ]);
     expect(datanet?.models.map((m) => m.name)).toEqual(["Grounded", "Llama"]);
     expect(await getDatanet(source, 3n)).toBeNull();
   });

@@ -115,10 +115,7 @@ export type InferenceSummary = {
   /** Hash of the canonical attribution proof. */
   attributionHash: Hex;
   /** Settled on chain (with its transaction), waiting in the outbox, or refused by the market (with why). */
-  settlement:
-    | { status: "settled"; transactionHash: Hex | null }
-    | { status: "pending" }
-    | { status: "failed"; reason: string | null };
+  settlement: { status: "settled"; transactionHash: Hex | null } | { status: "pending" } | { status: "failed"; reason: string | null };
   /** When the inference was served. */
   createdAt: Date;
 };

@@ -3,15 +3,15 @@
  * (draft → the owner's wallet sends `publishModel` → confirm against the receipt).
  */
 import { z } from "zod";
-import { upstreamRegistryAbi } from "@/lib/chain/abis";
 import { getDatanet, getModel, listModels } from "@/db/marketplace";
+import { upstreamRegistryAbi } from "@/lib/chain/abis";
 import { confirmMetadataSchema, parseId } from "@/lib/datanets/api";
 import type { MarketplaceContext } from "@/lib/datanets/context";
 import { DatanetNotFoundError } from "@/lib/datanets/errors";
 import { parseInput } from "@/lib/http";
 import type { MetadataDraftAnswer } from "@/lib/publication/metadata";
 import { ModelNotFoundError } from "./errors";
-import { modelMetadataSchema, modelMetadataUri, modelTermsSchema, type ModelMetadata, type ModelTerms } from "./metadata";
+import { type ModelMetadata, type ModelTerms, modelMetadataSchema, modelMetadataUri, modelTermsSchema } from "./metadata";
 import { modelPublication, type PublishedModel } from "./publish";
 
 const draftModelSchema = z.strictObject({ metadata: modelMetadataSchema, terms: modelTermsSchema });

@@ -3,8 +3,9 @@
  * anchored by a content-addressed metadata URI; the terms (price, split, datanets) live on
  * chain and are read from the publishing event, never from the client.
  */
-import { z } from "zod";
+
 import { maxUint256 } from "viem";
+import { z } from "zod";
 import { metadataUri, textField } from "@/lib/datanets/metadata";
 import { decimalUint256Schema } from "@/lib/wire/primitives";
 

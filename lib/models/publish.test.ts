@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testUsdAbi, upstreamRegistryAbi } from "@/lib/chain/abis";
-import { startMarketFixture, type MarketFixture } from "@/lib/chain/fixture";
-import { devAccounts } from "@/lib/chain/devAccounts";
-import { createDb, migrate, type DbHandle } from "@/db/client";
+import { createDb, type DbHandle, migrate } from "@/db/client";
 import { getModel, listRecords } from "@/db/marketplace";
-import { contributeRecords } from "@/lib/datanets/contribute";
+import { testUsdAbi, upstreamRegistryAbi } from "@/lib/chain/abis";
+import { devAccounts } from "@/lib/chain/devAccounts";
+import { type MarketFixture, startMarketFixture } from "@/lib/chain/fixture";
 import type { MarketplaceContext } from "@/lib/datanets/context";
+import { contributeRecords } from "@/lib/datanets/contribute";
 import { publishDatanet } from "@/lib/datanets/publish";
 import { createDraftStores } from "@/lib/publication/drafts";
 import { confirmModel, draftModel, modelList } from "./api";
@@ -20,7 +20,13 @@ beforeAll(async () => {
   chain = await startMarketFixture();
   handle = await createDb({ dataDir: "memory://" });
   await migrate(handle.db);
-  ctx = { db: handle.db, client: chain.client, registry: chain.deployment.registry, token: chain.deployment.token, drafts: createDraftStores() };
+  ctx = {
+    db: handle.db,
+    client: chain.client,
+    registry: chain.deployment.registry,
+    token: chain.deployment.token,
+    drafts: createDraftStores(),
+  };
   await chain.send(owner, { address: ctx.token, abi: testUsdAbi, functionName: "faucet", args: [1_000_000_000n] });
 });
 
@@ -32,7 +38,12 @@ afterAll(async () => {
 describe("server-side publishing with a wallet client", () => {
   it("publishes a datanet, contributes records and publishes a model over it, terms read from the chain", async () => {
     const wallet = chain.wallet(owner);
-    const datanet = await publishDatanet({ ...ctx, wallet, metadata: { name: "Logbooks", description: "", license: "CC0-1.0" }, stake: 10_000_000n });
+    const datanet = await publishDatanet({
+      ...ctx,
+      wallet,
+      metadata: { name: "Logbooks", description: "", license: "CC0-1.0" },
+      stake: 10_000_000n,
+    });
     const contribution = await contributeRecords({ ...ctx, wallet, datanetId: datanet.id, records: ["Wind NNE.", "Sighted a spout."] });
     expect((await listRecords(handle.db, datanet.id)).map((r) => [r.contributionId, r.text])).toEqual([
       [contribution.id, "Wind NNE."],
@@ -42,13 +53,28 @@ describe("server-side publishing with a wallet client", () => {
     const model = await publishModel({
       ...ctx,
       wallet,
-      metadata: { name: "Log reader", description: "Answers from the logbooks", modelCard: "Built-in engine.", backend: { kind: "builtin" } },
+      metadata: {
+        name: "Log reader",
+        description: "Answers from the logbooks",
+        modelCard: "Built-in engine.",
+        backend: { kind: "builtin" },
+      },
       terms: { price: 2_000n, ownerShareBps: 3_000, datanetIds: [datanet.id], stake: 10_000_000n },
     });
     expect(model).toMatchObject({ backendId: "builtin", price: 2_000n, ownerShareBps: 3_000, datanetIds: [datanet.id], created: true });
-    const onChain = await chain.client.readContract({ address: ctx.registry, abi: upstreamRegistryAbi, functionName: "getModel", args: [model.id] });
+    const onChain = await chain.client.readContract({
+      address: ctx.registry,
+      abi: upstreamRegistryAbi,
+      functionName: "getModel",
+      args: [model.id],
+    });
     expect(onChain.owner).toBe(devAccounts[owner].address);
-    expect(await getModel(handle.db, model.id)).toMatchObject({ name: "Log reader", price: 2_000n, backendKind: "builtin", datanetIds: [datanet.id] });
+    expect(await getModel(handle.db, model.id)).toMatchObject({
+      name: "Log reader",
+      price: 2_000n,
+      backendKind: "builtin",
+      datanetIds: [datanet.id],
+    });
   });
 
   it("browser flow: confirms only a receipt that anchors the drafted backend, never shows the key name", async () => {
@@ -65,7 +91,12 @@ describe("server-side publishing with a wallet client", () => {
     const wrong = await chain.send(owner, { address: ctx.registry, abi: upstreamRegistryAbi, functionName: "publishModel", args });
     await expect(confirmModel(ctx, { txHash: wrong.transactionHash })).rejects.toMatchObject({ code: "RECEIPT_MISMATCH" });
 
-    const right = await chain.send(owner, { address: ctx.registry, abi: upstreamRegistryAbi, functionName: "publishModel", args: draft.call.args });
+    const right = await chain.send(owner, {
+      address: ctx.registry,
+      abi: upstreamRegistryAbi,
+      functionName: "publishModel",
+      args: draft.call.args,
+    });
     const confirmed = await confirmModel(ctx, { txHash: right.transactionHash });
     expect(confirmed).toMatchObject({ backendId: "openai:llama3.2", price: 3_000n, created: true });
     const listed = (await modelList(ctx)).models;
@@ -85,6 +116,8 @@ describe("server-side publishing with a wallet client", () => {
     ]) {
       await expect(draftModel(ctx, bad)).rejects.toMatchObject({ code: "INVALID_INPUT" });
     }
-    await expect(draftModel(ctx, { metadata, terms: { ...terms, datanetIds: ["77"] } })).rejects.toMatchObject({ code: "DATANET_NOT_FOUND" });
+    await expect(draftModel(ctx, { metadata, terms: { ...terms, datanetIds: ["77"] } })).rejects.toMatchObject({
+      code: "DATANET_NOT_FOUND",
+    });
   });
 });

@@ -5,13 +5,13 @@
  * the registry's current version (a model confirmed late may have been repriced, paused or
  * retired since); later changes arrive through the model sync (./sync.ts).
  */
-import { getAddress, type Address, type Hex } from "viem";
-import { getDatanet, getModel, saveModel, updateModelTerms, type Model as StoredModel } from "@/db/marketplace";
+import { type Address, getAddress, type Hex } from "viem";
+import { getDatanet, getModel, type Model as StoredModel, saveModel, updateModelTerms } from "@/db/marketplace";
 import { ensureAllowance } from "@/lib/datanets/chain";
 import { DatanetNotFoundError, ReceiptMismatchError } from "@/lib/datanets/errors";
 import { definePublication } from "@/lib/publication/flow";
-import { storeAnchoredMetadata, type StakedSendParameters } from "@/lib/publication/metadata";
-import { backendIdOf, modelMetadataUri, type ModelBackend, type ModelMetadata, type ModelTerms } from "./metadata";
+import { type StakedSendParameters, storeAnchoredMetadata } from "@/lib/publication/metadata";
+import { backendIdOf, type ModelBackend, type ModelMetadata, type ModelTerms, modelMetadataUri } from "./metadata";
 import { readModelTerms } from "./sync";
 
 /** A model as stored after its publication was confirmed. */
@@ -110,7 +110,12 @@ export const modelPublication = definePublication({
 function storedMetadata(row: StoredModel): ModelMetadata {
   const backend: ModelBackend =
     row.backendKind === "openai" && row.backendBaseUrl && row.backendModel
-      ? { kind: "openai", baseUrl: row.backendBaseUrl, model: row.backendModel, ...(row.backendKeyName ? { keyName: row.backendKeyName } : {}) }
+      ? {
+          kind: "openai",
+          baseUrl: row.backendBaseUrl,
+          model: row.backendModel,
+          ...(row.backendKeyName ? { keyName: row.backendKeyName } : {}),
+        }
       : { kind: "builtin" };
   return { name: row.name, description: row.description, modelCard: row.modelCard, backend };
 }

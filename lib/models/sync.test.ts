@@ -15,7 +15,7 @@ import { createDraftStores } from "@/lib/publication/drafts";
 import { confirmModel, draftModel } from "./api";
 import { publishModel } from "./publish";
 import { registryStatusValue } from "./status";
-import { type SyncModelUpdatesParameters, createModelSync, syncModelUpdates } from "./sync";
+import { createModelSync, type SyncModelUpdatesParameters, syncModelUpdates } from "./sync";
 
 const OWNER = 5;
 const STAKE = 10_000_000n;
@@ -28,7 +28,8 @@ let sync: SyncModelUpdatesParameters;
 let datanetId: bigint;
 
 const metadata = (name: string) => ({ name, description: "", modelCard: "Built-in engine.", backend: { kind: "builtin" as const } });
-const registryCall = (functionName: string, args: readonly unknown[]) => chain.send(OWNER, { address: ctx.registry, abi: upstreamRegistryAbi, functionName, args });
+const registryCall = (functionName: string, args: readonly unknown[]) =>
+  chain.send(OWNER, { address: ctx.registry, abi: upstreamRegistryAbi, functionName, args });
 const setStatus = (modelId: bigint, price: bigint, ownerShareBps: number, status: "active" | "paused") =>
   registryCall("updateModel", [modelId, price, ownerShareBps, registryStatusValue(status)]);
 const stored = async (modelId: bigint) => {
@@ -49,10 +50,23 @@ async function publish(name: string): Promise<bigint> {
 beforeAll(async () => {
   chain = await startMarketFixture();
   handle = await testDatabases()[0].open();
-  ctx = { db: handle.db, client: chain.client, registry: chain.deployment.registry, token: chain.deployment.token, drafts: createDraftStores() };
+  ctx = {
+    db: handle.db,
+    client: chain.client,
+    registry: chain.deployment.registry,
+    token: chain.deployment.token,
+    drafts: createDraftStores(),
+  };
   sync = { db: handle.db, client: chain.client, registry: ctx.registry, startBlock: BigInt(chain.deployment.startBlock) };
   await chain.send(OWNER, { address: ctx.token, abi: testUsdAbi, functionName: "faucet", args: [1_000_000_000n] });
-  datanetId = (await publishDatanet({ ...ctx, wallet: chain.wallet(OWNER), metadata: { name: "Logbooks", description: "", license: "CC0-1.0" }, stake: STAKE })).id;
+  datanetId = (
+    await publishDatanet({
+      ...ctx,
+      wallet: chain.wallet(OWNER),
+      metadata: { name: "Logbooks", description: "", license: "CC0-1.0" },
+      stake: STAKE,
+    })
+  ).id;
 });
 
 afterAll(async () => {
@@ -85,7 +99,10 @@ describe("following the registry's model updates", () => {
   });
 
   it("stores a model confirmed after it was paused with the status the chain has now", async () => {
-    const draft = await draftModel(ctx, { metadata: metadata("Paused before confirmed"), terms: { price: "2000", ownerShareBps: 3_000, datanetIds: [datanetId.toString()], stake: STAKE.toString() } });
+    const draft = await draftModel(ctx, {
+      metadata: metadata("Paused before confirmed"),
+      terms: { price: "2000", ownerShareBps: 3_000, datanetIds: [datanetId.toString()], stake: STAKE.toString() },
+    });
     await chain.send(OWNER, { address: ctx.token, abi: testUsdAbi, functionName: "approve", args: [ctx.registry, STAKE] });
     const sent = await registryCall("publishModel", draft.call.args);
     const id = chain.events(sent, upstreamRegistryAbi as never).find((e) => e.eventName === "ModelPublished")!.args.modelId as bigint;

@@ -9,16 +9,16 @@
  * chain started afresh), event versions cannot be trusted to only grow: it then overwrites every
  * stored model with what the registry holds now and follows on from the chain's head.
  */
-import { BaseError, ContractFunctionRevertedError, type Block } from "viem";
+import { BaseError, type Block, ContractFunctionRevertedError } from "viem";
 import type { DbOrTransaction } from "@/db/client";
 import {
+  type ChainCursor,
   getChainCursor,
   listModels,
+  type ModelTermsUpdate,
   replaceModelTerms,
   saveChainCursor,
   updateModelTerms,
-  type ChainCursor,
-  type ModelTermsUpdate,
 } from "@/db/marketplace";
 import { upstreamRegistryAbi } from "@/lib/chain/abis";
 import type { RegistryConnection } from "@/lib/datanets/chain";
@@ -79,10 +79,22 @@ export async function syncModelUpdates(params: SyncModelUpdatesParameters): Prom
   const result: SyncModelUpdatesResult = { blocks: { from, to: head.number! }, events: 0, changed: [], restarted: false };
   for (let start = from; start <= head.number!; start += maxRange) {
     const end = start + maxRange - 1n < head.number! ? start + maxRange - 1n : head.number!;
-    const logs = await client.getContractEvents({ address: registry, abi: upstreamRegistryAbi, eventName: "ModelUpdated", fromBlock: start, toBlock: end, strict: true });
+    const logs = await client.getContractEvents({
+      address: registry,
+      abi: upstreamRegistryAbi,
+      eventName: "ModelUpdated",
+      fromBlock: start,
+      toBlock: end,
+      strict: true,
+    });
     for (const { args } of logs) {
       result.events++;
-      const terms = { price: args.pricePerCall, ownerShareBps: args.ownerBps, status: modelStatusOf(args.status), version: Number(args.version) };
+      const terms = {
+        price: args.pricePerCall,
+        ownerShareBps: args.ownerBps,
+        status: modelStatusOf(args.status),
+        version: Number(args.version),
+      };
       if (await updateModelTerms(db, args.modelId, terms)) result.changed.push(args.modelId);
     }
     await saveChainCursor(db, at(end === head.number! ? head : await client.getBlock({ blockNumber: end })));
@@ -114,9 +126,7 @@ async function replaceFromRegistry(params: SyncModelUpdatesParameters): Promise<
 }
 
 /** What the background follower reports. */
-export type ModelSyncEvent =
-  | { type: "synced"; result: SyncModelUpdatesResult }
-  | { type: "error"; error: unknown };
+export type ModelSyncEvent = { type: "synced"; result: SyncModelUpdatesResult } | { type: "error"; error: unknown };
 
 /** Parameters of {@link createModelSync}. */
 export type CreateModelSyncParameters = SyncModelUpdatesParameters & {

@@ -4,13 +4,13 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { and, desc, eq, sql } from "drizzle-orm";
-import { getAddress, parseSignature, type Address, type Hex } from "viem";
+import { type Address, getAddress, type Hex, parseSignature } from "viem";
 import { apiKeys, spendPermits } from "@/db/schema/payments";
+import { parseInput } from "@/lib/http";
+import { addressSchema } from "@/lib/wire/primitives";
 import { type ApiKeyRow, chainTime, lower, type PaymentsContext, type PermitRow } from "./context";
 import { ApiKeyInvalidError, ApiKeyRevokedError, invalidRequest, NotFoundError, PermitExpiredError } from "./errors";
 import { apiKeyCreationMessage, apiKeyRevocationMessage, issuedAtOf } from "./messages";
-import { parseInput } from "@/lib/http";
-import { addressSchema } from "@/lib/wire/primitives";
 import { createApiKeySchema, idSchema, revokeApiKeySchema } from "./schemas";
 import type { ApiKey, CreatedApiKey } from "./types";
 
@@ -105,13 +105,21 @@ export async function createApiKey(ctx: PaymentsContext, input: unknown): Promis
 /** A payer's keys, newest first. */
 export async function listApiKeys(ctx: PaymentsContext, payerInput: string): Promise<ApiKey[]> {
   const payer = parseInput(addressSchema, payerInput, { what: "payer", refuse: invalidRequest });
-  const rows = await ctx.db.select().from(apiKeys).where(eq(apiKeys.payer, lower(payer))).orderBy(desc(apiKeys.createdAt));
+  const rows = await ctx.db
+    .select()
+    .from(apiKeys)
+    .where(eq(apiKeys.payer, lower(payer)))
+    .orderBy(desc(apiKeys.createdAt));
   return rows.map(toApiKey);
 }
 
 /** Revokes a key of `payer` after checking the payer's signature over the revocation message. */
 export async function revokeApiKey(ctx: PaymentsContext, payerInput: string, idInput: string, signatureInput: string): Promise<ApiKey> {
-  const { payer, signature } = parseInput(revokeApiKeySchema, { payer: payerInput, signature: signatureInput }, { what: "revocation", refuse: invalidRequest });
+  const { payer, signature } = parseInput(
+    revokeApiKeySchema,
+    { payer: payerInput, signature: signatureInput },
+    { what: "revocation", refuse: invalidRequest },
+  );
   const id = parseInput(idSchema, idInput, { what: "key id", refuse: invalidRequest });
   const message = apiKeyRevocationMessage({ payer, keyId: id });
   if (!(await verifyPayerSignature(ctx, payer, message, signature))) {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbHandle } from "@/db/client";
 import { testDatabases } from "@/db/testing";
 import { devAccounts } from "@/lib/chain/devAccounts";
-import { startMarketFixture, type MarketFixture } from "@/lib/chain/fixture";
+import { type MarketFixture, startMarketFixture } from "@/lib/chain/fixture";
 import { deleteApiKey, getApiKeys, getPermits, postApiKey, postPermit } from "./api";
 import { apiKeyCreationMessage, apiKeyRevocationMessage, type Payments } from "./index";
 import { openTestDb, paymentsFor } from "./testing";
@@ -40,10 +40,15 @@ describe("payment routes", () => {
     expect(permit.signature).toBeUndefined();
 
     const listed = await getPermits(new Request(`http://localhost/api/permits?payer=${payer}`), payments);
-    expect((await listed.json()).permits.map((p: { id: string; remaining: string }) => [p.id, p.remaining])).toEqual([[permit.id, "1000000"]]);
+    expect((await listed.json()).permits.map((p: { id: string; remaining: string }) => [p.id, p.remaining])).toEqual([
+      [permit.id, "1000000"],
+    ]);
 
     const replay = await postPermit(post("/api/permits", await signedPermitBody(1n)), payments);
-    expect([replay.status, (await replay.json()).error]).toEqual([400, expect.objectContaining({ code: "PERMIT_INVALID", reason: "NONCE_REUSED" })]);
+    expect([replay.status, (await replay.json()).error]).toEqual([
+      400,
+      expect.objectContaining({ code: "PERMIT_INVALID", reason: "NONCE_REUSED" }),
+    ]);
     const spender = await postPermit(post("/api/permits", await signedPermitBody(2n, devAccounts[6].address)), payments);
     expect((await spender.json()).error).toMatchObject({ code: "PERMIT_INVALID", reason: "WRONG_SPENDER" });
     const notJson = await postPermit(post("/api/permits", "{nope"), payments);
@@ -68,7 +73,12 @@ describe("payment routes", () => {
     expect(listed.keys).toEqual([expect.objectContaining({ id: apiKey.id, spendCap: "5000", spent: "0", revokedAt: null })]);
     expect(JSON.stringify(listed)).not.toContain(key);
 
-    const del = (body: unknown) => deleteApiKey(new Request(`http://localhost/api/keys/${apiKey.id}`, { method: "DELETE", body: JSON.stringify(body) }), apiKey.id, payments);
+    const del = (body: unknown) =>
+      deleteApiKey(
+        new Request(`http://localhost/api/keys/${apiKey.id}`, { method: "DELETE", body: JSON.stringify(body) }),
+        apiKey.id,
+        payments,
+      );
     const unsigned = await del({ payer });
     expect([unsigned.status, (await unsigned.json()).error.code]).toEqual([400, "INVALID_REQUEST"]);
     const revokeSig = await fixture.wallet(2).signMessage({ message: apiKeyRevocationMessage({ payer, keyId: apiKey.id }) });

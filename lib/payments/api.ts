@@ -3,8 +3,14 @@
  * JSON out through the edge (lib/http.ts) in the shapes of lib/wire/payments.ts, every refusal
  * with its stable code and details.
  */
-import { handle, parseInput, readJsonBody, type ReadJsonBodyOptions } from "@/lib/http";
-import type { ApiKeyListAnswer, CreatedApiKeyAnswer, PermitListAnswer, RegisteredPermitAnswer, RevokedApiKeyAnswer } from "@/lib/wire/payments";
+import { handle, parseInput, type ReadJsonBodyOptions, readJsonBody } from "@/lib/http";
+import type {
+  ApiKeyListAnswer,
+  CreatedApiKeyAnswer,
+  PermitListAnswer,
+  RegisteredPermitAnswer,
+  RevokedApiKeyAnswer,
+} from "@/lib/wire/payments";
 import { invalidRequest } from "./errors";
 import type { Payments } from "./index";
 import { revokeApiKeySchema } from "./schemas";
@@ -26,7 +32,12 @@ const payerParam = (request: Request): string => new URL(request.url).searchPara
 
 /** `POST /api/permits`: verifies and stores a signed spend permit → 201 `{ permit }`. */
 export function postPermit(request: Request, service: Service): Promise<Response> {
-  return handle(async (): Promise<RegisteredPermitAnswer> => ({ permit: await (await service).registerPermit(await readJsonBody(request, paymentBody)) }), 201);
+  return handle(
+    async (): Promise<RegisteredPermitAnswer> => ({
+      permit: await (await service).registerPermit(await readJsonBody(request, paymentBody)),
+    }),
+    201,
+  );
 }
 
 /** `GET /api/permits?payer=0x…` → `{ permits }` with what is spent, held and left of each. */

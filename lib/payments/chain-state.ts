@@ -81,7 +81,13 @@ export function createMarketReader(
   const fresh = async (payer: Address, nonces: readonly bigint[]): Promise<PayerSnapshot> => {
     const b = await latestBlock();
     const [deposit, ...spent] = await Promise.all([
-      publicClient.readContract({ address: market, abi: upstreamMarketAbi, functionName: "depositOf", args: [payer], blockNumber: b.number }),
+      publicClient.readContract({
+        address: market,
+        abi: upstreamMarketAbi,
+        functionName: "depositOf",
+        args: [payer],
+        blockNumber: b.number,
+      }),
       ...nonces.map((n) => spentAt(payer, n, b.number)),
     ]);
     return {
@@ -127,9 +133,7 @@ export function createMarketReader(
     },
     feeBps() {
       if (!fee || Date.now() - fee.at > 60_000) {
-        const value = publicClient
-          .readContract({ address: market, abi: upstreamMarketAbi, functionName: "feeBps" })
-          .then((v) => Number(v));
+        const value = publicClient.readContract({ address: market, abi: upstreamMarketAbi, functionName: "feeBps" }).then((v) => Number(v));
         fee = { value, at: Date.now() };
         value.catch(() => (fee = undefined));
       }

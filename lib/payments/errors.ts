@@ -37,13 +37,7 @@ export class InsufficientBalanceError extends PaymentError {
 }
 
 /** Why a permit was refused as invalid. */
-export type PermitInvalidReason =
-  | "BAD_SIGNATURE"
-  | "WRONG_CHAIN"
-  | "WRONG_CONTRACT"
-  | "WRONG_SPENDER"
-  | "NONCE_REUSED"
-  | "MALFORMED";
+export type PermitInvalidReason = "BAD_SIGNATURE" | "WRONG_CHAIN" | "WRONG_CONTRACT" | "WRONG_SPENDER" | "NONCE_REUSED" | "MALFORMED";
 
 /** A permit that can never be used: bad signature, wrong chain/contract/spender, replayed nonce. */
 export class PermitInvalidError extends PaymentError {

@@ -21,7 +21,10 @@ export type GroupRunner<I, O> = {
 };
 
 /** A runner that batches `work`, at most `maxBatch` items at a time. */
-export function createGroupRunner<I, O>(work: BatchWork<I, O>, options: { maxBatch?: number; onIdle?: () => void } = {}): GroupRunner<I, O> {
+export function createGroupRunner<I, O>(
+  work: BatchWork<I, O>,
+  options: { maxBatch?: number; onIdle?: () => void } = {},
+): GroupRunner<I, O> {
   const maxBatch = options.maxBatch ?? 256;
   const queue: Waiting<I, O>[] = [];
   let running = 0;

@@ -7,18 +7,20 @@
  */
 import { randomUUID } from "node:crypto";
 import { and, eq, inArray, sql } from "drizzle-orm";
-import { getAddress, type Address } from "viem";
+import { type Address, getAddress } from "viem";
 import type { DbOrTransaction } from "@/db/client";
 import { holds, spendPermits } from "@/db/schema/payments";
 import { protocolFee } from "@/lib/chain/settlement";
+import { parseInput } from "@/lib/http";
+import { addressSchema } from "@/lib/wire/primitives";
 import { findUsableKey } from "./api-keys";
 import type { PayerSnapshot } from "./chain-state";
-import { type ApiKeyRow, type AuthorizeItem, chainTime, type CommitItem, lower, type PaymentsContext, type PermitRow } from "./context";
+import { type ApiKeyRow, type AuthorizeItem, type CommitItem, chainTime, lower, type PaymentsContext, type PermitRow } from "./context";
 import {
   ApiKeyRevokedError,
   HoldClosedError,
-  invalidRequest,
   InsufficientBalanceError,
+  invalidRequest,
   NotFoundError,
   PermitExhaustedError,
   PermitExpiredError,
@@ -28,8 +30,6 @@ import {
 } from "./errors";
 import type { ItemResult } from "./group";
 import { permitsOf } from "./permits";
-import { parseInput } from "@/lib/http";
-import { addressSchema } from "@/lib/wire/primitives";
 import { commitInferenceSchema, idSchema, priceSchema } from "./schemas";
 import type { AuthorizeInput, CommitInferenceInput, CommittedInference, Hold } from "./types";
 import { type Usage, usageOf } from "./usage";
@@ -90,9 +90,15 @@ export async function authorizeBatch(ctx: PaymentsContext, items: readonly Autho
   const groups = await Promise.all(
     payers.map(async (payer) => {
       const mine = items.filter((item) => item.payer === payer);
-      const permits = uniqueBy(mine.flatMap((item) => item.live), (p) => p.id);
+      const permits = uniqueBy(
+        mine.flatMap((item) => item.live),
+        (p) => p.id,
+      );
       const apiKeyIds = [...new Set(mine.flatMap((item) => (item.apiKey ? [item.apiKey.id] : [])))];
-      const snapshot = await ctx.reader.payer(payer, permits.map((p) => p.nonce));
+      const snapshot = await ctx.reader.payer(
+        payer,
+        permits.map((p) => p.nonce),
+      );
       return { payer, permits, apiKeyIds, snapshot, blockNumber: snapshot.blockNumber };
     }),
   );
@@ -111,14 +117,23 @@ export async function authorizeBatch(ctx: PaymentsContext, items: readonly Autho
         if (item.apiKey) usage.keys.get(item.apiKey.id)!.held += item.price;
         granted.push({
           index,
-          hold: { id: randomUUID(), payer: lower(item.payer), permitId: permit.id, apiKeyId: item.apiKey?.id ?? null, amount: item.price.toString() },
+          hold: {
+            id: randomUUID(),
+            payer: lower(item.payer),
+            permitId: permit.id,
+            apiKeyId: item.apiKey?.id ?? null,
+            amount: item.price.toString(),
+          },
         });
       } catch (error) {
         results[index] = { ok: false, error };
       }
     }
     if (granted.length > 0) {
-      const rows = await insertHolds(db, granted.map((g) => g.hold));
+      const rows = await insertHolds(
+        db,
+        granted.map((g) => g.hold),
+      );
       for (const g of granted) results[g.index] = { ok: true, value: rows.get(g.hold.id)! };
     }
     return results;
@@ -281,7 +296,10 @@ export async function commitBatch(ctx: PaymentsContext, items: readonly CommitIt
         },
       });
     } else {
-      results.push({ ok: false, error: await explainRefusedCommit(ctx, item.holdId, item.paid, item.feeBps).catch((error: unknown) => error) });
+      results.push({
+        ok: false,
+        error: await explainRefusedCommit(ctx, item.holdId, item.paid, item.feeBps).catch((error: unknown) => error),
+      });
     }
   }
   return results;

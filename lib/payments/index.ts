@@ -3,8 +3,9 @@
  * model runs (the price is fixed then), `release` when nothing should be charged, and `commit`
  * when the answer is complete — which stores the inference and enqueues it for settlement.
  */
-export * from "./types";
+
 export * from "./errors";
-export { SessionInvalidError } from "./sessions";
-export { apiKeyCreationMessage, apiKeyRevocationMessage, type ApiKeyCreationFields } from "./messages";
+export { type ApiKeyCreationFields, apiKeyCreationMessage, apiKeyRevocationMessage } from "./messages";
 export { createPayments } from "./payments";
+export { SessionInvalidError } from "./sessions";
+export * from "./types";

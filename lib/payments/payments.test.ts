@@ -1,11 +1,11 @@
 import { eq } from "drizzle-orm";
-import { keccak256, toHex, type Address } from "viem";
+import { type Address, keccak256, toHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbHandle } from "@/db/client";
 import { inferences } from "@/db/schema/payments";
 import { testDatabases } from "@/db/testing";
 import { devAccounts } from "@/lib/chain/devAccounts";
-import { startMarketFixture, type MarketFixture } from "@/lib/chain/fixture";
+import { type MarketFixture, startMarketFixture } from "@/lib/chain/fixture";
 import { errorBody } from "@/lib/http";
 import { apiKeyCreationMessage, apiKeyRevocationMessage, PaymentError, type Payments } from "./index";
 import { evenPayouts, openTestDb, paymentsFor } from "./testing";
@@ -24,7 +24,12 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
   return "RESOLVED";
 }
 
-const wire = (p: { cap: bigint; expiry: bigint; nonce: bigint }) => ({ ...p, cap: p.cap.toString(), expiry: p.expiry.toString(), nonce: p.nonce.toString() });
+const wire = (p: { cap: bigint; expiry: bigint; nonce: bigint }) => ({
+  ...p,
+  cap: p.cap.toString(),
+  expiry: p.expiry.toString(),
+  nonce: p.nonce.toString(),
+});
 
 describe.each(testDatabases())("payments on $name", (target) => {
   let fixture: MarketFixture;
@@ -77,10 +82,18 @@ describe.each(testDatabases())("payments on $name", (target) => {
         signer: fixture.wallet(2).account as never,
         chainId: 1,
         market: fixture.deployment.market,
-        permit: { payer: permit.payer, spender: permit.spender, cap: BigInt(permit.cap), expiry: BigInt(permit.expiry), nonce: BigInt(permit.nonce) },
+        permit: {
+          payer: permit.payer,
+          spender: permit.spender,
+          cap: BigInt(permit.cap),
+          expiry: BigInt(permit.expiry),
+          nonce: BigInt(permit.nonce),
+        },
       });
       expect(await codeOf(payments.registerPermit({ ...permit, signature: other.signature }))).toBe("PERMIT_INVALID:BAD_SIGNATURE");
-      expect(await codeOf(payments.registerPermit({ ...permit, signature: other.signature, chainId: 1 }))).toBe("PERMIT_INVALID:WRONG_CHAIN");
+      expect(await codeOf(payments.registerPermit({ ...permit, signature: other.signature, chainId: 1 }))).toBe(
+        "PERMIT_INVALID:WRONG_CHAIN",
+      );
     });
 
     it("refuses a permit signed for another market contract", async () => {
@@ -91,7 +104,13 @@ describe.each(testDatabases())("payments on $name", (target) => {
         signer: fixture.wallet(2).account as never,
         chainId: fixture.anvil.chainId,
         market: elsewhere,
-        permit: { payer: permit.payer, spender: permit.spender, cap: BigInt(permit.cap), expiry: BigInt(permit.expiry), nonce: BigInt(permit.nonce) },
+        permit: {
+          payer: permit.payer,
+          spender: permit.spender,
+          cap: BigInt(permit.cap),
+          expiry: BigInt(permit.expiry),
+          nonce: BigInt(permit.nonce),
+        },
       });
       expect(await codeOf(payments.registerPermit({ ...permit, signature: other.signature }))).toBe("PERMIT_INVALID:BAD_SIGNATURE");
       expect(await codeOf(payments.registerPermit({ ...permit, signature: other.signature, market: elsewhere }))).toBe(
@@ -115,7 +134,14 @@ describe.each(testDatabases())("payments on $name", (target) => {
       const nonce = nextNonce++;
       const used = await fixture.signPermit(4, { cap: 1_000n, expiry: (await fixture.now()) + 3_600n, nonce });
       await fixture.settle([
-        { inferenceId: 9_000_000n + nonce, permit: used, modelId: 1n, price: 100n, attributionHash: keccak256(toHex("x")), payouts: evenPayouts(100n, FEE_BPS, [owner]) },
+        {
+          inferenceId: 9_000_000n + nonce,
+          permit: used,
+          modelId: 1n,
+          price: 100n,
+          attributionHash: keccak256(toHex("x")),
+          payouts: evenPayouts(100n, FEE_BPS, [owner]),
+        },
       ]);
       expect(await codeOf(payments.registerPermit(await sign(4, { nonce, cap: 2_000n })))).toBe("PERMIT_INVALID:NONCE_REUSED");
     });
@@ -153,7 +179,11 @@ describe.each(testDatabases())("payments on $name", (target) => {
       const results = await Promise.allSettled(
         Array.from({ length: 24 }, () => payments.authorize({ payer: devAccounts[3].address, price: 3_000n })),
       );
-      const held = results.filter((r) => r.status === "fulfilled") as PromiseFulfilledResult<{ id: string; amount: bigint; permitId: string }>[];
+      const held = results.filter((r) => r.status === "fulfilled") as PromiseFulfilledResult<{
+        id: string;
+        amount: bigint;
+        permitId: string;
+      }>[];
       expect(held).toHaveLength(16);
       expect(held.reduce((s, r) => s + r.value.amount, 0n)).toBeLessThanOrEqual(50_000n);
       expect(new Set(held.map((r) => r.value.permitId)).size).toBe(2);
@@ -162,44 +192,57 @@ describe.each(testDatabases())("payments on $name", (target) => {
       for (const r of held) await payments.release((r.value as { id: string }).id);
     });
 
-    it.each(["all", "payer"] as const)("decides concurrent requests of several payers each on their own balance (batched by %s)", async (batchBy) => {
-      const mode = paymentsFor(handle.db, fixture, { balanceCacheMs: 0, batchBy });
-      // Account 5 has a permit but never deposited; account 4 has both.
-      const broke = await mode.registerPermit(await sign(5, { cap: 10_000n }));
-      const rich = await mode.registerPermit(await sign(4, { cap: 1_000n }));
-      const ask = (index: number, permitId: string) => mode.authorize({ payer: devAccounts[index].address, permitId, price: 300n });
-      const results = await Promise.allSettled([ask(4, rich.id), ask(5, broke.id), ask(4, rich.id), ask(5, broke.id), ask(4, rich.id), ask(4, rich.id)]);
-      const codes = results.map((r) => (r.status === "fulfilled" ? r.value.payer : errorBody(r.reason).error.code));
-      const a4 = devAccounts[4].address;
-      // Account 5's both refused; three of account 4's four fit its cap (which one is last depends on arrival).
-      expect([codes[1], codes[3]]).toEqual(["INSUFFICIENT_BALANCE", "INSUFFICIENT_BALANCE"]);
-      expect([codes[0], codes[2], codes[4], codes[5]].sort()).toEqual([a4, a4, a4, "PERMIT_EXHAUSTED"]);
-      for (const r of results) if (r.status === "fulfilled") await mode.release(r.value.id);
-    });
+    it.each(["all", "payer"] as const)(
+      "decides concurrent requests of several payers each on their own balance (batched by %s)",
+      async (batchBy) => {
+        const mode = paymentsFor(handle.db, fixture, { balanceCacheMs: 0, batchBy });
+        // Account 5 has a permit but never deposited; account 4 has both.
+        const broke = await mode.registerPermit(await sign(5, { cap: 10_000n }));
+        const rich = await mode.registerPermit(await sign(4, { cap: 1_000n }));
+        const ask = (index: number, permitId: string) => mode.authorize({ payer: devAccounts[index].address, permitId, price: 300n });
+        const results = await Promise.allSettled([
+          ask(4, rich.id),
+          ask(5, broke.id),
+          ask(4, rich.id),
+          ask(5, broke.id),
+          ask(4, rich.id),
+          ask(4, rich.id),
+        ]);
+        const codes = results.map((r) => (r.status === "fulfilled" ? r.value.payer : errorBody(r.reason).error.code));
+        const a4 = devAccounts[4].address;
+        // Account 5's both refused; three of account 4's four fit its cap (which one is last depends on arrival).
+        expect([codes[1], codes[3]]).toEqual(["INSUFFICIENT_BALANCE", "INSUFFICIENT_BALANCE"]);
+        expect([codes[0], codes[2], codes[4], codes[5]].sort()).toEqual([a4, a4, a4, "PERMIT_EXHAUSTED"]);
+        for (const r of results) if (r.status === "fulfilled") await mode.release(r.value.id);
+      },
+    );
 
-    it.each(["all", "payer"] as const)("never spends past a permit's cap while authorizations, commits and releases interleave (batched by %s)", async (batchBy) => {
-      const mode = paymentsFor(handle.db, fixture, { balanceCacheMs: 0, batchBy });
-      const permit = await mode.registerPermit(await sign(4, { cap: 2_000n }));
-      let committed = 0n;
-      // 60 requests of 100 against a cap of 2,000: each one that gets a hold commits or releases it.
-      const outcomes = await Promise.allSettled(
-        Array.from({ length: 60 }, async (_, i) => {
-          const hold = await mode.authorize({ payer: devAccounts[4].address, permitId: permit.id, price: 100n });
-          await new Promise((r) => setTimeout(r, i % 7));
-          if (i % 3 === 0) return mode.release(hold.id);
-          await mode.commit(hold.id, inference(100n));
-          committed += 100n;
-        }),
-      );
-      const refused = outcomes.flatMap((o) => (o.status === "rejected" ? [errorBody(o.reason).error.code] : []));
-      expect(new Set(refused)).toEqual(new Set(["PERMIT_EXHAUSTED"]));
-      const listed = (await mode.listPermits(devAccounts[4].address)).find((p) => p.id === permit.id)!;
-      expect(listed.held).toBe(0n);
-      expect(listed.spent).toBe(committed);
-      expect(committed).toBeLessThanOrEqual(2_000n);
-      // Released holds freed their amount: at least the cap's worth went through in the end.
-      expect(committed + listed.remaining).toBe(2_000n);
-    });
+    it.each(["all", "payer"] as const)(
+      "never spends past a permit's cap while authorizations, commits and releases interleave (batched by %s)",
+      async (batchBy) => {
+        const mode = paymentsFor(handle.db, fixture, { balanceCacheMs: 0, batchBy });
+        const permit = await mode.registerPermit(await sign(4, { cap: 2_000n }));
+        let committed = 0n;
+        // 60 requests of 100 against a cap of 2,000: each one that gets a hold commits or releases it.
+        const outcomes = await Promise.allSettled(
+          Array.from({ length: 60 }, async (_, i) => {
+            const hold = await mode.authorize({ payer: devAccounts[4].address, permitId: permit.id, price: 100n });
+            await new Promise((r) => setTimeout(r, i % 7));
+            if (i % 3 === 0) return mode.release(hold.id);
+            await mode.commit(hold.id, inference(100n));
+            committed += 100n;
+          }),
+        );
+        const refused = outcomes.flatMap((o) => (o.status === "rejected" ? [errorBody(o.reason).error.code] : []));
+        expect(new Set(refused)).toEqual(new Set(["PERMIT_EXHAUSTED"]));
+        const listed = (await mode.listPermits(devAccounts[4].address)).find((p) => p.id === permit.id)!;
+        expect(listed.held).toBe(0n);
+        expect(listed.spent).toBe(committed);
+        expect(committed).toBeLessThanOrEqual(2_000n);
+        // Released holds freed their amount: at least the cap's worth went through in the end.
+        expect(committed + listed.remaining).toBe(2_000n);
+      },
+    );
 
     it("release leaves nothing held and frees the amount again", async () => {
       const permit = await payments.registerPermit(await sign(2, { cap: 500n }));
@@ -277,7 +320,12 @@ describe.each(testDatabases())("payments on $name", (target) => {
       const seqs = results.flatMap((r) => (r.status === "fulfilled" ? [r.value.settlementSeq] : []));
       expect(new Set(seqs).size).toBe(5);
       const rows = await handle.db.select().from(inferences).where(eq(inferences.permitId, permit.id));
-      expect(rows.map((r) => r.holdId).sort()).toEqual(held.filter((_, i) => i !== 2).map((h) => h.id).sort());
+      expect(rows.map((r) => r.holdId).sort()).toEqual(
+        held
+          .filter((_, i) => i !== 2)
+          .map((h) => h.id)
+          .sort(),
+      );
       const listed = (await payments.listPermits(devAccounts[2].address)).find((p) => p.id === permit.id)!;
       expect([listed.spent, listed.held]).toEqual([2_000n, 400n]);
       await payments.release(held[2].id);

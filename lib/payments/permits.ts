@@ -1,15 +1,15 @@
 /** Registering and listing EIP-712 spend permits. */
 import { and, desc, eq } from "drizzle-orm";
-import { getAddress, type Address } from "viem";
+import { type Address, getAddress } from "viem";
 import { spendPermits } from "@/db/schema/payments";
 import { hashSpendPermit, spendPermitDomain, spendPermitTypes } from "@/lib/chain/permit";
-import { chainTime, lower, type PaymentsContext } from "./context";
-import { invalidRequest, PermitExpiredError, PermitInvalidError } from "./errors";
-import { permitUsage } from "./usage";
 import { parseInput } from "@/lib/http";
 import { addressSchema } from "@/lib/wire/primitives";
+import { chainTime, lower, type PaymentsContext } from "./context";
+import { invalidRequest, PermitExpiredError, PermitInvalidError } from "./errors";
 import { registerPermitSchema } from "./schemas";
 import type { Permit, PermitUsage } from "./types";
+import { permitUsage } from "./usage";
 
 const TAG_MASK = (1n << 96n) - 1n;
 
@@ -35,7 +35,10 @@ export function toPermit(row: PermitRow): Permit {
  * nonce already used (on chain by another permit, or here), and stores it.
  */
 export async function registerPermit(ctx: PaymentsContext, input: unknown): Promise<Permit> {
-  const p = parseInput(registerPermitSchema, input, { what: "permit", refuse: (f) => new PermitInvalidError(`malformed permit: ${f.summary}`, "MALFORMED") });
+  const p = parseInput(registerPermitSchema, input, {
+    what: "permit",
+    refuse: (f) => new PermitInvalidError(`malformed permit: ${f.summary}`, "MALFORMED"),
+  });
   if (p.chainId !== undefined && p.chainId !== ctx.chainId) {
     throw new PermitInvalidError(`the permit is for chain ${p.chainId}, this market is on chain ${ctx.chainId}`, "WRONG_CHAIN", {
       chainId: ctx.chainId,
@@ -111,10 +114,17 @@ export async function permitsOf(ctx: PaymentsContext, payer: Address): Promise<P
 
 /** A payer's permits with what is spent, held and left of each. */
 export async function listPermits(ctx: PaymentsContext, payerInput: string): Promise<PermitUsage[]> {
-  const { payer } = parseInput(addressSchema.transform((payer) => ({ payer })), payerInput, { what: "payer", refuse: invalidRequest });
+  const { payer } = parseInput(
+    addressSchema.transform((payer) => ({ payer })),
+    payerInput,
+    { what: "payer", refuse: invalidRequest },
+  );
   const rows = await permitsOf(ctx, payer);
   if (rows.length === 0) return [];
-  const snapshot = await ctx.reader.payer(payer, rows.map((r) => r.nonce));
+  const snapshot = await ctx.reader.payer(
+    payer,
+    rows.map((r) => r.nonce),
+  );
   const now = await chainTime(ctx);
   const usage = await permitUsage(ctx, ctx.db, payer, rows, snapshot.blockNumber);
   return rows.map((row) => {

@@ -1,11 +1,15 @@
 /** zod schemas of every payment input that crosses a boundary (HTTP body, query, gateway call). */
-import { isHex, maxUint256, zeroAddress, type Hex } from "viem";
+import { type Hex, isHex, maxUint256, zeroAddress } from "viem";
 import { z } from "zod";
 import { addressSchema, bytes32Schema, decimalUint256Schema } from "@/lib/wire/primitives";
 
 /** A non-negative integer below 2^256, from a decimal string, a safe integer or a bigint. */
 export const uint256Schema = z
-  .union([z.bigint().nonnegative().max(maxUint256), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), z.string().trim().pipe(decimalUint256Schema)])
+  .union([
+    z.bigint().nonnegative().max(maxUint256),
+    z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+    z.string().trim().pipe(decimalUint256Schema),
+  ])
   .transform((v) => BigInt(v));
 
 /** Hex bytes (a signature): 0x-prefixed, even length. */
@@ -58,17 +62,26 @@ export const revokeApiKeySchema = z.object({
 export const payerQuerySchema = z.object({ payer: addressSchema });
 
 /** A price fixed before an inference. */
-export const priceSchema = z.bigint().nonnegative().max((1n << 96n) - 1n);
+export const priceSchema = z
+  .bigint()
+  .nonnegative()
+  .max((1n << 96n) - 1n);
 
 /** One payee's amount. The zero address cannot be credited: the market would revert the whole batch. */
 export const payoutSchema = z.object({
   payee: addressSchema.refine((a) => a !== zeroAddress, { message: "the zero address cannot be paid" }),
-  amount: z.bigint().nonnegative().max((1n << 96n) - 1n),
+  amount: z
+    .bigint()
+    .nonnegative()
+    .max((1n << 96n) - 1n),
 });
 
 /** What `commit` stores. */
 export const commitInferenceSchema = z.object({
-  modelId: z.bigint().nonnegative().max((1n << 64n) - 1n),
+  modelId: z
+    .bigint()
+    .nonnegative()
+    .max((1n << 64n) - 1n),
   prompt: z.string(),
   output: z.string(),
   retrievedRecordIds: z.array(z.string()).readonly(),

@@ -4,7 +4,7 @@
  * The key is a bearer secret bound to one permit, like an API key, without a second signature.
  */
 import { eq } from "drizzle-orm";
-import { getAddress, keccak256, type Address, type Hex } from "viem";
+import { type Address, getAddress, type Hex, keccak256 } from "viem";
 import { spendPermits } from "@/db/schema/payments";
 import type { PaymentsContext } from "./context";
 import { PaymentError } from "./errors";

@@ -7,7 +7,7 @@ import type { Db, DbHandle } from "@/db/client";
 import type { TestDatabase } from "@/db/testing";
 import type { MarketFixture } from "@/lib/chain/fixture";
 import { distributableAmount } from "@/lib/chain/settlement";
-import { createPayments, type CreatePaymentsParameters, type Payments, type Payout } from "./index";
+import { type CreatePaymentsParameters, createPayments, type Payments, type Payout } from "./index";
 
 /** A payments service on `fixture`'s market with the fixture's settler as spender. */
 export function paymentsFor(

@@ -108,7 +108,7 @@ export type CreatedApiKey = {
 /** Who pays for an inference: an API key, or a payer (with a permit id, or their active permit). */
 export type AuthorizeInput = (
   | { /** A full API key. */ apiKey: string }
-  | { /** The payer. */ payer: string; /** A permit of the payer; omitted = the active one. */ permitId?: string }
+  | { /** The payer. */ payer: string /** A permit of the payer; omitted = the active one. */; permitId?: string }
 ) & {
   /** The price fixed before the model runs, in token units. */
   price: bigint;

@@ -103,7 +103,11 @@ export async function usageOf(ctx: PaymentsContext, db: DbOrTransaction, request
       usage.permits.set(r.id as string, { unsettled: big(r.unsettled), held: big(r.held) });
     } else {
       // For a key, the "unsettled" column carries what it has spent.
-      usage.keys.set(r.id as string, { held: big(r.held), spent: big(r.unsettled), revokedAt: r.revoked_at ? new Date(r.revoked_at as string) : null });
+      usage.keys.set(r.id as string, {
+        held: big(r.held),
+        spent: big(r.unsettled),
+        revokedAt: r.revoked_at ? new Date(r.revoked_at as string) : null,
+      });
     }
   }
   return usages;

@@ -3,11 +3,12 @@
  * a new one: an owner's model update (`updateModel` → ModelUpdated), confirmed only against a
  * draft this server holds or one the client sends again that the event anchors.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import type { Hex } from "viem";
-import { createDb, migrate, type DbHandle } from "@/db/client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDb, type DbHandle, migrate } from "@/db/client";
 import { testUsdAbi, upstreamRegistryAbi } from "@/lib/chain/abis";
-import { startMarketFixture, type MarketFixture } from "@/lib/chain/fixture";
+import { type MarketFixture, startMarketFixture } from "@/lib/chain/fixture";
 import type { MarketplaceContext } from "@/lib/datanets/context";
 import { DraftNotFoundError } from "@/lib/datanets/errors";
 import { publishDatanet } from "@/lib/datanets/publish";
@@ -54,7 +55,13 @@ beforeAll(async () => {
   chain = await startMarketFixture();
   handle = await createDb({ dataDir: "memory://" });
   await migrate(handle.db);
-  ctx = { db: handle.db, client: chain.client, registry: chain.deployment.registry, token: chain.deployment.token, drafts: createDraftStores() };
+  ctx = {
+    db: handle.db,
+    client: chain.client,
+    registry: chain.deployment.registry,
+    token: chain.deployment.token,
+    drafts: createDraftStores(),
+  };
   await chain.send(OWNER, { address: ctx.token, abi: testUsdAbi, functionName: "faucet", args: [1_000_000_000n] });
   const wallet = chain.wallet(OWNER);
   const datanet = await publishDatanet({

@@ -7,14 +7,14 @@
 import type { Address, Hex } from "viem";
 import type { DbOrTransaction } from "@/db/client";
 import {
-  minedReceipt,
-  registryEvent,
-  sendRegistryCall,
   type ChainWallet,
+  minedReceipt,
   type RegistryCall,
   type RegistryConnection,
   type RegistryEvent,
   type RegistryEventName,
+  registryEvent,
+  sendRegistryCall,
 } from "@/lib/datanets/chain";
 import type { DraftStores } from "./drafts";
 

@@ -5,7 +5,7 @@
  */
 import type { Address } from "viem";
 import { DraftNotFoundError, ReceiptMismatchError } from "@/lib/datanets/errors";
-import { metadataUri, type MetadataKind } from "@/lib/datanets/metadata";
+import { type MetadataKind, metadataUri } from "@/lib/datanets/metadata";
 import type { SendPublicationParameters, WalletCall } from "./flow";
 
 /** What the wallet must send to publish metadata, and the stake it must approve first. */

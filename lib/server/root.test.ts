@@ -2,14 +2,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eq } from "drizzle-orm";
-import { keccak256, toHex, type Address } from "viem";
+import { type Address, keccak256, toHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDb, migrate, type DbHandle } from "@/db/client";
+import { createDb, type DbHandle, migrate } from "@/db/client";
 import { inferences } from "@/db/schema/payments";
 import { upstreamMarketAbi } from "@/lib/chain/abis";
 import { deployUpstream, writeDeployment } from "@/lib/chain/deploy";
 import { deployerAccount, devAccounts, settlerAccount } from "@/lib/chain/devAccounts";
-import { fixtureFor, startMarketFixture, type MarketFixture } from "@/lib/chain/fixture";
+import { fixtureFor, type MarketFixture, startMarketFixture } from "@/lib/chain/fixture";
 import { loadConfig } from "@/lib/config";
 import type { Payments } from "@/lib/payments";
 import { evenPayouts } from "@/lib/payments/testing";
@@ -41,7 +41,12 @@ async function settledOn(fixture: MarketFixture, db: DbHandle["db"], id: string,
     if (status !== "settled") await new Promise((r) => setTimeout(r, 50));
   }
   expect(status).toBe("settled");
-  const events = await fixture.client.getContractEvents({ address: market, abi: upstreamMarketAbi, eventName: "InferenceSettled", fromBlock: 0n });
+  const events = await fixture.client.getContractEvents({
+    address: market,
+    abi: upstreamMarketAbi,
+    eventName: "InferenceSettled",
+    fromBlock: 0n,
+  });
   return events.map((e) => e.args.inferenceId!);
 }
 
@@ -112,7 +117,12 @@ describe("a redeploy under a running server", () => {
     writeDeployment(file, first.deployment);
     handle = await createDb({ dataDir: "memory://" });
     await migrate(handle.db);
-    const config = loadConfig({ DATA_DIR: dataDir, RPC_URL: first.anvil.rpcUrl, CHAIN_ID: String(first.anvil.chainId), SETTLE_MAX_WAIT_MS: "0" });
+    const config = loadConfig({
+      DATA_DIR: dataDir,
+      RPC_URL: first.anvil.rpcUrl,
+      CHAIN_ID: String(first.anvil.chainId),
+      SETTLE_MAX_WAIT_MS: "0",
+    });
     server = createServer({ config, db: handle, indexer: null, log: quiet, watchIntervalMs: 50 });
   });
   afterAll(async () => {
@@ -143,7 +153,11 @@ describe("a redeploy under a running server", () => {
     // Drafts awaiting a wallet and Verify's indexes are the server's, kept across requests and redeploys.
     expect(context.drafts).toBe(drafts);
     expect((await server.source()).verifyIndexes).toBe(verifyIndexes);
-    expect(server.publicConfig().contracts).toEqual({ token: second.deployment.token, market: second.deployment.market, registry: second.deployment.registry });
+    expect(server.publicConfig().contracts).toEqual({
+      token: second.deployment.token,
+      market: second.deployment.market,
+      registry: second.deployment.registry,
+    });
     const moved = await server.payments();
     expect(moved).not.toBe(payments);
     expect((await server.inference()).payments).toBe(moved);

@@ -13,18 +13,18 @@
 import "server-only";
 import { statSync } from "node:fs";
 import { privateKeyToAccount } from "viem/accounts";
-import { createDb, dbOptions, migrate, type Db, type DbHandle } from "@/db/client";
+import { createDb, type Db, type DbHandle, dbOptions, migrate } from "@/db/client";
 import { vacuumIntervalFor } from "@/db/maintenance";
 import { upstreamMarketAbi } from "@/lib/chain/abis";
 import { publicClientFor, walletClientFor } from "@/lib/chain/clients";
-import { DeploymentFileError, readDeployment, type Deployment } from "@/lib/chain/deploy";
+import { type Deployment, DeploymentFileError, readDeployment } from "@/lib/chain/deploy";
 import { config as processConfig, requireSettlerKey, type ServerConfig } from "@/lib/config";
 import type { ChainReader } from "@/lib/datanets/chain";
 import type { MarketplaceContext } from "@/lib/datanets/context";
 import { ChainUnavailableError } from "@/lib/datanets/errors";
 import { createVerifyIndexCache } from "@/lib/explorer";
 import { createIndexerClient, type IndexerClient } from "@/lib/indexer/client";
-import { type Gateway, createGateway } from "@/lib/inference/gateway";
+import { createGateway, type Gateway } from "@/lib/inference/gateway";
 import type { MarketplaceSource } from "@/lib/marketplace/source";
 import { createModelSync, type ModelSync } from "@/lib/models/sync";
 import { createPayments, type Payments } from "@/lib/payments";
@@ -165,7 +165,9 @@ export function createServer(parameters: CreateServerParameters): Server {
   const given = parameters.db;
   const database = lazy(async () => (typeof given === "function" ? given() : (given ?? openDb(settings))));
   const indexer =
-    parameters.indexer !== undefined ? parameters.indexer : createIndexerClient({ url: settings.indexerUrl, timeoutMs: INDEXER_TIMEOUT_MS });
+    parameters.indexer !== undefined
+      ? parameters.indexer
+      : createIndexerClient({ url: settings.indexerUrl, timeoutMs: INDEXER_TIMEOUT_MS });
   // Kept for the server's life, across redeploys: drafts are keyed by content, indexes by records.
   const drafts = createDraftStores();
   const verifyIndexes = createVerifyIndexCache();
@@ -199,9 +201,12 @@ export function createServer(parameters: CreateServerParameters): Server {
     if (old) retiring = retiring.then(() => old.then(retire, () => undefined));
     if (!previous && !awaitingDeployment) return;
     awaitingDeployment = false;
-    log.info(`deployment ${previous ? "changed" : "found"} (market ${next.market} on chain ${next.chainId}): building payments, the gateway, the settler and the model sync`);
+    log.info(
+      `deployment ${previous ? "changed" : "found"} (market ${next.market} on chain ${next.chainId}): building payments, the gateway, the settler and the model sync`,
+    );
     if (wanted.settler) startSettler().catch((error) => log.error(`settler not started: ${(error as Error).message}`));
-    if (wanted.modelSync) startModelSync(wanted.modelSync).catch((error) => log.error(`model sync not started: ${(error as Error).message}`));
+    if (wanted.modelSync)
+      startModelSync(wanted.modelSync).catch((error) => log.error(`model sync not started: ${(error as Error).message}`));
   }
 
   async function retire(old: Deployed): Promise<void> {
@@ -292,13 +297,17 @@ export function createServer(parameters: CreateServerParameters): Server {
         vacuumEveryMs: await vacuumIntervalFor(db),
         onEvent(event) {
           if (event.type === "error") {
-            log.error(`settler: attempt ${event.attempt} failed, retrying in ${event.retryInMs} ms: ${(event.error as Error)?.message ?? event.error}`);
+            log.error(
+              `settler: attempt ${event.attempt} failed, retrying in ${event.retryInMs} ms: ${(event.error as Error)?.message ?? event.error}`,
+            );
           }
         },
       });
       if (current.retired) return settler; // replaced while starting: never run against the old contracts
       settler.start();
-      log.info(`settler: settling as ${account.address} (batches of ${settings.settleBatchSize}, at most ${settings.settleMaxWaitMs} ms wait)`);
+      log.info(
+        `settler: settling as ${account.address} (batches of ${settings.settleBatchSize}, at most ${settings.settleMaxWaitMs} ms wait)`,
+      );
       return settler;
     })().catch((error) => {
       current.settler = undefined;

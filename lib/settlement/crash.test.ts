@@ -9,14 +9,14 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { keccak256, toHex, type Address } from "viem";
+import { type Address, keccak256, toHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDb, migrate, type DbHandle } from "@/db/client";
+import { createDb, type DbHandle, migrate } from "@/db/client";
 import { inferences, outbox } from "@/db/schema/payments";
 import { adminQuery } from "@/db/testing";
 import { upstreamMarketAbi } from "@/lib/chain/abis";
 import { devAccounts, settlerAccount } from "@/lib/chain/devAccounts";
-import { seededRandom, startMarketFixture, type MarketFixture } from "@/lib/chain/fixture";
+import { type MarketFixture, seededRandom, startMarketFixture } from "@/lib/chain/fixture";
 import { evenPayouts, paymentsFor } from "@/lib/payments/testing";
 import type { SettlerStage } from "./index";
 
@@ -187,7 +187,10 @@ describe.each(targets)("settlement exactly once across crashes on $name", (targe
         expect(initial - now, `payer ${payer}, seed ${seed}`).toBe(charged);
       }
       for (const payee of payeePool) {
-        const credited = rows.reduce((s, r) => s + r.payees.reduce((t, p, i) => (p === payee.toLowerCase() ? t + r.amounts[i] : t), 0n), 0n);
+        const credited = rows.reduce(
+          (s, r) => s + r.payees.reduce((t, p, i) => (p === payee.toLowerCase() ? t + r.amounts[i] : t), 0n),
+          0n,
+        );
         const claimable = await fixture.client.readContract({
           address: fixture.deployment.market,
           abi: upstreamMarketAbi,

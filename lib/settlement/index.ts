@@ -5,6 +5,7 @@
  * "submitted" row is reconciled against the chain before anything is sent again; the contract
  * skips ids it already settled, so a resubmitted batch never charges twice.
  */
-export * from "./types";
-export { createSettler, SettlementEventMissingError, SettlementRevertedError } from "./settler";
+
 export { outboxCounts } from "./outbox";
+export { createSettler, SettlementEventMissingError, SettlementRevertedError } from "./settler";
+export * from "./types";

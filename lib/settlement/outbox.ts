@@ -109,9 +109,7 @@ export async function requeue(db: Db, seqs: readonly bigint[], reason: string): 
 }
 
 /** Outcome of one inference on chain. */
-export type Outcome =
-  | { seq: bigint; settled: SettledAt }
-  | { seq: bigint; failed: string };
+export type Outcome = { seq: bigint; settled: SettledAt } | { seq: bigint; failed: string };
 
 /** Records outcomes in one transaction: settled rows get their transaction, failed ones their reason. */
 export async function recordOutcomes(db: Db, outcomes: readonly Outcome[]): Promise<void> {
@@ -143,7 +141,10 @@ export async function recordOutcomes(db: Db, outcomes: readonly Outcome[]): Prom
         .where(and(inArray(inferences.settlementSeq, seqs), isNotNull(inferences.apiKeyId), sql`${inferences.status} <> 'failed'`))
         .groupBy(inferences.apiKeyId);
       for (const r of refunds) {
-        await tx.update(apiKeys).set({ spent: sql`${apiKeys.spent} - ${r.total}::numeric` }).where(eq(apiKeys.id, r.apiKeyId!));
+        await tx
+          .update(apiKeys)
+          .set({ spent: sql`${apiKeys.spent} - ${r.total}::numeric` })
+          .where(eq(apiKeys.id, r.apiKeyId!));
       }
       await tx.update(inferences).set({ status: "failed", failureReason: reason }).where(inArray(inferences.settlementSeq, seqs));
       await tx.update(outbox).set({ status: "failed", lastError: reason }).where(inArray(outbox.seq, seqs));

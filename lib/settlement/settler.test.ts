@@ -1,12 +1,12 @@
 import { eq, sql } from "drizzle-orm";
-import { keccak256, toHex, type Address } from "viem";
+import { type Address, keccak256, toHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbHandle } from "@/db/client";
 import { inferences, outbox } from "@/db/schema/payments";
 import { testDatabases } from "@/db/testing";
 import { upstreamMarketAbi } from "@/lib/chain/abis";
 import { devAccounts } from "@/lib/chain/devAccounts";
-import { startMarketFixture, type MarketFixture } from "@/lib/chain/fixture";
+import { type MarketFixture, startMarketFixture } from "@/lib/chain/fixture";
 import type { Payments } from "@/lib/payments";
 import { evenPayouts, openTestDb, paymentsFor } from "@/lib/payments/testing";
 import { createSettler, outboxCounts, type Settler } from "./index";
@@ -65,7 +65,12 @@ describe.each(testDatabases())("settler on $name", (target) => {
     fixture.client.readContract({ address: fixture.deployment.market, abi: upstreamMarketAbi, functionName: "depositOf", args: [payer] });
 
   const settledEvents = async () =>
-    fixture.client.getContractEvents({ address: fixture.deployment.market, abi: upstreamMarketAbi, eventName: "InferenceSettled", fromBlock: 0n });
+    fixture.client.getContractEvents({
+      address: fixture.deployment.market,
+      abi: upstreamMarketAbi,
+      eventName: "InferenceSettled",
+      fromBlock: 0n,
+    });
 
   it("settles every committed inference once, in batches, and records its transaction", async () => {
     const before = await deposit(devAccounts[2].address);
@@ -123,7 +128,12 @@ describe.each(testDatabases())("settler on $name", (target) => {
     const payer3 = { payer: devAccounts[3].address, permitId: (await registerPermit(3, 50_000n)).id };
     const c = await paid(4_000n, payer3);
     // The payer withdraws everything before the batch goes out (withdrawal delay 0 here).
-    await fixture.send(3, { address: fixture.deployment.market, abi: upstreamMarketAbi, functionName: "requestWithdrawal", args: [10_000n] });
+    await fixture.send(3, {
+      address: fixture.deployment.market,
+      abi: upstreamMarketAbi,
+      functionName: "requestWithdrawal",
+      args: [10_000n],
+    });
     await fixture.send(3, { address: fixture.deployment.market, abi: upstreamMarketAbi, functionName: "withdraw" });
     const result = await settler.drainOnce();
     expect(result).toMatchObject({ failed: 1, settled: 0 });
@@ -144,30 +154,37 @@ describe.each(testDatabases())("settler on $name", (target) => {
     await settler.stop();
     const [row] = await handle.db.select().from(inferences).where(eq(inferences.id, c.id));
     expect(row.status).toBe("settled");
-    const [{ n }] = await handle.db.select({ n: sql<string>`count(*)` }).from(outbox).where(sql`${outbox.status} in ('pending', 'submitted')`);
+    const [{ n }] = await handle.db
+      .select({ n: sql<string>`count(*)` })
+      .from(outbox)
+      .where(sql`${outbox.status} in ('pending', 'submitted')`);
     expect(Number(n)).toBe(0);
   });
-  it.runIf(target.name === "postgres")("the running loop vacuums the payment tables when asked to, between batches", { timeout: 90_000 }, async () => {
-    const lastVacuum = async () => {
-      const result = (await handle.db.execute(sql`select last_vacuum from pg_stat_user_tables where relname = 'outbox'`)) as unknown as {
-        rows: { last_vacuum: string | null }[];
+  it.runIf(target.name === "postgres")(
+    "the running loop vacuums the payment tables when asked to, between batches",
+    { timeout: 90_000 },
+    async () => {
+      const lastVacuum = async () => {
+        const result = (await handle.db.execute(sql`select last_vacuum from pg_stat_user_tables where relname = 'outbox'`)) as unknown as {
+          rows: { last_vacuum: string | null }[];
+        };
+        return result.rows[0]?.last_vacuum ? new Date(result.rows[0].last_vacuum).getTime() : 0;
       };
-      return result.rows[0]?.last_vacuum ? new Date(result.rows[0].last_vacuum).getTime() : 0;
-    };
-    const before = await lastVacuum();
-    const vacuuming = createSettler({
-      db: handle.db,
-      walletClient: fixture.wallet(1),
-      publicClient: fixture.client,
-      deployment: fixture.deployment,
-      maxWaitMs: 50,
-      vacuumEveryMs: 1,
-    });
-    vacuuming.start();
-    for (const deadline = Date.now() + 50_000; Date.now() < deadline && (await lastVacuum()) <= before; ) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    await vacuuming.stop();
-    expect(await lastVacuum()).toBeGreaterThan(before);
-  });
+      const before = await lastVacuum();
+      const vacuuming = createSettler({
+        db: handle.db,
+        walletClient: fixture.wallet(1),
+        publicClient: fixture.client,
+        deployment: fixture.deployment,
+        maxWaitMs: 50,
+        vacuumEveryMs: 1,
+      });
+      vacuuming.start();
+      for (const deadline = Date.now() + 50_000; Date.now() < deadline && (await lastVacuum()) <= before; ) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await vacuuming.stop();
+      expect(await lastVacuum()).toBeGreaterThan(before);
+    },
+  );
 });

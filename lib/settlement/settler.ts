@@ -8,26 +8,26 @@ import {
   decodeEventLog,
   encodeFunctionData,
   getAddress,
+  type Hex,
   keccak256,
   TransactionNotFoundError,
-  TransactionReceiptNotFoundError,
-  type Hex,
   type TransactionReceipt,
+  TransactionReceiptNotFoundError,
 } from "viem";
 import { vacuumPaymentTables } from "@/db/maintenance";
 import { upstreamMarketAbi } from "@/lib/chain/abis";
-import { encodeSettlementBatch, skipReasonName, SettlementEncodingError, type EncodedSettlementBatch } from "@/lib/chain/settlement";
-import type { CreateSettlerParameters, DrainResult, Settler, SettlerStage } from "./types";
+import { type EncodedSettlementBatch, encodeSettlementBatch, SettlementEncodingError, skipReasonName } from "@/lib/chain/settlement";
 import {
   markSubmitted,
   markUnencodable,
+  type OutboxEntry,
+  type Outcome,
   pendingEntries,
   recordOutcomes,
   requeue,
   submittedEntries,
-  type Outcome,
-  type OutboxEntry,
 } from "./outbox";
+import type { CreateSettlerParameters, DrainResult, Settler, SettlerStage } from "./types";
 
 /** A settlement transaction reverted as a whole; its rows went back to the queue. */
 export class SettlementRevertedError extends Error {
@@ -60,7 +60,10 @@ export function createSettler(parameters: CreateSettlerParameters): Settler {
   const account = walletClient.account;
   const emit = parameters.onEvent ?? (() => undefined);
   const stage = async (name: SettlerStage, entries: readonly OutboxEntry[]) => {
-    await parameters.onStage?.(name, entries.map((e) => e.seq));
+    await parameters.onStage?.(
+      name,
+      entries.map((e) => e.seq),
+    );
   };
 
   let nonce: number | undefined;
@@ -158,7 +161,8 @@ export function createSettler(parameters: CreateSettlerParameters): Settler {
     const missing: bigint[] = [];
     for (const e of entries) {
       const reason = skipped.get(e.seq);
-      if (settledIds.has(e.seq)) outcomes.push({ seq: e.seq, settled: { txHash: receipt.transactionHash, blockNumber: receipt.blockNumber } });
+      if (settledIds.has(e.seq))
+        outcomes.push({ seq: e.seq, settled: { txHash: receipt.transactionHash, blockNumber: receipt.blockNumber } });
       else if (reason === "AlreadySettled") elsewhere.push(e);
       else if (reason) outcomes.push({ seq: e.seq, failed: reason });
       else missing.push(e.seq);
@@ -218,7 +222,11 @@ export function createSettler(parameters: CreateSettlerParameters): Settler {
           return true;
         }
       });
-      await markUnencodable(db, bad.map((e) => e.seq), `ENCODING: ${error.message}`);
+      await markUnencodable(
+        db,
+        bad.map((e) => e.seq),
+        `ENCODING: ${error.message}`,
+      );
       result.failed += bad.length;
       return { kept: entries.filter((e) => !bad.includes(e)) };
     }
@@ -241,7 +249,12 @@ export function createSettler(parameters: CreateSettlerParameters): Settler {
     const request = await walletClient.prepareTransactionRequest({ account, chain: walletClient.chain, to: market, data, nonce });
     const serialized = await walletClient.signTransaction(request as Parameters<typeof walletClient.signTransaction>[0]);
     const hash = keccak256(serialized);
-    await markSubmitted(db, kept.map((e) => e.seq), hash, nonce);
+    await markSubmitted(
+      db,
+      kept.map((e) => e.seq),
+      hash,
+      nonce,
+    );
     await stage("recorded", kept);
     try {
       await publicClient.sendRawTransaction({ serializedTransaction: serialized });

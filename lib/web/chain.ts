@@ -1,4 +1,4 @@
-import { defineChain, type Chain } from "viem";
+import { type Chain, defineChain } from "viem";
 import { anvil, arbitrum, arbitrumSepolia, base, baseSepolia, mainnet, optimism, optimismSepolia, sepolia } from "viem/chains";
 
 // Chains whose name and block explorer we know; any other id still works, just without links.

@@ -1,11 +1,4 @@
-import {
-  BaseError,
-  ContractFunctionRevertedError,
-  decodeErrorResult,
-  UserRejectedRequestError,
-  type Abi,
-  type Hex,
-} from "viem";
+import { type Abi, BaseError, ContractFunctionRevertedError, decodeErrorResult, type Hex, UserRejectedRequestError } from "viem";
 import { testUsdAbi, upstreamMarketAbi, upstreamRegistryAbi } from "@/lib/chain/abis";
 import { formatMoney } from "./format";
 
@@ -37,7 +30,8 @@ const explanations: Record<string, Explain> = {
   FaucetLimitExceeded: ([requested, limit]) => `The faucet gives at most ${money(limit)} per call (asked ${money(requested)}).`,
   InvalidFaucetRequest: () => "The faucet needs an amount above zero.",
   ERC20InsufficientBalance: ([, balance, needed]) => `Your wallet holds ${money(balance)}; this needs ${money(needed)}.`,
-  ERC20InsufficientAllowance: ([, allowance, needed]) => `The market may spend ${money(allowance)} of your tokens; this needs ${money(needed)}.`,
+  ERC20InsufficientAllowance: ([, allowance, needed]) =>
+    `The market may spend ${money(allowance)} of your tokens; this needs ${money(needed)}.`,
   ERC2612ExpiredSignature: () => "The permit signature expired; try again.",
   ERC2612InvalidSigner: () => "The permit was signed by another account; try again.",
 };

@@ -6,7 +6,10 @@ export const TOKEN_DECIMALS = 6;
 /** Thrown when a typed amount is not a positive decimal with at most the token's decimals. */
 export class AmountFormatError extends Error {
   readonly code = "AMOUNT_INVALID";
-  constructor(readonly input: string, reason: string) {
+  constructor(
+    readonly input: string,
+    reason: string,
+  ) {
     super(`"${input}" is not a valid amount: ${reason}`);
     this.name = "AmountFormatError";
   }

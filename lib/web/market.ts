@@ -1,11 +1,11 @@
 import { useCallback } from "react";
-import { erc20Abi, parseSignature, type Address, type Hex } from "viem";
+import { type Address, erc20Abi, type Hex, parseSignature } from "viem";
 import { useConfig, useReadContracts } from "wagmi";
 import { getBlock, readContract, signTypedData, simulateContract, writeContract } from "wagmi/actions";
 import { testUsdAbi, upstreamMarketAbi } from "@/lib/chain/abis";
 import { erc2612PermitTypes } from "@/lib/chain/permit";
 import { usePublicConfig } from "./public-config-context";
-import { useTransactionRunner, type TransactionRunner } from "./transaction";
+import { type TransactionRunner, useTransactionRunner } from "./transaction";
 
 /** An account's money as the market and the token see it, in token base units. */
 export type AccountFunds = {
@@ -72,7 +72,12 @@ export function useFaucet(): TransactionRunner & { drip(amount: bigint): Promise
       run(async ({ account, send }) => {
         await send("Minting test tokens", async () => {
           const { request } = await simulateContract(config, {
-            account, chainId, address: token, abi: testUsdAbi, functionName: "faucet", args: [amount],
+            account,
+            chainId,
+            address: token,
+            abi: testUsdAbi,
+            functionName: "faucet",
+            args: [amount],
           });
           return writeContract(config, request);
         });
@@ -131,14 +136,27 @@ export function useDeposit(): TransactionRunner & { deposit(amount: bigint, meth
           );
           const { r, s, v, yParity } = parseSignature(signature);
           const vByte = Number(v ?? BigInt(yParity + 27));
-          await send("Depositing", () => writeMarket(config, account, chainId, market, "depositWithPermit", [amount, deadline, vByte, r, s]));
+          await send("Depositing", () =>
+            writeMarket(config, account, chainId, market, "depositWithPermit", [amount, deadline, vByte, r, s]),
+          );
           return;
         }
-        const allowance = await readContract(config, { chainId, address: token, abi: erc20Abi, functionName: "allowance", args: [account, market] });
+        const allowance = await readContract(config, {
+          chainId,
+          address: token,
+          abi: erc20Abi,
+          functionName: "allowance",
+          args: [account, market],
+        });
         if (allowance < amount) {
           await send("Approving the market", async () => {
             const { request } = await simulateContract(config, {
-              account, chainId, address: token, abi: erc20Abi, functionName: "approve", args: [market, amount],
+              account,
+              chainId,
+              address: token,
+              abi: erc20Abi,
+              functionName: "approve",
+              args: [market, amount],
             });
             return writeContract(config, request);
           });
@@ -168,7 +186,12 @@ async function writeMarket<W extends MarketWrite>(
   args: W[1],
 ): Promise<Hex> {
   const { request } = await simulateContract(config, {
-    account, chainId, address: market, abi: upstreamMarketAbi, functionName, args,
+    account,
+    chainId,
+    address: market,
+    abi: upstreamMarketAbi,
+    functionName,
+    args,
   } as Parameters<typeof simulateContract>[1]);
   return writeContract(config, request as Parameters<typeof writeContract>[1]);
 }

@@ -11,13 +11,13 @@
  */
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useState } from "react";
-import { bytesToHex, keccak256, type Address, type Hex } from "viem";
-import type { z } from "zod";
+import { type Address, bytesToHex, type Hex, keccak256 } from "viem";
 import { useConfig } from "wagmi";
 import { getAccount, getBlock, signTypedData, switchChain } from "wagmi/actions";
+import type { z } from "zod";
 import { spendPermitDomain, spendPermitTypes } from "@/lib/chain/permit";
 import { readErrorBody } from "@/lib/wire/errors";
-import { permitListAnswerSchema, permitTermsSchema, registeredPermitAnswerSchema, type PermitListAnswer } from "@/lib/wire/payments";
+import { type PermitListAnswer, permitListAnswerSchema, permitTermsSchema, registeredPermitAnswerSchema } from "@/lib/wire/payments";
 import { describeTransactionError } from "./errors";
 import { usePublicConfig } from "./public-config-context";
 
@@ -70,7 +70,11 @@ export async function fetchJson<S extends z.ZodType>(url: string, schema: S, ini
   const body: unknown = await response.json().catch(() => null);
   if (!response.ok) {
     const error = readErrorBody(body);
-    throw new PaymentRequestError(error?.code ?? "HTTP_ERROR", error?.message ?? `The server answered ${response.status}.`, response.status);
+    throw new PaymentRequestError(
+      error?.code ?? "HTTP_ERROR",
+      error?.message ?? `The server answered ${response.status}.`,
+      response.status,
+    );
   }
   return schema.parse(body);
 }
@@ -126,7 +130,14 @@ export function usePermits(payer: Address | undefined) {
   const permits = query.data ?? [];
   const sessions = payer && contracts && typeof window !== "undefined" ? readSessions(storageKey(chainId, contracts.market, payer)) : {};
   const active = permits.find((p) => !p.expired && p.remaining > 0n) ?? null;
-  return { permits, active, session: usableSession(permits, sessions), isLoading: query.isLoading, error: query.error, refetch: query.refetch };
+  return {
+    permits,
+    active,
+    session: usableSession(permits, sessions),
+    isLoading: query.isLoading,
+    error: query.error,
+    refetch: query.refetch,
+  };
 }
 
 /** Where signing a permit stands. */
@@ -157,10 +168,19 @@ export function useSignPermit() {
         const account = getAccount(config);
         if (!account.address) throw new PaymentRequestError("NOT_CONNECTED", "Connect a wallet first.");
         if (account.chainId !== chainId) await switchChain(config, { chainId });
-        const [terms, block] = await Promise.all([fetchJson("/api/playground/permit-terms", permitTermsSchema), getBlock(config, { chainId })]);
+        const [terms, block] = await Promise.all([
+          fetchJson("/api/playground/permit-terms", permitTermsSchema),
+          getBlock(config, { chainId }),
+        ]);
         const sessionKey = bytesToHex(crypto.getRandomValues(new Uint8Array(32)));
         // The chain's clock, not the browser's: a local chain may run ahead of wall time.
-        const message = { payer: account.address, spender: terms.spender, cap, expiry: block.timestamp + lifetimeSeconds, nonce: sessionNonce(sessionKey) };
+        const message = {
+          payer: account.address,
+          spender: terms.spender,
+          cap,
+          expiry: block.timestamp + lifetimeSeconds,
+          nonce: sessionNonce(sessionKey),
+        };
         const signature = await signTypedData(config, {
           account: account.address,
           domain: spendPermitDomain(terms.chainId, terms.market),
@@ -186,7 +206,8 @@ export function useSignPermit() {
         setState({ status: "done", permit: view });
         return view;
       } catch (error) {
-        const failure = error instanceof PaymentRequestError ? { code: error.code, message: error.message } : describeTransactionError(error);
+        const failure =
+          error instanceof PaymentRequestError ? { code: error.code, message: error.message } : describeTransactionError(error);
         setState({ status: "failed", ...failure });
         return null;
       }
@@ -204,7 +225,10 @@ export type PaymentProblem = { message: string; action?: { href: string; label: 
 export function describePaymentProblem(code: string, serverMessage: string): PaymentProblem {
   switch (code) {
     case "INSUFFICIENT_BALANCE":
-      return { message: "Your market deposit does not cover this price. Deposit more on the Dashboard.", action: { href: "/dashboard", label: "Deposit on the Dashboard" } };
+      return {
+        message: "Your market deposit does not cover this price. Deposit more on the Dashboard.",
+        action: { href: "/dashboard", label: "Deposit on the Dashboard" },
+      };
     case "PERMIT_EXPIRED":
       return { message: "Your spend permit has expired. Sign a new spend permit." };
     case "PERMIT_EXHAUSTED":

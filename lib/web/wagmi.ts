@@ -1,13 +1,7 @@
 "use client";
 import { connectorsForWallets } from "@rainbow-me/rainbowkit";
-import {
-  coinbaseWallet,
-  injectedWallet,
-  metaMaskWallet,
-  rainbowWallet,
-  walletConnectWallet,
-} from "@rainbow-me/rainbowkit/wallets";
-import { cookieStorage, createConfig, createStorage, http, type Config } from "wagmi";
+import { coinbaseWallet, injectedWallet, metaMaskWallet, rainbowWallet, walletConnectWallet } from "@rainbow-me/rainbowkit/wallets";
+import { type Config, cookieStorage, createConfig, createStorage, http } from "wagmi";
 import { chainFor } from "./chain";
 import type { PublicConfig } from "./public-config-types";
 

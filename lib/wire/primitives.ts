@@ -3,7 +3,7 @@
  * schema the browser parses with: decimal uint256 strings become bigints, addresses come out
  * checksummed, hashes lowercase.
  */
-import { getAddress, isAddress, maxUint256, type Address, type Hex } from "viem";
+import { type Address, getAddress, type Hex, isAddress, maxUint256 } from "viem";
 import { z } from "zod";
 
 const decimalUint = (message: string) =>

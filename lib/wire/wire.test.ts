@@ -1,9 +1,9 @@
 import { maxUint256 } from "viem";
 import { describe, expect, it } from "vitest";
-import { jsonResponse } from "@/lib/http";
 import { devAccounts } from "@/lib/chain/devAccounts";
+import { jsonResponse } from "@/lib/http";
 import { readErrorBody } from "./errors";
-import { apiKeyListAnswerSchema, type ApiKeyListAnswer } from "./payments";
+import { type ApiKeyListAnswer, apiKeyListAnswerSchema } from "./payments";
 import { addressSchema, decimalUint256Schema, onChainIdSchema } from "./primitives";
 
 describe("wire schemas", () => {
@@ -34,7 +34,11 @@ describe("wire schemas", () => {
     }
     expect(addressSchema.parse(devAccounts[2].address.toLowerCase())).toBe(devAccounts[2].address);
     expect(addressSchema.safeParse("0x1234").success).toBe(false);
-    expect(readErrorBody({ error: { code: "PERMIT_INVALID", message: "no", reason: "BAD_SIGNATURE" } })).toEqual({ code: "PERMIT_INVALID", message: "no", reason: "BAD_SIGNATURE" });
+    expect(readErrorBody({ error: { code: "PERMIT_INVALID", message: "no", reason: "BAD_SIGNATURE" } })).toEqual({
+      code: "PERMIT_INVALID",
+      message: "no",
+      reason: "BAD_SIGNATURE",
+    });
     expect(readErrorBody({ permits: [] })).toBeNull();
   });
 });

@@ -141,24 +141,41 @@ export async function runGatewayBenchmark(options: GatewayBenchOptions, log: (li
     const expiry = (await fixture.now()) + 86_400n;
     for (const [n, index] of PAYERS.entries()) {
       const permit = await fixture.signPermit(index, { cap: 10n ** 12n, expiry, nonce: BigInt(n + 1) });
-      const registered = await postJson(`${ready.origin}/api/permits`, { ...permit, cap: permit.cap.toString(), expiry: permit.expiry.toString(), nonce: permit.nonce.toString() });
+      const registered = await postJson(`${ready.origin}/api/permits`, {
+        ...permit,
+        cap: permit.cap.toString(),
+        expiry: permit.expiry.toString(),
+        nonce: permit.nonce.toString(),
+      });
       const permitId = (registered as { permit: { id: string } }).permit.id;
       const payer = devAccounts[index].address;
       const spendCap = 10n ** 12n;
       const message = apiKeyCreationMessage({ payer, permitId, spendCap, label: "bench", issuedAt: new Date().toISOString() });
       const signature = await fixture.wallet(index).signMessage({ message });
-      const created = await postJson(`${ready.origin}/api/keys`, { payer, permitId, spendCap: spendCap.toString(), label: "bench", message, signature });
+      const created = await postJson(`${ready.origin}/api/keys`, {
+        payer,
+        permitId,
+        spendCap: spendCap.toString(),
+        label: "bench",
+        message,
+        signature,
+      });
       apiKeys.push((created as { key: string }).key);
     }
 
     // Questions from the book itself: a few words of a random sentence, as a reader would ask.
     // Seeded, so every run asks the same questions.
     const random = seededRandom(7).next;
-    const sentences = loadMobyDick().flatMap((ch) => chunkSentences(ch.text, 1)).filter((s) => s.split(/\s+/).length >= 10);
+    const sentences = loadMobyDick()
+      .flatMap((ch) => chunkSentences(ch.text, 1))
+      .filter((s) => s.split(/\s+/).length >= 10);
     const questions = Array.from({ length: 2_000 }, () => {
       const words = sentences[Math.floor(random() * sentences.length)].split(/\s+/);
       const start = Math.floor(random() * (words.length - 6));
-      return `What does the book say about ${words.slice(start, start + 6).join(" ").replace(/[^\p{L}\p{N}' -]/gu, "")}?`;
+      return `What does the book say about ${words
+        .slice(start, start + 6)
+        .join(" ")
+        .replace(/[^\p{L}\p{N}' -]/gu, "")}?`;
     });
 
     const runLoad = async (durationMs: number, record: boolean) => {

@@ -32,15 +32,60 @@ export function gatewayFigures(options: GatewayBenchOptions, result: GatewayBenc
     loadAverage: round(result.loadAverage),
     latencyP50Ms: round(percentile(result.latencies, 50)),
     latencyP95Ms: round(percentile(result.latencies, 95)),
-    backendP50Ms: round(percentile(pick((t) => t.backendMs), 50)),
-    backendP95Ms: round(percentile(pick((t) => t.backendMs), 95)),
-    retrievalP95Ms: round(percentile(pick((t) => t.retrievalMs), 95)),
-    attributionP50Ms: round(percentile(pick((t) => t.attributionMs), 50)),
-    attributionP95Ms: round(percentile(pick((t) => t.attributionMs), 95)),
-    attributionCpuP50Ms: round(percentile(pick((t) => t.attributionCpuMs), 50)),
-    attributionCpuP95Ms: round(percentile(pick((t) => t.attributionCpuMs), 95)),
-    paymentP50Ms: round(percentile(pick((t) => t.paymentMs), 50)),
-    paymentP95Ms: round(percentile(pick((t) => t.paymentMs), 95)),
+    backendP50Ms: round(
+      percentile(
+        pick((t) => t.backendMs),
+        50,
+      ),
+    ),
+    backendP95Ms: round(
+      percentile(
+        pick((t) => t.backendMs),
+        95,
+      ),
+    ),
+    retrievalP95Ms: round(
+      percentile(
+        pick((t) => t.retrievalMs),
+        95,
+      ),
+    ),
+    attributionP50Ms: round(
+      percentile(
+        pick((t) => t.attributionMs),
+        50,
+      ),
+    ),
+    attributionP95Ms: round(
+      percentile(
+        pick((t) => t.attributionMs),
+        95,
+      ),
+    ),
+    attributionCpuP50Ms: round(
+      percentile(
+        pick((t) => t.attributionCpuMs),
+        50,
+      ),
+    ),
+    attributionCpuP95Ms: round(
+      percentile(
+        pick((t) => t.attributionCpuMs),
+        95,
+      ),
+    ),
+    paymentP50Ms: round(
+      percentile(
+        pick((t) => t.paymentMs),
+        50,
+      ),
+    ),
+    paymentP95Ms: round(
+      percentile(
+        pick((t) => t.paymentMs),
+        95,
+      ),
+    ),
     committedInferences: drained.committed,
     settledOnChainOnce: result.settledOnce,
     settledShare: drained.committed === 0 ? 0 : round(result.settledOnce / drained.committed, 4),
@@ -51,7 +96,11 @@ export function gatewayFigures(options: GatewayBenchOptions, result: GatewayBenc
     targetInferencesPerSec: TARGET_PER_SEC,
     attributionBudgetP95Ms: ATTRIBUTION_BUDGET_MS,
     meetsThroughputTarget: perSec >= TARGET_PER_SEC,
-    meetsAttributionBudget: percentile(pick((t) => t.attributionMs), 95) <= ATTRIBUTION_BUDGET_MS,
+    meetsAttributionBudget:
+      percentile(
+        pick((t) => t.attributionMs),
+        95,
+      ) <= ATTRIBUTION_BUDGET_MS,
     exactlyOnce: result.settledOnce === drained.committed && result.settledTwice === 0 && result.unknownOnChain === 0,
   };
 }
@@ -60,15 +109,23 @@ export function gatewayFigures(options: GatewayBenchOptions, result: GatewayBenc
 export function printReport(figures: GatewayFigures, elapsedMs: number, log: (line: string) => void): void {
   const f = figures;
   log("");
-  log(`paid inferences      ${f.paidInferences} in ${round(elapsedMs / 1000)} s = ${f.inferencesPerSec}/s (target ${TARGET_PER_SEC}/s) on ${f.database}, ${f.server === "next start" ? "`next start`" : `${f.workers} gateway process(es) serving the route files`}`);
+  log(
+    `paid inferences      ${f.paidInferences} in ${round(elapsedMs / 1000)} s = ${f.inferencesPerSec}/s (target ${TARGET_PER_SEC}/s) on ${f.database}, ${f.server === "next start" ? "`next start`" : `${f.workers} gateway process(es) serving the route files`}`,
+  );
   log(`per tenth of the run ${f.inferencesPerSecByTenth.join(" ")} /s`);
-  log(`gateway CPU          ${f.serverCpuMsPerInference} ms per paid inference = ${f.inferencesPerCpuSecond} per CPU-second (machine load average ${f.loadAverage} on ${cpus().length} cores)`);
+  log(
+    `gateway CPU          ${f.serverCpuMsPerInference} ms per paid inference = ${f.inferencesPerCpuSecond} per CPU-second (machine load average ${f.loadAverage} on ${cpus().length} cores)`,
+  );
   log(`errors               ${JSON.stringify(f.errors)}`);
   log(`client latency       p50 ${f.latencyP50Ms} ms   p95 ${f.latencyP95Ms} ms`);
   log(`  backend            p50 ${f.backendP50Ms} ms   p95 ${f.backendP95Ms} ms (retrieval p95 ${f.retrievalP95Ms} ms)`);
-  log(`  attribution        p50 ${f.attributionP50Ms} ms   p95 ${f.attributionP95Ms} ms (budget ${ATTRIBUTION_BUDGET_MS} ms p95); CPU p50 ${f.attributionCpuP50Ms} ms   p95 ${f.attributionCpuP95Ms} ms`);
+  log(
+    `  attribution        p50 ${f.attributionP50Ms} ms   p95 ${f.attributionP95Ms} ms (budget ${ATTRIBUTION_BUDGET_MS} ms p95); CPU p50 ${f.attributionCpuP50Ms} ms   p95 ${f.attributionCpuP95Ms} ms`,
+  );
   log(`  payment            p50 ${f.paymentP50Ms} ms   p95 ${f.paymentP95Ms} ms (authorize + commit)`);
-  log(`settled on chain     ${f.settledOnChainOnce} of ${f.committedInferences} exactly once (${round(f.settledShare * 100, 2)}%) in ${f.settlementTransactions} transactions; twice: ${f.settledTwice}; failed: ${f.failedSettlements}`);
+  log(
+    `settled on chain     ${f.settledOnChainOnce} of ${f.committedInferences} exactly once (${round(f.settledShare * 100, 2)}%) in ${f.settlementTransactions} transactions; twice: ${f.settledTwice}; failed: ${f.failedSettlements}`,
+  );
 }
 
 function percentile(values: number[], p: number): number {

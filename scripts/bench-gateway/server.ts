@@ -39,7 +39,11 @@ const self = fileURLToPath(import.meta.url);
 
 /** Forks a server process in the given mode (`args`), with `env` and extra Node flags (e.g. --cpu-prof). */
 export function startServer(args: string[], env: NodeJS.ProcessEnv, nodeFlags: string[] = []): ServerHandle {
-  const child = fork(self, args, { env, execArgv: ["--conditions=react-server", "--import", "tsx", ...nodeFlags], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child = fork(self, args, {
+    env,
+    execArgv: ["--conditions=react-server", "--import", "tsx", ...nodeFlags],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
   return { process: child, next: messageQueue(child).next, send: (message) => child.send(message) };
 }
 
@@ -74,15 +78,16 @@ async function serve(): Promise<void> {
     const seedOnly = process.argv.includes("--seed-only");
     const settleOnly = process.argv.includes("--settle-only");
     const primary = !process.argv.includes("--secondary") && !settleOnly;
-    if (primary) await seedModel(db, {
-      modelId: 1n,
-      datanetId: 1n,
-      owner: devAccounts[MODEL_OWNER].address,
-      price: PRICE,
-      ownerShareBps: OWNER_SHARE_BPS,
-      firstContributionId: 1n,
-      contributions,
-    });
+    if (primary)
+      await seedModel(db, {
+        modelId: 1n,
+        datanetId: 1n,
+        owner: devAccounts[MODEL_OWNER].address,
+        price: PRICE,
+        ownerShareBps: OWNER_SHARE_BPS,
+        firstContributionId: 1n,
+        contributions,
+      });
 
     if (seedOnly) {
       await handle.close();

@@ -3,9 +3,9 @@ import { existsSync } from "node:fs";
 import { privateKeyToAccount } from "viem/accounts";
 import { anvilBinaryPath } from "@/lib/chain/anvil";
 import { publicClientFor } from "@/lib/chain/clients";
-import { deployUpstream, readDeployment, writeDeployment, type Deployment } from "@/lib/chain/deploy";
+import { type Deployment, deployUpstream, readDeployment, writeDeployment } from "@/lib/chain/deploy";
 import { deployerAccount, settlerAccount } from "@/lib/chain/devAccounts";
-import { startService, type Service } from "./service";
+import { type Service, startService } from "./service";
 
 /** Where a local anvil listens, from RPC_URL. */
 export type LocalRpc = { host: string; port: number; url: string };
@@ -14,7 +14,9 @@ export type LocalRpc = { host: string; port: number; url: string };
 export class NotLocalRpcError extends Error {
   readonly code = "RPC_NOT_LOCAL";
   constructor(rpcUrl: string) {
-    super(`RPC_URL ${rpcUrl} is not a local address: \`npm start\` runs its own anvil, so RPC_URL must be http://127.0.0.1:<port> or http://localhost:<port>`);
+    super(
+      `RPC_URL ${rpcUrl} is not a local address: \`npm start\` runs its own anvil, so RPC_URL must be http://127.0.0.1:<port> or http://localhost:<port>`,
+    );
     this.name = "NotLocalRpcError";
   }
 }
@@ -57,7 +59,18 @@ export async function startPersistentAnvil(options: PersistentAnvilOptions): Pro
   const service = await startService({
     name: "anvil",
     command: anvilBinaryPath(),
-    args: ["--host", options.rpc.host, "--port", String(options.rpc.port), "--chain-id", String(options.chainId), "--state", options.stateFile, "--state-interval", "30"],
+    args: [
+      "--host",
+      options.rpc.host,
+      "--port",
+      String(options.rpc.port),
+      "--chain-id",
+      String(options.chainId),
+      "--state",
+      options.stateFile,
+      "--state-interval",
+      "30",
+    ],
     logFile: options.logFile,
     ready: async () => (await chainIdAt(options.rpc.url)) === options.chainId,
     readyTimeoutMs: 30_000,

@@ -11,18 +11,18 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { formatUnits } from "viem";
+import { createDb, type DbHandle, dbOptions, migrate, redactUrl } from "@/db/client";
+import { listDatanets } from "@/db/marketplace";
+import { startIndexer } from "@/indexer/process";
 import { anvilBinaryPath } from "@/lib/chain/anvil";
 import type { Deployment } from "@/lib/chain/deploy";
 import type { ServerConfig } from "@/lib/config";
-import { createDb, dbOptions, migrate, redactUrl, type DbHandle } from "@/db/client";
-import { listDatanets } from "@/db/marketplace";
-import { startIndexer } from "@/indexer/process";
-import { seedDemo, type SeedReport } from "../seed";
+import { type SeedReport, seedDemo } from "../seed";
 import { seedInferences } from "../seed-inferences";
 import { ensureDeployment, localRpc, startPersistentAnvil } from "./chain";
 import { buildWeb, startWeb, webBuildIsCurrent } from "./next";
 import { assertPortsFree } from "./ports";
-import { StepRunner, type ProgressSink } from "./steps";
+import { type ProgressSink, StepRunner } from "./steps";
 
 export { PortInUseError } from "./ports";
 export { StackStoppedError, StepFailedError, StepRunner } from "./steps";
@@ -72,7 +72,9 @@ export type RunningStack = {
 export class StaleDatabaseError extends Error {
   readonly code = "STALE_DATABASE";
   constructor(where: string) {
-    super(`the database (${where}) holds datanets of an earlier chain, but the contracts were just deployed anew: start over with \`npm start -- --fresh\``);
+    super(
+      `the database (${where}) holds datanets of an earlier chain, but the contracts were just deployed anew: start over with \`npm start -- --fresh\``,
+    );
     this.name = "StaleDatabaseError";
   }
 }
@@ -172,7 +174,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       seed = await runner.step("seeding the demo marketplace", async () => {
         const report = await seedDemo({ db: handle.db, rpcUrl: rpc.url, deployment, log: (line) => options.progress?.(`      ${line}`) });
         const counts = `${report.datanets} datanets, ${report.contributions} contributions, ${report.records} records, ${report.models} models`;
-        const detail = report.transactions > 0 ? `demo seeded: ${counts} (${report.transactions} transactions)` : `demo already seeded: ${counts}`;
+        const detail =
+          report.transactions > 0 ? `demo seeded: ${counts} (${report.transactions} transactions)` : `demo already seeded: ${counts}`;
         return { value: report, detail };
       });
     }
@@ -228,7 +231,13 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     if ((options.seed ?? true) && indexerUrl) {
       const demoIndexerUrl = indexerUrl;
       await runner.step("asking the demo models a few paid questions", async () => {
-        const report = await seedInferences({ url, indexerUrl: demoIndexerUrl, rpcUrl: rpc.url, deployment, log: (line) => options.progress?.(`      ${line}`) });
+        const report = await seedInferences({
+          url,
+          indexerUrl: demoIndexerUrl,
+          rpcUrl: rpc.url,
+          deployment,
+          log: (line) => options.progress?.(`      ${line}`),
+        });
         const charged = `${formatUnits(report.charged, 6)} tUSD`;
         const what = report.asked > 0 ? `${report.asked} paid inferences asked; ` : "demo inferences already asked; ";
         const link = report.explorerUrl ? `, e.g. ${report.explorerUrl}` : "";

@@ -2,10 +2,22 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { runToCompletion, startService, type Service } from "./service";
+import { runToCompletion, type Service, startService } from "./service";
 
 // What `next build` reads: a change to any of these makes a build stale.
-const BUILD_INPUTS = ["app", "components", "lib", "db", "public", "next.config.ts", "tailwind.config.ts", "postcss.config.mjs", "instrumentation.ts", "tsconfig.json", "package-lock.json"];
+const BUILD_INPUTS = [
+  "app",
+  "components",
+  "lib",
+  "db",
+  "public",
+  "next.config.ts",
+  "tailwind.config.ts",
+  "postcss.config.mjs",
+  "instrumentation.ts",
+  "tsconfig.json",
+  "package-lock.json",
+];
 
 function collectFiles(path: string, into: string[]): void {
   if (!existsSync(path)) return;
@@ -44,7 +56,14 @@ const nextBin = (root: string) => join(root, "node_modules", ".bin", "next");
 export async function buildWeb(root: string, logFile: string, register?: (service: Service) => void): Promise<void> {
   const sources = webSourcesHash(root);
   await runToCompletion(
-    { name: "next build", command: nextBin(root), args: ["build"], cwd: root, env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" }, logFile },
+    {
+      name: "next build",
+      command: nextBin(root),
+      args: ["build"],
+      cwd: root,
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+      logFile,
+    },
     register,
   );
   writeFileSync(stampFile(root), sources);

@@ -3,7 +3,7 @@
  * (`detached`), so stopping it stops everything it spawned too — `npx next start`, for one,
  * leaves `next-server` running when only its own PID is killed.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import { dirname } from "node:path";
 
@@ -147,7 +147,10 @@ export async function startService(options: ServiceOptions): Promise<Service> {
 }
 
 /** Runs a command to completion in its own process group (stoppable like a service); rejects on a non-zero exit. */
-export async function runToCompletion(options: Omit<ServiceOptions, "ready" | "readyTimeoutMs">, register?: (service: Service) => void): Promise<void> {
+export async function runToCompletion(
+  options: Omit<ServiceOptions, "ready" | "readyTimeoutMs">,
+  register?: (service: Service) => void,
+): Promise<void> {
   const service = await startService(options);
   register?.(service);
   const reason = await service.exited;

@@ -1,4 +1,4 @@
-import { mkdtempSync, existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -80,9 +80,11 @@ describe("orchestration", () => {
     const grandchild = Number(/child (\d+)/.exec(readFileSync(logFile, "utf8"))![1]);
     expect(alive(service.pid) && alive(grandchild)).toBe(true);
 
-    const failure = await runner.step("a step that fails", async () => {
-      throw new Error("no such thing");
-    }).catch((e: unknown) => e);
+    const failure = await runner
+      .step("a step that fails", async () => {
+        throw new Error("no such thing");
+      })
+      .catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(StepFailedError);
     expect((failure as StepFailedError).step).toBe("a step that fails");
     await runner.stopAll();
@@ -105,7 +107,12 @@ describe("orchestration", () => {
   it("startStack refuses a taken port before starting anything", async () => {
     const anvilPort = await getFreePort();
     const dataDir = join(dir, "stack");
-    const config = loadConfig({ DATA_DIR: dataDir, RPC_URL: `http://127.0.0.1:${anvilPort}`, PORT: String(takenPort), INDEXER_PORT: String(await getFreePort()) });
+    const config = loadConfig({
+      DATA_DIR: dataDir,
+      RPC_URL: `http://127.0.0.1:${anvilPort}`,
+      PORT: String(takenPort),
+      INDEXER_PORT: String(await getFreePort()),
+    });
     const lines: string[] = [];
     const error = await startStack({ config, progress: (line) => lines.push(line) }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StepFailedError);
@@ -117,6 +124,9 @@ describe("orchestration", () => {
 
   it("startStack refuses a remote RPC_URL: it runs its own anvil", async () => {
     const config = loadConfig({ DATA_DIR: join(dir, "remote"), RPC_URL: "https://rpc.example.org", PORT: String(await getFreePort()) });
-    await expect(startStack({ config })).rejects.toMatchObject({ step: "checking binaries and ports", message: expect.stringMatching(/not a local address/) });
+    await expect(startStack({ config })).rejects.toMatchObject({
+      step: "checking binaries and ports",
+      message: expect.stringMatching(/not a local address/),
+    });
   });
 });

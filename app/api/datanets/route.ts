@@ -1,6 +1,6 @@
 import { datanetList, draftDatanet } from "@/lib/datanets/api";
-import { processServer } from "@/lib/server/root";
 import { handle, readJsonBody } from "@/lib/http";
+import { processServer } from "@/lib/server/root";
 
 /** Every datanet with its contribution, record and contributor counts. */
 export async function GET() {

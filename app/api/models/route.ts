@@ -1,6 +1,6 @@
-import { processServer } from "@/lib/server/root";
 import { handle, readJsonBody } from "@/lib/http";
 import { draftModel, modelList } from "@/lib/models/api";
+import { processServer } from "@/lib/server/root";
 
 /** Every model with the datanets it draws on. */
 export async function GET() {

@@ -14,10 +14,10 @@
  */
 import type { Address } from "viem";
 import { z } from "zod";
+import { errorBody, errorResponse, jsonResponse, parseInput, readJsonBody } from "@/lib/http";
 import { attributionPath, streamInference } from "@/lib/inference/api";
 import type { Gateway, InferenceRun } from "@/lib/inference/gateway";
 import type { Payments } from "@/lib/payments";
-import { errorBody, errorResponse, jsonResponse, parseInput, readJsonBody } from "@/lib/http";
 import { paymentBody } from "@/lib/payments/api";
 import { invalidRequest } from "@/lib/payments/errors";
 import type { PermitTerms } from "@/lib/wire/payments";
@@ -26,13 +26,19 @@ import type { PlaygroundStreamEventWire } from "@/lib/wire/playground";
 /** Body of `POST /api/playground/chat`. */
 export const playgroundChatSchema = z.object({
   /** Registry id of the model, decimal. */
-  modelId: z.string().regex(/^\d{1,20}$/, "a decimal model id").transform(BigInt),
+  modelId: z
+    .string()
+    .regex(/^\d{1,20}$/, "a decimal model id")
+    .transform(BigInt),
   /** The user's question. */
   question: z.string().trim().min(1, "must not be empty"),
   /** The permit the browser pays under. */
   permitId: z.uuid({ message: "not a valid id" }),
   /** The 32-byte session key whose keccak256 is the permit's nonce. */
-  sessionKey: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "not a 32-byte hex key").transform((v) => v.toLowerCase() as `0x${string}`),
+  sessionKey: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{64}$/, "not a 32-byte hex key")
+    .transform((v) => v.toLowerCase() as `0x${string}`),
 });
 
 /** What the playground needs of the server: the session check (lib/payments/sessions.ts) and the gateway. */
@@ -43,7 +49,10 @@ export async function handlePlaygroundChat(request: Request, service: Playground
   let run: InferenceRun | undefined;
   try {
     const { payments, gateway } = await service;
-    const body = parseInput(playgroundChatSchema, await readJsonBody(request, paymentBody), { what: "playground request", refuse: invalidRequest });
+    const body = parseInput(playgroundChatSchema, await readJsonBody(request, paymentBody), {
+      what: "playground request",
+      refuse: invalidRequest,
+    });
     const payer = await payments.payerOfSession(body.permitId, body.sessionKey);
     run = await gateway.runInference({
       modelId: body.modelId,

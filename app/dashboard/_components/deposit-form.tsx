@@ -5,7 +5,7 @@ import { Button } from "@/components/button";
 import { Card } from "@/components/card";
 import { TransactionStatus } from "@/components/transaction-status";
 import { formatMoney } from "@/lib/web/format";
-import { useDeposit, type DepositMethod } from "@/lib/web/market";
+import { type DepositMethod, useDeposit } from "@/lib/web/market";
 import { usePublicConfig } from "@/lib/web/public-config-context";
 
 /** Deposit into the market: one permit signature and one transaction, or approve + deposit. */

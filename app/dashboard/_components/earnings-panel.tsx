@@ -1,7 +1,7 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
-import { useEffect, useRef } from "react";
 import Link from "next/link";
+import { useEffect, useRef } from "react";
 import { EmptyState } from "@/components/empty-state";
 import { Hex } from "@/components/hex";
 import { SectionTitle } from "@/components/page-header";
@@ -54,8 +54,8 @@ export function EarningsPanel({ account }: { account: `0x${string}` }) {
         <p className="text-sm text-stone-500">Loading…</p>
       ) : data.credits.length === 0 ? (
         <EmptyState title="No earnings yet" testId="earnings-empty">
-          Each paid inference that draws on your records or runs your model credits you on chain; the credits are
-          listed here as they settle.
+          Each paid inference that draws on your records or runs your model credits you on chain; the credits are listed here as they
+          settle.
         </EmptyState>
       ) : (
         <>

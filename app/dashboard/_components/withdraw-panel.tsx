@@ -4,7 +4,7 @@ import { Button } from "@/components/button";
 import { Card } from "@/components/card";
 import { TransactionStatus } from "@/components/transaction-status";
 import { formatMoney } from "@/lib/web/format";
-import { useWithdrawal, type AccountFunds } from "@/lib/web/market";
+import { type AccountFunds, useWithdrawal } from "@/lib/web/market";
 import { usePublicConfig } from "@/lib/web/public-config-context";
 
 /**
@@ -24,8 +24,7 @@ export function WithdrawPanel({ funds, now }: { funds: AccountFunds; now: Date }
       {pending ? (
         <div className="space-y-3 text-sm">
           <p data-testid="withdrawal-request">
-            {money(pending.amount)} requested;{" "}
-            {ready ? "ready to withdraw now." : `ready from ${pending.readyAt.toLocaleString("en")}.`}
+            {money(pending.amount)} requested; {ready ? "ready to withdraw now." : `ready from ${pending.readyAt.toLocaleString("en")}.`}
           </p>
           <div className="flex flex-wrap gap-2">
             <Button disabled={busy || !ready} onClick={() => withdraw()} data-testid="withdraw-submit">
@@ -46,8 +45,8 @@ export function WithdrawPanel({ funds, now }: { funds: AccountFunds; now: Date }
         >
           <AmountInput label="Amount" field={field} onEdit={() => !busy && reset()} testId="withdraw-amount" />
           <p className="text-xs text-stone-500">
-            A withdrawal is requested first and completed after the market&apos;s delay, so inferences you already
-            authorised can still be paid.
+            A withdrawal is requested first and completed after the market&apos;s delay, so inferences you already authorised can still be
+            paid.
           </p>
           <Button type="submit" variant="secondary" disabled={busy || field.amount === null} className="w-full sm:w-auto">
             Request withdrawal

@@ -57,7 +57,9 @@ export default async function DatanetPage({ params }: Props) {
       <section className="mb-10">
         <SectionTitle count={datanet.contributors.length}>Contributors</SectionTitle>
         {datanet.contributors.length === 0 ? (
-          <EmptyState title="No contributions yet">Records are added in contributions, each anchored on chain by its Merkle root.</EmptyState>
+          <EmptyState title="No contributions yet">
+            Records are added in contributions, each anchored on chain by its Merkle root.
+          </EmptyState>
         ) : (
           <Table minWidth="18rem" head={["Contributor", { label: "Contributions", numeric: true }, { label: "Records", numeric: true }]}>
             {datanet.contributors.map((c) => (

@@ -10,11 +10,11 @@ import { PageHeader, SectionTitle } from "@/components/page-header";
 import { Stat } from "@/components/stat";
 import {
   getInferenceDetail,
-  InferenceNotFoundError,
-  inferenceFigures,
-  InvalidInferenceIdError,
-  parseInferenceRef,
   type InferenceDetail,
+  InferenceNotFoundError,
+  InvalidInferenceIdError,
+  inferenceFigures,
+  parseInferenceRef,
 } from "@/lib/explorer";
 import { processServer } from "@/lib/server/root";
 import { formatMoney, formatRelativeTime } from "@/lib/web/format";
@@ -72,7 +72,11 @@ export default async function InferencePage({ params }: Props) {
       <dl className="mb-6 grid grid-cols-2 gap-3 md:grid-cols-4">
         <Stat label="Price" value={formatMoney(inference.price)} testId="inference-price" />
         <Stat label="Payees" value={inference.payouts.length} hint="credited on chain" />
-        <Stat label="Records credited" value={inference.records.filter((r) => r.score > 0).length} hint={`of ${inference.records.length} retrieved or matched`} />
+        <Stat
+          label="Records credited"
+          value={inference.records.filter((r) => r.score > 0).length}
+          hint={`of ${inference.records.length} retrieved or matched`}
+        />
         <Stat
           label="Self-paid revenue"
           value={selfPaidPercent ?? "—"}

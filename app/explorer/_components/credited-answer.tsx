@@ -36,7 +36,15 @@ function pieces(output: string, spans: readonly AnswerSpan[]): Piece[] {
  * The answer with its credited spans highlighted, one colour per contributor. Hovering (or
  * tapping, on a phone) a span shows which records it was credited to and who contributed them.
  */
-export function CreditedAnswer({ output, spans, contributorRank }: { output: string; spans: AnswerSpan[]; contributorRank: Record<string, number> }) {
+export function CreditedAnswer({
+  output,
+  spans,
+  contributorRank,
+}: {
+  output: string;
+  spans: AnswerSpan[];
+  contributorRank: Record<string, number>;
+}) {
   const [hovered, setHovered] = useState<number | null>(null);
   const [selected, setSelected] = useState<number | null>(null);
   const active = hovered ?? selected;
@@ -84,16 +92,19 @@ export function CreditedAnswer({ output, spans, contributorRank }: { output: str
           );
         })}
       </p>
-      <div className="mt-3 min-h-16 rounded-md border border-stone-200 bg-stone-50 px-3 py-2 text-sm text-stone-700" data-testid="span-details" aria-live="polite">
+      <div
+        className="mt-3 min-h-16 rounded-md border border-stone-200 bg-stone-50 px-3 py-2 text-sm text-stone-700"
+        data-testid="span-details"
+        aria-live="polite"
+      >
         {shown ? (
           shown.common ? (
-            <p>
-              A common phrase ({shown.tokens} tokens): found in too many records to be worth anything, so it credits nobody.
-            </p>
+            <p>A common phrase ({shown.tokens} tokens): found in too many records to be worth anything, so it credits nobody.</p>
           ) : (
             <div>
               <p className="mb-1 text-stone-500">
-                {shown.tokens} tokens matched, credited to {shown.records.length === 1 ? "one record" : `${shown.records.length} records sharing it`}:
+                {shown.tokens} tokens matched, credited to{" "}
+                {shown.records.length === 1 ? "one record" : `${shown.records.length} records sharing it`}:
               </p>
               <ul className="space-y-1">
                 {shown.records.map((r) => (

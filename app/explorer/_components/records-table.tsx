@@ -37,13 +37,19 @@ export function RecordsTable({ records }: { records: InferenceRecord[] }) {
           <div className="flex flex-wrap items-baseline justify-between gap-x-4 gap-y-1 text-sm">
             <span className="flex flex-wrap items-baseline gap-x-3">
               <span className="font-mono font-medium text-stone-900">{record.id}</span>
-              <span className="text-stone-500">{record.retrievedRank !== null ? `retrieved #${record.retrievedRank}` : "not retrieved"}</span>
+              <span className="text-stone-500">
+                {record.retrievedRank !== null ? `retrieved #${record.retrievedRank}` : "not retrieved"}
+              </span>
               {record.datanetId ? <Link href={`/datanets/${record.datanetId}`}>datanet {record.datanetId}</Link> : null}
               <span className="text-stone-500">by {record.contributor ? <Hex value={record.contributor} /> : "unknown"}</span>
             </span>
             <span className="flex items-baseline gap-3">
               <Verdict record={record} />
-              <span className="font-semibold tabular-nums text-stone-900" data-testid="record-influence" title="Share of the contributors' pool">
+              <span
+                className="font-semibold tabular-nums text-stone-900"
+                data-testid="record-influence"
+                title="Share of the contributors' pool"
+              >
                 {share(record.score)}
               </span>
             </span>

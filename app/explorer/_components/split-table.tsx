@@ -31,7 +31,9 @@ export function SplitTable({ split, total, price }: { split: SplitRow[]; total: 
               <tr key={`${part.role}-${part.address ?? i}`} data-testid="split-row">
                 <td className="px-3 py-2">
                   <span className="flex items-center gap-2">
-                    {part.role === "contributor" ? <span aria-hidden className={`inline-block h-3 w-3 rounded-sm ${contributorColor(contributorRank)}`} /> : null}
+                    {part.role === "contributor" ? (
+                      <span aria-hidden className={`inline-block h-3 w-3 rounded-sm ${contributorColor(contributorRank)}`} />
+                    ) : null}
                     <span>
                       <span className="block text-stone-900">{ROLE[part.role]}</span>
                       {part.address ? <Hex value={part.address} /> : <span className="text-xs text-stone-500">kept by the market</span>}

@@ -45,11 +45,20 @@ export function VerifyPanel({ inferenceId }: { inferenceId: string }) {
           data-valid={verdict.valid}
           className={`mt-3 rounded-md border px-3 py-2 text-sm ${verdict.valid ? "border-emerald-200 bg-emerald-50 text-emerald-950" : "border-red-200 bg-red-50 text-red-950"}`}
         >
-          <p className="font-semibold">{verdict.valid ? "Match — the split is what the inputs give" : "Mismatch — the stored split does not follow from the inputs"}</p>
+          <p className="font-semibold">
+            {verdict.valid ? "Match — the split is what the inputs give" : "Mismatch — the stored split does not follow from the inputs"}
+          </p>
           {verdict.recomputedHash ? (
             <p className="mt-1">
               Recomputed hash <Hex value={verdict.recomputedHash} keep={6} />
-              {verdict.recomputedHash === verdict.storedHash ? " equals the stored hash." : <> differs from the stored <Hex value={verdict.storedHash} keep={6} />.</>}
+              {verdict.recomputedHash === verdict.storedHash ? (
+                " equals the stored hash."
+              ) : (
+                <>
+                  {" "}
+                  differs from the stored <Hex value={verdict.storedHash} keep={6} />.
+                </>
+              )}
             </p>
           ) : null}
           {verdict.problem ? <p className="mt-1">{verdict.problem}</p> : null}

@@ -13,12 +13,12 @@ import type { ApiKey } from "@/lib/payments";
 import { apiKeyCreationMessage, apiKeyRevocationMessage } from "@/lib/payments/messages";
 import { describeTransactionError } from "@/lib/web/errors";
 import { formatMoney, formatRelativeTime } from "@/lib/web/format";
-import { fetchJson, PaymentRequestError, usePermits, type PermitView } from "@/lib/web/permit";
-import { apiKeyListAnswerSchema, createdApiKeyAnswerSchema, revokedApiKeyAnswerSchema } from "@/lib/wire/payments";
+import { fetchJson, PaymentRequestError, type PermitView, usePermits } from "@/lib/web/permit";
 import { usePublicConfig } from "@/lib/web/public-config-context";
+import { apiKeyListAnswerSchema, createdApiKeyAnswerSchema, revokedApiKeyAnswerSchema } from "@/lib/wire/payments";
 import { ApiSnippets } from "./api-snippets";
 import { PermitPanel } from "./permit-panel";
-import { StepStatus, type StepState } from "./step-status";
+import { type StepState, StepStatus } from "./step-status";
 
 function failureOf(error: unknown): StepState {
   const failure = error instanceof PaymentRequestError ? { code: error.code, message: error.message } : describeTransactionError(error);
@@ -75,7 +75,15 @@ function PayerKeys({ payer }: { payer: Address }) {
   );
 }
 
-function CreateKeyForm({ payer, permit, onCreated }: { payer: Address; permit: PermitView | null; onCreated(created: { key: string; label: string }): void }) {
+function CreateKeyForm({
+  payer,
+  permit,
+  onCreated,
+}: {
+  payer: Address;
+  permit: PermitView | null;
+  onCreated(created: { key: string; label: string }): void;
+}) {
   const config = useConfig();
   const queryClient = useQueryClient();
   const { token } = usePublicConfig();
@@ -131,8 +139,8 @@ function CreateKeyForm({ payer, permit, onCreated }: { payer: Address; permit: P
       </label>
       <AmountInput label="Spend cap for this key" field={field} testId="key-cap" />
       <p className="text-xs text-stone-500">
-        Spends under your permit ({formatMoney(permit.remaining, token.symbol, token.decimals)} left, until {permit.expiry.toLocaleDateString("en")}).
-        Creating it asks for one wallet signature, no transaction.
+        Spends under your permit ({formatMoney(permit.remaining, token.symbol, token.decimals)} left, until{" "}
+        {permit.expiry.toLocaleDateString("en")}). Creating it asks for one wallet signature, no transaction.
       </p>
       <Button type="submit" data-testid="key-create" disabled={busy || field.amount === null || !label.trim()} className="w-full sm:w-auto">
         Create key
@@ -177,7 +185,11 @@ function KeyList({ payer }: { payer: Address }) {
   return (
     <Card title="Your keys">
       {isLoading ? <p className="text-sm text-stone-500">Loading your keys…</p> : null}
-      {error ? <p role="alert" className="text-sm text-red-800">Could not read your keys: {error.message}</p> : null}
+      {error ? (
+        <p role="alert" className="text-sm text-red-800">
+          Could not read your keys: {error.message}
+        </p>
+      ) : null}
       {keys && keys.length === 0 ? (
         <EmptyState title="No API keys yet" testId="keys-empty">
           Create one above; programs then call the API with it and no wallet pop-ups.
@@ -204,7 +216,10 @@ function KeyRow({ payer, apiKey, money }: { payer: Address; apiKey: ApiKey; mone
       setStep({ status: "working", text: "Sign the revocation: waiting for your wallet…" });
       const signature = await signMessage(config, { account: payer, message: apiKeyRevocationMessage({ payer, keyId: apiKey.id }) });
       setStep({ status: "working", text: "Revoking…" });
-      await fetchJson(`/api/keys/${apiKey.id}`, revokedApiKeyAnswerSchema, { method: "DELETE", body: JSON.stringify({ payer, signature }) });
+      await fetchJson(`/api/keys/${apiKey.id}`, revokedApiKeyAnswerSchema, {
+        method: "DELETE",
+        body: JSON.stringify({ payer, signature }),
+      });
       setStep({ status: "idle" });
       await queryClient.invalidateQueries({ queryKey: ["api-keys"] });
     } catch (error) {
@@ -218,7 +233,9 @@ function KeyRow({ payer, apiKey, money }: { payer: Address; apiKey: ApiKey; mone
         <div className="min-w-0">
           <p className="font-medium text-stone-900">
             {apiKey.label}{" "}
-            {apiKey.revokedAt ? <span className="ml-1 rounded bg-stone-200 px-1.5 py-0.5 text-xs font-medium text-stone-700">revoked</span> : null}
+            {apiKey.revokedAt ? (
+              <span className="ml-1 rounded bg-stone-200 px-1.5 py-0.5 text-xs font-medium text-stone-700">revoked</span>
+            ) : null}
           </p>
           <p className="text-xs text-stone-500">
             <code className="font-mono">{apiKey.prefix}_…</code> · created {formatRelativeTime(apiKey.createdAt)} ·{" "}
@@ -229,7 +246,13 @@ function KeyRow({ payer, apiKey, money }: { payer: Address; apiKey: ApiKey; mone
           {money(apiKey.spent)} <span className="text-stone-500">of {money(apiKey.spendCap)}</span>
         </p>
         {apiKey.revokedAt ? null : (
-          <Button variant="secondary" data-testid="key-revoke" disabled={step.status === "working"} onClick={revoke} className="!px-3 !py-1.5 text-xs">
+          <Button
+            variant="secondary"
+            data-testid="key-revoke"
+            disabled={step.status === "working"}
+            onClick={revoke}
+            className="!px-3 !py-1.5 text-xs"
+          >
             Revoke
           </Button>
         )}

@@ -4,9 +4,9 @@ import type { Address } from "viem";
 import { AmountInput, useAmountField } from "@/components/amount-input";
 import { Button } from "@/components/button";
 import { formatMoney } from "@/lib/web/format";
-import { usePermits, useSignPermit, type PermitSigning, type PermitView } from "@/lib/web/permit";
+import { type PermitSigning, type PermitView, usePermits, useSignPermit } from "@/lib/web/permit";
 import { usePublicConfig } from "@/lib/web/public-config-context";
-import { StepStatus, type StepState } from "./step-status";
+import { type StepState, StepStatus } from "./step-status";
 
 // Generous ceiling for one permit: the deposit still bounds what can actually be charged.
 const MAX_CAP = 1_000_000_000_000n;
@@ -32,7 +32,10 @@ function signingStep(state: PermitSigning, money: (v: bigint) => string): StepSt
     case "registering":
       return { status: "working", text: "Registering the permit with the market…" };
     case "done":
-      return { status: "done", text: `Permit signed: up to ${money(state.permit.cap)} until ${formatExpiry(state.permit.expiry)}. No more pop-ups until then.` };
+      return {
+        status: "done",
+        text: `Permit signed: up to ${money(state.permit.cap)} until ${formatExpiry(state.permit.expiry)}. No more pop-ups until then.`,
+      };
     case "failed":
       return state;
   }

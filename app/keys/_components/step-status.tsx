@@ -20,10 +20,20 @@ export function StepStatus({ state, testId }: { state: StepState; testId: string
   if (state.status === "idle") return null;
   const problem = state.status === "failed" ? describePaymentProblem(state.code, state.message) : null;
   return (
-    <div role="status" aria-live="polite" data-testid={testId} data-status={state.status} data-code={state.status === "failed" ? state.code : undefined} className={`mt-3 rounded-md border px-3 py-2 text-sm ${tones[state.status]}`}>
+    <div
+      role="status"
+      aria-live="polite"
+      data-testid={testId}
+      data-status={state.status}
+      data-code={state.status === "failed" ? state.code : undefined}
+      className={`mt-3 rounded-md border px-3 py-2 text-sm ${tones[state.status]}`}
+    >
       {state.status === "working" ? (
         <p className="flex items-center gap-2">
-          <span aria-hidden className="inline-block h-3.5 w-3.5 shrink-0 animate-spin rounded-full border-2 border-current border-r-transparent" />
+          <span
+            aria-hidden
+            className="inline-block h-3.5 w-3.5 shrink-0 animate-spin rounded-full border-2 border-current border-r-transparent"
+          />
           {state.text}
         </p>
       ) : null}

@@ -5,7 +5,7 @@
  */
 import { db } from "ponder:api";
 import schema from "ponder:schema";
-import { Hono, type Context } from "hono";
+import { type Context, Hono } from "hono";
 import { and, asc, client, count, desc, eq, lt } from "ponder";
 import { z } from "zod";
 import { MAX_PAGE, type Wire } from "../../../lib/indexer/wire";
@@ -44,16 +44,25 @@ function parse<T>(c: Context, name: string, schemaOf: z.ZodType<T>, value: unkno
 function datanetJson(row: typeof schema.datanet.$inferSelect): Wire<"datanet">["datanet"] {
   return {
     ...row,
-    id: s(row.id), stake: s(row.stake), recordCount: s(row.recordCount),
-    createdAt: s(row.createdAt), blockNumber: s(row.blockNumber),
+    id: s(row.id),
+    stake: s(row.stake),
+    recordCount: s(row.recordCount),
+    createdAt: s(row.createdAt),
+    blockNumber: s(row.blockNumber),
   };
 }
 
 function modelJson(row: typeof schema.model.$inferSelect): Wire<"model">["model"] {
   return {
     ...row,
-    id: s(row.id), datanetIds: row.datanetIds.map(s), pricePerCall: s(row.pricePerCall), stake: s(row.stake),
-    revenue: s(row.revenue), createdAt: s(row.createdAt), updatedAt: s(row.updatedAt), blockNumber: s(row.blockNumber),
+    id: s(row.id),
+    datanetIds: row.datanetIds.map(s),
+    pricePerCall: s(row.pricePerCall),
+    stake: s(row.stake),
+    revenue: s(row.revenue),
+    createdAt: s(row.createdAt),
+    updatedAt: s(row.updatedAt),
+    blockNumber: s(row.blockNumber),
   };
 }
 
@@ -61,8 +70,13 @@ function settlementJson(row: typeof schema.settlement.$inferSelect): Wire<"settl
   const { ordinal, ...rest } = row;
   return {
     ...rest,
-    inferenceId: s(row.inferenceId), modelId: s(row.modelId), price: s(row.price), fee: s(row.fee),
-    cursor: s(ordinal), createdAt: s(row.createdAt), blockNumber: s(row.blockNumber),
+    inferenceId: s(row.inferenceId),
+    modelId: s(row.modelId),
+    price: s(row.price),
+    fee: s(row.fee),
+    cursor: s(ordinal),
+    createdAt: s(row.createdAt),
+    blockNumber: s(row.blockNumber),
   };
 }
 
@@ -84,7 +98,11 @@ app.get("/datanets/:id", async (c) => {
   if (id instanceof Response) return id;
   const [row] = await db.select().from(schema.datanet).where(eq(schema.datanet.id, id));
   if (!row) return fail(c, 404, "DATANET_NOT_FOUND", `datanet ${id} is not indexed`);
-  const contributions = await db.select().from(schema.contribution).where(eq(schema.contribution.datanetId, id)).orderBy(asc(schema.contribution.id));
+  const contributions = await db
+    .select()
+    .from(schema.contribution)
+    .where(eq(schema.contribution.datanetId, id))
+    .orderBy(asc(schema.contribution.id));
   const contributors = await db
     .select()
     .from(schema.datanetContributor)
@@ -93,10 +111,19 @@ app.get("/datanets/:id", async (c) => {
   const body: Wire<"datanet"> = {
     datanet: datanetJson(row),
     contributions: contributions.map((r) => ({
-      ...r, id: s(r.id), datanetId: s(r.datanetId), recordCount: s(r.recordCount), firstRecordId: s(r.firstRecordId),
-      createdAt: s(r.createdAt), blockNumber: s(r.blockNumber),
+      ...r,
+      id: s(r.id),
+      datanetId: s(r.datanetId),
+      recordCount: s(r.recordCount),
+      firstRecordId: s(r.firstRecordId),
+      createdAt: s(r.createdAt),
+      blockNumber: s(r.blockNumber),
     })),
-    contributors: contributors.map((r) => ({ contributor: r.contributor, contributionCount: r.contributionCount, recordCount: s(r.recordCount) })),
+    contributors: contributors.map((r) => ({
+      contributor: r.contributor,
+      contributionCount: r.contributionCount,
+      recordCount: s(r.recordCount),
+    })),
   };
   return c.json(body);
 });
@@ -112,10 +139,19 @@ app.get("/models/:id", async (c) => {
   if (id instanceof Response) return id;
   const [row] = await db.select().from(schema.model).where(eq(schema.model.id, id));
   if (!row) return fail(c, 404, "MODEL_NOT_FOUND", `model ${id} is not indexed`);
-  const versions = await db.select().from(schema.modelVersion).where(eq(schema.modelVersion.modelId, id)).orderBy(asc(schema.modelVersion.version));
+  const versions = await db
+    .select()
+    .from(schema.modelVersion)
+    .where(eq(schema.modelVersion.modelId, id))
+    .orderBy(asc(schema.modelVersion.version));
   const body: Wire<"model"> = {
     model: modelJson(row),
-    versions: versions.map(({ modelId: _, ...v }) => ({ ...v, pricePerCall: s(v.pricePerCall), createdAt: s(v.createdAt), blockNumber: s(v.blockNumber) })),
+    versions: versions.map(({ modelId: _, ...v }) => ({
+      ...v,
+      pricePerCall: s(v.pricePerCall),
+      createdAt: s(v.createdAt),
+      blockNumber: s(v.blockNumber),
+    })),
   };
   return c.json(body);
 });
@@ -137,11 +173,20 @@ app.get("/payees/:address/earnings", async (c) => {
   const claimed = row?.claimed ?? 0n;
   const body: Wire<"earnings"> = {
     earnings: {
-      payee: address, earned: s(earned), claimed: s(claimed), claimable: s(earned - claimed),
-      inferenceCount: row?.inferenceCount ?? 0, lastCreditAt: sn(row?.lastCreditAt ?? null),
+      payee: address,
+      earned: s(earned),
+      claimed: s(claimed),
+      claimable: s(earned - claimed),
+      inferenceCount: row?.inferenceCount ?? 0,
+      lastCreditAt: sn(row?.lastCreditAt ?? null),
     },
     credits: credits.map((r) => ({
-      inferenceId: s(r.inferenceId), modelId: s(r.modelId), amount: s(r.amount), cursor: s(r.ordinal), createdAt: s(r.createdAt), txHash: r.txHash,
+      inferenceId: s(r.inferenceId),
+      modelId: s(r.modelId),
+      amount: s(r.amount),
+      cursor: s(r.ordinal),
+      createdAt: s(r.createdAt),
+      txHash: r.txHash,
     })),
     nextCursor,
   };
@@ -191,8 +236,12 @@ app.get("/payers/:address/deposit", async (c) => {
       : null;
   const body: Wire<"deposit"> = {
     deposit: {
-      payer: address, balance: s(row?.balance ?? 0n), deposited: s(row?.deposited ?? 0n),
-      withdrawn: s(row?.withdrawn ?? 0n), charged: s(row?.charged ?? 0n), withdrawal,
+      payer: address,
+      balance: s(row?.balance ?? 0n),
+      deposited: s(row?.deposited ?? 0n),
+      withdrawn: s(row?.withdrawn ?? 0n),
+      charged: s(row?.charged ?? 0n),
+      withdrawal,
     },
   };
   return c.json(body);
@@ -203,7 +252,10 @@ app.get("/permits/:payer/:nonce", async (c) => {
   if (payer instanceof Response) return payer;
   const nonce = parse(c, "nonce", uintParam, c.req.param("nonce"));
   if (nonce instanceof Response) return nonce;
-  const [row] = await db.select().from(schema.permitSpend).where(and(eq(schema.permitSpend.payer, payer), eq(schema.permitSpend.nonce, nonce)));
+  const [row] = await db
+    .select()
+    .from(schema.permitSpend)
+    .where(and(eq(schema.permitSpend.payer, payer), eq(schema.permitSpend.nonce, nonce)));
   const body: Wire<"permit"> = { permit: { payer, nonce: s(nonce), spent: s(row?.spent ?? 0n), cap: s(row?.cap ?? 0n) } };
   return c.json(body);
 });
@@ -215,9 +267,14 @@ app.get("/stats", async (c) => {
   const [market] = await db.select().from(schema.protocol).where(eq(schema.protocol.contract, "market"));
   const body: Wire<"stats"> = {
     stats: {
-      datanets: datanets?.n ?? 0, models: models?.n ?? 0, contributions: contributions?.n ?? 0,
-      settledInferences: market?.settledCount ?? 0, volume: s(market?.volume ?? 0n),
-      feesAccrued: s(market?.feesAccrued ?? 0n), feesCollected: s(market?.feesCollected ?? 0n), feeBps: market?.feeBps ?? null,
+      datanets: datanets?.n ?? 0,
+      models: models?.n ?? 0,
+      contributions: contributions?.n ?? 0,
+      settledInferences: market?.settledCount ?? 0,
+      volume: s(market?.volume ?? 0n),
+      feesAccrued: s(market?.feesAccrued ?? 0n),
+      feesCollected: s(market?.feesCollected ?? 0n),
+      feeBps: market?.feeBps ?? null,
     },
   };
   return c.json(body);

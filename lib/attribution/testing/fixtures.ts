@@ -2,7 +2,7 @@
  * Record sets cut from the real corpora for the engine's tests (test support only).
  */
 import type { Address, RecordInput } from "../types";
-import { chunkSentences, loadBrown, loadMobyDick, loadSotu, type CorpusDocument } from "./corpora";
+import { type CorpusDocument, chunkSentences, loadBrown, loadMobyDick, loadSotu } from "./corpora";
 
 /** A deterministic contributor address for contributor number `n` (1-based). */
 export function contributorAddress(n: number): Address {
@@ -13,12 +13,10 @@ export function contributorAddress(n: number): Address {
  * A few hundred records of real prose: the first `sotu` addresses, `moby` chapters and `brown`
  * samples, cut into records of `perRecord` sentences; contributor k owns every k-th record.
  */
-export function corpusRecords(opts: { sotu?: number; moby?: number; brown?: number; perRecord?: number; contributors?: number } = {}): RecordInput[] {
-  const docs: CorpusDocument[] = [
-    ...loadSotu(opts.sotu ?? 12),
-    ...loadMobyDick(opts.moby ?? 12),
-    ...loadBrown(opts.brown ?? 30),
-  ];
+export function corpusRecords(
+  opts: { sotu?: number; moby?: number; brown?: number; perRecord?: number; contributors?: number } = {},
+): RecordInput[] {
+  const docs: CorpusDocument[] = [...loadSotu(opts.sotu ?? 12), ...loadMobyDick(opts.moby ?? 12), ...loadBrown(opts.brown ?? 30)];
   const perRecord = opts.perRecord ?? 6;
   const contributors = opts.contributors ?? 10;
   const records: RecordInput[] = [];

@@ -3,7 +3,7 @@
  * node:http server, for tests and the gateway benchmark: the same handlers `next start` runs,
  * without building the app. A client that disconnects aborts the request's signal, as in Next.
  */
-import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
 /** A route handler as a Next.js route file exports it (dynamic segments arrive in `params`). */
@@ -63,7 +63,12 @@ async function handle(routes: Routes, req: IncomingMessage, res: ServerResponse)
     else if (Array.isArray(value)) for (const v of value) headers.append(name, v);
   }
   const hasBody = req.method !== "GET" && req.method !== "HEAD";
-  const request = new Request(url, { method: req.method, headers, body: hasBody ? Buffer.concat(chunks) : undefined, signal: controller.signal });
+  const request = new Request(url, {
+    method: req.method,
+    headers,
+    body: hasBody ? Buffer.concat(chunks) : undefined,
+    signal: controller.signal,
+  });
   const response = await handler(request, { params: Promise.resolve(params) });
   const outHeaders: Record<string, string> = {};
   response.headers.forEach((value, name) => {

@@ -5,7 +5,7 @@
  * way an LLM behind Ollama or vLLM would see them. Faults can be switched on to test how the
  * gateway copes with a backend that fails or breaks off mid-answer.
  */
-import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type ChatMessage, collectAnswer } from "../backend";
 import { createBuiltinBackend } from "../builtin";
@@ -94,7 +94,11 @@ export async function startOpenAICompatibleServer(options: TestServerOptions = {
     const controller = new AbortController();
     res.on("close", () => controller.abort());
     const events = engine.generate({ messages, context, maxTokens, signal: controller.signal });
-    const identity: CompletionIdentity = { id: `chatcmpl-test-${++sequence}`, model: request.model, created: Math.floor(Date.now() / 1000) };
+    const identity: CompletionIdentity = {
+      id: `chatcmpl-test-${++sequence}`,
+      model: request.model,
+      created: Math.floor(Date.now() / 1000),
+    };
 
     if (!request.stream) {
       const { text, done } = await collectAnswer(events);

@@ -1,6 +1,6 @@
 import { confirmDatanet } from "@/lib/datanets/api";
-import { processServer } from "@/lib/server/root";
 import { handle, readJsonBody } from "@/lib/http";
+import { processServer } from "@/lib/server/root";
 
 /** Confirms a datanet publication: `{ txHash, metadata? }`; stores it once the receipt matches its draft. */
 export async function POST(request: Request) {

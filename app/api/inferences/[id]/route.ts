@@ -1,5 +1,5 @@
-import { handle } from "@/lib/http";
 import { getInferenceDetail, getStoredProof, parseInferenceRef } from "@/lib/explorer";
+import { handle } from "@/lib/http";
 import { processServer } from "@/lib/server/root";
 
 /**

@@ -6,5 +6,9 @@ export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
 export function GET(): Promise<Response> {
-  return handleListModels(processServer().inference().then((s) => s.db));
+  return handleListModels(
+    processServer()
+      .inference()
+      .then((s) => s.db),
+  );
 }

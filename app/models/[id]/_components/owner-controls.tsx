@@ -1,7 +1,7 @@
 "use client";
 import { useRouter } from "next/navigation";
 import { useEffect } from "react";
-import { isAddressEqual, type Address } from "viem";
+import { type Address, isAddressEqual } from "viem";
 import { useAccount } from "wagmi";
 import { Button } from "@/components/button";
 import { Card } from "@/components/card";
@@ -48,8 +48,16 @@ function Controls({ modelId, shownStatus }: { modelId: bigint; shownStatus: Mode
           </>
         ) : status === "active" ? (
           <>
-            <p className="text-sm text-stone-600">Pausing stops new paid questions within seconds; its price, split and stake stay as they are.</p>
-            <Button variant="secondary" data-testid="model-pause" disabled={busy} onClick={() => setStatus("paused")} className="w-full sm:w-auto">
+            <p className="text-sm text-stone-600">
+              Pausing stops new paid questions within seconds; its price, split and stake stay as they are.
+            </p>
+            <Button
+              variant="secondary"
+              data-testid="model-pause"
+              disabled={busy}
+              onClick={() => setStatus("paused")}
+              className="w-full sm:w-auto"
+            >
               Pause model
             </Button>
           </>

@@ -4,15 +4,15 @@ import { useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRef, useState } from "react";
 import { useAccount } from "wagmi";
+import { PermitPanel } from "@/app/keys/_components/permit-panel";
+import { type StepState, StepStatus } from "@/app/keys/_components/step-status";
 import { Button } from "@/components/button";
 import { Card } from "@/components/card";
 import { Hex } from "@/components/hex";
-import { PermitPanel } from "@/app/keys/_components/permit-panel";
-import { StepStatus, type StepState } from "@/app/keys/_components/step-status";
 import { readSseData } from "@/lib/inference/sse";
 import type { ModelStatus } from "@/lib/models/status";
 import { formatMoney } from "@/lib/web/format";
-import { PaymentRequestError, usePermits, type PermitSession } from "@/lib/web/permit";
+import { PaymentRequestError, type PermitSession, usePermits } from "@/lib/web/permit";
 import { usePublicConfig } from "@/lib/web/public-config-context";
 import { readErrorBody } from "@/lib/wire/errors";
 import { playgroundStreamEventSchema } from "@/lib/wire/playground";
@@ -28,7 +28,13 @@ type Receipt = {
 };
 
 /** Sends the question and calls `onDelta` per piece of the answer; resolves with the receipt. */
-async function askModel(modelId: string, question: string, session: PermitSession, onDelta: (text: string) => void, signal: AbortSignal): Promise<Receipt> {
+async function askModel(
+  modelId: string,
+  question: string,
+  session: PermitSession,
+  onDelta: (text: string) => void,
+  signal: AbortSignal,
+): Promise<Receipt> {
   let response: Response;
   try {
     response = await fetch("/api/playground/chat", {
@@ -42,7 +48,11 @@ async function askModel(modelId: string, question: string, session: PermitSessio
   }
   if (!response.ok || !response.body) {
     const error = readErrorBody(await response.json().catch(() => null));
-    throw new PaymentRequestError(error?.code ?? "HTTP_ERROR", error?.message ?? `The server answered ${response.status}.`, response.status);
+    throw new PaymentRequestError(
+      error?.code ?? "HTTP_ERROR",
+      error?.message ?? `The server answered ${response.status}.`,
+      response.status,
+    );
   }
   for await (const data of readSseData(response.body)) {
     const event = playgroundStreamEventSchema.parse(JSON.parse(data));
@@ -64,8 +74,10 @@ async function askModel(modelId: string, question: string, session: PermitSessio
 
 // Why an inactive model cannot be asked, in the words of someone about to pay.
 const inactiveReasons: Record<Exclude<ModelStatus, "active">, string> = {
-  paused: "Its owner has paused this model, so it takes no paid questions for now and nothing can be charged. Come back once they resume it.",
-  retired: "This model is retired: its stake was withdrawn or slashed, and it takes no more paid questions. Its past answers stay in the explorer.",
+  paused:
+    "Its owner has paused this model, so it takes no paid questions for now and nothing can be charged. Come back once they resume it.",
+  retired:
+    "This model is retired: its stake was withdrawn or slashed, and it takes no more paid questions. Its past answers stay in the explorer.",
 };
 
 /** Ask the model a question, paid from the connected wallet's spend permit; closed while the model is paused or retired. */
@@ -77,15 +89,22 @@ export function Playground({ modelId, price, status }: { modelId: string; price:
   let body: React.ReactNode;
   if (status !== "active") {
     body = (
-      <p data-testid="playground-inactive" data-status={status} className="rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900">
+      <p
+        data-testid="playground-inactive"
+        data-status={status}
+        className="rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900"
+      >
         {inactiveReasons[status]}
       </p>
     );
-  } else if (!contracts) body = <p className="text-sm text-stone-600">No contracts are deployed on this chain, so nothing can be paid yet.</p>;
+  } else if (!contracts)
+    body = <p className="text-sm text-stone-600">No contracts are deployed on this chain, so nothing can be paid yet.</p>;
   else if (!isConnected || !address) {
     body = (
       <div data-testid="playground-disconnected" className="flex flex-wrap items-center justify-between gap-3">
-        <p className="text-sm text-stone-600">Connect a wallet to ask this model a question. Each answer costs {money(price)} from your market deposit.</p>
+        <p className="text-sm text-stone-600">
+          Connect a wallet to ask this model a question. Each answer costs {money(price)} from your market deposit.
+        </p>
         <ConnectButton />
       </div>
     );
@@ -120,17 +139,24 @@ function ConnectedPlayground({ payer, modelId, price }: { payer: `0x${string}`; 
     setStep({ status: "working", text: "Paying and retrieving context…" });
     try {
       let streaming = false;
-      const result = await askModel(modelId, question, session, (text) => {
-        if (!streaming) {
-          streaming = true;
-          setStep({ status: "working", text: "Streaming the answer…" });
-        }
-        setAnswer((previous) => previous + text);
-      }, controller.signal);
+      const result = await askModel(
+        modelId,
+        question,
+        session,
+        (text) => {
+          if (!streaming) {
+            streaming = true;
+            setStep({ status: "working", text: "Streaming the answer…" });
+          }
+          setAnswer((previous) => previous + text);
+        },
+        controller.signal,
+      );
       setReceipt(result);
       setStep({ status: "done", text: `Answered and paid ${money(result.price)}.` });
     } catch (error) {
-      if (controller.signal.aborted) setStep({ status: "failed", code: "CANCELLED", message: "You stopped the answer; nothing was charged." });
+      if (controller.signal.aborted)
+        setStep({ status: "failed", code: "CANCELLED", message: "You stopped the answer; nothing was charged." });
       else if (error instanceof PaymentRequestError) setStep({ status: "failed", code: error.code, message: error.message });
       else setStep({ status: "failed", code: "INTERNAL_ERROR", message: (error as Error).message });
     } finally {
@@ -172,7 +198,10 @@ function ConnectedPlayground({ payer, modelId, price }: { payer: `0x${string}`; 
       <StepStatus state={step} testId="playground-status" />
       {answer || receipt ? (
         <section aria-label="Answer" className="space-y-3">
-          <div data-testid="playground-answer" className="whitespace-pre-wrap rounded-md border border-stone-200 bg-white p-3 text-sm leading-relaxed text-stone-800 sm:p-4">
+          <div
+            data-testid="playground-answer"
+            className="whitespace-pre-wrap rounded-md border border-stone-200 bg-white p-3 text-sm leading-relaxed text-stone-800 sm:p-4"
+          >
             {answer}
           </div>
           {receipt ? <ReceiptLine receipt={receipt} money={money} /> : null}
@@ -184,7 +213,10 @@ function ConnectedPlayground({ payer, modelId, price }: { payer: `0x${string}`; 
 
 function ReceiptLine({ receipt, money }: { receipt: Receipt; money: (v: bigint) => string }) {
   return (
-    <dl data-testid="playground-receipt" className="grid grid-cols-1 gap-2 rounded-md border border-stone-200 bg-white p-3 text-sm sm:grid-cols-3 sm:p-4">
+    <dl
+      data-testid="playground-receipt"
+      className="grid grid-cols-1 gap-2 rounded-md border border-stone-200 bg-white p-3 text-sm sm:grid-cols-3 sm:p-4"
+    >
       <div>
         <dt className="text-xs font-medium uppercase tracking-wide text-stone-500">Price charged</dt>
         <dd data-testid="playground-price" className="font-medium tabular-nums">
@@ -197,7 +229,9 @@ function ReceiptLine({ receipt, money }: { receipt: Receipt; money: (v: bigint) 
           <span data-testid="playground-inference-id" className="break-all font-mono text-xs">
             {receipt.inferenceId}
           </span>
-          <span data-testid="playground-settlement-id" className="block text-xs text-stone-500">settlement #{receipt.settlementId}</span>
+          <span data-testid="playground-settlement-id" className="block text-xs text-stone-500">
+            settlement #{receipt.settlementId}
+          </span>
         </dd>
       </div>
       <div className="min-w-0">

@@ -4,7 +4,7 @@ import { readContract, simulateContract, writeContract } from "wagmi/actions";
 import { upstreamRegistryAbi } from "@/lib/chain/abis";
 import { type ModelStatus, modelStatusOf, registryStatusValue } from "@/lib/models/status";
 import { usePublicConfig } from "@/lib/web/public-config-context";
-import { useTransactionRunner, type TransactionRunner } from "@/lib/web/transaction";
+import { type TransactionRunner, useTransactionRunner } from "@/lib/web/transaction";
 
 /** The model as the registry holds it now: its owner and status (refreshed after each confirmed transaction). */
 export function useModelOnChain(modelId: bigint) {
@@ -25,7 +25,9 @@ export function useModelOnChain(modelId: bigint) {
  * Pauses or resumes a model from its owner's wallet: `updateModel` with the registry's current
  * price and split (read just before, so a pause never reprices) and the new status.
  */
-export function useSetModelStatus(modelId: bigint): TransactionRunner & { setStatus(status: Exclude<ModelStatus, "retired">): Promise<boolean> } {
+export function useSetModelStatus(
+  modelId: bigint,
+): TransactionRunner & { setStatus(status: Exclude<ModelStatus, "retired">): Promise<boolean> } {
   const config = useConfig();
   const { contracts, chainId } = usePublicConfig();
   const runner = useTransactionRunner(chainId);
@@ -35,7 +37,13 @@ export function useSetModelStatus(modelId: bigint): TransactionRunner & { setSta
       run(async ({ account, send }) => {
         if (!contracts) throw new Error("No contracts are deployed on this chain.");
         const registry = contracts.registry;
-        const current = await readContract(config, { chainId, address: registry, abi: upstreamRegistryAbi, functionName: "getModel", args: [modelId] });
+        const current = await readContract(config, {
+          chainId,
+          address: registry,
+          abi: upstreamRegistryAbi,
+          functionName: "getModel",
+          args: [modelId],
+        });
         await send(status === "paused" ? "Pausing the model" : "Resuming the model", async () => {
           const { request } = await simulateContract(config, {
             account,

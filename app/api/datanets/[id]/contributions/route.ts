@@ -1,6 +1,6 @@
 import { draftContribution } from "@/lib/datanets/api";
-import { processServer } from "@/lib/server/root";
 import { handle, readJsonBody } from "@/lib/http";
+import { processServer } from "@/lib/server/root";
 
 /** Drafts a contribution: `{ contributor, records: string[] }` → Merkle root, count, record hashes and the call to send. */
 export async function POST(request: Request, { params }: { params: Promise<{ id: string }> }) {

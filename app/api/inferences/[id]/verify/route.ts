@@ -1,5 +1,5 @@
-import { handle } from "@/lib/http";
 import { parseInferenceRef, verifyInference } from "@/lib/explorer";
+import { handle } from "@/lib/http";
 import { processServer } from "@/lib/server/root";
 import type { InferenceVerificationAnswer } from "@/lib/wire/explorer";
 
@@ -12,5 +12,7 @@ export const dynamic = "force-dynamic";
  * Answers `{ valid, storedHash, recomputedHash, differences, checks, problem }`.
  */
 export async function POST(_request: Request, { params }: { params: Promise<{ id: string }> }) {
-  return handle(async (): Promise<InferenceVerificationAnswer> => verifyInference(await processServer().source(), parseInferenceRef((await params).id)));
+  return handle(
+    async (): Promise<InferenceVerificationAnswer> => verifyInference(await processServer().source(), parseInferenceRef((await params).id)),
+  );
 }

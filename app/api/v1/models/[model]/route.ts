@@ -8,7 +8,9 @@ export const dynamic = "force-dynamic";
 export async function GET(_request: Request, context: { params: Promise<{ model: string }> }): Promise<Response> {
   const { model } = await context.params;
   return handleGetModel(
-    processServer().inference().then((s) => s.db),
+    processServer()
+      .inference()
+      .then((s) => s.db),
     model,
   );
 }

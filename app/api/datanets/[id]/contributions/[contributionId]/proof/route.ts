@@ -1,6 +1,6 @@
 import { contributionRecordProof } from "@/lib/datanets/api";
-import { processServer } from "@/lib/server/root";
 import { handle } from "@/lib/http";
+import { processServer } from "@/lib/server/root";
 
 /** The Merkle proof of record `?position=N` of a contribution, checked against the root the registry holds. */
 export async function GET(request: Request, { params }: { params: Promise<{ id: string; contributionId: string }> }) {

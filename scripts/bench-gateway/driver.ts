@@ -296,8 +296,14 @@ export async function runGatewayBenchmark(options: GatewayBenchOptions, log: (li
         server.exitCode !== null
           ? undefined
           : new Promise<void>((resolve) => {
-              const timer = setTimeout(() => (server.kill(), resolve()), 10_000);
-              server.once("exit", () => (clearTimeout(timer), resolve()));
+              const timer = setTimeout(() => {
+                server.kill();
+                resolve();
+              }, 10_000);
+              server.once("exit", () => {
+                clearTimeout(timer);
+                resolve();
+              });
             }),
       ),
     );

@@ -5,7 +5,7 @@ import { eq } from "drizzle-orm";
 import { type Address, keccak256, toHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type DbHandle, migrate } from "@/db/client";
-import { inferences } from "@/db/schema/payments";
+import { inferences, outbox } from "@/db/schema/payments";
 import { upstreamMarketAbi } from "@/lib/chain/abis";
 import { deployUpstream, writeDeployment } from "@/lib/chain/deploy";
 import { deployerAccount, devAccounts, settlerAccount } from "@/lib/chain/devAccounts";
@@ -165,6 +165,10 @@ describe("a redeploy under a running server", () => {
     const stale = await first.signPermit(2, { cap: 5_000n, expiry: (await first.now()) + 3_600n, nonce: 9n });
     await expect(moved.registerPermit(stale)).rejects.toThrow();
 
+    // An inference paid under the old market's permit, still in the outbox at the redeploy, is not
+    // the new market's to settle: sent there it would be skipped (PermitInvalid) and written off.
+    const stranded = await commitOne(first, payments, 3n);
+
     // The settler restarted for the new market, without being asked: what is committed now settles there.
     const after = await commitOne(second, moved, 2n);
     expect(after.permit.market).toBe(second.deployment.market);
@@ -173,6 +177,12 @@ describe("a redeploy under a running server", () => {
     expect(await server.startModelSync()).not.toBe(sync);
     // The old market saw nothing more.
     expect(await settledOn(first, handle.db, before.committed.id, first.deployment.market)).toEqual([before.committed.settlementSeq]);
+    const [left] = await handle.db
+      .select({ status: inferences.status, outbox: outbox.status })
+      .from(inferences)
+      .innerJoin(outbox, eq(outbox.inferenceId, inferences.id))
+      .where(eq(inferences.id, stranded.committed.id));
+    expect(left).toEqual({ status: "pending", outbox: "pending" });
 
     // Rewriting the same deployment changes nothing.
     const same = await server.payments();

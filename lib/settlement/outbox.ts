@@ -63,6 +63,9 @@ function toEntry(r: EntryRow): OutboxEntry {
   };
 }
 
+/** The market a settler settles on: only inferences whose permit names it are its to send. */
+export type OutboxMarket = { chainId: number; market: Address };
+
 function entries(db: Db) {
   return db
     .select(entryColumns)
@@ -71,16 +74,24 @@ function entries(db: Db) {
     .innerJoin(spendPermits, eq(spendPermits.id, inferences.permitId));
 }
 
-/** The first `limit` pending rows in sequence order. */
-export async function pendingEntries(db: Db, limit: number): Promise<OutboxEntry[]> {
-  const rows = await entries(db).where(eq(outbox.status, "pending")).orderBy(asc(outbox.seq)).limit(limit);
+// A redeploy leaves inferences paid under the old market's permits in the outbox: sent to the new
+// market they would be skipped as PermitInvalid and written off, so each settler sends only its own.
+const onMarket = ({ chainId, market }: OutboxMarket) =>
+  and(eq(spendPermits.chainId, chainId), eq(spendPermits.market, market.toLowerCase() as Address));
+
+/** The first `limit` pending rows of `market` in sequence order. */
+export async function pendingEntries(db: Db, market: OutboxMarket, limit: number): Promise<OutboxEntry[]> {
+  const rows = await entries(db)
+    .where(and(eq(outbox.status, "pending"), onMarket(market)))
+    .orderBy(asc(outbox.seq))
+    .limit(limit);
   return rows.map(toEntry);
 }
 
-/** Rows marked submitted, grouped by the transaction recorded for them. */
-export async function submittedEntries(db: Db): Promise<Map<Hex, OutboxEntry[]>> {
+/** Rows of `market` marked submitted, grouped by the transaction recorded for them. */
+export async function submittedEntries(db: Db, market: OutboxMarket): Promise<Map<Hex, OutboxEntry[]>> {
   const rows = await entries(db)
-    .where(and(eq(outbox.status, "submitted"), isNotNull(outbox.txHash)))
+    .where(and(eq(outbox.status, "submitted"), isNotNull(outbox.txHash), onMarket(market)))
     .orderBy(asc(outbox.seq));
   const byTx = new Map<Hex, OutboxEntry[]>();
   for (const row of rows) {

@@ -56,6 +56,7 @@ export function createSettler(parameters: CreateSettlerParameters): Settler {
   const maxBackoffMs = parameters.maxBackoffMs ?? 30_000;
   const receiptTimeoutMs = 120_000;
   const market = getAddress(parameters.deployment.market);
+  const own = { chainId: parameters.deployment.chainId, market };
   const fromBlock = BigInt(parameters.deployment.startBlock ?? 0);
   const account = walletClient.account;
   const emit = parameters.onEvent ?? (() => undefined);
@@ -180,7 +181,7 @@ export function createSettler(parameters: CreateSettlerParameters): Settler {
 
   /** Settles what a submitted transaction carried, or queues it again if it never landed. */
   const reconcile = async (result: DrainResult) => {
-    const byTx = await submittedEntries(db);
+    const byTx = await submittedEntries(db, own);
     for (const [hash, entries] of byTx) {
       let receipt = await receiptOf(hash);
       if (!receipt && (await knownTransaction(hash))) receipt = await waitForReceipt(hash);
@@ -234,7 +235,7 @@ export function createSettler(parameters: CreateSettlerParameters): Settler {
 
   /** Sends the next batch if one is due (or any pending rows when `force`); true when work was done. */
   const settleNext = async (result: DrainResult, force: boolean): Promise<boolean> => {
-    const entries = await pendingEntries(db, batchSize);
+    const entries = await pendingEntries(db, own, batchSize);
     if (entries.length === 0) return false;
     if (!force && entries.length < batchSize && Date.now() - entries[0].createdAt.getTime() < maxWaitMs) return false;
     const { batch, kept } = await encode(entries, result);

@@ -25,8 +25,8 @@ export type CreateSettlerParameters = {
   walletClient: WalletClient<Transport, Chain, Account>;
   /** Reads receipts, events and the settled bitmap. */
   publicClient: PublicClient<Transport, Chain | undefined>;
-  /** The market's address, and the block to search its events from (default 0). */
-  deployment: Pick<Deployment, "market"> & Partial<Pick<Deployment, "startBlock">>;
+  /** The market (its chain and address: only inferences under its permits are sent), and the block to search its events from (default 0). */
+  deployment: Pick<Deployment, "chainId" | "market"> & Partial<Pick<Deployment, "startBlock">>;
   /** Inferences per transaction, at most (default 100). */
   batchSize?: number;
   /** Longest an inference waits before a partial batch is sent, in ms (default 2000). */

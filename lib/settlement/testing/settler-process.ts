@@ -21,7 +21,7 @@ const settler = createSettler({
   db: handle.db,
   walletClient: walletClientFor({ ...connection, privateKey: env.SETTLER_PRIVATE_KEY as Hex }),
   publicClient: publicClientFor(connection),
-  deployment: { market: getAddress(env.SETTLER_MARKET!) },
+  deployment: { chainId: connection.chainId, market: getAddress(env.SETTLER_MARKET!) },
   batchSize: Number(env.SETTLER_BATCH_SIZE ?? 4),
   maxWaitMs: 0,
   pollIntervalMs: 10,

@@ -13,6 +13,7 @@ import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import pg from "pg";
 import type { ServerConfig } from "@/lib/config";
+import { UpstreamError } from "@/lib/errors";
 import * as schema from "./schema";
 
 /** The app's database, whichever driver is underneath. */
@@ -41,12 +42,9 @@ export interface DbHandle {
 }
 
 /** The database could not be opened or migrated; `cause` holds the driver's error. */
-export class DatabaseError extends Error {
+export class DatabaseError extends UpstreamError {
   readonly code = "DATABASE_UNAVAILABLE";
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "DatabaseError";
-  }
+  readonly status = 500;
 }
 
 /** Opens the database: PostgreSQL when `url` is given, otherwise PGlite (default folder `.data/db`). */

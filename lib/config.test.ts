@@ -71,6 +71,9 @@ describe("loadConfig", () => {
     expect(configError({ PORT: "abc" }).message).toContain('PORT must be an integer 1-65535, got "abc"');
     expect(configError({ PORT: "70000" }).issues).toEqual([{ variable: "PORT", message: 'PORT must be an integer 1-65535, got "70000"' }]);
     expect(configError({ DATABASE_URL: "mysql://x" }).issues[0]!.variable).toBe("DATABASE_URL");
+    // A URL may carry a password or an API key: it is never echoed.
+    expect(configError({ DATABASE_URL: "mysql://user:hunter2@db/x" }).message).not.toContain("hunter2");
+    expect(configError({ RPC_URL: "wss://rpc.example.org/v2/secret-key" }).message).not.toContain("secret-key");
     expect(configError({ RPC_URL: "localhost:8545" }).issues[0]!.message).toContain("RPC_URL must be an http(s) URL");
     expect(configError({ PROTOCOL_FEE_BPS: "10001" }).code).toBe("CONFIG_INVALID");
   });

@@ -5,6 +5,7 @@
  */
 import { join } from "node:path";
 import { z } from "zod";
+import { UpstreamError } from "@/lib/errors";
 
 /** anvil's dev account 1 (account 0 deploys); its key is public, so it is only ever a default on chain 31337. */
 export const ANVIL_SETTLER_PRIVATE_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d" as const;
@@ -122,20 +123,21 @@ export interface ConfigIssue {
 }
 
 /** The environment does not form a valid configuration; `issues` names every bad variable. */
-export class ConfigError extends Error {
+export class ConfigError extends UpstreamError {
   readonly code = "CONFIG_INVALID";
+  readonly status = 500;
   constructor(readonly issues: readonly ConfigIssue[]) {
     super(`Invalid configuration:\n${issues.map((i) => `  - ${i.message}`).join("\n")}`);
-    this.name = "ConfigError";
   }
 }
 
 /** A model names a backend key that the server's environment does not hold. */
-export class BackendKeyMissingError extends Error {
+export class BackendKeyMissingError extends UpstreamError {
   readonly code = "BACKEND_KEY_MISSING";
+  // The server's configuration lacks what a model needs: unavailable, not a crash.
+  readonly status = 503;
   constructor(readonly keyName: string) {
     super(`Backend key "${keyName}" is not configured: set ${BACKEND_KEY_PREFIX}${keyName} in the server's environment`);
-    this.name = "BackendKeyMissingError";
   }
 }
 
@@ -181,8 +183,8 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     if (raw === undefined) return fallback;
     const parsed = schema.safeParse(raw);
     if (parsed.success) return parsed.data;
-    // A key must never be echoed into logs, even when it is malformed.
-    const shown = name.includes("KEY") ? `a value of ${raw.length} characters` : JSON.stringify(raw);
+    // A key, or a URL (which may carry a password or an API key), is never echoed into logs or answers.
+    const shown = name.includes("KEY") || name.endsWith("_URL") ? `a value of ${raw.length} characters` : JSON.stringify(raw);
     issues.push({ variable: name, message: `${name} must be ${expected}, got ${shown}` });
     return fallback;
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { EmptyOutputError } from "@/lib/attribution/errors";
 import { DatanetNotFoundError } from "@/lib/datanets/errors";
 import { PermitInvalidError } from "@/lib/payments/errors";
 import { errorResponse, jsonResponse, parseInput, readJsonBody } from "./http";
@@ -52,6 +53,22 @@ describe("responses", () => {
     console.error = original;
     expect(unknown.status).toBe(500);
     expect(await unknown.json()).toEqual({ error: { code: "INTERNAL_ERROR", message: "internal error" } });
+  });
+
+  it("hides the message of an error from outside the family even when it carries a code", async () => {
+    const original = console.error;
+    console.error = () => {};
+    const driver = errorResponse(Object.assign(new Error("connect ECONNREFUSED 10.0.0.5:5432"), { code: "ECONNREFUSED" }));
+    const sql = errorResponse(Object.assign(new Error('relation "holds" does not exist'), { code: "XX000", status: 400 }));
+    console.error = original;
+    for (const answer of [driver, sql]) {
+      expect([answer.status, await answer.json()]).toEqual([500, { error: { code: "INTERNAL_ERROR", message: "internal error" } }]);
+    }
+    const engine = errorResponse(new EmptyOutputError());
+    expect([engine.status, await engine.json()]).toEqual([
+      500,
+      { error: { code: "EMPTY_OUTPUT", message: "the output has no words to attribute" } },
+    ]);
   });
 
   it("writes bigints as decimal strings", async () => {

@@ -6,6 +6,7 @@
  * 500 INTERNAL_ERROR without its message.
  */
 import type { z } from "zod";
+import { AttributionError } from "./attribution/errors";
 import { type ErrorDetails, InvalidInputError, UpstreamError } from "./errors";
 import type { ErrorBody } from "./wire/errors";
 
@@ -104,21 +105,18 @@ export function jsonResponse(value: unknown, status = 200, headers?: Record<stri
 /** What an answer may say about an error. */
 export type ExposedError = Pick<UpstreamError, "code" | "status" | "message" | "details" | "param">;
 
-const STABLE_CODE = /^[A-Z][A-Z0-9_]+$/;
 const NO_DETAILS: ErrorDetails = {};
 
 /**
- * What an answer may say about `error`: an UpstreamError as it is; an error from outside that
- * family that carries a stable code (lib/attribution's, the configuration's, the indexer
- * client's…) with its code, message and numeric status (else 500); null for anything else.
+ * What an answer may say about `error`: an UpstreamError as it is; an error of the attribution
+ * engine (which imports nothing of ours, so stays outside the family) with its code and message,
+ * as 500; null for anything else — a driver's or the runtime's error may carry a code too
+ * (`ECONNREFUSED`, SQLSTATE `XX000`), but its message can name hosts, paths or SQL.
  */
 export function exposedError(error: unknown): ExposedError | null {
   if (error instanceof UpstreamError) return error;
-  if (!(error instanceof Error)) return null;
-  const { code, status } = error as { code?: unknown; status?: unknown };
-  if (typeof code !== "string" || !STABLE_CODE.test(code)) return null;
-  const known = typeof status === "number" && status >= 400 && status < 600;
-  return { code, status: known ? status : 500, message: error.message, details: NO_DETAILS, param: null };
+  if (error instanceof AttributionError) return { code: error.code, status: 500, message: error.message, details: NO_DETAILS, param: null };
+  return null;
 }
 
 /** The error answer's body for any error; an unexpected one says only INTERNAL_ERROR. */
@@ -128,10 +126,10 @@ export function errorBody(error: unknown): ErrorBody {
   return { error: { ...exposed.details, code: exposed.code, message: exposed.message } };
 }
 
-/** The error answer for anything a handler threw; unexpected errors and 500s are logged. */
+/** The error answer for anything a handler threw; unexpected errors and every 5xx are logged. */
 export function errorResponse(error: unknown): Response {
   const status = exposedError(error)?.status ?? 500;
-  if (!(error instanceof UpstreamError) || status === 500) console.error(error);
+  if (!(error instanceof UpstreamError) || status >= 500) console.error(error);
   return jsonResponse(errorBody(error), status);
 }
 

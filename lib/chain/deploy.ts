@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { type Address, getAddress, type Hex } from "viem";
 import { z } from "zod";
+import { UpstreamError } from "@/lib/errors";
 import { addressSchema as address } from "@/lib/wire/primitives";
 import {
   testUsdAbi,
@@ -49,8 +50,9 @@ export const deploymentSchema = z.object({
 });
 
 /** The deployment file is missing or does not match {@link deploymentSchema}. */
-export class DeploymentFileError extends Error {
+export class DeploymentFileError extends UpstreamError {
   readonly code = "DEPLOYMENT_FILE_INVALID";
+  readonly status = 500;
   constructor(
     readonly file: string,
     detail: string,

@@ -223,9 +223,10 @@ function bearerToken(request: Request): string {
 }
 
 /**
- * The OpenAI error object for any error the gateway or the edge threw: an UpstreamError (or an
- * error with a stable code) keeps its code, status, message and `param`, its details under
- * `details`; anything else is 500 INTERNAL_ERROR without its message.
+ * The OpenAI error object for any error the gateway or the edge threw: what the edge exposes
+ * (lib/http.ts `exposedError`: an UpstreamError, or the engine's error) keeps its code, status,
+ * message and `param`, its details under `details`; anything else is 500 INTERNAL_ERROR without
+ * its message.
  */
 function openAIError(error: unknown): { status: number; body: ReturnType<typeof errorBody> } {
   const exposed = exposedError(error);
@@ -233,10 +234,9 @@ function openAIError(error: unknown): { status: number; body: ReturnType<typeof 
     console.error("inference API: unexpected error", error);
     return { status: 500, body: errorBody("internal error", "INTERNAL_ERROR", 500) };
   }
-  // A model naming a backend key the server lacks is the server's configuration missing, not a crash.
-  const status = exposed.code === "BACKEND_KEY_MISSING" ? 503 : exposed.status;
+  const { status } = exposed;
   const body = errorBody(exposed.message, exposed.code, status, exposed.param);
-  if (Object.keys(exposed.details).length > 0) Object.assign(body.error, { details: exposed.details });
+  Object.assign(body.error, { details: exposed.details });
   if (error instanceof BackendError && !(status >= 400 && status < 500)) console.warn(`inference API: ${exposed.code}: ${exposed.message}`);
   return { status, body };
 }

@@ -1,6 +1,9 @@
+import { UpstreamError } from "@/lib/errors";
+
 /** The configured settler key is not the account the market's permits name. */
-export class SettlerKeyMismatchError extends Error {
+export class SettlerKeyMismatchError extends UpstreamError {
   readonly code = "SETTLER_KEY_MISMATCH";
+  readonly status = 500;
   constructor(
     readonly configured: string,
     readonly deployed: string,

@@ -244,16 +244,11 @@ export function config(): ServerConfig {
   return cached;
 }
 
-/** The browser-safe subset of the process's configuration. */
-export function publicConfig(): PublicConfig {
-  return config().public;
-}
-
 /**
  * The settler's key; throws `ConfigError` when SETTLER_PRIVATE_KEY is unset on a chain other
  * than the local one (only anvil's public dev key can be a default).
  */
-export function requireSettlerKey(from: ServerConfig = config()): `0x${string}` {
+export function requireSettlerKey(from: ServerConfig): `0x${string}` {
   if (from.settlerPrivateKey) return from.settlerPrivateKey;
   throw new ConfigError([
     {
@@ -264,7 +259,7 @@ export function requireSettlerKey(from: ServerConfig = config()): `0x${string}` 
 }
 
 /** The key of an OpenAI-compatible backend by the name a model stores; throws `BackendKeyMissingError`. */
-export function backendKey(name: string, from: ServerConfig = config()): string {
+export function backendKey(name: string, from: ServerConfig): string {
   const key = from.backendKeys[name];
   if (key === undefined) throw new BackendKeyMissingError(name);
   return key;

@@ -69,7 +69,7 @@ export class IndexerTimeoutError extends UpstreamError {
 
 /** Options of {@link createIndexerClient}. */
 export interface IndexerClientOptions {
-  /** Base URL of the indexer, e.g. `config().indexerUrl`. */
+  /** Base URL of the indexer (the configuration's `indexerUrl`). */
   url: string;
   /** Longest a request may take, in ms (default 10,000). */
   timeoutMs?: number;

@@ -11,3 +11,12 @@ export class SettlerKeyMismatchError extends UpstreamError {
     super(`SETTLER_PRIVATE_KEY is for ${configured}, but the deployment's settler is ${deployed}`);
   }
 }
+
+/** The server was closed: nothing more starts on it. */
+export class ServerClosedError extends UpstreamError {
+  readonly code = "SERVER_CLOSED";
+  readonly status = 503;
+  constructor() {
+    super("The server is shutting down");
+  }
+}

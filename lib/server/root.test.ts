@@ -184,9 +184,27 @@ describe("a redeploy under a running server", () => {
       .where(eq(inferences.id, stranded.committed.id));
     expect(left).toEqual({ status: "pending", outbox: "pending" });
 
+    // Two redeploys in a row, the second while the first one's settler is still being stopped:
+    // the settler ends up on the last deployment, and nothing waits on itself.
+    writeDeployment(file, first.deployment);
+    expect(server.deployment()?.market).toBe(first.deployment.market);
+    const restarting = server.startSettler();
+    writeDeployment(file, second.deployment);
+    expect(server.deployment()?.market).toBe(second.deployment.market);
+    await restarting;
+    const last = await commitOne(second, await server.payments(), 4n);
+    expect(await settledOn(second, handle.db, last.committed.id, second.deployment.market)).toEqual([
+      after.committed.settlementSeq,
+      last.committed.settlementSeq,
+    ]);
+
     // Rewriting the same deployment changes nothing.
     const same = await server.payments();
     writeDeployment(file, second.deployment);
     expect(await server.payments()).toBe(same);
+
+    // A closed server starts nothing more.
+    await server.close();
+    await expect(server.startSettler()).rejects.toMatchObject({ code: "SERVER_CLOSED" });
   });
 });

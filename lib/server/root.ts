@@ -31,9 +31,9 @@ import { createPayments, type Payments } from "@/lib/payments";
 import { createDraftStores } from "@/lib/publication/drafts";
 import { createSettler, type Settler } from "@/lib/settlement";
 import { getPublicConfig, type PublicConfig } from "@/lib/web/public-config";
-import { SettlerKeyMismatchError } from "./errors";
+import { ServerClosedError, SettlerKeyMismatchError } from "./errors";
 
-export { SettlerKeyMismatchError } from "./errors";
+export { ServerClosedError, SettlerKeyMismatchError } from "./errors";
 
 /** Where the settler and the model sync report. */
 export type ServerLog = Pick<Console, "error" | "info">;
@@ -115,7 +115,11 @@ type Deployed = {
   gateway: Gateway;
   settler?: Promise<Settler>;
   modelSync?: Promise<ModelSync>;
-  /** Set when a newer deployment replaced this one: nothing more may start on it. */
+  /** Which deployment read built it: a newer one replaces it, and nothing more may start on it. */
+  generation: number;
+  /** Done when every deployment before this one has stopped its settler and model sync. */
+  predecessorsStopped: Promise<void>;
+  /** Set once its settler and model sync are being stopped. */
   retired: boolean;
 };
 
@@ -177,6 +181,8 @@ export function createServer(parameters: CreateServerParameters): Server {
   let parts: ReturnType<typeof lazy<Deployed>> | undefined;
   // Parts replaced by a redeploy, stopping: a new settler waits for the old one (same key, nonces).
   let retiring: Promise<void> = Promise.resolve();
+  // Counts the deployments read; parts of an older one are replaced.
+  let generation = 0;
   // What was started, to start again for a new deployment.
   const wanted: { settler: boolean; modelSync?: StartModelSyncOptions } = { settler: false };
   // A start failed for want of a deployment file: start when one appears.
@@ -197,8 +203,11 @@ export function createServer(parameters: CreateServerParameters): Server {
 
   function redeployed(next: Deployment, previous: Deployment | undefined): void {
     const old = parts?.peek();
-    parts = lazy(() => build(next));
     if (old) retiring = retiring.then(() => old.then(retire, () => undefined));
+    // The new parts wait only for those before them: never for their own retirement.
+    const predecessorsStopped = retiring;
+    const built = ++generation;
+    parts = lazy(() => build(next, built, predecessorsStopped));
     if (!previous && !awaitingDeployment) return;
     awaitingDeployment = false;
     log.info(
@@ -209,13 +218,16 @@ export function createServer(parameters: CreateServerParameters): Server {
       startModelSync(wanted.modelSync).catch((error) => log.error(`model sync not started: ${(error as Error).message}`));
   }
 
+  /** A newer deployment replaced these parts, or they are being stopped. */
+  const replaced = (parts: Deployed) => parts.retired || parts.generation !== generation;
+
   async function retire(old: Deployed): Promise<void> {
     old.retired = true;
     const [settler, sync] = await Promise.all([old.settler?.catch(() => undefined), old.modelSync?.catch(() => undefined)]);
     await Promise.all([settler?.stop(), sync?.stop()]);
   }
 
-  async function build(deployment: Deployment): Promise<Deployed> {
+  async function build(deployment: Deployment, built: number, predecessorsStopped: Promise<void>): Promise<Deployed> {
     const { db, driver } = await database.get();
     const client = publicClientFor({ chainId: deployment.chainId, rpcUrl: settings.rpcUrl });
     // PGlite has one connection: transactions queue anyway, so one batch takes everyone's.
@@ -231,7 +243,7 @@ export function createServer(parameters: CreateServerParameters): Server {
       return fee.bps;
     };
     const gateway = createGateway({ db, payments, config: settings, protocolFeeBps });
-    return { deployment, client, payments, gateway, retired: false };
+    return { deployment, client, payments, gateway, generation: built, predecessorsStopped, retired: false };
   }
 
   function requireDeployment(): Deployment {
@@ -252,6 +264,7 @@ export function createServer(parameters: CreateServerParameters): Server {
   async function live(): Promise<Deployed> {
     startWatching();
     for (;;) {
+      if (closed) throw new ServerClosedError();
       let current: Deployed;
       try {
         current = await deployed();
@@ -259,7 +272,7 @@ export function createServer(parameters: CreateServerParameters): Server {
         if (error instanceof DeploymentFileError) awaitingDeployment = true;
         throw error;
       }
-      if (!current.retired) return current;
+      if (!replaced(current)) return current;
     }
   }
 
@@ -283,7 +296,7 @@ export function createServer(parameters: CreateServerParameters): Server {
       const account = privateKeyToAccount(requireSettlerKey(settings));
       const { deployment } = current;
       if (account.address !== deployment.settler) throw new SettlerKeyMismatchError(account.address, deployment.settler);
-      await retiring;
+      await current.predecessorsStopped;
       const { db } = await database.get();
       const connection = { chainId: deployment.chainId, rpcUrl: settings.rpcUrl };
       const settler = createSettler({
@@ -303,7 +316,7 @@ export function createServer(parameters: CreateServerParameters): Server {
           }
         },
       });
-      if (current.retired) return settler; // replaced while starting: never run against the old contracts
+      if (replaced(current)) return settler; // replaced while starting: never run against the old contracts
       settler.start();
       log.info(
         `settler: settling as ${account.address} (batches of ${settings.settleBatchSize}, at most ${settings.settleMaxWaitMs} ms wait)`,
@@ -320,7 +333,7 @@ export function createServer(parameters: CreateServerParameters): Server {
     wanted.modelSync = options;
     const current = await live();
     current.modelSync ??= (async () => {
-      await retiring;
+      await current.predecessorsStopped;
       const { db } = await database.get();
       // A chain that stays down would repeat one failure every second: say it when it changes.
       let lastError: string | undefined;
@@ -343,7 +356,7 @@ export function createServer(parameters: CreateServerParameters): Server {
           if (changed.length > 0) log.info(`model sync: updated model${changed.length === 1 ? "" : "s"} ${changed.join(", ")}`);
         },
       });
-      if (!current.retired) sync.start();
+      if (!replaced(current)) sync.start();
       return sync;
     })().catch((error) => {
       current.modelSync = undefined;
@@ -393,7 +406,8 @@ export function createServer(parameters: CreateServerParameters): Server {
       wanted.settler = false;
       wanted.modelSync = undefined;
       const current = parts?.peek();
-      if (current) await retiring.then(() => current.then(retire, () => undefined));
+      await retiring;
+      if (current) await current.then(retire, () => undefined);
       const opened = database.peek();
       if (opened && !given) await (await opened.catch(() => undefined))?.close();
     },

@@ -19,9 +19,9 @@ import { publicClientFor, walletClientFor } from "@/lib/chain/clients";
 import type { Deployment } from "@/lib/chain/deploy";
 import { deployerAccount } from "@/lib/chain/devAccounts";
 import { signSpendPermit } from "@/lib/chain/permit";
-import { waitMined } from "@/lib/datanets/chain";
 import { createIndexerClient } from "@/lib/indexer/client";
 import { apiKeyCreationMessage } from "@/lib/payments/messages";
+import { waitMined } from "@/lib/publication/chain";
 import { DEMO_DEPOSIT, DEMO_PERMIT_CAP, type DemoPayer, demoPayers, demoQuestionPlan, USD } from "./demo-plan";
 
 /** The label of the API key each demo payer asks with; a spent key of this label means "already asked". */

@@ -20,12 +20,12 @@ import { testUsdAbi, upstreamRegistryAbi } from "@/lib/chain/abis";
 import { publicClientFor, walletClientFor } from "@/lib/chain/clients";
 import { type Deployment, readDeployment } from "@/lib/chain/deploy";
 import { devAccounts } from "@/lib/chain/devAccounts";
-import { type ChainReader, type ChainWallet, waitMined } from "@/lib/datanets/chain";
 import { type ContributionDraft, contributeRecords, contributionPublication, prepareContribution } from "@/lib/datanets/contribute";
 import { datanetMetadataUri } from "@/lib/datanets/metadata";
 import { datanetPublication, publishDatanet } from "@/lib/datanets/publish";
 import { modelMetadataUri } from "@/lib/models/metadata";
 import { modelPublication, publishModel } from "@/lib/models/publish";
+import { type ChainReader, type ChainWallet, waitMined } from "@/lib/publication/chain";
 import { DEMO_ACCOUNT_INDEXES, type DemoPlan, demoPlan, USD } from "./demo-plan";
 
 /** Parameters of {@link seedDemo}. */

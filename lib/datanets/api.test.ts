@@ -5,10 +5,10 @@ import { listContributions, listRecords } from "@/db/marketplace";
 import { testUsdAbi, upstreamRegistryAbi, upstreamRegistryBytecode } from "@/lib/chain/abis";
 import { devAccounts } from "@/lib/chain/devAccounts";
 import { type MarketFixture, startMarketFixture } from "@/lib/chain/fixture";
+import type { MarketplaceContext } from "@/lib/publication/context";
 import { createDraftStores } from "@/lib/publication/drafts";
 import type { WalletCall } from "@/lib/publication/flow";
 import { confirmContributionRequest, confirmDatanet, contributionRecordProof, datanetDetail, draftContribution, draftDatanet } from "./api";
-import type { MarketplaceContext } from "./context";
 import { hashRecord } from "./records";
 
 let chain: MarketFixture;

@@ -12,10 +12,11 @@ import { records as recordsTable } from "@/db/schema";
 import { upstreamRegistryAbi } from "@/lib/chain/abis";
 import { InvalidInputError } from "@/lib/errors";
 import { parseInput } from "@/lib/http";
+import type { MarketplaceContext } from "@/lib/publication/context";
+import { ReceiptMismatchError } from "@/lib/publication/errors";
 import type { WalletCall } from "@/lib/publication/flow";
 import type { MetadataDraftAnswer } from "@/lib/publication/metadata";
 import { addressSchema, onChainIdSchema, txHashSchema } from "@/lib/wire/primitives";
-import type { MarketplaceContext } from "./context";
 import {
   type ConfirmedContribution,
   type ContributionDraft,
@@ -23,7 +24,7 @@ import {
   prepareContribution,
   requireDatanet,
 } from "./contribute";
-import { DatanetNotFoundError, ReceiptMismatchError, RecordNotFoundError } from "./errors";
+import { DatanetNotFoundError, RecordNotFoundError } from "./errors";
 import { recordLeaf, recordProof, verifyRecordProof } from "./merkle";
 import { type DatanetMetadata, datanetMetadataSchema, datanetMetadataUri } from "./metadata";
 import { datanetPublication, type PublishedDatanet } from "./publish";

@@ -9,8 +9,9 @@ import { type Address, getAddress, type Hex, isAddressEqual } from "viem";
 import type { DbOrTransaction } from "@/db/client";
 import { getDatanet, saveContribution } from "@/db/marketplace";
 import { contributions } from "@/db/schema";
+import { DraftNotFoundError, ReceiptMismatchError } from "@/lib/publication/errors";
 import { definePublication, type SendPublicationParameters } from "@/lib/publication/flow";
-import { DatanetNotFoundError, DraftNotFoundError, ReceiptMismatchError } from "./errors";
+import { DatanetNotFoundError } from "./errors";
 import { contributionRoot } from "./merkle";
 import { type HashedRecord, hashRecords } from "./records";
 

@@ -4,12 +4,9 @@
  * check that the metadata it stores is exactly what the publisher anchored — without trusting
  * the client and without knowing the on-chain id before the transaction is mined.
  */
-import { type Hex, keccak256, stringToBytes } from "viem";
 import { z } from "zod";
+import { metadataUri } from "@/lib/publication/metadata";
 import { encodingProblem } from "./records";
-
-/** Prefix of every content-addressed metadata URI. */
-export const METADATA_URI_PREFIX = "upstream:";
 
 /** A short text field: trimmed, valid UTF-8, no NUL. */
 export function textField(max: number, min = 0) {
@@ -33,27 +30,6 @@ export const datanetMetadataSchema = z.strictObject({
 
 /** A datanet's metadata after validation. */
 export type DatanetMetadata = z.output<typeof datanetMetadataSchema>;
-
-/** JSON with object keys sorted at every level, so equal values always hash alike. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
-}
-
-/** What a metadata URI names. */
-export type MetadataKind = "datanet" | "model";
-
-/** The content-addressed URI of a metadata object: `upstream:<kind>:0x<keccak256>`. */
-export function metadataUri(kind: MetadataKind, metadata: object): string {
-  const hash: Hex = keccak256(stringToBytes(canonicalJson(metadata)));
-  return `${METADATA_URI_PREFIX}${kind}:${hash}`;
-}
 
 /** The metadata URI a datanet is published under. */
 export function datanetMetadataUri(metadata: DatanetMetadata): string {

@@ -5,10 +5,10 @@
  */
 import { type Address, getAddress, type Hex } from "viem";
 import { getDatanet, saveDatanet } from "@/db/marketplace";
+import { ensureAllowance } from "@/lib/publication/chain";
+import { ReceiptMismatchError } from "@/lib/publication/errors";
 import { definePublication } from "@/lib/publication/flow";
 import { type StakedSendParameters, storeAnchoredMetadata } from "@/lib/publication/metadata";
-import { ensureAllowance } from "./chain";
-import { ReceiptMismatchError } from "./errors";
 import { type DatanetMetadata, datanetMetadataUri } from "./metadata";
 
 /** A datanet as stored after its publication was confirmed. */

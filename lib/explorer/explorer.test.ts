@@ -21,6 +21,7 @@ import {
   InferenceNotFoundError,
   InvalidInferenceIdError,
   parseInferenceRef,
+  type VerifySource,
   verifyInference,
 } from "./index";
 
@@ -32,7 +33,7 @@ const PAYER = 2;
 
 let fixture: MarketFixture;
 let handle: DbHandle;
-let source: MarketplaceSource;
+let source: MarketplaceSource & VerifySource;
 let ask: (payer: number, question: string) => Promise<InferenceResult>;
 
 beforeAll(async () => {

@@ -13,5 +13,5 @@ export {
   type SplitRow,
   selfPaidShare,
 } from "./inference";
-export { type InferenceVerification, verifyInference } from "./verify";
+export { type InferenceVerification, type VerifySource, verifyInference } from "./verify";
 export { createVerifyIndexCache, type VerifyIndexCache, type VerifyIndexCacheOptions } from "./verify-indexes";

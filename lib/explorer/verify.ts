@@ -18,6 +18,7 @@ import type { MarketplaceSource } from "@/lib/marketplace/source";
 import type { InferenceRef } from "./ids";
 import { loadInferenceRow } from "./inference";
 import { parseStoredProof } from "./proof";
+import type { VerifyIndexCache } from "./verify-indexes";
 
 /** The verdict of {@link verifyInference}. */
 export type InferenceVerification = {
@@ -44,8 +45,14 @@ export type InferenceVerification = {
   problem: string | null;
 };
 
+/** What Verify reads: the marketplace's source, and the indexes it rebuilt before (the server root's). */
+export type VerifySource = Pick<MarketplaceSource, "db"> & {
+  /** Indexes rebuilt by Verify, kept for the next verification over the same records. */
+  verifyIndexes: VerifyIndexCache;
+};
+
 /** Re-runs the attribution of a stored inference over an index from `verifyIndexes`; throws InferenceNotFoundError. */
-export async function verifyInference({ db, verifyIndexes }: MarketplaceSource, ref: InferenceRef): Promise<InferenceVerification> {
+export async function verifyInference({ db, verifyIndexes }: VerifySource, ref: InferenceRef): Promise<InferenceVerification> {
   const row = await loadInferenceRow(db, ref);
   const proof = parseStoredProof(row.attribution);
   type Checks = InferenceVerification["checks"];

@@ -4,6 +4,7 @@
  * checked; uint256 values travel as decimal strings and come out as bigint.
  */
 import { z } from "zod";
+import { modelStatusSchema } from "../wire/models";
 // Relative, not "@/": the indexer (a Ponder app of its own) imports this file too.
 import { addressSchema as address, bytes32Schema as bytes32, decimalUint256Schema as uint } from "../wire/primitives";
 
@@ -43,8 +44,6 @@ export const datanetContributorSchema = z.object({
   contributionCount: count,
   recordCount: uint,
 });
-
-export const modelStatusSchema = z.enum(["active", "paused", "retired"]);
 
 export const modelSchema = z.object({
   id: uint,

@@ -4,7 +4,6 @@ import type { DbHandle } from "@/db/client";
 import { saveContribution, saveDatanet, saveModel } from "@/db/marketplace";
 import { holds, inferences, spendPermits } from "@/db/schema";
 import { testDatabases } from "@/db/testing";
-import { createVerifyIndexCache } from "@/lib/explorer/verify-indexes";
 import { getDatanet, listDatanets } from "./datanets";
 import { listRecentInferences, modelUsage } from "./inferences";
 import { getModel, listModels } from "./models";
@@ -23,7 +22,7 @@ describe.each(testDatabases())("marketplace reads on $name", (target) => {
   beforeAll(async () => {
     handle = await target.open();
     const { db } = handle;
-    source = { db, indexer: null, verifyIndexes: createVerifyIndexCache() };
+    source = { db, indexer: null };
     await saveDatanet(db, {
       id: 1n,
       name: "State of the Union",

@@ -1,5 +1,4 @@
 import type { DbOrTransaction } from "@/db/client";
-import type { VerifyIndexCache } from "@/lib/explorer/verify-indexes";
 import type { IndexerClient } from "@/lib/indexer/client";
 
 /** Where the marketplace reads come from: the server root's `source()`, or a test's own. */
@@ -8,8 +7,6 @@ export type MarketplaceSource = {
   db: DbOrTransaction;
   /** The indexer's API (on-chain state: model status, stakes, earnings), or null where there is none. */
   indexer: IndexerClient | null;
-  /** Indexes rebuilt by the explorer's Verify, kept for the next verification over the same records. */
-  verifyIndexes: VerifyIndexCache;
 };
 
 /**

@@ -6,7 +6,8 @@
 
 import { maxUint256 } from "viem";
 import { z } from "zod";
-import { metadataUri, textField } from "@/lib/datanets/metadata";
+import { textField } from "@/lib/datanets/metadata";
+import { metadataUri } from "@/lib/publication/metadata";
 import { decimalUint256Schema } from "@/lib/wire/primitives";
 
 /** Largest uint128: the registry stores prices as uint128. */

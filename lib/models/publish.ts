@@ -7,8 +7,9 @@
  */
 import { type Address, getAddress, type Hex } from "viem";
 import { getDatanet, getModel, type Model as StoredModel, saveModel, updateModelTerms } from "@/db/marketplace";
-import { ensureAllowance } from "@/lib/datanets/chain";
-import { DatanetNotFoundError, ReceiptMismatchError } from "@/lib/datanets/errors";
+import { DatanetNotFoundError } from "@/lib/datanets/errors";
+import { ensureAllowance } from "@/lib/publication/chain";
+import { ReceiptMismatchError } from "@/lib/publication/errors";
 import { definePublication } from "@/lib/publication/flow";
 import { type StakedSendParameters, storeAnchoredMetadata } from "@/lib/publication/metadata";
 import { backendIdOf, type ModelBackend, type ModelMetadata, type ModelTerms, modelMetadataUri } from "./metadata";

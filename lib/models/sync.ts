@@ -21,7 +21,7 @@ import {
   updateModelTerms,
 } from "@/db/marketplace";
 import { upstreamRegistryAbi } from "@/lib/chain/abis";
-import type { RegistryConnection } from "@/lib/datanets/chain";
+import type { RegistryConnection } from "@/lib/publication/chain";
 import { modelStatusOf } from "./status";
 
 /** The cursor's name in `chain_cursors`. */

@@ -9,12 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type DbHandle, migrate } from "@/db/client";
 import { testUsdAbi, upstreamRegistryAbi } from "@/lib/chain/abis";
 import { type MarketFixture, startMarketFixture } from "@/lib/chain/fixture";
-import type { MarketplaceContext } from "@/lib/datanets/context";
-import { DraftNotFoundError } from "@/lib/datanets/errors";
 import { publishDatanet } from "@/lib/datanets/publish";
 import { publishModel } from "@/lib/models/publish";
 import { registryStatusValue } from "@/lib/models/status";
+import type { MarketplaceContext } from "./context";
 import { createDraftStores } from "./drafts";
+import { DraftNotFoundError } from "./errors";
 import { definePublication, type RegistryEventArgs, type WalletCall } from "./flow";
 
 type ModelUpdateDraft = { modelId: bigint; price: bigint; ownerShareBps: number; status: number };

@@ -15,7 +15,7 @@ import {
   type RegistryEventName,
   registryEvent,
   sendRegistryCall,
-} from "@/lib/datanets/chain";
+} from "./chain";
 import type { DraftStores } from "./drafts";
 
 /** A contract call for the user's wallet to send, with amounts as decimal strings in JSON. */

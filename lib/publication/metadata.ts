@@ -3,10 +3,33 @@
  * metadata URI, and what is stored is the metadata of exactly that URI — a draft's, or on a
  * repeated confirmation what the first one stored.
  */
-import type { Address } from "viem";
-import { DraftNotFoundError, ReceiptMismatchError } from "@/lib/datanets/errors";
-import { type MetadataKind, metadataUri } from "@/lib/datanets/metadata";
+import { type Address, type Hex, keccak256, stringToBytes } from "viem";
+import { DraftNotFoundError, ReceiptMismatchError } from "./errors";
 import type { SendPublicationParameters, WalletCall } from "./flow";
+
+/** Prefix of every content-addressed metadata URI. */
+export const METADATA_URI_PREFIX = "upstream:";
+
+/** JSON with object keys sorted at every level, so equal values always hash alike. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** What a metadata URI names. */
+export type MetadataKind = "datanet" | "model";
+
+/** The content-addressed URI of a metadata object: `upstream:<kind>:0x<keccak256>`. */
+export function metadataUri(kind: MetadataKind, metadata: object): string {
+  const hash: Hex = keccak256(stringToBytes(canonicalJson(metadata)));
+  return `${METADATA_URI_PREFIX}${kind}:${hash}`;
+}
 
 /** What the wallet must send to publish metadata, and the stake it must approve first. */
 export type MetadataDraftAnswer<Metadata> = {

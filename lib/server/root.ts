@@ -19,16 +19,16 @@ import { upstreamMarketAbi } from "@/lib/chain/abis";
 import { publicClientFor, walletClientFor } from "@/lib/chain/clients";
 import { type Deployment, DeploymentFileError, readDeployment } from "@/lib/chain/deploy";
 import { config as processConfig, requireSettlerKey, type ServerConfig } from "@/lib/config";
-import type { ChainReader } from "@/lib/datanets/chain";
-import type { MarketplaceContext } from "@/lib/datanets/context";
-import { ChainUnavailableError } from "@/lib/datanets/errors";
-import { createVerifyIndexCache } from "@/lib/explorer";
+import { createVerifyIndexCache, type VerifySource } from "@/lib/explorer";
 import { createIndexerClient, type IndexerClient } from "@/lib/indexer/client";
 import { createGateway, type Gateway } from "@/lib/inference/gateway";
 import type { MarketplaceSource } from "@/lib/marketplace/source";
 import { createModelSync, type ModelSync } from "@/lib/models/sync";
 import { createPayments, type Payments } from "@/lib/payments";
+import type { ChainReader } from "@/lib/publication/chain";
+import type { MarketplaceContext } from "@/lib/publication/context";
 import { createDraftStores } from "@/lib/publication/drafts";
+import { ChainUnavailableError } from "@/lib/publication/errors";
 import { createSettler, type Settler } from "@/lib/settlement";
 import { getPublicConfig, type PublicConfig } from "@/lib/web/public-config";
 import { ServerClosedError, SettlerKeyMismatchError } from "./errors";
@@ -92,7 +92,7 @@ export type Server = {
   /** What publication and contribution routes work against; throws ChainUnavailableError without a deployment. */
   marketplace(): Promise<MarketplaceContext>;
   /** What the pages' readers (lib/marketplace, lib/explorer) read from: the database, the indexer, Verify's rebuilt indexes. */
-  source(): Promise<MarketplaceSource>;
+  source(): Promise<MarketplaceSource & VerifySource>;
   /**
    * Starts the settler (once per deployment; again after a redeploy). The configured settler key
    * must be the deployment's settler (SettlerKeyMismatchError). Settling errors are logged and

@@ -4,7 +4,7 @@
  * the list for its code snippets.
  */
 import { z } from "zod";
-import { modelStatusSchema } from "@/lib/indexer/wire";
+import { modelStatusSchema } from "./models";
 import { addressSchema, decimalUint256Schema } from "./primitives";
 
 export const v1ModelSchema = z.object({

@@ -5,8 +5,8 @@
  */
 import type { Address } from "viem";
 import type { DbOrTransaction } from "@/db/client";
-import type { DraftStores } from "@/lib/publication/drafts";
 import type { ChainReader } from "./chain";
+import type { DraftStores } from "./drafts";
 
 /** The database, chain, contracts and drafts one request works against. */
 export type MarketplaceContext = {

@@ -27,6 +27,20 @@ module.exports = {
       to: { path: "^(app|scripts)/" },
     },
     {
+      name: "wire-is-shared-with-the-browser",
+      comment: "lib/wire is imported by client components: zod schemas over npm packages only, nothing of the server.",
+      severity: "error",
+      from: { path: "^lib/wire/", pathNot: "\\.test\\.tsx?$" },
+      to: { pathNot: ["^lib/wire/", "^node_modules/"], dependencyTypesNot: ["core"] },
+    },
+    {
+      name: "publication-serves-datanets-and-models",
+      comment: "lib/publication is the flow that datanets, contributions and models declare: it imports none of them.",
+      severity: "error",
+      from: { path: "^lib/publication/", pathNot: "\\.test\\.tsx?$" },
+      to: { path: "^lib/(datanets|models)/" },
+    },
+    {
       name: "no-circular",
       comment: "No import cycles, type-only imports included: a barrel only re-exports, and types live in types.ts.",
       severity: "error",

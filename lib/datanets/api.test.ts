@@ -6,8 +6,8 @@ import { testUsdAbi, upstreamRegistryAbi, upstreamRegistryBytecode } from "@/lib
 import { devAccounts } from "@/lib/chain/devAccounts";
 import { type MarketFixture, startMarketFixture } from "@/lib/chain/fixture";
 import type { MarketplaceContext } from "@/lib/publication/context";
-import { createDraftStores } from "@/lib/publication/drafts";
 import type { WalletCall } from "@/lib/publication/flow";
+import { publicationContextFor } from "@/lib/publication/testing";
 import { confirmContributionRequest, confirmDatanet, contributionRecordProof, datanetDetail, draftContribution, draftDatanet } from "./api";
 import { hashRecord } from "./records";
 
@@ -40,13 +40,7 @@ beforeAll(async () => {
   chain = await startMarketFixture();
   handle = await createDb({ dataDir: "memory://" });
   await migrate(handle.db);
-  ctx = {
-    db: handle.db,
-    client: chain.client,
-    registry: chain.deployment.registry,
-    token: chain.deployment.token,
-    drafts: createDraftStores(),
-  };
+  ctx = publicationContextFor(chain, handle.db);
   for (const index of [publisher, alice, bob]) {
     await chain.send(index, { address: chain.deployment.token, abi: testUsdAbi, functionName: "faucet", args: [1_000_000_000n] });
   }

@@ -1,11 +1,3 @@
-/**
- * The OpenAI-compatible API end to end: the real route files of app/api/v1, served by node:http,
- * configured from the environment like the app, over a real anvil with the market deployed, an
- * embedded PGlite, real payments, and the official openai SDK as the client.
- */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { and, count, eq } from "drizzle-orm";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,13 +6,13 @@ import { getModel, recordsOfDatanets } from "@/db/marketplace";
 import { holds, inferences } from "@/db/schema";
 import { buildIndex, verifyAttribution } from "@/lib/attribution";
 import { testUsdAbi, upstreamRegistryAbi } from "@/lib/chain/abis";
-import { writeDeployment } from "@/lib/chain/deploy";
 import { devAccounts } from "@/lib/chain/devAccounts";
 import { type MarketFixture, startMarketFixture } from "@/lib/chain/fixture";
 import { protocolFee } from "@/lib/chain/settlement";
 import { registryStatusValue } from "@/lib/models/status";
 import { apiKeyCreationMessage, apiKeyRevocationMessage } from "@/lib/payments";
 import { processServer } from "@/lib/server/root";
+import { configureProcessFor } from "@/lib/server/testing";
 import { recordId } from "./model-cache";
 import { type RouteServer, type Routes, serveRoutes } from "./testing/http-adapter";
 import { mobyDickTexts, seedModel, seedTwoContributorModel } from "./testing/seed";
@@ -96,18 +88,8 @@ async function keyFor(index: number, permit: { cap: bigint; ttl: bigint }, spend
 beforeAll(async () => {
   fixture = await startMarketFixture({ feeBps: FEE_BPS });
   backendServer = await startOpenAICompatibleServer({ apiKey: BACKEND_KEY, models: ["extractive-1"] });
-  const dir = mkdtempSync(join(tmpdir(), "upstream-api-"));
-  writeDeployment(join(dir, "deployment.json"), fixture.deployment);
   // The app reads its configuration from the environment, once, on first use.
-  Object.assign(process.env, {
-    DATA_DIR: dir,
-    DEPLOYMENT_FILE: join(dir, "deployment.json"),
-    RPC_URL: fixture.anvil.rpcUrl,
-    CHAIN_ID: String(fixture.anvil.chainId),
-    MAX_PROMPT_CHARS: String(MAX_PROMPT_CHARS),
-    BACKEND_KEY_TESTSERVER: BACKEND_KEY,
-  });
-  delete process.env.DATABASE_URL;
+  configureProcessFor(fixture, { MAX_PROMPT_CHARS: String(MAX_PROMPT_CHARS), BACKEND_KEY_TESTSERVER: BACKEND_KEY });
   db = (await processServer().db()).db;
   await seedTwoContributorModel(db, { owner: OWNER, price: PRICE, contributors: CONTRIBUTORS, texts: mobyDickTexts(0, 6), split: 120 });
   await seedModel(db, {

@@ -1,24 +1,16 @@
-/**
- * The playground's payment path: the real route files of app/api/playground and app/api/permits,
- * served by node:http over a real anvil with the market deployed, an embedded PGlite and the
- * built-in engine. A permit whose nonce is keccak256 of a session key is spent by that key only.
- */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { count, eq } from "drizzle-orm";
 import { bytesToHex, keccak256 } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "@/db/client";
 import { updateModelTerms } from "@/db/marketplace";
 import { holds, inferences } from "@/db/schema";
-import { writeDeployment } from "@/lib/chain/deploy";
 import { devAccounts } from "@/lib/chain/devAccounts";
 import { type MarketFixture, startMarketFixture } from "@/lib/chain/fixture";
 import { readSseData } from "@/lib/inference/sse";
 import { type RouteServer, serveRoutes } from "@/lib/inference/testing/http-adapter";
 import { mobyDickTexts, seedModel } from "@/lib/inference/testing/seed";
 import { processServer } from "@/lib/server/root";
+import { configureProcessFor } from "@/lib/server/testing";
 
 const PRICE = 2_000n;
 const PAYER = 2;
@@ -43,15 +35,7 @@ async function pendingHolds(): Promise<number> {
 
 beforeAll(async () => {
   fixture = await startMarketFixture({ feeBps: 100 });
-  const dir = mkdtempSync(join(tmpdir(), "upstream-playground-"));
-  writeDeployment(join(dir, "deployment.json"), fixture.deployment);
-  Object.assign(process.env, {
-    DATA_DIR: dir,
-    DEPLOYMENT_FILE: join(dir, "deployment.json"),
-    RPC_URL: fixture.anvil.rpcUrl,
-    CHAIN_ID: String(fixture.anvil.chainId),
-  });
-  delete process.env.DATABASE_URL;
+  configureProcessFor(fixture);
   db = (await processServer().db()).db;
   await seedModel(db, {
     modelId: 1n,

@@ -7,7 +7,7 @@ import { type MarketFixture, startMarketFixture } from "@/lib/chain/fixture";
 import { contributeRecords } from "@/lib/datanets/contribute";
 import { publishDatanet } from "@/lib/datanets/publish";
 import type { MarketplaceContext } from "@/lib/publication/context";
-import { createDraftStores } from "@/lib/publication/drafts";
+import { publicationContextFor } from "@/lib/publication/testing";
 import { confirmModel, draftModel, modelList } from "./api";
 import { publishModel } from "./publish";
 
@@ -20,13 +20,7 @@ beforeAll(async () => {
   chain = await startMarketFixture();
   handle = await createDb({ dataDir: "memory://" });
   await migrate(handle.db);
-  ctx = {
-    db: handle.db,
-    client: chain.client,
-    registry: chain.deployment.registry,
-    token: chain.deployment.token,
-    drafts: createDraftStores(),
-  };
+  ctx = publicationContextFor(chain, handle.db);
   await chain.send(owner, { address: ctx.token, abi: testUsdAbi, functionName: "faucet", args: [1_000_000_000n] });
 });
 

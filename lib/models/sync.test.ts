@@ -11,7 +11,7 @@ import { testUsdAbi, upstreamRegistryAbi } from "@/lib/chain/abis";
 import { type MarketFixture, startMarketFixture } from "@/lib/chain/fixture";
 import { publishDatanet } from "@/lib/datanets/publish";
 import type { MarketplaceContext } from "@/lib/publication/context";
-import { createDraftStores } from "@/lib/publication/drafts";
+import { publicationContextFor } from "@/lib/publication/testing";
 import { confirmModel, draftModel } from "./api";
 import { publishModel } from "./publish";
 import { registryStatusValue } from "./status";
@@ -50,13 +50,7 @@ async function publish(name: string): Promise<bigint> {
 beforeAll(async () => {
   chain = await startMarketFixture();
   handle = await testDatabases()[0].open();
-  ctx = {
-    db: handle.db,
-    client: chain.client,
-    registry: chain.deployment.registry,
-    token: chain.deployment.token,
-    drafts: createDraftStores(),
-  };
+  ctx = publicationContextFor(chain, handle.db);
   sync = { db: handle.db, client: chain.client, registry: ctx.registry, startBlock: BigInt(chain.deployment.startBlock) };
   await chain.send(OWNER, { address: ctx.token, abi: testUsdAbi, functionName: "faucet", args: [1_000_000_000n] });
   datanetId = (

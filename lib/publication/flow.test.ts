@@ -13,9 +13,9 @@ import { publishDatanet } from "@/lib/datanets/publish";
 import { publishModel } from "@/lib/models/publish";
 import { registryStatusValue } from "@/lib/models/status";
 import type { MarketplaceContext } from "./context";
-import { createDraftStores } from "./drafts";
 import { DraftNotFoundError } from "./errors";
 import { definePublication, type RegistryEventArgs, type WalletCall } from "./flow";
+import { publicationContextFor } from "./testing";
 
 type ModelUpdateDraft = { modelId: bigint; price: bigint; ownerShareBps: number; status: number };
 
@@ -55,13 +55,7 @@ beforeAll(async () => {
   chain = await startMarketFixture();
   handle = await createDb({ dataDir: "memory://" });
   await migrate(handle.db);
-  ctx = {
-    db: handle.db,
-    client: chain.client,
-    registry: chain.deployment.registry,
-    token: chain.deployment.token,
-    drafts: createDraftStores(),
-  };
+  ctx = publicationContextFor(chain, handle.db);
   await chain.send(OWNER, { address: ctx.token, abi: testUsdAbi, functionName: "faucet", args: [1_000_000_000n] });
   const wallet = chain.wallet(OWNER);
   const datanet = await publishDatanet({

@@ -14,6 +14,7 @@ import { loadConfig } from "@/lib/config";
 import type { Payments } from "@/lib/payments";
 import { evenPayouts } from "@/lib/payments/testing";
 import { closeProcessServer, createServer, processServer, type Server } from "./root";
+import { configureProcessFor } from "./testing";
 
 const quiet = { info: () => undefined, error: console.error };
 
@@ -58,16 +59,7 @@ describe("the process's server and the settler started by instrumentation", () =
 
   beforeAll(async () => {
     fixture = await startMarketFixture({ feeBps: 100 });
-    dataDir = mkdtempSync(join(tmpdir(), "upstream-server-"));
-    writeDeployment(join(dataDir, "deployment.json"), fixture.deployment);
-    Object.assign(process.env, {
-      DATA_DIR: dataDir,
-      RPC_URL: fixture.anvil.rpcUrl,
-      CHAIN_ID: String(fixture.anvil.chainId),
-      SETTLE_MAX_WAIT_MS: "0",
-      NEXT_RUNTIME: "nodejs",
-    });
-    delete process.env.DATABASE_URL;
+    dataDir = configureProcessFor(fixture, { SETTLE_MAX_WAIT_MS: "0", NEXT_RUNTIME: "nodejs" });
     await fixture.fund(2, 10_000n);
   });
   afterAll(async () => {

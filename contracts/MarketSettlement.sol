@@ -135,13 +135,17 @@ library MarketSettlement {
         work[base + W_TAG / 32] = tag;
     }
 
-    /// @dev ECDSA for an account without code; otherwise ERC-1271 with bounded gas and at most 32 bytes
-    /// of return data read, so neither a gas-burning nor a return-bombing wallet can sink the batch.
+    /// @dev ECDSA first: a signature the payer's own key made stays valid whatever code the address gets
+    /// later (an EIP-7702 delegation, a wallet that rotates its owners), so a payer cannot void a permit
+    /// it signed once inferences ran under it. Only when ECDSA does not recover the payer, and the payer
+    /// has code, ERC-1271 with bounded gas and at most 32 bytes of return data read, so neither a
+    /// gas-burning nor a return-bombing wallet can sink the batch. This is the order of OpenZeppelin 4's
+    /// SignatureChecker; OpenZeppelin 5's asks ERC-1271 alone whenever there is code, which lets a
+    /// delegated EOA void its own permits.
     function _validSignature(address payer, bytes32 digest, bytes calldata signature) private view returns (bool) {
-        if (payer.code.length == 0) {
-            (address signer, ECDSA.RecoverError recoverError,) = ECDSA.tryRecoverCalldata(digest, signature);
-            return recoverError == ECDSA.RecoverError.NoError && signer == payer;
-        }
+        (address signer, ECDSA.RecoverError recoverError,) = ECDSA.tryRecoverCalldata(digest, signature);
+        if (recoverError == ECDSA.RecoverError.NoError && signer == payer) return true;
+        if (payer.code.length == 0) return false;
         // EIP-150 passes on at most 63/64 of what is left: without this check a low gas limit (or a
         // gas estimate) could starve an honest wallet's check and skip its inferences.
         if (gasleft() < (ERC1271_GAS_LIMIT * 64) / 63 + 5_000) revert UpstreamMarket.InsufficientGasForSignatureCheck();

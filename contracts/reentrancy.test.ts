@@ -164,4 +164,25 @@ describe("contract payers (ERC-1271)", () => {
     // A bounded check costs the batch at most the allowance, not all its gas.
     expect(r.gasUsed).toBeLessThan(600_000n);
   });
+
+  it("an EOA that delegates with EIP-7702 to a rejecting wallet after signing stays charged under its ECDSA permit", async () => {
+    const payer = devAccounts[7];
+    await f.fund(payer.index, 10n * USD);
+    const permit = await f.signPermit(payer.index, { cap: 10n * USD, expiry: (await f.now()) + 3_600n, nonce: 1n });
+    expect(outcome(await f.settle([inference(20n, permit, 1_000n, [dev(2)], FEE_BPS)]))).toContain("InferenceSettled");
+
+    // Mid-stream, the payer delegates its account (a type-4 transaction, sponsored by dev 0).
+    const delegate = await deploy("RejectingDelegate");
+    const authorization = await f
+      .wallet(payer.index)
+      .signAuthorization({ account: f.wallet(payer.index).account, contractAddress: delegate });
+    const hash = await f.wallet(0).sendTransaction({ to: dev(0), authorizationList: [authorization] });
+    expect((await f.client.waitForTransactionReceipt({ hash, pollingInterval: 20 })).status).toBe("success");
+    expect(await f.client.getCode({ address: payer.address })).toBe(`0xef0100${delegate.slice(2).toLowerCase()}`);
+
+    const before = await books(f, [payer.address]);
+    const r = await f.settle([inference(21n, permit, 1_000n, [dev(2)], FEE_BPS)]);
+    expect(outcome(r)).toEqual(["InferenceSettled", "PermitSpent", "BatchSettled"]);
+    expect((await books(f, [payer.address])).deposits).toEqual([before.deposits[0] - 1_000n]);
+  });
 });

@@ -154,6 +154,9 @@ export const inferences = pgTable(
     index("inferences_payer_settled_block_idx").on(t.payer, t.settlementBlock),
     index("inferences_permit_pending_idx").on(t.permitId).where(sql`${t.status} = 'pending'`),
     index("inferences_permit_settled_block_idx").on(t.permitId, t.settlementBlock),
+    // A payer's debts (failed rows whose skip was the payer's doing) are summed at every
+    // authorization: failed rows are few, so this keeps that sum off the payer's history.
+    index("inferences_payer_failed_idx").on(t.payer).where(sql`${t.status} = 'failed'`),
     check("inferences_payer_hex", lowercaseAddress(t.payer)),
   ],
 );

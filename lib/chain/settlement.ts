@@ -86,6 +86,21 @@ export function skipReasonName(code: number): SkipReasonName {
   return name;
 }
 
+/**
+ * Skips the payer caused, after the gateway had checked the permit and the balance: the signature
+ * stopped being valid (a wallet that changed its code or owners), the permit lapsed before the
+ * batch, its nonce went to another permit, or the deposit was taken out. The payer had the answer,
+ * so each of these is a debt, never written off. The others are the operator's to bear:
+ * `PermitCapExceeded` (the gateway counts the cap itself) and `SplitMismatch` (the split and the
+ * fee are the gateway's); `AlreadySettled` is no loss at all.
+ */
+export const PAYER_SKIP_REASONS = ["PermitInvalid", "PermitExpired", "PermitNonceReused", "InsufficientBalance"] as const;
+
+/** Whether a skip (or failure) reason makes the inference the payer's debt. */
+export function isPayerSkip(reason: string): boolean {
+  return (PAYER_SKIP_REASONS as readonly string[]).includes(reason);
+}
+
 /** A batch that cannot be encoded; `code` is stable for callers. */
 export class SettlementEncodingError extends Error {
   readonly code = "SETTLEMENT_ENCODING_INVALID";

@@ -40,9 +40,9 @@ export function postPermit(request: Request, service: Service): Promise<Response
   );
 }
 
-/** `GET /api/permits?payer=0x…` → `{ permits }` with what is spent, held and left of each. */
+/** `GET /api/permits?payer=0x…` → `{ permits, debt }`: what is spent, held and left of each, and what the payer owes. */
 export function getPermits(request: Request, service: Service): Promise<Response> {
-  return handle(async (): Promise<PermitListAnswer> => ({ permits: await (await service).listPermits(payerParam(request)) }));
+  return handle(async (): Promise<PermitListAnswer> => (await service).permitAccount(payerParam(request)));
 }
 
 /** `POST /api/keys`: creates an API key from the payer's signature → 201 `{ key, apiKey }` (the key only here). */

@@ -36,6 +36,16 @@ export class InsufficientBalanceError extends PaymentError {
   readonly status = 402;
 }
 
+/**
+ * The payer owes for inferences the market skipped for its doing (a signature that stopped being
+ * valid, a permit that lapsed, a deposit taken out): refused until the free deposit covers the
+ * debt and the price.
+ */
+export class PayerInDebtError extends PaymentError {
+  readonly code = "PAYER_IN_DEBT";
+  readonly status = 402;
+}
+
 /** Why a permit was refused as invalid. */
 export type PermitInvalidReason = "BAD_SIGNATURE" | "WRONG_CHAIN" | "WRONG_CONTRACT" | "WRONG_SPENDER" | "NONCE_REUSED" | "MALFORMED";
 

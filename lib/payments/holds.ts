@@ -22,6 +22,7 @@ import {
   InsufficientBalanceError,
   invalidRequest,
   NotFoundError,
+  PayerInDebtError,
   PermitExhaustedError,
   PermitExpiredError,
   PermitMissingError,
@@ -219,7 +220,18 @@ function decide(item: AuthorizeItem, usage: Usage, snapshot: PayerSnapshot): Per
       price: price.toString(),
     });
   }
-  const free = snapshot.deposit - usage.payerUnsettled - usage.payerHeld;
+  const free = snapshot.deposit - usage.payerUnsettled - usage.payerHeld - usage.payerDebt;
+  if (free < price && usage.payerDebt > 0n) {
+    const owed = usage.payerDebt;
+    throw new PayerInDebtError(
+      `the payer owes ${owed} for inferences the market could not charge: deposit enough to cover it and the price ${price}`,
+      {
+        debt: owed.toString(),
+        free: (free > 0n ? free : 0n).toString(),
+        price: price.toString(),
+      },
+    );
+  }
   if (free < price) {
     throw new InsufficientBalanceError(`free balance ${free > 0n ? free : 0n} is less than the price ${price}: deposit more`, {
       free: (free > 0n ? free : 0n).toString(),

@@ -5,7 +5,7 @@ import { createMarketReader } from "./chain-state";
 import type { PaymentsContext } from "./context";
 import { createGroupRunner, createKeyedGroupRunner } from "./group";
 import { authorize, authorizeBatch, commit, commitBatch, release } from "./holds";
-import { listPermits, registerPermit } from "./permits";
+import { listPermits, permitAccount, registerPermit } from "./permits";
 import { payerOfSession } from "./sessions";
 import type { CreatePaymentsParameters, Payments } from "./types";
 
@@ -32,6 +32,7 @@ export function createPayments(parameters: CreatePaymentsParameters): Payments {
   return {
     registerPermit: (input) => registerPermit(ctx, input),
     listPermits: (payer) => listPermits(ctx, payer),
+    permitAccount: (payer) => permitAccount(ctx, payer),
     createApiKey: (input) => createApiKey(ctx, input),
     listApiKeys: (payer) => listApiKeys(ctx, payer),
     revokeApiKey: (payer, id, signature) => revokeApiKey(ctx, payer, id, signature),

@@ -8,7 +8,7 @@ import { addressSchema } from "@/lib/wire/primitives";
 import { chainTime, lower, type PaymentsContext } from "./context";
 import { invalidRequest, PermitExpiredError, PermitInvalidError } from "./errors";
 import { registerPermitSchema } from "./schemas";
-import type { Permit, PermitUsage } from "./types";
+import type { Permit, PermitAccount, PermitUsage } from "./types";
 import { permitUsage } from "./usage";
 
 const TAG_MASK = (1n << 96n) - 1n;
@@ -114,23 +114,29 @@ export async function permitsOf(ctx: PaymentsContext, payer: Address): Promise<P
 
 /** A payer's permits with what is spent, held and left of each. */
 export async function listPermits(ctx: PaymentsContext, payerInput: string): Promise<PermitUsage[]> {
+  return (await permitAccount(ctx, payerInput)).permits;
+}
+
+/** A payer's permits with what is spent, held and left of each, and what the payer owes. */
+export async function permitAccount(ctx: PaymentsContext, payerInput: string): Promise<PermitAccount> {
   const { payer } = parseInput(
     addressSchema.transform((payer) => ({ payer })),
     payerInput,
     { what: "payer", refuse: invalidRequest },
   );
   const rows = await permitsOf(ctx, payer);
-  if (rows.length === 0) return [];
+  if (rows.length === 0) return { permits: [], debt: 0n };
   const snapshot = await ctx.reader.payer(
     payer,
     rows.map((r) => r.nonce),
   );
   const now = await chainTime(ctx);
   const usage = await permitUsage(ctx, ctx.db, payer, rows, snapshot.blockNumber);
-  return rows.map((row) => {
+  const permits = rows.map((row) => {
     const u = usage.permits.get(row.id)!;
     const spent = snapshot.spentByNonce.get(row.nonce)! + u.unsettled;
     const left = row.cap - spent - u.held;
     return { ...toPermit(row), spent, held: u.held, remaining: left > 0n ? left : 0n, expired: row.expiry <= now };
   });
+  return { permits, debt: usage.payerDebt };
 }

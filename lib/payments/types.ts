@@ -46,6 +46,14 @@ export type Permit = {
 };
 
 /** A permit with what has been used of it. */
+/** A payer's permits and debt, as `GET /api/permits` answers them. */
+export type PermitAccount = {
+  /** The permits with their usage, newest first. */
+  permits: PermitUsage[];
+  /** Prices of inferences the market skipped for the payer's doing; authorizations are refused until the free deposit covers it. */
+  debt: bigint;
+};
+
 export type PermitUsage = Permit & {
   /** Charged or committed for settlement under it. */
   spent: bigint;
@@ -202,6 +210,8 @@ export type Payments = {
   registerPermit(input: unknown): Promise<Permit>;
   /** A payer's permits with their usage, newest first. */
   listPermits(payer: string): Promise<PermitUsage[]>;
+  /** A payer's permits with their usage, newest first, and what the payer owes. */
+  permitAccount(payer: string): Promise<PermitAccount>;
   /** Creates an API key after verifying the payer's signature; returns the key once. */
   createApiKey(input: CreateApiKeyInput | unknown): Promise<CreatedApiKey>;
   /** A payer's API keys, newest first. */

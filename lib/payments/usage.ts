@@ -2,9 +2,11 @@
  * How much of a payer's deposit and of each permit is taken, relative to a chain snapshot at
  * block B: inferences the chain had not settled by B (still pending, or settled after B) plus
  * live holds. Adding these to the values read at B never under-counts, whatever the cache age.
+ * And what the payer owes: inferences the market skipped for the payer's doing.
  */
 import { sql } from "drizzle-orm";
 import type { DbOrTransaction } from "@/db/client";
+import { PAYER_SKIP_REASONS } from "@/lib/chain/settlement";
 import { lower, type PaymentsContext } from "./context";
 
 /** Amounts taken from one permit beyond what the chain shows at the snapshot block. */
@@ -31,6 +33,8 @@ export type Usage = {
   payerUnsettled: bigint;
   /** The payer's live pending holds. */
   payerHeld: bigint;
+  /** What the payer owes: inferences the market skipped for the payer's doing (PAYER_SKIP_REASONS). */
+  payerDebt: bigint;
   /** Per permit id. */
   permits: Map<string, PermitTaken>;
   /** Each API key asked about: its live pending holds, what it has spent, whether it is revoked. */
@@ -45,6 +49,9 @@ async function rows(db: DbOrTransaction, query: ReturnType<typeof sql>): Promise
 }
 
 const big = (v: unknown): bigint => BigInt((v ?? "0") as string);
+
+// Constants, so written into the statement: its text (and plan) stays the same.
+const debtReasons = sql.raw(PAYER_SKIP_REASONS.map((reason) => `'${reason}'`).join(", "));
 
 /** What {@link usageOf} reads for one payer. */
 export type UsageRequest = {
@@ -66,7 +73,7 @@ export type UsageRequest = {
  */
 export async function usageOf(ctx: PaymentsContext, db: DbOrTransaction, requests: readonly UsageRequest[]): Promise<Map<string, Usage>> {
   const usages = new Map<string, Usage>(
-    requests.map((r) => [lower(r.payer), { payerUnsettled: 0n, payerHeld: 0n, keys: new Map(), permits: new Map() }]),
+    requests.map((r) => [lower(r.payer), { payerUnsettled: 0n, payerHeld: 0n, payerDebt: 0n, keys: new Map(), permits: new Map() }]),
   );
   if (requests.length === 0) return usages;
   // One statement of one shape whatever the batch (the rows travel as JSON): planned quickly,
@@ -78,19 +85,21 @@ export async function usageOf(ctx: PaymentsContext, db: DbOrTransaction, request
   const result = await rows(
     db,
     sql`select 'payer' as kind, x.payer, null::uuid as id, null::timestamptz as revoked_at,
+      (select coalesce(sum(price), 0) from inferences i where i.payer = x.payer and i.status = 'failed' and i.failure_reason in (${debtReasons}))
+        as debt,
       (select coalesce(sum(price), 0) from inferences i where i.payer = x.payer and i.status = 'pending')
         + (select coalesce(sum(price), 0) from inferences i where i.payer = x.payer and i.status = 'settled' and i.settlement_block > x.block)
         as unsettled,
       (select coalesce(sum(amount), 0) from holds h where h.payer = x.payer and h.status = 'pending' and h.created_at > ${cutoff}) as held
     from jsonb_to_recordset(${JSON.stringify(payers)}::jsonb) as x(payer text, block bigint)
     union all
-    select 'permit', x.payer, x.id, null,
+    select 'permit', x.payer, x.id, null, 0,
       (select coalesce(sum(price), 0) from inferences i where i.permit_id = x.id and i.status = 'pending')
         + (select coalesce(sum(price), 0) from inferences i where i.permit_id = x.id and i.status = 'settled' and i.settlement_block > x.block),
       (select coalesce(sum(amount), 0) from holds h where h.permit_id = x.id and h.status = 'pending' and h.created_at > ${cutoff})
     from jsonb_to_recordset(${JSON.stringify(permits)}::jsonb) as x(payer text, id uuid, block bigint)
     union all
-    select 'key', x.payer, x.id, k.revoked_at, k.spent,
+    select 'key', x.payer, x.id, k.revoked_at, 0, k.spent,
       (select coalesce(sum(amount), 0) from holds h where h.api_key_id = x.id and h.status = 'pending' and h.created_at > ${cutoff})
     from jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) as x(payer text, id uuid) join api_keys k on k.id = x.id`,
   );
@@ -99,6 +108,7 @@ export async function usageOf(ctx: PaymentsContext, db: DbOrTransaction, request
     if (r.kind === "payer") {
       usage.payerUnsettled = big(r.unsettled);
       usage.payerHeld = big(r.held);
+      usage.payerDebt = big(r.debt);
     } else if (r.kind === "permit") {
       usage.permits.set(r.id as string, { unsettled: big(r.unsettled), held: big(r.held) });
     } else {

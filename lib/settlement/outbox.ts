@@ -1,9 +1,9 @@
 /** The settler's reads and writes of the outbox, each a single statement or one transaction. */
 import { and, asc, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import type { Address, Hex } from "viem";
-import type { Db } from "@/db/client";
+import type { Db, DbOrTransaction } from "@/db/client";
 import { apiKeys, inferences, outbox, spendPermits } from "@/db/schema/payments";
-import type { SettlementInference } from "@/lib/chain/settlement";
+import { isPayerSkip, type SettlementInference } from "@/lib/chain/settlement";
 
 /** An outbox row with what settling it needs. */
 export type OutboxEntry = {
@@ -165,12 +165,9 @@ export async function recordOutcomes(db: Db, outcomes: readonly Outcome[]): Prom
       await tx.update(outbox).set({ status: "settled", txHash, settledAt: sql`now()`, lastError: null }).where(inArray(outbox.seq, seqs));
     }
     for (const [reason, seqs] of failedByReason) {
-      // What a refused inference had added to its key's running total is given back, once.
-      const refunds = await tx
-        .select({ apiKeyId: inferences.apiKeyId, total: sql<string>`sum(${inferences.price})` })
-        .from(inferences)
-        .where(and(inArray(inferences.settlementSeq, seqs), isNotNull(inferences.apiKeyId), sql`${inferences.status} <> 'failed'`))
-        .groupBy(inferences.apiKeyId);
+      // A skip the payer caused stays on its key and becomes the payer's debt (PAYER_SKIP_REASONS);
+      // what any other refused inference had added to its key's running total is given back, once.
+      const refunds = isPayerSkip(reason) ? [] : await refundsOf(tx, seqs);
       for (const r of refunds) {
         await tx
           .update(apiKeys)
@@ -181,6 +178,15 @@ export async function recordOutcomes(db: Db, outcomes: readonly Outcome[]): Prom
       await tx.update(outbox).set({ status: "failed", lastError: reason }).where(inArray(outbox.seq, seqs));
     }
   });
+}
+
+/** What the not-yet-failed inferences among `seqs` had added to each API key's spent. */
+function refundsOf(tx: DbOrTransaction, seqs: readonly bigint[]) {
+  return tx
+    .select({ apiKeyId: inferences.apiKeyId, total: sql<string>`sum(${inferences.price})` })
+    .from(inferences)
+    .where(and(inArray(inferences.settlementSeq, [...seqs]), isNotNull(inferences.apiKeyId), sql`${inferences.status} <> 'failed'`))
+    .groupBy(inferences.apiKeyId);
 }
 
 /** Marks rows that cannot even be encoded as failed (nothing was sent for them). */

@@ -7,8 +7,11 @@ import { testDatabases } from "@/db/testing";
 import { upstreamMarketAbi } from "@/lib/chain/abis";
 import { devAccounts } from "@/lib/chain/devAccounts";
 import { type MarketFixture, startMarketFixture } from "@/lib/chain/fixture";
-import type { Payments } from "@/lib/payments";
+import { errorBody } from "@/lib/http";
+import { apiKeyCreationMessage, PayerInDebtError, type Payments } from "@/lib/payments";
+import { getPermits } from "@/lib/payments/api";
 import { evenPayouts, openTestDb, paymentsFor } from "@/lib/payments/testing";
+import { permitListAnswerSchema } from "@/lib/wire/payments";
 import { createSettler, outboxCounts, type Settler } from "./index";
 
 const FEE_BPS = 250;
@@ -49,7 +52,10 @@ describe.each(testDatabases())("settler on $name", (target) => {
     return payments.registerPermit(signed);
   }
 
-  async function paid(price: bigint, payer: { payer: Address; permitId: string } = { payer: devAccounts[2].address, permitId }) {
+  async function paid(
+    price: bigint,
+    payer: { payer: Address; permitId: string } | { apiKey: string } = { payer: devAccounts[2].address, permitId },
+  ) {
     const hold = await payments.authorize({ ...payer, price });
     return payments.commit(hold.id, {
       modelId: 3n,
@@ -124,9 +130,24 @@ describe.each(testDatabases())("settler on $name", (target) => {
     expect(row.settlementTxHash).not.toBe(bogus);
   });
 
-  it("marks an inference the market refuses as failed with the reason, charging nothing", async () => {
+  it("marks an inference the market refuses as failed with the reason, charging nothing; the payer's skip is its debt", async () => {
     const payer3 = { payer: devAccounts[3].address, permitId: (await registerPermit(3, 50_000n)).id };
-    const c = await paid(4_000n, payer3);
+    const message = apiKeyCreationMessage({
+      payer: payer3.payer,
+      permitId: payer3.permitId,
+      spendCap: 20_000n,
+      label: "debt",
+      issuedAt: new Date().toISOString(),
+    });
+    const { key } = await payments.createApiKey({
+      payer: payer3.payer,
+      permitId: payer3.permitId,
+      spendCap: "20000",
+      label: "debt",
+      message,
+      signature: await fixture.wallet(3).signMessage({ message }),
+    });
+    const c = await paid(4_000n, { apiKey: key });
     // The payer withdraws everything before the batch goes out (withdrawal delay 0 here).
     await fixture.send(3, {
       address: fixture.deployment.market,
@@ -140,6 +161,21 @@ describe.each(testDatabases())("settler on $name", (target) => {
     const [row] = await handle.db.select().from(inferences).where(eq(inferences.id, c.id));
     expect([row.status, row.failureReason]).toEqual(["failed", "InsufficientBalance"]);
     expect(await deposit(devAccounts[3].address)).toBe(0n);
+
+    // The payer had the answer: it owes it, its key keeps it spent, and it is refused until a deposit covers the debt.
+    const [keyRow] = await payments.listApiKeys(payer3.payer);
+    expect(keyRow.spent).toBe(4_000n);
+    const listed = await getPermits(new Request(`http://localhost/api/permits?payer=${payer3.payer}`), payments);
+    expect(permitListAnswerSchema.parse(await listed.json()).debt).toBe(4_000n);
+    await fixture.fund(3, 5_000n);
+    const refused = await payments.authorize({ ...payer3, price: 1_500n }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(PayerInDebtError);
+    expect(errorBody(refused)).toMatchObject({ error: { code: "PAYER_IN_DEBT", debt: "4000", free: "1000", price: "1500" } });
+    expect((refused as PayerInDebtError).status).toBe(402);
+    await fixture.fund(3, 500n);
+    const hold = await payments.authorize({ ...payer3, price: 1_500n });
+    expect(hold.amount).toBe(1_500n);
+    await payments.release(hold.id);
   });
 
   it("the running loop sends a partial batch once the oldest inference has waited maxWaitMs", { timeout: 90_000 }, async () => {

@@ -125,13 +125,18 @@ export function usePermits(payer: Address | undefined) {
     queryKey: ["permits", payer],
     enabled: Boolean(payer && contracts),
     refetchInterval: 5_000,
-    queryFn: async () => (await fetchJson(`/api/permits?payer=${payer}`, permitListAnswerSchema)).permits.map(toPermitView),
+    queryFn: async () => {
+      const answer = await fetchJson(`/api/permits?payer=${payer}`, permitListAnswerSchema);
+      return { permits: answer.permits.map(toPermitView), debt: answer.debt };
+    },
   });
-  const permits = query.data ?? [];
+  const permits = query.data?.permits ?? [];
   const sessions = payer && contracts && typeof window !== "undefined" ? readSessions(storageKey(chainId, contracts.market, payer)) : {};
   const active = permits.find((p) => !p.expired && p.remaining > 0n) ?? null;
   return {
     permits,
+    /** What the payer owes for inferences the market skipped for its doing (0 when nothing). */
+    debt: query.data?.debt ?? 0n,
     active,
     session: usableSession(permits, sessions),
     isLoading: query.isLoading,
@@ -227,6 +232,11 @@ export function describePaymentProblem(code: string, serverMessage: string): Pay
     case "INSUFFICIENT_BALANCE":
       return {
         message: "Your market deposit does not cover this price. Deposit more on the Dashboard.",
+        action: { href: "/dashboard", label: "Deposit on the Dashboard" },
+      };
+    case "PAYER_IN_DEBT":
+      return {
+        message: "You owe for answers the market could not charge. Deposit enough to cover the debt and this price on the Dashboard.",
         action: { href: "/dashboard", label: "Deposit on the Dashboard" },
       };
     case "PERMIT_EXPIRED":

@@ -32,8 +32,12 @@ export const permitUsageSchema = permitSchema.extend({
 /** `POST /api/permits` → 201. */
 export const registeredPermitAnswerSchema = z.object({ permit: permitSchema });
 
-/** `GET /api/permits?payer=`: newest first. */
-export const permitListAnswerSchema = z.object({ permits: z.array(permitUsageSchema) });
+/**
+ * `GET /api/permits?payer=`: the permits, newest first, and the payer's debt — prices of
+ * inferences the market skipped for the payer's doing (refused with PAYER_IN_DEBT until the free
+ * deposit covers it and the price).
+ */
+export const permitListAnswerSchema = z.object({ permits: z.array(permitUsageSchema), debt: decimalUint256Schema });
 
 /** `GET /api/playground/permit-terms`: what a permit signed in the browser must name. */
 export const permitTermsSchema = z.object({ chainId: z.number().int(), market: addressSchema, spender: addressSchema });

@@ -8,6 +8,7 @@ import { Stat } from "@/components/stat";
 import { TransactionStatus } from "@/components/transaction-status";
 import { formatMoney } from "@/lib/web/format";
 import { useAccountFunds, useClaim } from "@/lib/web/market";
+import { usePermits } from "@/lib/web/permit";
 import { usePublicConfig } from "@/lib/web/public-config-context";
 import { DepositForm } from "./deposit-form";
 import { EarningsPanel } from "./earnings-panel";
@@ -43,6 +44,7 @@ function FundsView({ account, devFaucet }: { account: `0x${string}`; devFaucet: 
   const { token } = usePublicConfig();
   const { data: funds, error } = useAccountFunds(account);
   const claim = useClaim();
+  const { debt } = usePermits(account);
   const money = (amount: bigint) => formatMoney(amount, token.symbol, token.decimals);
 
   return (
@@ -75,6 +77,12 @@ function FundsView({ account, devFaucet }: { account: `0x${string}`; devFaucet: 
           }
         />
       </dl>
+      {debt > 0n ? (
+        <p role="alert" data-testid="payer-debt" className="rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-900">
+          You owe {money(debt)} for answers the market could not charge (a signature that stopped being valid, a permit that lapsed or a
+          deposit withdrawn before settlement). Inferences are refused until your free deposit covers it and the price.
+        </p>
+      ) : null}
       <TransactionStatus life={claim.life} testId="claim-status" />
       <div className="grid gap-4 lg:grid-cols-2">
         <DepositForm walletBalance={funds?.wallet ?? 0n} />

@@ -113,7 +113,7 @@ export function SignPermitForm({ signer, onSigned }: { signer: ReturnType<typeof
 /** The payer's spend permit in this browser: its figures, or a form to sign one. */
 export function PermitPanel({ payer }: { payer: Address }) {
   const { token } = usePublicConfig();
-  const { permits, session, active, isLoading, error } = usePermits(payer);
+  const { permits, debt, session, active, isLoading, error } = usePermits(payer);
   const latest = permits[0];
   const signer = useSignPermit();
   const [signing, setSigning] = useState(false);
@@ -124,6 +124,12 @@ export function PermitPanel({ payer }: { payer: Address }) {
       {error ? (
         <p role="alert" className="text-sm text-red-800">
           Could not read your permits: {error.message}
+        </p>
+      ) : null}
+      {debt > 0n ? (
+        <p role="alert" data-testid="permit-debt" className="text-sm text-red-800">
+          You owe {money(debt)} for answers the market could not charge (your signature stopped being valid, a permit lapsed or the deposit
+          was withdrawn). Inferences are refused until your free deposit covers it and the price.
         </p>
       ) : null}
       {session ? (

@@ -1,0 +1,1 @@
+CREATE INDEX "inferences_payer_failed_idx" ON "inferences" USING btree ("payer") WHERE "inferences"."status" = 'failed';

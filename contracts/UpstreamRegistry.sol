@@ -18,6 +18,10 @@ contract UpstreamRegistry is AccessControl, ReentrancyGuardTransient {
     bytes32 public constant DISPUTE_ROLE = keccak256("DISPUTE_ROLE");
     /// @notice 100% in basis points.
     uint16 public constant BPS = 10_000;
+    /// @notice Highest owner share: BPS minus the market's MAX_FEE_BPS (1 000), so an owner share
+    /// plus any fee the market can charge never exceeds the price (the split always exists, and no
+    /// inference can be refused for its terms after its answer started).
+    uint16 public constant MAX_OWNER_BPS = 9_000;
     /// @notice Longest unstake delay the admin may set.
     uint64 public constant MAX_UNSTAKE_DELAY = 90 days;
     /// @notice Most datanets one model may draw on.
@@ -115,7 +119,7 @@ contract UpstreamRegistry is AccessControl, ReentrancyGuardTransient {
     error NotOwner(address caller);
     /// @notice A contribution must anchor at least one record under a non-zero Merkle root.
     error EmptyContribution();
-    /// @notice A split above 100%.
+    /// @notice An owner share above MAX_OWNER_BPS (with the protocol fee, more than 100%).
     error InvalidSplit(uint16 ownerBps);
     /// @notice A model's price must be positive.
     error ZeroPrice();
@@ -270,7 +274,7 @@ contract UpstreamRegistry is AccessControl, ReentrancyGuardTransient {
     /// @param backendId Which inference backend serves it (e.g. "builtin:ngram", "openai:llama3").
     /// @param datanetIds The datanets it draws on (1..32, distinct, each published).
     /// @param pricePerCall Price of one inference in token units.
-    /// @param ownerBps Share of each price for the owner in basis points; the rest goes to the data pool.
+    /// @param ownerBps Share of each price for the owner in basis points, at most MAX_OWNER_BPS; the rest goes to the data pool.
     /// @param stake Tokens to stake; at least minModelStake.
     /// @return modelId The new model's id.
     function publishModel(
@@ -303,7 +307,7 @@ contract UpstreamRegistry is AccessControl, ReentrancyGuardTransient {
     /// @notice Changes a model's price, split and status (Active or Paused); bumps its version.
     /// @param modelId The model to update; the caller must own it.
     /// @param pricePerCall New price of one inference in token units.
-    /// @param ownerBps New owner share in basis points.
+    /// @param ownerBps New owner share in basis points, at most MAX_OWNER_BPS.
     /// @param status Active or Paused.
     /// @return version The model's new version.
     function updateModel(uint256 modelId, uint128 pricePerCall, uint16 ownerBps, ModelStatus status)
@@ -326,7 +330,7 @@ contract UpstreamRegistry is AccessControl, ReentrancyGuardTransient {
 
     function _checkTerms(uint128 pricePerCall, uint16 ownerBps) private pure {
         if (pricePerCall == 0) revert ZeroPrice();
-        if (ownerBps > BPS) revert InvalidSplit(ownerBps);
+        if (ownerBps > MAX_OWNER_BPS) revert InvalidSplit(ownerBps);
     }
 
     function _checkDatanets(uint256[] calldata datanetIds) private view {

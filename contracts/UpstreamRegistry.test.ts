@@ -1,6 +1,6 @@
 import { type Address, type Hex, keccak256, toHex } from "viem";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { testUsdAbi, upstreamRegistryAbi } from "@/lib/chain/abis";
+import { testUsdAbi, upstreamMarketAbi, upstreamRegistryAbi } from "@/lib/chain/abis";
 import { type MarketFixture, startMarketFixture } from "@/lib/chain/fixture";
 import { dev, expectRevert } from "./test/helpers";
 
@@ -137,6 +137,19 @@ describe("models", () => {
     await expectRevert(attempt(OWNER, "updateModel", [2n, 1n, 100, 0]), "UnknownModel", [2n]);
     await expectRevert(attempt(OWNER, "updateModel", [1n, 1n, 100, 2]), "InvalidStatus");
     expect((await read<{ version: bigint }>("getModel", [1n])).version).toBe(1n);
+  });
+
+  it("refuses an owner share that, with the highest fee the market can charge, would exceed 100% of the price", async () => {
+    const maxFee = await f.client.readContract({ address: f.deployment.market, abi: upstreamMarketAbi, functionName: "MAX_FEE_BPS" });
+    const most = 10_000 - maxFee;
+    expect(await read<number>("MAX_OWNER_BPS")).toBe(most);
+    await publishDatanet();
+    const spec = (bps: number) => ["ipfs://m", "builtin", [1n], 1n, bps, STAKE];
+    await expectRevert(attempt(OWNER, "publishModel", spec(most + 1)), "InvalidSplit", [most + 1]);
+    await call(OWNER, "publishModel", spec(most));
+    await expectRevert(attempt(OWNER, "updateModel", [1n, 1n, most + 1, 0]), "InvalidSplit", [most + 1]);
+    await call(OWNER, "updateModel", [1n, 1n, most - 1, 0]);
+    expect((await read<{ version: bigint; ownerBps: number }>("getModel", [1n])).ownerBps).toBe(most - 1);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { EmptyOutputError } from "@/lib/attribution/errors";
+import { UnknownRecordError } from "@/lib/attribution/errors";
 import { DatanetNotFoundError } from "@/lib/datanets/errors";
 import { PermitInvalidError } from "@/lib/payments/errors";
 import { errorResponse, jsonResponse, parseInput, readJsonBody } from "./http";
@@ -64,10 +64,10 @@ describe("responses", () => {
     for (const answer of [driver, sql]) {
       expect([answer.status, await answer.json()]).toEqual([500, { error: { code: "INTERNAL_ERROR", message: "internal error" } }]);
     }
-    const engine = errorResponse(new EmptyOutputError());
+    const engine = errorResponse(new UnknownRecordError("r1"));
     expect([engine.status, await engine.json()]).toEqual([
       500,
-      { error: { code: "EMPTY_OUTPUT", message: "the output has no words to attribute" } },
+      { error: { code: "UNKNOWN_RECORD", message: 'record "r1" is not in the index' } },
     ]);
   });
 

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { type AttributeInput, attribute, verifyAttribution } from "./attribute";
 import { canonicalJson } from "./canonical-json";
 import { addContribution, buildIndex, type DatanetIndex } from "./datanet-index";
-import { EmptyOutputError, UnknownRecordError } from "./errors";
+import { UnknownRecordError } from "./errors";
 import { retrieve } from "./retrieval";
 import { sentences } from "./testing/corpora";
 import { contributorAddress, corpusRecords } from "./testing/fixtures";
@@ -225,8 +225,19 @@ describe("attribute on real text", () => {
     expect(verifyAttribution({ ...input(params), output: `${output} more` }, first.hash).valid).toBe(false);
   });
 
-  it("rejects an empty output and unknown context records with coded errors", () => {
-    expect(() => attribute(input({ output: "  ...  " }))).toThrow(EmptyOutputError);
+  it("credits nobody for an output with no words: the data pool goes to the owner, the split still sums to the price", () => {
+    for (const output of ["  ...  ", "", "?! —"]) {
+      // Even a backend's measured influence on the context credits nobody: there is no output to have influenced.
+      const context = [records[0].id];
+      const { proof } = attribute(input({ output, price: 2_001n, context, contextInfluence: [{ id: records[0].id, influence: 1 }] }));
+      expect(proof.input.outputTokens).toBe(0);
+      expect([proof.spans, proof.records]).toEqual([[], []]);
+      expect(proof.split.map((p) => p.role)).toEqual(["protocol", "owner"]);
+      expect(proof.split.reduce((s, p) => s + p.amount, 0n)).toBe(2_001n);
+    }
+  });
+
+  it("rejects unknown context records and shares over 100% with coded errors", () => {
     expect(() => attribute(input({ output: "hello there", context: ["nope"] }))).toThrow(UnknownRecordError);
     expect(() => attribute(input({ output: "hello", ownerShareBps: 9000, protocolFeeBps: 2000 }))).toThrow(/10000/);
   });

@@ -6,9 +6,9 @@ import { getAddress, isAddress } from "viem/utils";
 import { z } from "zod";
 import { canonicalJson, hashText } from "./canonical-json";
 import { type DatanetIndex, encodeText, originalOf, recordAt, recordNumber, snapshotId } from "./datanet-index";
-import { EmptyOutputError, InvalidAttributionInputError, UnknownRecordError } from "./errors";
+import { InvalidAttributionInputError, UnknownRecordError } from "./errors";
 import { spanLeaveOneOut } from "./influence";
-import { findSpans } from "./spans";
+import { findSpans, type SpanResult } from "./spans";
 import { splitPrice } from "./split";
 import type {
   Address,
@@ -136,18 +136,21 @@ function computeProof(input: AttributeInput): AttributionProof {
   const owner = getAddress(input.owner);
 
   const output = encodeText(index, input.output);
-  if (output.ids.length === 0) throw new EmptyOutputError();
-
-  const { spans, credit, commonTokens, copies } = findSpans(index, output, policy);
-
   const contextRecords = input.context.map((id) => {
     const n = recordNumber(index, id);
     if (n < 0) throw new UnknownRecordError(id);
     return n;
   });
-  const influence = input.contextInfluence
-    ? backendInfluence(index, input.contextInfluence, contextRecords)
-    : spanLeaveOneOut(index, output.ids, contextRecords, policy.minSpanTokens, commonTokens);
+
+  // An output with no words (empty, punctuation only) was still paid for: it credits no record,
+  // so the contributors' pool goes to the owner, like any output that copied nothing.
+  const empty = output.ids.length === 0;
+  const { spans, credit, commonTokens, copies } = empty ? nothingFound() : findSpans(index, output, policy);
+  const influence = empty
+    ? new Map<number, number>()
+    : input.contextInfluence
+      ? backendInfluence(index, input.contextInfluence, contextRecords)
+      : spanLeaveOneOut(index, output.ids, contextRecords, policy.minSpanTokens, commonTokens);
 
   const shares = combineShares(credit, influence, policy);
 
@@ -206,6 +209,10 @@ function computeProof(input: AttributeInput): AttributionProof {
     records,
     split,
   };
+}
+
+function nothingFound(): SpanResult {
+  return { spans: [], credit: new Map(), commonTokens: new Uint8Array(0), copies: [] };
 }
 
 function backendInfluence(index: DatanetIndex, measured: readonly BackendInfluence[], contextRecords: number[]): Map<number, number> {

@@ -1,18 +1,11 @@
 /** Base class of every error the attribution engine throws; `code` is stable for APIs. */
 export class AttributionError extends Error {
-  /** Stable machine-readable code, e.g. `EMPTY_OUTPUT`. */
+  /** Stable machine-readable code, e.g. `UNKNOWN_RECORD`. */
   readonly code: string;
   constructor(code: string, message: string) {
     super(message);
     this.name = new.target.name;
     this.code = code;
-  }
-}
-
-/** The output to attribute has no tokens (empty or only punctuation). */
-export class EmptyOutputError extends AttributionError {
-  constructor() {
-    super("EMPTY_OUTPUT", "the output has no words to attribute");
   }
 }
 

@@ -1,11 +1,11 @@
-import { and, count, eq } from "drizzle-orm";
+import { and, count, desc, eq } from "drizzle-orm";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "@/db/client";
-import { getModel, recordsOfDatanets } from "@/db/marketplace";
+import { getModel, recordsOfDatanets, updateModelTerms } from "@/db/marketplace";
 import { holds, inferences } from "@/db/schema";
 import { buildIndex, verifyAttribution } from "@/lib/attribution";
-import { testUsdAbi, upstreamRegistryAbi } from "@/lib/chain/abis";
+import { testUsdAbi, upstreamMarketAbi, upstreamRegistryAbi } from "@/lib/chain/abis";
 import { devAccounts } from "@/lib/chain/devAccounts";
 import { type MarketFixture, startMarketFixture } from "@/lib/chain/fixture";
 import { protocolFee } from "@/lib/chain/settlement";
@@ -13,6 +13,7 @@ import { registryStatusValue } from "@/lib/models/status";
 import { apiKeyCreationMessage, apiKeyRevocationMessage } from "@/lib/payments";
 import { processServer } from "@/lib/server/root";
 import { configureProcessFor } from "@/lib/server/testing";
+import { createSettler } from "@/lib/settlement";
 import { recordId } from "./model-cache";
 import { type RouteServer, type Routes, serveRoutes } from "./testing/http-adapter";
 import { mobyDickTexts, seedModel, seedTwoContributorModel } from "./testing/seed";
@@ -316,20 +317,15 @@ describe("POST /api/v1/chat/completions", () => {
     expect(await storedInferences()).toBe(before);
   });
 
-  it("charges nothing when the backend fails or breaks off mid-answer", async () => {
+  it("charges nothing when the backend fails before any output, holding nothing", async () => {
     const before = await storedInferences();
     backendServer.failNext({ status: 500 });
     await expect(client().chat.completions.create({ model: "upstream-2", messages: ask("whale") })).rejects.toMatchObject({
       status: 502,
       code: "BACKEND_FAILED",
     });
-
-    backendServer.failNext({ breakAfterDeltas: 1 });
-    const stream = await client().chat.completions.create({
-      model: "upstream-2",
-      messages: ask("Tell me about the whale and the sea"),
-      stream: true,
-    });
+    backendServer.failNext({ status: 500 });
+    const stream = await client().chat.completions.create({ model: "upstream-2", messages: ask("whale"), stream: true });
     await expect(
       (async () => {
         for await (const chunk of stream) void chunk;
@@ -340,7 +336,33 @@ describe("POST /api/v1/chat/completions", () => {
     expect(await storedInferences()).toBe(before);
   });
 
-  it("charges nothing when the client disconnects before the answer is complete", async () => {
+  // The price is per call: once output has started reaching the client, the call is charged.
+  it("charges the call when the backend breaks off after the first delta, with the output produced so far", async () => {
+    const before = await storedInferences();
+    backendServer.failNext({ breakAfterDeltas: 1 });
+    const stream = await client().chat.completions.create({
+      model: "upstream-2",
+      messages: ask("Tell me about the whale and the sea"),
+      stream: true,
+    });
+    let text = "";
+    const failure = (async () => {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+    })().then(
+      () => undefined,
+      (error: unknown) => error as { code: string; error: { upstream?: { inferenceId: string; price: string } } },
+    );
+    // The error event says the call was charged, and for which inference.
+    expect(await failure).toMatchObject({ code: "BACKEND_FAILED", error: { upstream: { price: PRICE.toString(), charged: true } } });
+    expect(text).not.toBe("");
+    expect(await storedInferences()).toBe(before + 1);
+    expect(await pendingHolds()).toBe(0);
+    const [row] = await db.select().from(inferences).orderBy(desc(inferences.createdAt)).limit(1);
+    expect(row).toMatchObject({ id: (await failure)!.error.upstream!.inferenceId, output: text, price: PRICE });
+    expect(row.amounts.reduce((s, a) => s + a, 0n) + protocolFee(PRICE, FEE_BPS)).toBe(PRICE);
+  });
+
+  it("charges the call when the client disconnects after the first chunks, and settles it on chain", async () => {
     const before = await storedInferences();
     backendServer.setDeltaDelay(100);
     try {
@@ -352,21 +374,89 @@ describe("POST /api/v1/chat/completions", () => {
         signal: controller.signal,
       });
       const reader = res.body!.getReader();
-      const first = new TextDecoder().decode((await reader.read()).value);
-      expect(first).toContain("chat.completion.chunk");
-      const [held] = await db
-        .select({ n: count() })
-        .from(holds)
-        .where(and(eq(holds.status, "pending")));
-      expect(held.n).toBe(1);
+      let received = "";
+      // The role chunk first (no output), then the first piece of the answer.
+      while (!/"content":"[^"]/.test(received)) received += new TextDecoder().decode((await reader.read()).value);
+      expect(received).toMatch(/"content":"[^"]/);
+      expect(await pendingHolds()).toBe(1);
       controller.abort();
       await until(async () => (await pendingHolds()) === 0);
     } finally {
       backendServer.setDeltaDelay(0);
     }
     expect(await pendingHolds()).toBe(0);
-    const [released] = await db.select({ n: count() }).from(holds).where(eq(holds.status, "released"));
-    expect(released.n).toBeGreaterThan(0);
+    expect(await storedInferences()).toBe(before + 1);
+    const [row] = await db.select().from(inferences).orderBy(desc(inferences.createdAt)).limit(1);
+    expect(row.price).toBe(PRICE);
+    expect(row.output).not.toBe("");
+
+    const deposit = () =>
+      fixture.client.readContract({
+        address: fixture.deployment.market,
+        abi: upstreamMarketAbi,
+        functionName: "depositOf",
+        args: [devAccounts[PAYER].address],
+      });
+    const outstanding = await db
+      .select({ price: inferences.price })
+      .from(inferences)
+      .where(and(eq(inferences.payer, devAccounts[PAYER].address.toLowerCase() as `0x${string}`), eq(inferences.status, "pending")));
+    const depositBefore = await deposit();
+    const settler = createSettler({
+      db,
+      walletClient: fixture.wallet(1),
+      publicClient: fixture.client,
+      deployment: fixture.deployment,
+      batchSize: 100,
+      maxWaitMs: 0,
+    });
+    try {
+      await settler.drainOnce();
+    } finally {
+      await settler.stop();
+    }
+    const [settled] = await db.select().from(inferences).where(eq(inferences.id, row.id));
+    expect(settled.status).toBe("settled");
+    expect(depositBefore - (await deposit())).toBe(outstanding.reduce((s, r) => s + r.price, 0n));
+  });
+
+  it("settles an answer with nothing to attribute: the data pool goes to the model's owner, never free", async () => {
+    const before = await storedInferences();
+    backendServer.failNext({ answer: ["…", " ..."] });
+    const completion = await client().chat.completions.create({ model: "upstream-2", messages: ask("whale") });
+    expect(completion.choices[0].message.content).toBe("… ...");
+    backendServer.failNext({ answer: ["?!", " —"] });
+    const stream = await client().chat.completions.create({ model: "upstream-2", messages: ask("whale"), stream: true });
+    let upstream: { inferenceId: string } | undefined;
+    for await (const chunk of stream) upstream ??= (chunk as { upstream?: { inferenceId: string } }).upstream;
+    expect(upstream).toBeDefined();
+    expect(await storedInferences()).toBe(before + 2);
+    const [row] = await db.select().from(inferences).where(eq(inferences.id, upstream!.inferenceId));
+    expect(row.payees).toEqual([OWNER.toLowerCase()]);
+    expect(row.amounts).toEqual([PRICE - protocolFee(PRICE, FEE_BPS)]);
+    expect(await pendingHolds()).toBe(0);
+  });
+
+  it("refuses a model whose owner share plus the protocol fee exceeds 100% before any output or hold", async () => {
+    const before = await storedInferences();
+    const model = (await getModel(db, 2n))!;
+    const gateway = await processServer().gateway();
+    await updateModelTerms(db, 2n, { price: PRICE, ownerShareBps: 10_000 - FEE_BPS + 1, status: "active", version: 2 });
+    gateway.models.invalidate(2n);
+    try {
+      await expect(client().chat.completions.create({ model: "upstream-2", messages: ask("whale") })).rejects.toMatchObject({
+        status: 409,
+        code: "MODEL_TERMS_INVALID",
+      });
+      await expect(client().chat.completions.create({ model: "upstream-2", messages: ask("whale"), stream: true })).rejects.toMatchObject({
+        status: 409,
+        code: "MODEL_TERMS_INVALID",
+      });
+    } finally {
+      await updateModelTerms(db, 2n, { price: model.price, ownerShareBps: model.ownerShareBps, status: "active", version: 3 });
+      gateway.models.invalidate(2n);
+    }
+    expect(await pendingHolds()).toBe(0);
     expect(await storedInferences()).toBe(before);
   });
 });

@@ -9,6 +9,7 @@ import type { Db } from "@/db/client";
 import { getModel, listModels, type Model } from "@/db/marketplace";
 import { exposedError, jsonResponse, parseInput, type ReadJsonBodyOptions, readJsonBody } from "@/lib/http";
 import { ModelNotFoundError } from "@/lib/models/errors";
+import type { CommittedInference } from "@/lib/payments";
 import type { V1ModelWire } from "@/lib/wire/openai";
 import { BackendError } from "./backend";
 import { InvalidInferenceRequestError, MissingApiKeyError } from "./errors";
@@ -125,8 +126,13 @@ function streamResponse(run: InferenceRun, identity: CompletionIdentity, origin:
       const last = { ...chunkBody(identity, {}, result.finishReason), upstream: upstreamField(result, origin) };
       return includeUsage ? [last, usageChunkBody(identity, result.usage)] : [last];
     },
-    // The openai SDK raises an error event in the stream as an APIError.
-    error: (error) => openAIError(error).body,
+    // The openai SDK raises an error event in the stream as an APIError (its `error` is this
+    // event's `error`); a call charged because output had started says so there.
+    error(error, charged) {
+      const { body } = openAIError(error);
+      if (charged) Object.assign(body.error, { upstream: { inferenceId: charged.id, price: charged.price.toString(), charged: true } });
+      return body;
+    },
     trailer: SSE_DONE,
   });
 }
@@ -139,16 +145,18 @@ export type InferenceStreamFormat = {
   delta(text: string): unknown;
   /** The events that end a complete answer, in order. */
   done(result: InferenceResult): readonly unknown[];
-  /** The event reporting a failure once the headers are gone (nothing is charged). */
-  error(error: unknown): unknown;
+  /** The event reporting a failure once the headers are gone; `charged` is the stored inference if output had been sent. */
+  error(error: unknown, charged: CommittedInference | undefined): unknown;
   /** Raw text after the last event of a complete answer (OpenAI's `data: [DONE]`). */
   trailer?: string;
 };
 
 /**
  * Streams a running inference as server-sent events in a route's format. The model runs as the
- * client reads; a failure is reported in the stream, and a failure or a client that goes away
- * releases the hold, so nothing is charged.
+ * client reads; a failure is reported in the stream. The price is per call: a failure before the
+ * first piece of the answer releases the hold (nothing is charged); once a piece was sent, the
+ * call is charged however it ends — a backend failure or a client that goes away included — for
+ * the output produced so far.
  */
 export function streamInference(run: InferenceRun, format: InferenceStreamFormat): Response {
   const iterator = run.events[Symbol.asyncIterator]();
@@ -164,12 +172,17 @@ export function streamInference(run: InferenceRun, format: InferenceStreamFormat
         const next = await iterator.next();
         if (next.done) return controller.close();
         const event = next.value;
-        if ("delta" in event) return write(controller, [format.delta(event.delta)]);
+        if ("delta" in event) {
+          write(controller, [format.delta(event.delta)]);
+          // Output has reached the client: however the call ends now, it is charged.
+          if (event.delta) run.delivered();
+          return;
+        }
         write(controller, format.done(event.done), format.trailer);
         controller.close();
         await iterator.return?.(undefined);
       } catch (error) {
-        write(controller, [format.error(error)]);
+        write(controller, [format.error(error, run.charged())]);
         controller.close();
         await run.cancel();
       }

@@ -49,3 +49,22 @@ export class MissingApiKeyError extends InferenceError {
     super("Send your Upstream API key as 'Authorization: Bearer <key>'. Create one in the app's dashboard.");
   }
 }
+
+/**
+ * The model's owner share plus the market's protocol fee exceed 100%: no split of its price can
+ * exist, so it is refused before anything is held or any output is produced.
+ */
+export class ModelTermsInvalidError extends InferenceError {
+  readonly code = "MODEL_TERMS_INVALID";
+  readonly status = 409;
+  constructor(
+    readonly model: string,
+    readonly ownerShareBps: number,
+    readonly protocolFeeBps: number,
+  ) {
+    super(
+      `The model '${model}' gives its owner ${ownerShareBps} bps and the market takes ${protocolFeeBps} bps: more than 100% of the price, so it cannot be served.`,
+      "model",
+    );
+  }
+}

@@ -5,10 +5,12 @@
  *   → retrieve → generate (streamed) → attribute → payments.commit (stores the inference with
  *   its proof and enqueues its settlement) → respond.
  *
- * Everything that can refuse the request without running the model happens in `runInference`,
- * before it returns; the model runs while the caller iterates `events`. If the backend fails,
- * the client leaves, or the caller stops iterating before the final event, the hold is released
- * and nothing is charged.
+ * The price is per call. Everything that can refuse the request happens in `runInference`,
+ * before it returns and before any output (the model's terms included: an owner share plus the
+ * protocol fee over 100% is refused there); the model runs while the caller iterates `events`.
+ * Until output has reached the client (the caller says so with `delivered()`), a backend failure,
+ * a client that leaves or a caller that stops releases the hold: nothing is charged. From then on
+ * the call is charged however it ends: the output produced so far is attributed and committed.
  */
 import { getAddress } from "viem";
 import type { Db } from "@/db/client";
@@ -28,7 +30,7 @@ import {
   type Usage,
 } from "./backend";
 import { createBuiltinBackend } from "./builtin";
-import { InvalidInferenceRequestError, ModelInactiveError, PromptTooLongError } from "./errors";
+import { InvalidInferenceRequestError, ModelInactiveError, ModelTermsInvalidError, PromptTooLongError } from "./errors";
 import { createModelCache, type ModelCache, type ModelEntry } from "./model-cache";
 import { modelName } from "./model-names";
 import { openAIBackendFor } from "./openai-compatible";
@@ -47,7 +49,7 @@ export type RunInferenceParameters = {
   auth: InferenceAuth;
   /** Most output tokens (default 256, at most 4096). */
   maxTokens?: number;
-  /** Fires when the client goes away; the model stops and nothing is charged. */
+  /** Fires when the client goes away; the model stops (charged only if output had reached the client). */
   signal?: AbortSignal;
 };
 
@@ -102,8 +104,19 @@ export type InferenceRun = {
   hold: Hold;
   /** Runs the model; iterate to the end, or call `cancel`. */
   events: AsyncIterable<InferenceEvent>;
-  /** Releases the hold unless the inference was already committed. Idempotent. */
+  /**
+   * Says that output has reached the client (a streamed delta was sent): from now on the call is
+   * charged however it ends. A caller that sends nothing before the end (a non-streamed answer)
+   * never calls it.
+   */
+  delivered(): void;
+  /**
+   * Ends the run if it has not ended: releases the hold if no output reached the client, else
+   * commits the output produced so far. Idempotent.
+   */
   cancel(): Promise<void>;
+  /** The stored inference once the call was charged (also when it ended early), else undefined. */
+  charged(): CommittedInference | undefined;
 };
 
 /** Dependencies and settings of {@link createGateway}. */
@@ -176,29 +189,81 @@ export function createGateway(options: GatewayOptions): Gateway {
     // A missing backend key refuses here, before anything is held.
     const backend = backendOf(entry.model);
     const price = entry.model.price;
+    const { ownerShareBps, owner } = entry.model;
     const protocolFeeBps = await (options.protocolFeeBps ?? (() => settings.protocolFeeBps))();
+    // The split is computed after the answer; terms that admit no split would refuse it then.
+    if (ownerShareBps + protocolFeeBps > 10_000) throw new ModelTermsInvalidError(name, ownerShareBps, protocolFeeBps);
 
     let started = performance.now();
     const hold = await payments.authorize({ ...parameters.auth, price });
     let paymentMs = performance.now() - started;
 
+    const prompt = promptText(messages);
     let state: "ready" | "running" | "committed" | "released" = "ready";
-    const release = async () => {
-      if (state === "committed" || state === "released") return;
-      state = "released";
-      await payments.release(hold.id);
-    };
+    let context: ContextRecord[] = [];
+    let text = "";
+    let delivered = false;
+    let committed: CommittedInference | undefined;
+    let chargeTried = false;
+    let ending: Promise<void> | undefined;
+
+    /** Attributes `output` and splits the price (synchronous: the engine runs on this thread). */
+    function attributed(output: string, contextInfluence: GenerateDone["contextInfluence"]) {
+      const attribution = attribute({
+        index: entry!.index,
+        prompt,
+        context: context.map((r) => r.id),
+        output,
+        price,
+        ownerShareBps,
+        protocolFeeBps,
+        owner,
+        contextInfluence,
+      });
+      return { attribution, payouts: payoutsOf(attribution.proof.split) };
+    }
+
+    /** Commits `output` under the hold: the call is charged. Tried once. */
+    async function charge(output: string, { attribution, payouts }: ReturnType<typeof attributed>): Promise<CommittedInference> {
+      chargeTried = true;
+      committed = await payments.commit(hold.id, {
+        modelId: parameters.modelId,
+        prompt,
+        output,
+        retrievedRecordIds: context.map((r) => r.id),
+        attribution: { hash: attribution.hash, proof: attribution.proof },
+        payouts,
+      });
+      state = "committed";
+      return committed;
+    }
+
+    // How a run that did not reach its final event ends: free before any output reached the
+    // client, charged for the output so far after.
+    const end = () =>
+      (ending ??= (async () => {
+        if (state === "committed" || state === "released") return;
+        if (delivered && text && !chargeTried) {
+          try {
+            await charge(text, attributed(text, undefined));
+            return;
+          } catch (error) {
+            console.error(`gateway: could not charge the interrupted inference of hold ${hold.id}`, error);
+          }
+        }
+        state = "released";
+        await payments.release(hold.id);
+      })());
 
     async function* events(): AsyncGenerator<InferenceEvent> {
       if (state !== "ready") throw new Error("an inference runs once");
       state = "running";
       try {
         started = performance.now();
-        const context = contextOf(entry!, question, k);
+        context = contextOf(entry!, question, k);
         const retrievalMs = performance.now() - started;
 
         started = performance.now();
-        let text = "";
         let done: GenerateDone | undefined;
         for await (const event of backend.generate({ messages, context, maxTokens, signal })) {
           if ("done" in event) {
@@ -210,61 +275,50 @@ export function createGateway(options: GatewayOptions): Gateway {
         }
         if (signal?.aborted) throw new BackendAbortedError();
         if (!done) throw new BackendError("the model backend ended without finishing its answer");
-        if (!text.trim()) throw new BackendError("the model backend returned an empty answer");
+        if (!text.trim() && !delivered) throw new BackendError("the model backend returned an empty answer");
         const backendMs = performance.now() - started;
 
         started = performance.now();
         const cpuBefore = process.cpuUsage();
-        const prompt = promptText(messages);
-        const attribution = attribute({
-          index: entry!.index,
-          prompt,
-          context: context.map((r) => r.id),
-          output: text,
-          price,
-          ownerShareBps: entry!.model.ownerShareBps,
-          protocolFeeBps,
-          owner: entry!.model.owner,
-          contextInfluence: done.contextInfluence,
-        });
-        const payouts = payoutsOf(attribution.proof.split);
+        const { attribution, payouts } = attributed(text, done.contextInfluence);
         const attributionMs = performance.now() - started;
         const cpu = process.cpuUsage(cpuBefore);
         const attributionCpuMs = (cpu.user + cpu.system) / 1000;
 
         started = performance.now();
-        const committed: CommittedInference = await payments.commit(hold.id, {
-          modelId: parameters.modelId,
-          prompt,
-          output: text,
-          retrievedRecordIds: context.map((r) => r.id),
-          attribution: { hash: attribution.hash, proof: attribution.proof },
-          payouts,
-        });
-        state = "committed";
+        const stored = await charge(text, { attribution, payouts });
         paymentMs += performance.now() - started;
 
         yield {
           done: {
-            inferenceId: committed.id,
-            settlementSeq: committed.settlementSeq,
+            inferenceId: stored.id,
+            settlementSeq: stored.settlementSeq,
             modelId: parameters.modelId,
             text,
             finishReason: done.finishReason,
             usage: done.usage,
             price,
-            payer: committed.payer,
+            payer: stored.payer,
             attribution,
             payouts,
             timings: { paymentMs, retrievalMs, backendMs, attributionMs, attributionCpuMs },
           },
         };
       } finally {
-        await release();
+        await end();
       }
     }
 
-    return { model: entry.model, hold, events: events(), cancel: release };
+    return {
+      model: entry.model,
+      hold,
+      events: events(),
+      delivered: () => {
+        delivered = true;
+      },
+      cancel: end,
+      charged: () => committed,
+    };
   }
 
   return { runInference, models };

@@ -16,6 +16,12 @@ export const MAX_PRICE = (1n << 128n) - 1n;
 /** Most datanets a model may draw on (the registry's MAX_MODEL_DATANETS). */
 export const MAX_MODEL_DATANETS = 32;
 
+/**
+ * Highest owner share in basis points (the registry's MAX_OWNER_BPS): 100% minus the highest fee
+ * the market can charge, so an owner share plus the protocol fee never exceeds the price.
+ */
+export const MAX_OWNER_BPS = 9_000;
+
 /** Where a model's answers come from. */
 export const modelBackendSchema = z.discriminatedUnion("kind", [
   /** The built-in retrieval-grounded engine that ships with Upstream. */
@@ -61,7 +67,11 @@ export const modelTermsSchema = z.strictObject({
   /** Price of one inference in token units (6 decimals: 2000 = 0.002 USD). */
   price: uintString("price", MAX_PRICE).refine((v) => v > 0n, "price must be above zero"),
   /** The owner's share of each price in basis points; the rest goes to the data pool. */
-  ownerShareBps: z.number().int().min(0).max(10_000),
+  ownerShareBps: z
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_OWNER_BPS, `the owner share is at most ${MAX_OWNER_BPS} bps: with the protocol fee it must not exceed 100%`),
   /** The datanets the model draws on (1..32, distinct). */
   datanetIds: z
     .array(uintString("datanet id", maxUint256))

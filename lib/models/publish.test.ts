@@ -71,6 +71,12 @@ describe("server-side publishing with a wallet client", () => {
     });
   });
 
+  it("refuses at the draft an owner share that, with the highest protocol fee, would exceed 100%", async () => {
+    const metadata = { name: "Greedy", backend: { kind: "builtin" } };
+    const terms = { price: "3000", ownerShareBps: 9_001, datanetIds: ["1"], stake: "10000000" };
+    await expect(draftModel(ctx, { metadata, terms })).rejects.toMatchObject({ status: 400, message: expect.stringContaining("9000") });
+  });
+
   it("browser flow: confirms only a receipt that anchors the drafted backend, never shows the key name", async () => {
     const metadata = {
       name: "Local llama",

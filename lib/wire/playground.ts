@@ -1,7 +1,8 @@
 /**
  * `POST /api/playground/chat` streams server-sent events, each one of these: pieces of the answer,
- * then `done` with the receipt, or `error` if it failed after the stream began (nothing is
- * charged). The handler writes `z.input` (decimal strings), the playground parses each event.
+ * then `done` with the receipt, or `error` if it failed after the stream began (free if no delta
+ * had been sent; otherwise charged, and the error names the stored `inferenceId` and `price`). The
+ * handler writes `z.input` (decimal strings), the playground parses each event.
  */
 import { z } from "zod";
 import { addressSchema, bytes32Schema, decimalUint256Schema } from "./primitives";
@@ -21,7 +22,7 @@ export const playgroundStreamEventSchema = z.discriminatedUnion("type", [
     attributionHash: bytes32Schema,
     payouts: z.array(z.object({ payee: addressSchema, amount: decimalUint256Schema })),
   }),
-  /** The inference failed after the stream began; the code and message of an error answer. */
+  /** The inference failed after the stream began; the code and message of an error answer (with `inferenceId` and `price` if charged). */
   z
     .object({ type: z.literal("error"), code: z.string(), message: z.string() })
     .catchall(z.union([z.string(), z.number(), z.boolean(), z.null()])),

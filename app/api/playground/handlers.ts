@@ -10,7 +10,8 @@
  *
  * The answer streams as server-sent events: `{ type: "delta", text }` as the model writes, then
  * `{ type: "done", ... }` with the price, inference id and attribution link, or
- * `{ type: "error", code, message }` if it failed after the stream began (nothing is charged).
+ * `{ type: "error", code, message }` if it failed after the stream began (charged if a delta had
+ * been sent: the price is per call once output reached the client).
  */
 import type { Address } from "viem";
 import { z } from "zod";
@@ -82,7 +83,11 @@ function streamRun(run: InferenceRun): Response {
         payouts: result.payouts.map((p) => ({ payee: p.payee, amount: p.amount.toString() })),
       },
     ],
-    error: (error): PlaygroundStreamEventWire => ({ ...errorBody(error).error, type: "error" }),
+    error: (error, charged): PlaygroundStreamEventWire => ({
+      ...errorBody(error).error,
+      type: "error",
+      ...(charged && { inferenceId: charged.id, price: charged.price.toString() }),
+    }),
   });
 }
 

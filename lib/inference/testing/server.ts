@@ -7,7 +7,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type ChatMessage, collectAnswer } from "../backend";
+import { type ChatMessage, collectAnswer, type GenerateEvent } from "../backend";
 import { createBuiltinBackend } from "../builtin";
 import { type CompletionIdentity, chatCompletionRequestSchema, chunkBody, completionBody, errorBody, usageChunkBody } from "../openai-wire";
 import { parseContextMessage } from "../prompt";
@@ -28,7 +28,9 @@ export type TestServerFault =
   /** Answer with this HTTP status and an error body. */
   | { status: number }
   /** Stream this many deltas, then cut the connection without finishing. */
-  | { breakAfterDeltas: number };
+  | { breakAfterDeltas: number }
+  /** Answer with exactly these deltas, then finish (an answer with nothing to attribute, say). */
+  | { answer: string[] };
 
 /** What the server saw of one chat-completions request. */
 export type RecordedRequest = {
@@ -93,7 +95,10 @@ export async function startOpenAICompatibleServer(options: TestServerOptions = {
     const maxTokens = request.max_completion_tokens ?? request.max_tokens ?? 256;
     const controller = new AbortController();
     res.on("close", () => controller.abort());
-    const events = engine.generate({ messages, context, maxTokens, signal: controller.signal });
+    const events =
+      injected && "answer" in injected
+        ? scripted(injected.answer)
+        : engine.generate({ messages, context, maxTokens, signal: controller.signal });
     const identity: CompletionIdentity = {
       id: `chatcmpl-test-${++sequence}`,
       model: request.model,
@@ -158,6 +163,12 @@ export async function startOpenAICompatibleServer(options: TestServerOptions = {
         server.close(() => resolve());
       }),
   };
+}
+
+/** A backend answer of exactly these deltas. */
+async function* scripted(deltas: readonly string[]): AsyncGenerator<GenerateEvent> {
+  for (const delta of deltas) yield { delta };
+  yield { done: true, finishReason: "stop", usage: { promptTokens: 1, completionTokens: deltas.length } };
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

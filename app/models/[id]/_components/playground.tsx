@@ -54,11 +54,17 @@ async function askModel(
       response.status,
     );
   }
+  // The price is per call: once a piece of the answer arrived, the call is charged however it ends.
+  let started = false;
   for await (const data of readSseData(response.body)) {
     const event = playgroundStreamEventSchema.parse(JSON.parse(data));
-    if (event.type === "delta") onDelta(event.text);
-    else if (event.type === "error") throw new PaymentRequestError(event.code, event.message);
-    else {
+    if (event.type === "delta") {
+      started ||= event.text.length > 0;
+      onDelta(event.text);
+    } else if (event.type === "error") {
+      const charged = typeof event.inferenceId === "string" ? " The answer had started, so the call was charged." : "";
+      throw new PaymentRequestError(event.code, event.message + charged);
+    } else {
       return {
         inferenceId: event.inferenceId,
         settlementId: event.settlementId.toString(),
@@ -69,7 +75,12 @@ async function askModel(
       };
     }
   }
-  throw new PaymentRequestError("STREAM_ENDED", "The answer stopped before it was complete; nothing was charged.");
+  throw new PaymentRequestError(
+    "STREAM_ENDED",
+    started
+      ? "The answer stopped before it was complete; it had started, so the call was charged."
+      : "The answer stopped before it began; nothing was charged.",
+  );
 }
 
 // Why an inactive model cannot be asked, in the words of someone about to pay.
@@ -137,8 +148,8 @@ function ConnectedPlayground({ payer, modelId, price }: { payer: `0x${string}`; 
     setAnswer("");
     setReceipt(null);
     setStep({ status: "working", text: "Paying and retrieving context…" });
+    let streaming = false;
     try {
-      let streaming = false;
       const result = await askModel(
         modelId,
         question,
@@ -156,7 +167,13 @@ function ConnectedPlayground({ payer, modelId, price }: { payer: `0x${string}`; 
       setStep({ status: "done", text: `Answered and paid ${money(result.price)}.` });
     } catch (error) {
       if (controller.signal.aborted)
-        setStep({ status: "failed", code: "CANCELLED", message: "You stopped the answer; nothing was charged." });
+        setStep({
+          status: "failed",
+          code: "CANCELLED",
+          message: streaming
+            ? "You stopped the answer after it started; the price is per call, so it was charged."
+            : "You stopped the answer before it began; nothing was charged.",
+        });
       else if (error instanceof PaymentRequestError) setStep({ status: "failed", code: error.code, message: error.message });
       else setStep({ status: "failed", code: "INTERNAL_ERROR", message: (error as Error).message });
     } finally {

@@ -248,6 +248,29 @@ export function createSettler(parameters: CreateSettlerParameters): Settler {
     }
   };
 
+  // The chain's clock (permits expire by block time), kept as an offset from the wall clock, read at
+  // most every 10 s and then off the batch's path: awaiting a block read before every batch (~100 ms
+  // under load) let the outbox grow, which slows every authorization — bench:gateway lost ~12%.
+  const wallSeconds = () => BigInt(Math.floor(Date.now() / 1000));
+  let clock: { offset: bigint; at: number } | undefined;
+  let clockRead: Promise<void> | undefined;
+  const readClock = () =>
+    (clockRead ??= publicClient
+      .getBlock({ blockTag: "latest" })
+      .then((block) => {
+        clock = { offset: block.timestamp - wallSeconds(), at: Date.now() };
+      })
+      .finally(() => {
+        clockRead = undefined;
+      }));
+  const chainNow = async (): Promise<bigint> => {
+    if (!clock) await readClock();
+    else if (Date.now() - clock.at > 10_000) readClock().catch(() => undefined);
+    const wall = wallSeconds();
+    const chain = wall + clock!.offset;
+    return chain > wall ? chain : wall;
+  };
+
   /**
    * The next batch: the first pending rows in sequence order, except that with more pending than
    * a batch holds, rows whose permit expires within the settlement window go first (a row that
@@ -256,9 +279,7 @@ export function createSettler(parameters: CreateSettlerParameters): Settler {
   const nextBatch = async (): Promise<OutboxEntry[]> => {
     const entries = await pendingEntries(db, own, batchSize);
     if (entries.length < batchSize) return entries; // every pending row goes now: order does not matter
-    const block = await publicClient.getBlock({ blockTag: "latest" });
-    const wall = BigInt(Math.floor(Date.now() / 1000));
-    const now = block.timestamp > wall ? block.timestamp : wall;
+    const now = await chainNow();
     const urgent = await expiringEntries(db, own, { after: now, before: now + windowSeconds }, batchSize);
     if (urgent.length === 0) return entries;
     const first = new Set(urgent.map((e) => e.seq));

@@ -17,7 +17,7 @@ export type AuthorizeItem = {
   payer: Address;
   /** The price to hold. */
   price: bigint;
-  /** The permits it may use, in order of preference (none expiring within the margin). */
+  /** The permits it may use, in order of preference (each outlives the hold and the settlement window). */
   live: PermitRow[];
   /** The API key presented, if any. */
   apiKey?: ApiKeyRow;
@@ -40,10 +40,12 @@ export type PaymentsContext = {
   market: Address;
   /** The settler, checksummed: the spender of every permit. */
   settler: Address;
-  /** Permits expiring within this many seconds are refused. */
+  /** Permits expiring within this many seconds cannot be registered or given an API key. */
   expiryMarginSeconds: bigint;
   /** A pending hold older than this stops counting (its inference died with its process). */
   holdTtlMs: number;
+  /** The longest a committed inference waits before its batch is mined, in seconds. */
+  settlementWindowSeconds: bigint;
   /** API key rows by key hash (immutable fields only are trusted), and for how long, in ms. */
   keyCache: Map<string, { row: ApiKeyRow; permit: PermitRow | undefined; at: number }>;
   keyCacheMs: number;

@@ -62,14 +62,18 @@ export async function authorize(ctx: PaymentsContext, input: AuthorizeInput): Pr
   if (candidates.length === 0) {
     throw new PermitMissingError(`no spend permit for ${payer}: sign one for the settler ${ctx.settler}`, { payer });
   }
+  // The answer may be committed up to a hold's life from now and wait a settlement window for its
+  // batch: a permit that expires before then would let it settle as PermitExpired, free.
   const now = await chainTime(ctx);
-  const live = candidates.filter((p) => p.expiry > now + ctx.expiryMarginSeconds);
+  const mustLiveUntil = now + BigInt(Math.ceil(ctx.holdTtlMs / 1000)) + ctx.settlementWindowSeconds;
+  const live = candidates.filter((p) => p.expiry >= mustLiveUntil);
   if (live.length === 0) {
     const latest = candidates.reduce((a, b) => (a.expiry > b.expiry ? a : b));
-    throw new PermitExpiredError(`the spend permit expired at ${latest.expiry}: sign a new one`, {
-      permitId: latest.id,
-      expiry: latest.expiry.toString(),
-    });
+    const when = latest.expiry <= now ? `expired at ${latest.expiry}` : `expires at ${latest.expiry}`;
+    throw new PermitExpiredError(
+      `the spend permit ${when}; an inference needs one that lives until ${mustLiveUntil} to settle: sign a new one`,
+      { permitId: latest.id, expiry: latest.expiry.toString(), mustLiveUntil: mustLiveUntil.toString() },
+    );
   }
   return ctx.batches.authorize.run(ctx.batchBy === "all" ? "all" : lower(payer), { payer, price, live, apiKey });
 }

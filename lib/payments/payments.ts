@@ -21,6 +21,7 @@ export function createPayments(parameters: CreatePaymentsParameters): Payments {
     settler: getAddress(parameters.settlerAddress),
     expiryMarginSeconds: BigInt(parameters.expiryMarginSeconds ?? 60),
     holdTtlMs: parameters.holdTtlMs ?? 10 * 60_000,
+    settlementWindowSeconds: BigInt(parameters.settlementWindowSeconds ?? 182),
     keyCache: new Map(),
     keyCacheMs: parameters.keyCacheMs ?? 60_000,
     batchBy: parameters.batchBy ?? "payer",

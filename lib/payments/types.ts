@@ -190,10 +190,16 @@ export type CreatePaymentsParameters = {
   settlerAddress: Address;
   /** How long an on-chain balance read is reused, in ms (default 1000). */
   balanceCacheMs?: number;
-  /** A permit expiring within this many seconds is refused, so it can still settle (default 60). */
+  /** A permit expiring within this many seconds cannot be registered or given an API key (default 60). */
   expiryMarginSeconds?: number;
-  /** A pending hold older than this stops counting against the balance, in ms (default 10 min). */
+  /** A pending hold older than this stops counting against the balance and can no longer be committed, in ms (default 10 min). */
   holdTtlMs?: number;
+  /**
+   * The longest a committed inference can wait before its settlement batch is mined, in seconds
+   * (the settler's `settlementWindowSeconds`; default 182, the settler's with its default 2 s wait).
+   * A hold is granted only under a permit that lives at least the hold's life plus this window.
+   */
+  settlementWindowSeconds?: number;
   /** How long an API key's row is reused, in ms (default 1 min; revocation is checked on every use regardless). */
   keyCacheMs?: number;
   /**

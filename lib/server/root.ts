@@ -29,7 +29,7 @@ import type { ChainReader } from "@/lib/publication/chain";
 import type { MarketplaceContext } from "@/lib/publication/context";
 import { createDraftStores } from "@/lib/publication/drafts";
 import { ChainUnavailableError } from "@/lib/publication/errors";
-import { createSettler, type Settler } from "@/lib/settlement";
+import { createSettler, type Settler, settlementWindowSeconds } from "@/lib/settlement";
 import { getPublicConfig, type PublicConfig } from "@/lib/web/public-config";
 import { ServerClosedError, SettlerKeyMismatchError } from "./errors";
 
@@ -232,7 +232,15 @@ export function createServer(parameters: CreateServerParameters): Server {
     const client = publicClientFor({ chainId: deployment.chainId, rpcUrl: settings.rpcUrl });
     // PGlite has one connection: transactions queue anyway, so one batch takes everyone's.
     const batchBy = driver === "pglite" ? "all" : "payer";
-    const payments = createPayments({ db, publicClient: client, deployment, settlerAddress: deployment.settler, batchBy });
+    const payments = createPayments({
+      db,
+      publicClient: client,
+      deployment,
+      settlerAddress: deployment.settler,
+      batchBy,
+      // A hold's permit must outlive the hold and the wait of the settler this configuration runs.
+      settlementWindowSeconds: settlementWindowSeconds(settings.settleMaxWaitMs),
+    });
     // The split must use the fee the market takes; it changes rarely, so it is read once a minute.
     let fee: { bps: number; at: number } | undefined;
     const protocolFeeBps = async () => {
@@ -306,6 +314,7 @@ export function createServer(parameters: CreateServerParameters): Server {
         deployment,
         batchSize: settings.settleBatchSize,
         maxWaitMs: settings.settleMaxWaitMs,
+        settlementWindowSeconds: settlementWindowSeconds(settings.settleMaxWaitMs),
         // PGlite (and a PostgreSQL with autovacuum off) never vacuums by itself: the settler does.
         vacuumEveryMs: await vacuumIntervalFor(db),
         onEvent(event) {

@@ -7,5 +7,5 @@
  */
 
 export { outboxCounts } from "./outbox";
-export { createSettler, SettlementEventMissingError, SettlementRevertedError } from "./settler";
+export { createSettler, SettlementEventMissingError, SettlementRevertedError, settlementWindowSeconds } from "./settler";
 export * from "./types";

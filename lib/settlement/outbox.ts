@@ -1,5 +1,5 @@
 /** The settler's reads and writes of the outbox, each a single statement or one transaction. */
-import { and, asc, eq, inArray, isNotNull, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNotNull, lte, sql } from "drizzle-orm";
 import type { Address, Hex } from "viem";
 import type { Db, DbOrTransaction } from "@/db/client";
 import { apiKeys, inferences, outbox, spendPermits } from "@/db/schema/payments";
@@ -104,6 +104,32 @@ export async function pendingEntries(db: Db, market: OutboxMarket, limit: number
   // poll instead costs PostgreSQL about a tenth of the gateway's throughput (it plans the join
   // differently), so the filter is added only when it is needed.
   return (await pending(true)).map(toEntry);
+}
+
+/**
+ * Pending rows of `market` whose permit expires after `after` and by `before` (unix seconds), the
+ * soonest first; usually none, found by a look at the permits alone. Kept apart from
+ * {@link pendingEntries} so the query every poll runs keeps its plan.
+ */
+export async function expiringEntries(
+  db: Db,
+  market: OutboxMarket,
+  window: { after: bigint; before: bigint },
+  limit: number,
+): Promise<OutboxEntry[]> {
+  const ownExpiring = and(
+    eq(spendPermits.chainId, market.chainId),
+    eq(spendPermits.market, market.market.toLowerCase() as Address),
+    gt(spendPermits.expiry, window.after),
+    lte(spendPermits.expiry, window.before),
+  );
+  const [any] = await db.select({ id: spendPermits.id }).from(spendPermits).where(ownExpiring).limit(1);
+  if (!any) return [];
+  const rows = await entries(db)
+    .where(and(eq(outbox.status, "pending"), ownExpiring))
+    .orderBy(asc(spendPermits.expiry), asc(outbox.seq))
+    .limit(limit);
+  return rows.map(toEntry);
 }
 
 /** Rows of `market` marked submitted, grouped by the transaction recorded for them. */

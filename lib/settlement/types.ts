@@ -31,6 +31,12 @@ export type CreateSettlerParameters = {
   batchSize?: number;
   /** Longest an inference waits before a partial batch is sent, in ms (default 2000). */
   maxWaitMs?: number;
+  /**
+   * The settlement window in seconds (default `settlementWindowSeconds(maxWaitMs)`): with a backlog,
+   * inferences whose permit expires within it are sent first. The composition root gives payments
+   * the same value.
+   */
+  settlementWindowSeconds?: number;
   /** How often the running settler looks at the outbox, in ms (default min(250, maxWaitMs)). */
   pollIntervalMs?: number;
   /** Upper bound of the retry backoff, in ms (default 30000). */

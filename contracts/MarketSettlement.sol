@@ -21,6 +21,8 @@ library MarketSettlement {
         keccak256("SpendPermit(address payer,address spender,uint256 cap,uint256 expiry,uint256 nonce)");
     /// @notice Gas a contract payer's ERC-1271 check may use (UpstreamMarket.ERC1271_GAS_LIMIT).
     uint256 internal constant ERC1271_GAS_LIMIT = 150_000;
+    /// @notice How long a split with the previous fee still settles (UpstreamMarket.FEE_GRACE).
+    uint64 internal constant FEE_GRACE = 1 days;
 
     /// @notice The market's storage that settlement reads and writes.
     /// @custom:storage-location erc7201:upstream.storage.MarketSettlement.Books
@@ -37,6 +39,10 @@ library MarketSettlement {
         uint256 feesOwed;
         /// @dev Protocol fee in basis points of each price.
         uint16 feeBps;
+        /// @dev The fee before the last change, still accepted until feeChangedAt + FEE_GRACE (same slot as feeBps).
+        uint16 previousFeeBps;
+        /// @dev When the fee last changed (0: never).
+        uint64 feeChangedAt;
     }
 
     // keccak256(abi.encode(uint256(keccak256("upstream.storage.MarketSettlement.Books")) - 1)) & ~bytes32(uint256(0xff))
@@ -182,7 +188,8 @@ library MarketSettlement {
     uint256 private constant C_FEES = 0x220;
     uint256 private constant C_MALFORMED_SELECTOR = 0x240;
     uint256 private constant C_PAYEE_INDEX_SELECTOR = 0x260;
-    uint256 private constant C_SIZE = 20;
+    uint256 private constant C_PREVIOUS_FEE_BPS = 0x280; // the fee a split may also use (feeBps after the grace)
+    uint256 private constant C_SIZE = 21;
 
     /// @dev The batch context `run` reads: where the words, permit work, payee table and totals are, the
     /// fee, the event topics and error selectors, the cached bitmap word and the batch's counters.
@@ -205,7 +212,11 @@ library MarketSettlement {
         ctx[C_TOTALS / 32] = _memoryData(totals);
         ctx[C_PAYEES / 32] = _calldataOffset(payees);
         ctx[C_PAYEES_LEN / 32] = payees.length;
-        ctx[C_FEE_BPS / 32] = books().feeBps;
+        Books storage b = books();
+        ctx[C_FEE_BPS / 32] = b.feeBps;
+        ctx[C_PREVIOUS_FEE_BPS / 32] = block.timestamp < uint256(b.feeChangedAt) + FEE_GRACE
+            ? b.previousFeeBps
+            : b.feeBps;
         ctx[C_SETTLED_TOPIC / 32] = uint256(UpstreamMarket.InferenceSettled.selector);
         ctx[C_SKIPPED_TOPIC / 32] = uint256(UpstreamMarket.InferenceSkipped.selector);
         ctx[C_BITMAP_SLOT / 32] = bitmapSlot;
@@ -340,10 +351,15 @@ library MarketSettlement {
                 let at := add(mload(add(ctx, C_WORDS)), shl(5, add(cursor, 2)))
                 // Event data at the free memory pointer: price, fee, attributionHash, offset, count, payouts.
                 let data := mload(0x40)
-                if iszero(eq(credit(ctx, at, count, add(data, 0xa0)), sub(price, fee))) {
-                    uncredit(ctx, at, count)
-                    reason := 7 // SplitMismatch
-                    leave
+                let paid := credit(ctx, at, count, add(data, 0xa0))
+                if iszero(eq(paid, sub(price, fee))) {
+                    // Split before a fee change, settled within its grace: the fee it was split with.
+                    fee := div(mul(price, mload(add(ctx, C_PREVIOUS_FEE_BPS))), 10000)
+                    if iszero(eq(paid, sub(price, fee))) {
+                        uncredit(ctx, at, count)
+                        reason := 7 // SplitMismatch
+                        leave
+                    }
                 }
                 apply(ctx, p, shr(192, head), price, fee)
                 mstore(data, price)

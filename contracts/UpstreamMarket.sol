@@ -43,6 +43,10 @@ contract UpstreamMarket is AccessControl, EIP712, ReentrancyGuardTransient {
     uint256 public constant BPS = 10_000;
     /// @notice Highest protocol fee the admin may set (10%).
     uint16 public constant MAX_FEE_BPS = 1_000;
+    /// @notice How long after a fee change a split with the previous fee still settles (at that fee), and
+    /// the least time between two changes: it covers the settlement bound (hold life + settlement window +
+    /// the gateway's fee cache, minutes), so no inference in flight is lost to a change.
+    uint64 public constant FEE_GRACE = MarketSettlement.FEE_GRACE;
     /// @notice Longest withdrawal delay the admin may set.
     uint64 public constant MAX_WITHDRAWAL_DELAY = 30 days;
     /// @notice Gas a contract payer's ERC-1271 check may use, so a hostile wallet can only
@@ -99,6 +103,8 @@ contract UpstreamMarket is AccessControl, EIP712, ReentrancyGuardTransient {
     error ZeroAmount();
     /// @notice A fee above MAX_FEE_BPS.
     error FeeTooHigh(uint16 bps);
+    /// @notice A fee change before the previous one's grace ended.
+    error FeeChangeTooSoon(uint64 allowedAt);
     /// @notice A withdrawal delay above MAX_WITHDRAWAL_DELAY.
     error DelayTooLong(uint64 delay);
     /// @notice The token's EIP-2612 permit failed and the allowance does not cover the deposit.
@@ -185,6 +191,7 @@ contract UpstreamMarket is AccessControl, EIP712, ReentrancyGuardTransient {
         token = token_;
         treasury = treasury_;
         MarketSettlement.books().feeBps = feeBps_;
+        MarketSettlement.books().previousFeeBps = feeBps_;
         withdrawalDelay = withdrawalDelay_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         if (settler != address(0)) _grantRole(SETTLER_ROLE, settler);
@@ -311,11 +318,17 @@ contract UpstreamMarket is AccessControl, EIP712, ReentrancyGuardTransient {
 
     // ---------------------------------------------------------------- admin
 
-    /// @notice Sets the protocol fee. Admin only.
+    /// @notice Sets the protocol fee, at most once per FEE_GRACE. Admin only. Until FEE_GRACE has passed,
+    /// an inference split with the previous fee still settles at it.
     /// @param bps Fee in basis points, at most MAX_FEE_BPS.
     function setProtocolFee(uint16 bps) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (bps > MAX_FEE_BPS) revert FeeTooHigh(bps);
-        MarketSettlement.books().feeBps = bps;
+        MarketSettlement.Books storage b = MarketSettlement.books();
+        uint64 changedAt = b.feeChangedAt;
+        if (changedAt != 0 && block.timestamp < changedAt + FEE_GRACE) revert FeeChangeTooSoon(changedAt + FEE_GRACE);
+        b.previousFeeBps = b.feeBps;
+        b.feeBps = bps;
+        b.feeChangedAt = uint64(block.timestamp);
         emit ProtocolFeeSet(bps);
     }
 
@@ -341,6 +354,17 @@ contract UpstreamMarket is AccessControl, EIP712, ReentrancyGuardTransient {
     /// @return The fee.
     function feeBps() external view returns (uint16) {
         return MarketSettlement.books().feeBps;
+    }
+
+    /// @notice The fees a split may use now: the current one and, until `graceEnds`, the previous one.
+    /// @return current The fee in force.
+    /// @return previous The fee before the last change (the current one once the grace has ended).
+    /// @return graceEnds When the previous fee stops being accepted (0: never changed).
+    function acceptedFees() external view returns (uint16 current, uint16 previous, uint64 graceEnds) {
+        MarketSettlement.Books storage b = MarketSettlement.books();
+        current = b.feeBps;
+        graceEnds = b.feeChangedAt == 0 ? 0 : b.feeChangedAt + FEE_GRACE;
+        previous = block.timestamp < graceEnds ? b.previousFeeBps : current;
     }
 
     /// @notice Protocol fees accrued and not yet collected to the treasury.

@@ -360,6 +360,31 @@ describe("access control and bad input", () => {
     await expectRevert(attempt(0, "setWithdrawalDelay", [31n * 86_400n]), "DelayTooLong");
   });
 
+  it("settles a split made before a fee change at its fee until FEE_GRACE ends, and allows one change per grace", async () => {
+    const grace = await read<bigint>("FEE_GRACE");
+    const permit = await f.signPermit(ALICE, { cap: 50n * USD, expiry: (await f.now()) + 3n * grace, nonce: 9n });
+    const changed = await call(0, "setProtocolFee", [500]);
+    const at = (await f.client.getBlock({ blockNumber: changed.blockNumber })).timestamp;
+    expect(await read("acceptedFees")).toEqual([500, FEE_BPS, at + grace]);
+    await expectRevert(attempt(0, "setProtocolFee", [100]), "FeeChangeTooSoon", [at + grace]);
+    // In flight across the change: split with the old fee, one with the new, one with neither.
+    const r = await f.settle([
+      inference(1n, permit, 2_000n, [dev(CAROL)], FEE_BPS),
+      inference(2n, permit, 2_000n, [dev(CAROL)], 500),
+      inference(3n, permit, 2_000n, [dev(CAROL)], 100),
+    ]);
+    expect(outcomes(r).map((o) => o.result)).toEqual(["Settled", "Settled", "SplitMismatch"]);
+    const fees = f.events(r).flatMap((e) => (e.eventName === "InferenceSettled" ? [e.args.fee] : []));
+    expect(fees).toEqual([50n, 100n]);
+    expect(await read<bigint>("feesOwed")).toBe(150n);
+    // After the grace only the fee in force settles, and the admin may change it again.
+    await f.increaseTime(grace);
+    expect(await read("acceptedFees")).toEqual([500, 500, at + grace]);
+    const late = await f.settle([inference(4n, permit, 2_000n, [dev(CAROL)], FEE_BPS), inference(5n, permit, 2_000n, [dev(CAROL)], 500)]);
+    expect(outcomes(late).map((o) => o.result)).toEqual(["SplitMismatch", "Settled"]);
+    await call(0, "setProtocolFee", [100]);
+  });
+
   it("rejects bad payer calls with custom errors", async () => {
     await expectRevert(attempt(ALICE, "deposit", [0n]), "ZeroAmount");
     await expectRevert(attempt(ALICE, "requestWithdrawal", [101n * USD]), "InsufficientDeposit", [101n * USD, 100n * USD]);

@@ -31,6 +31,9 @@ type Block = { number: bigint; timestamp: bigint; fetchedAt: number };
 type Entry = { fetchedAt: number; snapshot: Promise<PayerSnapshot> };
 
 /** Cached reads of one market. */
+/** The protocol fees (basis points) a split may use now; `previous` equals `current` outside a change's grace. */
+export type AcceptedFees = { current: number; previous: number };
+
 export type MarketReader = {
   /** The payer's snapshot with the settled amounts of `nonces`, at most `cacheMs` old. */
   payer(payer: Address, nonces: readonly bigint[]): Promise<PayerSnapshot>;
@@ -38,8 +41,11 @@ export type MarketReader = {
   permitState(payer: Address, nonce: bigint): Promise<PermitChainState>;
   /** The current chain time estimate (last block's timestamp plus the time since it was read). */
   now(): Promise<bigint>;
-  /** The market's protocol fee in basis points (reread at most once a minute). */
-  feeBps(): Promise<number>;
+  /**
+   * The fees a split may use (reread at most once a minute): the market's fee in force and the one
+   * before its last change, which settles until the change's grace (FEE_GRACE, a day) ends.
+   */
+  fees(): Promise<AcceptedFees>;
 };
 
 /** Creates a reader of the market at `market` that reuses reads for `cacheMs`. */
@@ -51,7 +57,7 @@ export function createMarketReader(
   let block: Promise<Block> | undefined;
   let blockFetchedAt = -Infinity;
   const payers = new Map<string, Entry>();
-  let fee: { value: Promise<number>; at: number } | undefined;
+  let fee: { value: Promise<AcceptedFees>; at: number } | undefined;
 
   const latestBlock = (): Promise<Block> => {
     if (!block || Date.now() - blockFetchedAt > cacheMs) {
@@ -131,9 +137,11 @@ export function createMarketReader(
       const b = await latestBlock();
       return b.timestamp + BigInt(Math.floor((Date.now() - b.fetchedAt) / 1000));
     },
-    feeBps() {
+    fees() {
       if (!fee || Date.now() - fee.at > 60_000) {
-        const value = publicClient.readContract({ address: market, abi: upstreamMarketAbi, functionName: "feeBps" }).then((v) => Number(v));
+        const value = publicClient
+          .readContract({ address: market, abi: upstreamMarketAbi, functionName: "acceptedFees" })
+          .then(([current, previous]) => ({ current: Number(current), previous: Number(previous) }));
         fee = { value, at: Date.now() };
         value.catch(() => (fee = undefined));
       }

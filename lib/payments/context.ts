@@ -2,7 +2,7 @@
 import type { Address, Chain, PublicClient, Transport } from "viem";
 import type { Db } from "@/db/client";
 import type { apiKeys, spendPermits } from "@/db/schema/payments";
-import type { MarketReader } from "./chain-state";
+import type { AcceptedFees, MarketReader } from "./chain-state";
 import type { GroupRunner, KeyedGroupRunner } from "./group";
 import type { CommitInferenceInput, CommittedInference, Hold } from "./types";
 
@@ -24,7 +24,8 @@ export type AuthorizeItem = {
 };
 
 /** One commit waiting for the next batch: the hold, the validated inference, and the market's fee when it was asked. */
-export type CommitItem = { holdId: string; inference: CommitInferenceInput; paid: bigint; feeBps: number };
+/** `feeBps`: the fees the split may have used (the one in force, and the previous one within its grace). */
+export type CommitItem = { holdId: string; inference: CommitInferenceInput; paid: bigint; feeBps: AcceptedFees };
 
 /** Shared state of one payments service. */
 export type PaymentsContext = {

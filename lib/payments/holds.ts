@@ -14,7 +14,7 @@ import { protocolFee } from "@/lib/chain/settlement";
 import { parseInput } from "@/lib/http";
 import { addressSchema } from "@/lib/wire/primitives";
 import { findUsableKey } from "./api-keys";
-import type { PayerSnapshot } from "./chain-state";
+import type { AcceptedFees, PayerSnapshot } from "./chain-state";
 import { type ApiKeyRow, type AuthorizeItem, type CommitItem, chainTime, lower, type PaymentsContext, type PermitRow } from "./context";
 import {
   ApiKeyRevokedError,
@@ -267,7 +267,7 @@ export async function release(ctx: PaymentsContext, holdId: string): Promise<voi
 export async function commit(ctx: PaymentsContext, holdId: string, input: CommitInferenceInput): Promise<CommittedInference> {
   const id = parseInput(idSchema, holdId, { what: "hold id", refuse: invalidRequest });
   const inference = parseInput(commitInferenceSchema, input, { what: "inference", refuse: invalidRequest });
-  const feeBps = await ctx.reader.feeBps();
+  const feeBps = await ctx.reader.fees();
   const paid = inference.payouts.reduce((sum, p) => sum + p.amount, 0n);
   return ctx.batches.commit.run({ holdId: id, inference, paid, feeBps });
 }
@@ -330,7 +330,8 @@ async function commitStatement(ctx: PaymentsContext, items: readonly CommitItem[
     items.map(({ holdId, inference, paid, feeBps }) => ({
       holdId,
       paid,
-      feeBps,
+      feeBps: feeBps.current,
+      previousFeeBps: feeBps.previous,
       modelId: inference.modelId,
       prompt: inference.prompt,
       output: inference.output,
@@ -350,7 +351,9 @@ async function commitStatement(ctx: PaymentsContext, items: readonly CommitItem[
       update holds set status = 'committed', closed_at = now()
       from doc
       where holds.id = (doc.d->>'holdId')::uuid and holds.status = 'pending' and holds.created_at > ${cutoff}::timestamptz
-        and holds.amount - div(holds.amount * (doc.d->>'feeBps')::numeric, 10000) = (doc.d->>'paid')::numeric
+        and (doc.d->>'paid')::numeric in (
+          holds.amount - div(holds.amount * (doc.d->>'feeBps')::numeric, 10000),
+          holds.amount - div(holds.amount * (doc.d->>'previousFeeBps')::numeric, 10000))
       returning holds.id, holds.payer, holds.permit_id, holds.api_key_id, holds.amount, doc.n
     ),
     i as (
@@ -375,12 +378,12 @@ async function commitStatement(ctx: PaymentsContext, items: readonly CommitItem[
 }
 
 /** Throws the error that says why `commit` matched no hold. */
-async function explainRefusedCommit(ctx: PaymentsContext, id: string, paid: bigint, feeBps: number): Promise<never> {
+async function explainRefusedCommit(ctx: PaymentsContext, id: string, paid: bigint, feeBps: AcceptedFees): Promise<never> {
   const [hold] = await ctx.db.select().from(holds).where(eq(holds.id, id));
   if (!hold) throw new NotFoundError(`no hold ${id}`, { holdId: id });
   if (hold.status !== "pending") throw new HoldClosedError(`hold ${id} is already ${hold.status}`, { holdId: id, status: hold.status });
-  const fee = protocolFee(hold.amount, feeBps);
-  if (paid + fee !== hold.amount) {
+  const fee = protocolFee(hold.amount, feeBps.current);
+  if (paid + fee !== hold.amount && paid + protocolFee(hold.amount, feeBps.previous) !== hold.amount) {
     throw new SplitMismatchError(`payouts ${paid} plus the protocol fee ${fee} do not equal the price ${hold.amount}`, {
       price: hold.amount.toString(),
       payouts: paid.toString(),

@@ -41,5 +41,6 @@ export function createPayments(parameters: CreatePaymentsParameters): Payments {
     release: (holdId) => release(ctx, holdId),
     commit: (holdId, inference) => commit(ctx, holdId, inference),
     payerOfSession: (permitId, sessionKey) => payerOfSession(ctx, permitId, sessionKey),
+    protocolFeeBps: async () => (await ctx.reader.fees()).current,
   };
 }

@@ -212,6 +212,11 @@ export type CreatePaymentsParameters = {
 
 /** The payments service. */
 export type Payments = {
+  /**
+   * The protocol fee to split with, from the same once-a-minute read that commit checks against: a
+   * split made with it is accepted by commit and settles, a fee change in between included.
+   */
+  protocolFeeBps(): Promise<number>;
   /** Verifies and stores a signed spend permit. */
   registerPermit(input: unknown): Promise<Permit>;
   /** A payer's permits with their usage, newest first. */

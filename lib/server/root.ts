@@ -15,7 +15,6 @@ import { statSync } from "node:fs";
 import { privateKeyToAccount } from "viem/accounts";
 import { createDb, type Db, type DbHandle, dbOptions, migrate } from "@/db/client";
 import { vacuumIntervalFor } from "@/db/maintenance";
-import { upstreamMarketAbi } from "@/lib/chain/abis";
 import { publicClientFor, walletClientFor } from "@/lib/chain/clients";
 import { type Deployment, DeploymentFileError, readDeployment } from "@/lib/chain/deploy";
 import { config as processConfig, requireSettlerKey, type ServerConfig } from "@/lib/config";
@@ -241,16 +240,8 @@ export function createServer(parameters: CreateServerParameters): Server {
       // A hold's permit must outlive the hold and the wait of the settler this configuration runs.
       settlementWindowSeconds: settlementWindowSeconds(settings.settleMaxWaitMs),
     });
-    // The split must use the fee the market takes; it changes rarely, so it is read once a minute.
-    let fee: { bps: number; at: number } | undefined;
-    const protocolFeeBps = async () => {
-      if (!fee || Date.now() - fee.at > 60_000) {
-        const bps = await client.readContract({ address: deployment.market, abi: upstreamMarketAbi, functionName: "feeBps" });
-        fee = { bps: Number(bps), at: Date.now() };
-      }
-      return fee.bps;
-    };
-    const gateway = createGateway({ db, payments, config: settings, protocolFeeBps });
+    // The split uses the fee commit checks against (one cached read); a change's grace covers the rest.
+    const gateway = createGateway({ db, payments, config: settings, protocolFeeBps: payments.protocolFeeBps });
     return { deployment, client, payments, gateway, generation: built, predecessorsStopped, retired: false };
   }
 

@@ -55,15 +55,17 @@ describe.each(testDatabases())("settler on $name", (target) => {
   async function paid(
     price: bigint,
     payer: { payer: Address; permitId: string } | { apiKey: string } = { payer: devAccounts[2].address, permitId },
+    feeBps = FEE_BPS,
+    via = payments,
   ) {
-    const hold = await payments.authorize({ ...payer, price });
-    return payments.commit(hold.id, {
+    const hold = await via.authorize({ ...payer, price });
+    return via.commit(hold.id, {
       modelId: 3n,
       prompt: "Call me Ishmael.",
       output: "Some years ago.",
       retrievedRecordIds: [],
       attribution: { hash: keccak256(toHex(`${hold.id}`)), proof: { hold: hold.id } },
-      payouts: evenPayouts(price, FEE_BPS, [owner, ...contributors]),
+      payouts: evenPayouts(price, feeBps, [owner, ...contributors]),
     });
   }
 
@@ -196,6 +198,27 @@ describe.each(testDatabases())("settler on $name", (target) => {
       .where(sql`${outbox.status} in ('pending', 'submitted')`);
     expect(Number(n)).toBe(0);
   });
+  it("a fee change leaves the inferences in flight payable: those split with the old fee settle with it", async () => {
+    await settler.drainOnce();
+    const before = await deposit(devAccounts[2].address);
+    const old = [await paid(2_000n), await paid(3_000n)];
+    // The admin changes the fee after these were split with the old one and before the settler sends them.
+    await fixture.send(0, { address: fixture.deployment.market, abi: upstreamMarketAbi, functionName: "setProtocolFee", args: [500] });
+    // A server whose fee read is still the old one splits with it; one that read the new one, with that.
+    const stale = await paid(1_000n, undefined, await payments.protocolFeeBps());
+    const rereading = paymentsFor(handle.db, fixture, { balanceCacheMs: 0 });
+    expect(await rereading.protocolFeeBps()).toBe(500);
+    const fresh = await paid(4_000n, undefined, 500, rereading);
+    expect(await settler.drainOnce()).toMatchObject({ settled: 4, failed: 0 });
+    for (const c of [...old, stale, fresh]) {
+      const [row] = await handle.db.select().from(inferences).where(eq(inferences.id, c.id));
+      expect([row.status, row.failureReason]).toEqual(["settled", null]);
+    }
+    expect(before - (await deposit(devAccounts[2].address))).toBe(10_000n);
+    const fees = (await settledEvents()).slice(-4).map((e) => e.args.fee);
+    expect(fees).toEqual([50n, 75n, 25n, 200n]);
+  });
+
   it.runIf(target.name === "postgres")(
     "the running loop vacuums the payment tables when asked to, between batches",
     { timeout: 90_000 },

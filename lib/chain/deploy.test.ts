@@ -77,6 +77,7 @@ describe("deployUpstream", () => {
     expect(await hasRole(disputer)).toBe(true);
     expect(await hasRole(deployerAccount.address)).toBe(false);
     expect(await read("defaultAdmin")).toBe(deployerAccount.address);
+    expect(d.disputer).toBe(disputer);
     await expect(
       deployUpstream({
         rpcUrl: anvil.rpcUrl,

@@ -34,6 +34,8 @@ export type Deployment = {
   treasury: Address;
   /** The account that deployed and administers the contracts. */
   deployer: Address;
+  /** Holder of the registry's DISPUTE_ROLE at deployment, never the deployer (absent: nobody). */
+  disputer?: Address;
 };
 
 /** zod schema of a Deployment JSON file. */
@@ -47,6 +49,7 @@ export const deploymentSchema = z.object({
   settler: address,
   treasury: address,
   deployer: address,
+  disputer: address.optional(),
 });
 
 /** The deployment file is missing or does not match {@link deploymentSchema}. */
@@ -207,5 +210,6 @@ export async function deployUpstream(params: DeployUpstreamParameters): Promise<
     settler,
     treasury,
     deployer,
+    ...(disputer === zeroAddress ? {} : { disputer }),
   };
 }

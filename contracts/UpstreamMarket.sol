@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
@@ -31,7 +31,7 @@ import {MarketSettlement} from "./MarketSettlement.sol";
 /// submitted again. A malformed encoding reverts the whole batch.
 ///
 /// The settlement engine itself is the internal library MarketSettlement, compiled into this contract.
-contract UpstreamMarket is AccessControl, EIP712, ReentrancyGuardTransient {
+contract UpstreamMarket is AccessControlDefaultAdminRules, EIP712, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
 
@@ -172,7 +172,8 @@ contract UpstreamMarket is AccessControl, EIP712, ReentrancyGuardTransient {
     event WithdrawalDelaySet(uint64 delay);
 
     /// @param token_ The payment token (6-decimal stablecoin, EIP-2612 for depositWithPermit).
-    /// @param admin Holder of DEFAULT_ADMIN_ROLE.
+    /// @param admin Holder of DEFAULT_ADMIN_ROLE (transferred in two steps after `adminDelay`).
+    /// @param adminDelay Seconds a started admin transfer waits before it can be accepted.
     /// @param treasury_ Receiver of protocol fees.
     /// @param settler Holder of SETTLER_ROLE (may be the zero address to grant later).
     /// @param feeBps_ Protocol fee in basis points.
@@ -180,11 +181,12 @@ contract UpstreamMarket is AccessControl, EIP712, ReentrancyGuardTransient {
     constructor(
         IERC20 token_,
         address admin,
+        uint48 adminDelay,
         address treasury_,
         address settler,
         uint16 feeBps_,
         uint64 withdrawalDelay_
-    ) EIP712("UpstreamMarket", "1") {
+    ) AccessControlDefaultAdminRules(adminDelay, admin) EIP712("UpstreamMarket", "1") {
         if (address(token_) == address(0) || admin == address(0) || treasury_ == address(0)) revert ZeroAddress();
         if (feeBps_ > MAX_FEE_BPS) revert FeeTooHigh(feeBps_);
         if (withdrawalDelay_ > MAX_WITHDRAWAL_DELAY) revert DelayTooLong(withdrawalDelay_);
@@ -193,7 +195,6 @@ contract UpstreamMarket is AccessControl, EIP712, ReentrancyGuardTransient {
         MarketSettlement.books().feeBps = feeBps_;
         MarketSettlement.books().previousFeeBps = feeBps_;
         withdrawalDelay = withdrawalDelay_;
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
         if (settler != address(0)) _grantRole(SETTLER_ROLE, settler);
         emit TreasurySet(treasury_);
         emit ProtocolFeeSet(feeBps_);

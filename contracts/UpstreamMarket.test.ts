@@ -385,6 +385,18 @@ describe("access control and bad input", () => {
     await call(0, "setProtocolFee", [100]);
   });
 
+  it("hands the admin role over in two steps only, after the admin delay (issue 10, item 8)", async () => {
+    const admin = await read<Hex>("DEFAULT_ADMIN_ROLE");
+    await expect(attempt(0, "grantRole", [admin, dev(OUTSIDER)])).rejects.toThrow();
+    expect(await read<boolean>("hasRole", [admin, dev(OUTSIDER)])).toBe(false);
+    await call(0, "beginDefaultAdminTransfer", [dev(OUTSIDER)]);
+    await expectRevert(attempt(OUTSIDER, "acceptDefaultAdminTransfer"), "AccessControlEnforcedDefaultAdminDelay");
+    await f.increaseTime(86_400n + 1n);
+    await call(OUTSIDER, "acceptDefaultAdminTransfer");
+    expect(await read<boolean>("hasRole", [admin, dev(OUTSIDER)])).toBe(true);
+    expect(await read<boolean>("hasRole", [admin, dev(0)])).toBe(false);
+  });
+
   it("rejects bad payer calls with custom errors", async () => {
     await expectRevert(attempt(ALICE, "deposit", [0n]), "ZeroAmount");
     await expectRevert(attempt(ALICE, "requestWithdrawal", [101n * USD]), "InsufficientDeposit", [101n * USD, 100n * USD]);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
@@ -10,12 +10,17 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 /// @notice Datanets (named corpora many people add records to), their contributions (a Merkle root of
 /// record hashes, anchored in on-chain order), and models (owner, backend, datanets, price, split).
 /// Publishing a datanet or a model posts a stake in the payment token; a stake can be withdrawn only
-/// after an unstake delay, during which a dispute can still slash it.
-contract UpstreamRegistry is AccessControl, ReentrancyGuardTransient {
+/// after an unstake delay, during which a dispute can still slash it. A slash is proposed, public for
+/// SLASH_DELAY, then executed; the admin (two-step transfer) never holds the dispute role.
+contract UpstreamRegistry is AccessControlDefaultAdminRules, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
-    /// @notice Role allowed to slash stakes after a dispute.
+    /// @notice Role allowed to propose and execute slashes; never held by the admin.
     bytes32 public constant DISPUTE_ROLE = keccak256("DISPUTE_ROLE");
+    /// @notice Seconds between a slash proposal and its execution: the staker sees it coming.
+    uint64 public constant SLASH_DELAY = 3 days;
+    /// @notice Seconds after SLASH_DELAY in which a proposed slash can be executed; then it lapses.
+    uint64 public constant SLASH_WINDOW = 7 days;
     /// @notice 100% in basis points.
     uint16 public constant BPS = 10_000;
     /// @notice Highest owner share: BPS minus the market's MAX_FEE_BPS (1 000), so an owner share
@@ -80,6 +85,14 @@ contract UpstreamRegistry is AccessControl, ReentrancyGuardTransient {
         uint256 amount;
     }
 
+    /// @notice A proposed slash; `treasury` is fixed at proposal, so changing it redirects nothing pending.
+    struct PendingSlash {
+        uint256 amount;
+        bytes32 reason;
+        address treasury;
+        uint64 executableAt;
+    }
+
     /// @notice The payment token stakes are posted in.
     IERC20 public immutable token;
     /// @notice Receiver of slashed stakes.
@@ -104,6 +117,7 @@ contract UpstreamRegistry is AccessControl, ReentrancyGuardTransient {
     mapping(uint256 => Contribution) private _contributions;
     mapping(uint256 => Model) private _models;
     mapping(Subject => mapping(uint256 => Stake)) private _stakes;
+    mapping(Subject => mapping(uint256 => PendingSlash)) private _pendingSlashes;
 
     /// @notice A stake is below the required minimum.
     error StakeTooLow(uint256 stake, uint256 minimum);
@@ -137,6 +151,14 @@ contract UpstreamRegistry is AccessControl, ReentrancyGuardTransient {
     error SlashTooLarge(uint256 amount, uint256 stake);
     /// @notice The zero address where an account is required.
     error ZeroAddress();
+    /// @notice The admin may not hold the dispute role, nor the dispute role's holder the admin's.
+    error AdminMayNotDispute(address account);
+    /// @notice A slash is pending on this stake (withdrawal and a second proposal wait for it).
+    error SlashPending(uint64 executableAt);
+    /// @notice The proposed slash cannot be executed before executableAt.
+    error SlashNotReady(uint64 executableAt);
+    /// @notice No slash is pending on this stake (none proposed, executed, cancelled or lapsed).
+    error NoPendingSlash();
     /// @notice An unstake delay above MAX_UNSTAKE_DELAY.
     error DelayTooLong(uint64 delay);
     /// @notice A metadata URI must not be empty.
@@ -176,6 +198,12 @@ contract UpstreamRegistry is AccessControl, ReentrancyGuardTransient {
     event UnstakeRequested(Subject indexed subject, uint256 indexed id, address indexed staker, uint256 amount, uint64 unlockAt);
     /// @notice A stake was paid back to its staker.
     event StakeWithdrawn(Subject indexed subject, uint256 indexed id, address indexed staker, uint256 amount);
+    /// @notice A slash was proposed; it can be executed from executableAt (the staker's warning).
+    event SlashProposed(
+        Subject indexed subject, uint256 indexed id, uint256 amount, bytes32 reason, address treasury, uint64 executableAt
+    );
+    /// @notice A proposed slash was cancelled (by the dispute role or the admin).
+    event SlashCancelled(Subject indexed subject, uint256 indexed id);
     /// @notice A stake was slashed to the treasury after a dispute.
     event Slashed(Subject indexed subject, uint256 indexed id, uint256 amount, bytes32 reason, address treasury);
     /// @notice The minimum stakes changed.
@@ -186,7 +214,9 @@ contract UpstreamRegistry is AccessControl, ReentrancyGuardTransient {
     event TreasurySet(address treasury);
 
     /// @param token_ The payment token stakes are posted in.
-    /// @param admin Holder of DEFAULT_ADMIN_ROLE and DISPUTE_ROLE.
+    /// @param admin Holder of DEFAULT_ADMIN_ROLE (transferred in two steps after `adminDelay`).
+    /// @param disputer Holder of DISPUTE_ROLE, not the admin; zero for nobody (the admin may grant it later).
+    /// @param adminDelay Seconds a started admin transfer waits before it can be accepted.
     /// @param treasury_ Receiver of slashed stakes.
     /// @param minDatanetStake_ Minimum stake to publish a datanet.
     /// @param minModelStake_ Minimum stake to publish a model.
@@ -194,11 +224,13 @@ contract UpstreamRegistry is AccessControl, ReentrancyGuardTransient {
     constructor(
         IERC20 token_,
         address admin,
+        address disputer,
+        uint48 adminDelay,
         address treasury_,
         uint256 minDatanetStake_,
         uint256 minModelStake_,
         uint64 unstakeDelay_
-    ) {
+    ) AccessControlDefaultAdminRules(adminDelay, admin) {
         if (address(token_) == address(0) || admin == address(0) || treasury_ == address(0)) revert ZeroAddress();
         if (unstakeDelay_ > MAX_UNSTAKE_DELAY) revert DelayTooLong(unstakeDelay_);
         token = token_;
@@ -206,8 +238,7 @@ contract UpstreamRegistry is AccessControl, ReentrancyGuardTransient {
         minDatanetStake = minDatanetStake_;
         minModelStake = minModelStake_;
         unstakeDelay = unstakeDelay_;
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
-        _grantRole(DISPUTE_ROLE, admin);
+        if (disputer != address(0)) _grantRole(DISPUTE_ROLE, disputer);
         emit TreasurySet(treasury_);
         emit MinimumStakesSet(minDatanetStake_, minModelStake_);
         emit UnstakeDelaySet(unstakeDelay_);
@@ -370,6 +401,8 @@ contract UpstreamRegistry is AccessControl, ReentrancyGuardTransient {
         if (s.staker == address(0)) revert NoStake();
         if (s.staker != msg.sender) revert NotOwner(msg.sender);
         if (s.unlockAt == 0 || block.timestamp < s.unlockAt) revert StakeLocked(s.unlockAt);
+        PendingSlash storage p = _pendingSlashes[subject][id];
+        if (_isPending(p)) revert SlashPending(p.executableAt);
         uint256 amount = s.amount;
         if (amount == 0) revert NoStake();
         s.amount = 0;
@@ -377,25 +410,62 @@ contract UpstreamRegistry is AccessControl, ReentrancyGuardTransient {
         token.safeTransfer(msg.sender, amount);
     }
 
-    /// @notice Slashes `amount` of a stake to the treasury after a dispute and retires the subject.
-    /// Works during the unstake delay too: that is what the delay is for.
+    /// @notice Proposes slashing `amount` of a stake to the current treasury; it can be executed after
+    /// SLASH_DELAY. Until it is executed, cancelled or lapses, the stake cannot be withdrawn (a pending
+    /// slash is not escaped by leaving) and the subject keeps running. Dispute role only.
     /// @param subject Datanet or Model.
     /// @param id The datanet or model id.
     /// @param amount Tokens to slash; at most the stake.
     /// @param reason A reference to the dispute (e.g. hash of its evidence).
-    function slash(Subject subject, uint256 id, uint256 amount, bytes32 reason)
-        external
-        onlyRole(DISPUTE_ROLE)
-        nonReentrant
-    {
+    function proposeSlash(Subject subject, uint256 id, uint256 amount, bytes32 reason) external onlyRole(DISPUTE_ROLE) {
         Stake storage s = _stakes[subject][id];
         if (s.staker == address(0)) revert NoStake();
         if (amount == 0 || amount > s.amount) revert SlashTooLarge(amount, s.amount);
-        s.amount -= amount;
-        _retire(subject, id);
+        PendingSlash storage p = _pendingSlashes[subject][id];
+        if (_isPending(p)) revert SlashPending(p.executableAt);
+        uint64 executableAt = uint64(block.timestamp) + SLASH_DELAY;
         address to = treasury;
-        emit Slashed(subject, id, amount, reason, to);
-        token.safeTransfer(to, amount);
+        _pendingSlashes[subject][id] = PendingSlash(amount, reason, to, executableAt);
+        emit SlashProposed(subject, id, amount, reason, to, executableAt);
+    }
+
+    /// @notice Executes a proposed slash once SLASH_DELAY has passed (within SLASH_WINDOW): the amount
+    /// goes to the treasury named at proposal and the subject is retired. Works during the unstake
+    /// delay too: that is what the delay is for. Dispute role only.
+    /// @param subject Datanet or Model.
+    /// @param id The datanet or model id.
+    function executeSlash(Subject subject, uint256 id) external onlyRole(DISPUTE_ROLE) nonReentrant {
+        PendingSlash memory p = _pendingSlashes[subject][id];
+        if (!_isPending(_pendingSlashes[subject][id])) revert NoPendingSlash();
+        if (block.timestamp < p.executableAt) revert SlashNotReady(p.executableAt);
+        delete _pendingSlashes[subject][id];
+        _stakes[subject][id].amount -= p.amount;
+        _retire(subject, id);
+        emit Slashed(subject, id, p.amount, p.reason, p.treasury);
+        token.safeTransfer(p.treasury, p.amount);
+    }
+
+    /// @notice Cancels a pending slash. The dispute role or the admin: the admin can stop a slash, never make one.
+    /// @param subject Datanet or Model.
+    /// @param id The datanet or model id.
+    function cancelSlash(Subject subject, uint256 id) external {
+        if (!hasRole(DISPUTE_ROLE, msg.sender) && msg.sender != defaultAdmin()) {
+            revert AccessControlUnauthorizedAccount(msg.sender, DISPUTE_ROLE);
+        }
+        if (!_isPending(_pendingSlashes[subject][id])) revert NoPendingSlash();
+        delete _pendingSlashes[subject][id];
+        emit SlashCancelled(subject, id);
+    }
+
+    function _isPending(PendingSlash storage p) private view returns (bool) {
+        return p.executableAt != 0 && block.timestamp <= uint256(p.executableAt) + SLASH_WINDOW;
+    }
+
+    /// @dev Keeps the roles apart: the admin never holds DISPUTE_ROLE, a disputer never becomes admin.
+    function _grantRole(bytes32 role, address account) internal override returns (bool) {
+        if (role == DISPUTE_ROLE && account == defaultAdmin()) revert AdminMayNotDispute(account);
+        if (role == DEFAULT_ADMIN_ROLE && hasRole(DISPUTE_ROLE, account)) revert AdminMayNotDispute(account);
+        return super._grantRole(role, account);
     }
 
     function _retire(Subject subject, uint256 id) private {
@@ -435,7 +505,8 @@ contract UpstreamRegistry is AccessControl, ReentrancyGuardTransient {
         emit UnstakeDelaySet(delay);
     }
 
-    /// @notice Sets the receiver of slashed stakes. Admin only.
+    /// @notice Sets the receiver of future slashes (announced by TreasurySet; a pending slash keeps the
+    /// treasury named in its proposal). Admin only.
     /// @param treasury_ The new treasury.
     function setTreasury(address treasury_) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (treasury_ == address(0)) revert ZeroAddress();
@@ -464,6 +535,15 @@ contract UpstreamRegistry is AccessControl, ReentrancyGuardTransient {
     /// @return The model.
     function getModel(uint256 modelId) external view returns (Model memory) {
         return _models[modelId];
+    }
+
+    /// @notice The slash pending on a stake (executableAt is 0 if none was proposed; a proposal lapses
+    /// SLASH_WINDOW after executableAt).
+    /// @param subject Datanet or Model.
+    /// @param id The datanet or model id.
+    /// @return The proposal.
+    function getPendingSlash(Subject subject, uint256 id) external view returns (PendingSlash memory) {
+        return _pendingSlashes[subject][id];
     }
 
     /// @notice The stake posted for a datanet or model.

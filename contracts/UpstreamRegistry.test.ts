@@ -11,6 +11,10 @@ const OWNER = 2;
 const CONTRIBUTOR = 3;
 const OTHER = 4;
 const OUTSIDER = 9;
+const DISPUTER = 8;
+const ADMIN_DELAY = 100n;
+const SLASH_DELAY = 3n * 86_400n;
+const SLASH_WINDOW = 7n * 86_400n;
 const DATANET = 0;
 const MODEL = 1;
 const ROOT = keccak256(toHex("records"));
@@ -20,7 +24,7 @@ let registry: Address;
 let snapshot: Hex;
 
 beforeAll(async () => {
-  f = await startMarketFixture({ unstakeDelay: UNSTAKE_DELAY });
+  f = await startMarketFixture({ unstakeDelay: UNSTAKE_DELAY, disputer: dev(DISPUTER), adminDelay: ADMIN_DELAY });
   registry = f.deployment.registry;
   for (const who of [OWNER, CONTRIBUTOR, OTHER]) {
     await f.send(who, { address: f.deployment.token, abi: testUsdAbi, functionName: "faucet", args: [1_000n * USD] });
@@ -175,19 +179,30 @@ describe("stakes", () => {
     await expectRevert(attempt(OWNER, "updateModel", [1n, 1n, 100, 0]), "ModelIsRetired", [1n]);
   });
 
-  it("slashes to the treasury by the dispute role only, also during the unstake delay", async () => {
+  it("slashes to the treasury by the dispute role only, after SLASH_DELAY, also during the unstake delay", async () => {
     await publishDatanet();
     await call(OWNER, "requestUnstake", [DATANET, 1n]);
     const reason = keccak256(toHex("copied corpus"));
-    await expectRevert(attempt(OUTSIDER, "slash", [DATANET, 1n, USD, reason]), "AccessControlUnauthorizedAccount");
-    await expectRevert(attempt(0, "slash", [DATANET, 1n, STAKE + 1n, reason]), "SlashTooLarge", [STAKE + 1n, STAKE]);
+    await expectRevert(attempt(OUTSIDER, "proposeSlash", [DATANET, 1n, USD, reason]), "AccessControlUnauthorizedAccount");
+    await expectRevert(attempt(DISPUTER, "proposeSlash", [DATANET, 1n, STAKE + 1n, reason]), "SlashTooLarge", [STAKE + 1n, STAKE]);
     const treasuryBefore = await tokenBalance(f.deployment.treasury);
-    const r = await call(0, "slash", [DATANET, 1n, 4n * USD, reason]);
+    const p = await call(DISPUTER, "proposeSlash", [DATANET, 1n, 4n * USD, reason]);
+    const executableAt = (await f.now()) + SLASH_DELAY;
+    expect(f.events(p, upstreamRegistryAbi as never).find((e) => e.eventName === "SlashProposed")?.args).toMatchObject({
+      amount: 4n * USD,
+      reason,
+      treasury: f.deployment.treasury,
+      executableAt,
+    });
+    await expectRevert(attempt(DISPUTER, "executeSlash", [DATANET, 1n]), "SlashNotReady", [executableAt]);
+    await f.increaseTime(SLASH_DELAY);
+    const r = await call(DISPUTER, "executeSlash", [DATANET, 1n]);
     expect(f.events(r, upstreamRegistryAbi as never).find((e) => e.eventName === "Slashed")?.args).toMatchObject({
       amount: 4n * USD,
       reason,
     });
     expect((await tokenBalance(f.deployment.treasury)) - treasuryBefore).toBe(4n * USD);
+    await expectRevert(attempt(DISPUTER, "executeSlash", [DATANET, 1n]), "NoPendingSlash");
     await f.increaseTime(UNSTAKE_DELAY);
     const before = await tokenBalance(dev(OWNER));
     await call(OWNER, "withdrawStake", [DATANET, 1n]);
@@ -202,12 +217,12 @@ describe("stakes", () => {
     await expectRevert(attempt(OUTSIDER, "setTreasury", [dev(OUTSIDER)]), "AccessControlUnauthorizedAccount");
     const role = await read<Hex>("DISPUTE_ROLE");
     await expectRevert(attempt(OUTSIDER, "grantRole", [role, dev(OUTSIDER)]), "AccessControlUnauthorizedAccount");
-    await expectRevert(attempt(OUTSIDER, "revokeRole", [role, dev(0)]), "AccessControlUnauthorizedAccount");
+    await expectRevert(attempt(OUTSIDER, "revokeRole", [role, dev(DISPUTER)]), "AccessControlUnauthorizedAccount");
     await publishDatanet();
     await call(OWNER, "requestUnstake", [DATANET, 1n]);
     await f.increaseTime(UNSTAKE_DELAY);
     await expectRevert(attempt(OUTSIDER, "withdrawStake", [DATANET, 1n]), "NotOwner", [dev(OUTSIDER)]);
-    expect(await read<boolean>("hasRole", [role, dev(0)])).toBe(true);
+    expect(await read<boolean>("hasRole", [role, dev(DISPUTER)])).toBe(true);
     expect([await read("minDatanetStake"), await read("minModelStake"), await read("unstakeDelay"), await read("treasury")]).toEqual(
       before,
     );
@@ -218,5 +233,78 @@ describe("stakes", () => {
       eventName: "MinimumStakesSet",
       args: { minDatanetStake: USD, minModelStake: 2n * USD },
     });
+  });
+});
+
+describe("power of the admin (issue 10, item 8)", () => {
+  const reason = keccak256(toHex("copied corpus"));
+
+  it("the admin cannot slash a whole stake in one transaction with no warning", async () => {
+    await publishDatanet();
+    const before = await tokenBalance(f.deployment.treasury);
+    await expect(attempt(0, "slash", [DATANET, 1n, STAKE, reason])).rejects.toThrow();
+    await expectRevert(attempt(0, "proposeSlash", [DATANET, 1n, STAKE, reason]), "AccessControlUnauthorizedAccount");
+    expect(await tokenBalance(f.deployment.treasury)).toBe(before);
+    expect((await read<{ amount: bigint }>("getStake", [DATANET, 1n])).amount).toBe(STAKE);
+  });
+
+  it("the admin neither holds nor can grant itself the dispute role", async () => {
+    const role = await read<Hex>("DISPUTE_ROLE");
+    expect(await read<boolean>("hasRole", [role, dev(0)])).toBe(false);
+    await expect(attempt(0, "grantRole", [role, dev(0)])).rejects.toThrow();
+    await expectRevert(attempt(0, "grantRole", [role, dev(0)]), "AdminMayNotDispute", [dev(0)]);
+    expect(await read<boolean>("hasRole", [role, dev(0)])).toBe(false);
+  });
+
+  it("the admin cannot hand its role over in one step", async () => {
+    const admin = await read<Hex>("DEFAULT_ADMIN_ROLE");
+    await expect(attempt(0, "grantRole", [admin, dev(OUTSIDER)])).rejects.toThrow();
+    expect(await read<boolean>("hasRole", [admin, dev(OUTSIDER)])).toBe(false);
+    expect(await read<boolean>("hasRole", [admin, dev(0)])).toBe(true);
+    await expectRevert(attempt(OUTSIDER, "acceptDefaultAdminTransfer"), "AccessControlInvalidDefaultAdmin", [dev(OUTSIDER)]);
+    await call(0, "beginDefaultAdminTransfer", [dev(OUTSIDER)]);
+    await expectRevert(attempt(OUTSIDER, "acceptDefaultAdminTransfer"), "AccessControlEnforcedDefaultAdminDelay");
+    await f.increaseTime(ADMIN_DELAY + 1n);
+    await call(OUTSIDER, "acceptDefaultAdminTransfer");
+    expect(await read<Address>("defaultAdmin")).toBe(dev(OUTSIDER));
+    expect(await read<boolean>("hasRole", [admin, dev(0)])).toBe(false);
+  });
+
+  it("the dispute role's holder cannot become admin", async () => {
+    await call(0, "beginDefaultAdminTransfer", [dev(DISPUTER)]);
+    await f.increaseTime(ADMIN_DELAY + 1n);
+    await expectRevert(attempt(DISPUTER, "acceptDefaultAdminTransfer"), "AdminMayNotDispute", [dev(DISPUTER)]);
+    expect(await read<Address>("defaultAdmin")).toBe(dev(0));
+  });
+
+  it("the staker sees a slash coming and cannot withdraw to escape it; it lapses if never executed", async () => {
+    await publishDatanet();
+    await call(OWNER, "requestUnstake", [DATANET, 1n]);
+    await call(DISPUTER, "proposeSlash", [DATANET, 1n, STAKE, reason]);
+    const pending = await read<{ amount: bigint; executableAt: bigint; treasury: Address }>("getPendingSlash", [DATANET, 1n]);
+    expect(pending).toMatchObject({ amount: STAKE, reason, treasury: f.deployment.treasury });
+    await expectRevert(attempt(DISPUTER, "proposeSlash", [DATANET, 1n, USD, reason]), "SlashPending", [pending.executableAt]);
+    await f.increaseTime(UNSTAKE_DELAY);
+    await expectRevert(attempt(OWNER, "withdrawStake", [DATANET, 1n]), "SlashPending", [pending.executableAt]);
+    // a treasury changed after the proposal redirects nothing pending
+    await call(0, "setTreasury", [dev(OUTSIDER)]);
+    expect((await read<{ treasury: Address }>("getPendingSlash", [DATANET, 1n])).treasury).toBe(f.deployment.treasury);
+    await f.increaseTime(SLASH_DELAY + SLASH_WINDOW);
+    await expectRevert(attempt(DISPUTER, "executeSlash", [DATANET, 1n]), "NoPendingSlash");
+    const before = await tokenBalance(dev(OWNER));
+    await call(OWNER, "withdrawStake", [DATANET, 1n]);
+    expect((await tokenBalance(dev(OWNER))) - before).toBe(STAKE);
+  });
+
+  it("the admin can cancel a proposed slash but not make one", async () => {
+    await publishDatanet();
+    await expectRevert(attempt(0, "proposeSlash", [DATANET, 1n, USD, reason]), "AccessControlUnauthorizedAccount");
+    await call(DISPUTER, "proposeSlash", [DATANET, 1n, USD, reason]);
+    await expectRevert(attempt(OUTSIDER, "cancelSlash", [DATANET, 1n]), "AccessControlUnauthorizedAccount");
+    const r = await call(0, "cancelSlash", [DATANET, 1n]);
+    expect(f.events(r, upstreamRegistryAbi as never)[0]).toMatchObject({ eventName: "SlashCancelled", args: { id: 1n } });
+    await f.increaseTime(SLASH_DELAY);
+    await expectRevert(attempt(DISPUTER, "executeSlash", [DATANET, 1n]), "NoPendingSlash");
+    expect((await read<{ amount: bigint }>("getStake", [DATANET, 1n])).amount).toBe(STAKE);
   });
 });

@@ -14,7 +14,7 @@ import { createIndexerClient, type IndexerClient, IndexerRequestError } from "..
 import { type IndexerProcess, IndexerStartError, startIndexer } from "./process";
 
 const FEE_BPS = 250;
-const [payer, curator, contributor, modelOwner] = [2, 3, 4, 5] as const;
+const [payer, curator, contributor, modelOwner, disputer] = [2, 3, 4, 5, 8] as const;
 const addressOf = (index: number): Address => devAccounts[index]!.address;
 const root = (label: string) => keccak256(toBytes(label));
 
@@ -80,6 +80,9 @@ async function marketplaceActivity(fixture: MarketFixture): Promise<Activity> {
 
   const claimed = payouts.reduce((sum, p) => sum + p.payouts[1]!.amount, 0n);
   await fixture.send(curator, { address: market, abi: upstreamMarketAbi, functionName: "claim", args: [] });
+  // A slash proposed on the datanet's stake (Subject.Datanet = 0) and cancelled by the admin: indexed, nothing taken.
+  await registryCall(disputer, "proposeSlash", [0, 1n, 1_000_000n, root("dispute")]);
+  await registryCall(0, "cancelSlash", [0, 1n]);
   const withdrawalRequested = 100_000n;
   const lastReceipt = await fixture.send(payer, {
     address: market,
@@ -115,7 +118,7 @@ describe("the indexer over a real chain", () => {
   let activity: Activity;
 
   beforeAll(async () => {
-    fixture = await startMarketFixture({ feeBps: FEE_BPS });
+    fixture = await startMarketFixture({ feeBps: FEE_BPS, disputer: addressOf(disputer) });
     dir = mkdtempSync(join(tmpdir(), "upstream-indexer-"));
     deploymentFile = join(dir, "deployment.json");
     writeDeployment(deploymentFile, fixture.deployment);

@@ -10,7 +10,14 @@ export const stakeSubject = onchainEnum("stake_subject", ["datanet", "model"]);
 /** A model's lifecycle, as in the Registry. */
 export const modelStatus = onchainEnum("model_status", ["active", "paused", "retired"]);
 /** A change of a stake. */
-export const stakeEventKind = onchainEnum("stake_event_kind", ["posted", "unstake_requested", "withdrawn", "slashed"]);
+export const stakeEventKind = onchainEnum("stake_event_kind", [
+  "posted",
+  "unstake_requested",
+  "withdrawn",
+  "slash_proposed",
+  "slash_cancelled",
+  "slashed",
+]);
 /** A change of a payer's deposit. */
 export const depositEventKind = onchainEnum("deposit_event_kind", [
   "deposit",
@@ -117,6 +124,10 @@ export const stake = onchainTable(
     withdrawn: t.bigint().notNull(),
     /** When an unstake was requested: the time it can be withdrawn. */
     unlockAt: t.bigint(),
+    /** A proposed slash not yet executed or cancelled: its amount (it lapses on chain after SLASH_WINDOW). */
+    slashPending: t.bigint(),
+    /** When the proposed slash can be executed: the staker's warning. */
+    slashExecutableAt: t.bigint(),
   }),
   (table) => ({ pk: primaryKey({ columns: [table.subject, table.subjectId] }) }),
 );

@@ -14,11 +14,13 @@ describe("parseDeployArgs", () => {
     const args = parseDeployArgs(["--rpc-url", "http://127.0.0.1:8545", "--fee-bps", "100"], {
       DEPLOYER_PRIVATE_KEY: KEY,
       TOKEN_ADDRESS: settlerAccount.address.toLowerCase(),
+      DISPUTER_ADDRESS: settlerAccount.address,
     });
     expect(args).toMatchObject({
       rpcUrl: "http://127.0.0.1:8545",
       privateKey: KEY,
       token: settlerAccount.address,
+      disputer: settlerAccount.address,
       feeBps: 100,
       out: ".data/deployment.json",
     });

@@ -1,9 +1,11 @@
 /**
- * `npm run deploy -- --rpc-url URL --private-key KEY [--token ADDR] [--settler ADDR] [--treasury ADDR]
+ * `npm run deploy -- --rpc-url URL --private-key KEY [--token ADDR] [--settler ADDR] [--treasury ADDR] [--disputer ADDR]
  * [--fee-bps N] [--withdrawal-delay SECONDS] [--out FILE]`
  * Deploys the Upstream contracts and writes the deployment JSON (default `.data/deployment.json`)
  * that the app, the indexer and the settler read. Env fallbacks: RPC_URL, DEPLOYER_PRIVATE_KEY,
- * TOKEN_ADDRESS, SETTLER_ADDRESS, TREASURY_ADDRESS, DEPLOYMENT_FILE.
+ * TOKEN_ADDRESS, SETTLER_ADDRESS, TREASURY_ADDRESS, DISPUTER_ADDRESS, DEPLOYMENT_FILE.
+ * The disputer (the registry's DISPUTE_ROLE) must not be the deployer; without one nobody can slash
+ * until the admin grants the role to another account.
  */
 
 import { resolve } from "node:path";
@@ -24,6 +26,7 @@ const argsSchema = z.object({
   token: address.optional(),
   settler: address.optional(),
   treasury: address.optional(),
+  disputer: address.optional(),
   feeBps: z.coerce.number().int().min(0).max(1000).optional(),
   withdrawalDelay: z.coerce.bigint().min(0n).optional(),
   out: z.string().min(1),
@@ -49,6 +52,7 @@ export function parseDeployArgs(argv: string[], env: Record<string, string | und
         token: { type: "string" },
         settler: { type: "string" },
         treasury: { type: "string" },
+        disputer: { type: "string" },
         "fee-bps": { type: "string" },
         "withdrawal-delay": { type: "string" },
         out: { type: "string" },
@@ -64,6 +68,7 @@ export function parseDeployArgs(argv: string[], env: Record<string, string | und
     token: values.token ?? (env.TOKEN_ADDRESS || undefined),
     settler: values.settler ?? (env.SETTLER_ADDRESS || undefined),
     treasury: values.treasury ?? (env.TREASURY_ADDRESS || undefined),
+    disputer: values.disputer ?? (env.DISPUTER_ADDRESS || undefined),
     feeBps: values["fee-bps"],
     withdrawalDelay: values["withdrawal-delay"],
     out: values.out ?? env.DEPLOYMENT_FILE ?? ".data/deployment.json",
@@ -90,6 +95,7 @@ export async function runDeploy(args: DeployArgs): Promise<Deployment> {
     token: args.token,
     settler: args.settler ?? deployer,
     treasury: args.treasury ?? deployer,
+    disputer: args.disputer,
     feeBps: args.feeBps,
     withdrawalDelay: args.withdrawalDelay,
   });

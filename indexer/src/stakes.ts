@@ -18,9 +18,27 @@ ponder.on("Registry:StakeWithdrawn", async ({ event, context }) => {
   await context.db.insert(stakeEvent).values({ id: event.id, kind: "withdrawn", subject, subjectId, staker, amount, ...origin(event) });
 });
 
+ponder.on("Registry:SlashProposed", async ({ event, context }) => {
+  const { subject: code, id: subjectId, amount, reason, executableAt } = event.args;
+  const subject = SUBJECTS[code]!;
+  await context.db.update(stake, { subject, subjectId }).set({ slashPending: amount, slashExecutableAt: executableAt });
+  await context.db
+    .insert(stakeEvent)
+    .values({ id: event.id, kind: "slash_proposed", subject, subjectId, amount, reason, ...origin(event) });
+});
+
+ponder.on("Registry:SlashCancelled", async ({ event, context }) => {
+  const { subject: code, id: subjectId } = event.args;
+  const subject = SUBJECTS[code]!;
+  await context.db.update(stake, { subject, subjectId }).set({ slashPending: null, slashExecutableAt: null });
+  await context.db.insert(stakeEvent).values({ id: event.id, kind: "slash_cancelled", subject, subjectId, amount: 0n, ...origin(event) });
+});
+
 ponder.on("Registry:Slashed", async ({ event, context }) => {
   const { subject: code, id: subjectId, amount, reason } = event.args;
   const subject = SUBJECTS[code]!;
-  await context.db.update(stake, { subject, subjectId }).set((row) => ({ slashed: row.slashed + amount }));
+  await context.db
+    .update(stake, { subject, subjectId })
+    .set((row) => ({ slashed: row.slashed + amount, slashPending: null, slashExecutableAt: null }));
   await context.db.insert(stakeEvent).values({ id: event.id, kind: "slashed", subject, subjectId, amount, reason, ...origin(event) });
 });

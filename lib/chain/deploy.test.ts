@@ -1,11 +1,12 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Address } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testUsdAbi, upstreamMarketAbi, upstreamRegistryAbi } from "./abis";
 import { type AnvilInstance, startAnvil } from "./anvil";
 import { publicClientFor } from "./clients";
-import { DeploymentFileError, deployUpstream, readDeployment, writeDeployment } from "./deploy";
+import { DeploymentFileError, DeployRolesError, deployUpstream, readDeployment, writeDeployment } from "./deploy";
 import { demoAccounts, deployerAccount, settlerAccount } from "./devAccounts";
 
 let anvil: AnvilInstance;
@@ -56,6 +57,36 @@ describe("deployUpstream", () => {
     expect(again.token).toBe(d.token);
     expect(again.testToken).toBe(false);
     expect(again.market).not.toBe(d.market);
+  });
+
+  it("gives the dispute role to another account than the admin, and refuses the admin as disputer", async () => {
+    const disputer = demoAccounts[6].address;
+    const d = await deployUpstream({
+      rpcUrl: anvil.rpcUrl,
+      deployerKey: deployerAccount.privateKey,
+      settler: settlerAccount.address,
+      treasury: deployerAccount.address,
+      disputer,
+    });
+    const client = publicClientFor(anvil);
+    const read = (functionName: "DISPUTE_ROLE" | "defaultAdmin") =>
+      client.readContract({ address: d.registry, abi: upstreamRegistryAbi, functionName });
+    const role = await read("DISPUTE_ROLE");
+    const hasRole = (account: Address) =>
+      client.readContract({ address: d.registry, abi: upstreamRegistryAbi, functionName: "hasRole", args: [role, account] });
+    expect(await hasRole(disputer)).toBe(true);
+    expect(await hasRole(deployerAccount.address)).toBe(false);
+    expect(await read("defaultAdmin")).toBe(deployerAccount.address);
+    expect(d.disputer).toBe(disputer);
+    await expect(
+      deployUpstream({
+        rpcUrl: anvil.rpcUrl,
+        deployerKey: deployerAccount.privateKey,
+        settler: settlerAccount.address,
+        treasury: deployerAccount.address,
+        disputer: deployerAccount.address,
+      }),
+    ).rejects.toThrow(DeployRolesError);
   });
 
   it("refuses a token address without code", async () => {

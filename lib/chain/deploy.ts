@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { type Address, getAddress, type Hex } from "viem";
+import { type Address, getAddress, type Hex, zeroAddress } from "viem";
 import { z } from "zod";
 import { UpstreamError } from "@/lib/errors";
 import { addressSchema as address } from "@/lib/wire/primitives";
@@ -34,6 +34,8 @@ export type Deployment = {
   treasury: Address;
   /** The account that deployed and administers the contracts. */
   deployer: Address;
+  /** Holder of the registry's DISPUTE_ROLE at deployment, never the deployer (absent: nobody). */
+  disputer?: Address;
 };
 
 /** zod schema of a Deployment JSON file. */
@@ -47,6 +49,7 @@ export const deploymentSchema = z.object({
   settler: address,
   treasury: address,
   deployer: address,
+  disputer: address.optional(),
 });
 
 /** The deployment file is missing or does not match {@link deploymentSchema}. */
@@ -91,7 +94,7 @@ export function writeDeployment(file: string, deployment: Deployment): void {
 export type DeployUpstreamParameters = {
   /** JSON-RPC URL of the chain to deploy to. */
   rpcUrl: string;
-  /** Private key of the deployer; it becomes the admin. */
+  /** Private key of the deployer; it becomes the admin (of the registry: two-step transfer after `adminDelay`). */
   deployerKey: Hex;
   /** An existing payment token; TestUSD is deployed when omitted. */
   token?: Address;
@@ -99,6 +102,10 @@ export type DeployUpstreamParameters = {
   settler: Address;
   /** Receiver of protocol fees and slashed stakes. */
   treasury: Address;
+  /** Account granted the registry's DISPUTE_ROLE (proposes and executes slashes); never the deployer. None when omitted. */
+  disputer?: Address;
+  /** Seconds a started admin transfer waits before the new admin can accept it (default 1 day). */
+  adminDelay?: bigint;
   /** Protocol fee in basis points (default 250 = 2.5%). */
   feeBps?: number;
   /** Seconds between a withdrawal request and the withdrawal (default 3600). */
@@ -118,7 +125,17 @@ export const DEPLOY_DEFAULTS = {
   minDatanetStake: 10_000_000n,
   minModelStake: 10_000_000n,
   unstakeDelay: 7n * 24n * 3_600n,
+  adminDelay: 24n * 3_600n,
 } as const;
+
+/** The deployment would give one account both the admin role and the dispute role. */
+export class DeployRolesError extends UpstreamError {
+  readonly code = "DEPLOY_ROLES_INVALID";
+  readonly status = 500;
+  constructor(readonly account: Address) {
+    super(`the dispute role must be held by another account than the admin (${account})`);
+  }
+}
 
 /** Deploys TestUSD (unless a token is given), UpstreamRegistry and UpstreamMarket; waits for receipts. */
 export async function deployUpstream(params: DeployUpstreamParameters): Promise<Deployment> {
@@ -130,6 +147,8 @@ export async function deployUpstream(params: DeployUpstreamParameters): Promise<
   const deployer = wallet.account.address;
   const settler = getAddress(params.settler);
   const treasury = getAddress(params.treasury);
+  const disputer = params.disputer ? getAddress(params.disputer) : zeroAddress;
+  if (disputer === deployer) throw new DeployRolesError(deployer);
 
   async function mined(hash: Hex): Promise<{ address: Address; block: number }> {
     const receipt = await chainClient.waitForTransactionReceipt({ hash, pollingInterval: 50 });
@@ -157,6 +176,8 @@ export async function deployUpstream(params: DeployUpstreamParameters): Promise<
       args: [
         token,
         deployer,
+        disputer,
+        Number(params.adminDelay ?? DEPLOY_DEFAULTS.adminDelay),
         treasury,
         params.minDatanetStake ?? DEPLOY_DEFAULTS.minDatanetStake,
         params.minModelStake ?? DEPLOY_DEFAULTS.minModelStake,
@@ -171,6 +192,7 @@ export async function deployUpstream(params: DeployUpstreamParameters): Promise<
       args: [
         token,
         deployer,
+        Number(params.adminDelay ?? DEPLOY_DEFAULTS.adminDelay),
         treasury,
         settler,
         params.feeBps ?? DEPLOY_DEFAULTS.feeBps,
@@ -188,5 +210,6 @@ export async function deployUpstream(params: DeployUpstreamParameters): Promise<
     settler,
     treasury,
     deployer,
+    ...(disputer === zeroAddress ? {} : { disputer }),
   };
 }

@@ -1,4 +1,4 @@
-import type { Hex } from "viem";
+import { type Hex, zeroAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type DbHandle, migrate } from "@/db/client";
 import { listContributions, listRecords } from "@/db/marketplace";
@@ -165,7 +165,7 @@ describe("browser publish flow: draft, wallet transaction, confirm against the r
     const deployHash = await wallet.deployContract({
       abi: upstreamRegistryAbi,
       bytecode: upstreamRegistryBytecode,
-      args: [ctx.token, wallet.account.address, wallet.account.address, 0n, 0n, 0n],
+      args: [ctx.token, wallet.account.address, zeroAddress, 0, wallet.account.address, 0n, 0n, 0n],
     });
     const fake = (await chain.client.waitForTransactionReceipt({ hash: deployHash })).contractAddress!;
     await chain.send(alice, {

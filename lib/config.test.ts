@@ -4,10 +4,12 @@ import { describe, expect, it } from "vitest";
 import {
   ANVIL_SETTLER_PRIVATE_KEY,
   BackendKeyMissingError,
+  BackendKeyNotAllowedError,
   backendKey,
   ConfigError,
   configTableMarkdown,
   configVariables,
+  isUnderBaseUrl,
   loadConfig,
   requireSettlerKey,
 } from "./config";
@@ -104,12 +106,58 @@ describe("loadConfig", () => {
   });
 
   it("collects backend keys by name and keeps them out of the public subset", () => {
-    const config = loadConfig({ BACKEND_KEY_OPENAI: "sk-1", BACKEND_KEY_LOCAL_VLLM: "tok", BACKEND_KEY_EMPTY: "" });
+    const config = loadConfig({
+      BACKEND_KEY_OPENAI: "sk-1",
+      BACKEND_URL_OPENAI: "https://api.openai.com/v1",
+      BACKEND_KEY_LOCAL_VLLM: "tok",
+      BACKEND_URL_LOCAL_VLLM: "http://127.0.0.1:8000/v1",
+      BACKEND_KEY_EMPTY: "",
+    });
     expect(config.backendKeys).toEqual({ OPENAI: "sk-1", LOCAL_VLLM: "tok" });
-    expect(backendKey("OPENAI", config)).toBe("sk-1");
-    expect(() => backendKey("EMPTY", config)).toThrow(BackendKeyMissingError);
+    expect(backendKey("OPENAI", "https://api.openai.com/v1/chat/completions", config)).toBe("sk-1");
+    expect(() => backendKey("EMPTY", "https://api.openai.com/v1", config)).toThrow(BackendKeyMissingError);
     expect(JSON.stringify(config.public)).not.toContain("sk-1");
     expect(configError({ "BACKEND_KEY_bad-name": "x" }).issues[0]!.variable).toBe("BACKEND_KEY_bad-name");
+  });
+
+  it("binds each backend key to its BACKEND_URL_<NAME>: a key without one, or with a malformed one, is refused", () => {
+    expect(configError({ BACKEND_KEY_OPENAI: "sk-1" }).issues).toEqual([
+      {
+        variable: "BACKEND_URL_OPENAI",
+        message: "BACKEND_URL_OPENAI must be set to the base URL the key BACKEND_KEY_OPENAI may be sent to",
+      },
+    ]);
+    const secret = "ftp://user:hunter2@example.com";
+    const error = configError({ BACKEND_KEY_OPENAI: "sk-1", BACKEND_URL_OPENAI: secret });
+    expect(error.message).toContain("BACKEND_URL_OPENAI must be an http(s) URL");
+    expect(error.message).not.toContain("hunter2");
+    expect(error.message).not.toContain("sk-1");
+    const config = loadConfig({ BACKEND_KEY_OPENAI: "sk-1", BACKEND_URL_OPENAI: "https://api.openai.com/v1" });
+    expect(config.backendKeyUrls).toEqual({ OPENAI: "https://api.openai.com/v1" });
+    expect(() => backendKey("OPENAI", "https://attacker.example/v1/chat/completions", config)).toThrow(BackendKeyNotAllowedError);
+  });
+
+  it("admits only URLs under a base URL: same scheme, host and port, path at a segment boundary, no credentials", () => {
+    const base = "https://api.example.com/v1";
+    for (const url of ["https://api.example.com/v1", "https://api.example.com/v1/", "https://API.example.com:443/v1/chat/completions"]) {
+      expect(isUnderBaseUrl(url, base), url).toBe(true);
+    }
+    for (const url of [
+      "http://api.example.com/v1",
+      "https://api.example.com:8443/v1",
+      "https://api.example.com.evil.test/v1",
+      "https://api.example.com@evil.test/v1",
+      "https://user:pw@api.example.com/v1",
+      "https://api.example.com/v1evil",
+      "https://api.example.com/v1/../v2",
+      "https://api.example.com/v1/%2e%2e/v2",
+      "https://api.example.com/",
+      "not a url",
+    ]) {
+      expect(isUnderBaseUrl(url, base), url).toBe(false);
+    }
+    expect(isUnderBaseUrl("http://127.0.0.1:11434/v1", "http://127.0.0.1:11434/")).toBe(true);
+    expect(isUnderBaseUrl("http://127.0.0.1:11435/v1", "http://127.0.0.1:11434/")).toBe(false);
   });
 });
 

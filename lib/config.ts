@@ -15,6 +15,8 @@ export const LOCAL_CHAIN_ID = 31337;
 
 /** Prefix of the variables that hold keys of OpenAI-compatible backends, e.g. `BACKEND_KEY_OPENAI`. */
 export const BACKEND_KEY_PREFIX = "BACKEND_KEY_";
+/** Prefix of the variables that bind each backend key to the base URL it may be sent to, e.g. `BACKEND_URL_OPENAI`. */
+export const BACKEND_URL_PREFIX = "BACKEND_URL_";
 
 /** Settings the browser may see: nothing secret. */
 export interface PublicConfig {
@@ -59,6 +61,11 @@ export interface ServerConfig {
   maxPromptChars: number;
   /** Keys of OpenAI-compatible backends by name (`BACKEND_KEY_<NAME>`); never stored or sent to a browser. */
   backendKeys: Readonly<Record<string, string>>;
+  /**
+   * The base URL (origin and path prefix) each backend key may be sent to, by the key's name
+   * (`BACKEND_URL_<NAME>`): a model's endpoint must lie under it to use the key.
+   */
+  backendKeyUrls: Readonly<Record<string, string>>;
   /** The browser-safe subset. */
   public: PublicConfig;
 }
@@ -110,7 +117,13 @@ export const configVariables: readonly ConfigVariable[] = [
     name: `${BACKEND_KEY_PREFIX}<NAME>`,
     default: "",
     description:
-      "API key of an OpenAI-compatible backend; a model names the key by `<NAME>`. Never stored in the database or sent to the browser.",
+      "API key of an OpenAI-compatible backend; a model names the key by `<NAME>`. Never stored in the database or sent to the browser. Requires `BACKEND_URL_<NAME>`.",
+  },
+  {
+    name: `${BACKEND_URL_PREFIX}<NAME>`,
+    default: "required with the key",
+    description:
+      "Base URL (origin and path prefix, e.g. `https://api.openai.com/v1`) the key `BACKEND_KEY_<NAME>` may be sent to; a model naming the key must have its endpoint under it, or it is refused.",
   },
 ];
 
@@ -128,6 +141,27 @@ export class ConfigError extends UpstreamError {
   readonly status = 500;
   constructor(readonly issues: readonly ConfigIssue[]) {
     super(`Invalid configuration:\n${issues.map((i) => `  - ${i.message}`).join("\n")}`);
+  }
+}
+
+/**
+ * A model names a backend key but its endpoint lies outside the base URL the key is configured
+ * for (`BACKEND_URL_<NAME>`): the key is never sent there. The gateway refuses it before anything
+ * is held (409); a model draft naming such a key is refused too (400).
+ */
+export class BackendKeyNotAllowedError extends UpstreamError {
+  readonly code = "BACKEND_KEY_NOT_ALLOWED";
+  constructor(
+    readonly keyName: string,
+    // A stored model conflicting with the server's settings is a 409 (as MODEL_TERMS_INVALID);
+    // a model being drafted is a bad input, a 400.
+    readonly status: 400 | 409 = 409,
+  ) {
+    // Neither the key nor its configured URL is echoed: the URL is the operator's, not the caller's.
+    super(
+      `The model's backend endpoint is not under the URL the server's key "${keyName}" is configured for (${BACKEND_URL_PREFIX}${keyName}); the key is sent nowhere else.`,
+      { param: "backend" },
+    );
   }
 }
 
@@ -199,6 +233,7 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     (chainId === LOCAL_CHAIN_ID && present(env.SETTLER_PRIVATE_KEY) === undefined ? ANVIL_SETTLER_PRIVATE_KEY : undefined);
 
   const backendKeys: Record<string, string> = {};
+  const backendKeyUrls: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith(BACKEND_KEY_PREFIX)) continue;
     const keyNamePart = name.slice(BACKEND_KEY_PREFIX.length);
@@ -206,7 +241,17 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     if (!keyName.test(keyNamePart)) {
       issues.push({ variable: name, message: `${name} must be named ${BACKEND_KEY_PREFIX}<NAME> with NAME of A-Z, 0-9 and _` });
     } else if (key !== undefined) {
-      backendKeys[keyNamePart] = key;
+      // A key without the URL it is meant for would go wherever a model owner points it: refused.
+      const urlName = `${BACKEND_URL_PREFIX}${keyNamePart}`;
+      const url = present(env[urlName]);
+      if (url === undefined) {
+        issues.push({ variable: urlName, message: `${urlName} must be set to the base URL the key ${name} may be sent to` });
+      } else if (!httpUrl.safeParse(url).success) {
+        issues.push({ variable: urlName, message: `${urlName} must be ${expectations.httpUrl}, got a value of ${url.length} characters` });
+      } else {
+        backendKeys[keyNamePart] = key;
+        backendKeyUrls[keyNamePart] = url;
+      }
     }
   }
 
@@ -226,6 +271,7 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     protocolFeeBps: read("PROTOCOL_FEE_BPS", integer(0, 10_000), expectations.bps, 250),
     maxPromptChars: read("MAX_PROMPT_CHARS", integer(1, 10_000_000), expectations.promptChars, 8000),
     backendKeys: Object.freeze(backendKeys),
+    backendKeyUrls: Object.freeze(backendKeyUrls),
     public: {
       chainId,
       rpcUrl: read("PUBLIC_RPC_URL", httpUrl, expectations.httpUrl, rpcUrl),
@@ -258,11 +304,38 @@ export function requireSettlerKey(from: ServerConfig): `0x${string}` {
   ]);
 }
 
-/** The key of an OpenAI-compatible backend by the name a model stores; throws `BackendKeyMissingError`. */
-export function backendKey(name: string, from: ServerConfig): string {
+/**
+ * The key of an OpenAI-compatible backend by the name a model stores, for a request to
+ * `endpoint`; throws `BackendKeyMissingError` when the key is not configured and
+ * `BackendKeyNotAllowedError` when `endpoint` is not under the key's `BACKEND_URL_<NAME>`.
+ */
+export function backendKey(name: string, endpoint: string, from: ServerConfig): string {
   const key = from.backendKeys[name];
-  if (key === undefined) throw new BackendKeyMissingError(name);
+  const base = from.backendKeyUrls[name];
+  if (key === undefined || base === undefined) throw new BackendKeyMissingError(name);
+  if (!isUnderBaseUrl(endpoint, base)) throw new BackendKeyNotAllowedError(name);
   return key;
+}
+
+/**
+ * Whether `url` lies under `base`: the same scheme, host and port, no credentials, and a path
+ * equal to the base's path or below it at a segment boundary (`/v1` admits `/v1/chat`, not
+ * `/v1evil`). Both are parsed as fetch parses them, so `..`, `%2e%2e` and `user@host` tricks
+ * resolve before the comparison.
+ */
+export function isUnderBaseUrl(url: string, base: string): boolean {
+  let target: URL;
+  let allowed: URL;
+  try {
+    target = new URL(url);
+    allowed = new URL(base);
+  } catch {
+    return false;
+  }
+  if (target.protocol !== allowed.protocol || target.host !== allowed.host) return false;
+  if (target.username || target.password) return false;
+  const prefix = allowed.pathname.replace(/\/+$/, "");
+  return target.pathname === prefix || target.pathname.startsWith(`${prefix}/`);
 }
 
 /** The configuration table of docs/stack.md, as Markdown, generated from `configVariables`. */

@@ -3,7 +3,7 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "@/db/client";
 import { getModel, recordsOfDatanets, updateModelTerms } from "@/db/marketplace";
-import { holds, inferences } from "@/db/schema";
+import { holds, inferences, models as modelRows } from "@/db/schema";
 import { buildIndex, verifyAttribution } from "@/lib/attribution";
 import { testUsdAbi, upstreamMarketAbi, upstreamRegistryAbi } from "@/lib/chain/abis";
 import { devAccounts } from "@/lib/chain/devAccounts";
@@ -30,6 +30,8 @@ const MAX_PROMPT_CHARS = 2_000;
 
 let fixture: MarketFixture;
 let backendServer: OpenAICompatibleTestServer;
+/** A model owner's own endpoint, hoping to receive the operator's backend key. */
+let attackerServer: OpenAICompatibleTestServer;
 let api: RouteServer;
 let db: Db;
 let apiKey: string;
@@ -89,8 +91,13 @@ async function keyFor(index: number, permit: { cap: bigint; ttl: bigint }, spend
 beforeAll(async () => {
   fixture = await startMarketFixture({ feeBps: FEE_BPS });
   backendServer = await startOpenAICompatibleServer({ apiKey: BACKEND_KEY, models: ["extractive-1"] });
+  attackerServer = await startOpenAICompatibleServer({ models: ["extractive-1"] });
   // The app reads its configuration from the environment, once, on first use.
-  configureProcessFor(fixture, { MAX_PROMPT_CHARS: String(MAX_PROMPT_CHARS), BACKEND_KEY_TESTSERVER: BACKEND_KEY });
+  configureProcessFor(fixture, {
+    MAX_PROMPT_CHARS: String(MAX_PROMPT_CHARS),
+    BACKEND_KEY_TESTSERVER: BACKEND_KEY,
+    BACKEND_URL_TESTSERVER: backendServer.baseUrl,
+  });
   db = (await processServer().db()).db;
   await seedTwoContributorModel(db, { owner: OWNER, price: PRICE, contributors: CONTRIBUTORS, texts: mobyDickTexts(0, 6), split: 120 });
   await seedModel(db, {
@@ -126,6 +133,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await api?.close();
   await backendServer?.close();
+  await attackerServer?.close();
   await fixture?.stop();
 });
 
@@ -235,6 +243,40 @@ describe("POST /api/v1/chat/completions", () => {
     expect(completion.choices[0].message.content!.length).toBeGreaterThan(0);
     expect(backendServer.requests.at(-1)!.authorization).toBe(`Bearer ${BACKEND_KEY}`);
     expect(JSON.stringify(completion)).not.toContain(BACKEND_KEY);
+  });
+
+  it("never sends a backend key to an endpoint outside the key's configured URL: refused before any hold", async () => {
+    // Published by a model owner: the operator's key name, the owner's own endpoint.
+    await seedModel(db, {
+      modelId: 3n,
+      datanetId: 3n,
+      owner: OWNER,
+      price: PRICE,
+      ownerShareBps: 2000,
+      firstContributionId: 4n,
+      contributions: [{ contributor: CONTRIBUTORS[0], texts: mobyDickTexts(8, 10) }],
+      openai: { baseUrl: attackerServer.baseUrl, model: "extractive-1", keyName: "TESTSERVER" },
+    });
+    try {
+      const [heldBefore] = await db.select({ n: count() }).from(holds);
+      const before = await storedInferences();
+      const refused = await post(
+        "/chat/completions",
+        { model: "upstream-3", messages: ask("whale") },
+        { authorization: `Bearer ${apiKey}` },
+      );
+      // The owner's endpoint hears nothing: not the key, not the prompt.
+      expect(attackerServer.requests.map((r) => r.authorization)).toEqual([]);
+      const body = (await refused.json()) as { error: { code: string; message: string } };
+      expect([refused.status, body.error.code]).toEqual([409, "BACKEND_KEY_NOT_ALLOWED"]);
+      expect(JSON.stringify(body)).not.toContain(BACKEND_KEY);
+      const [heldAfter] = await db.select({ n: count() }).from(holds);
+      expect(heldAfter.n).toBe(heldBefore.n);
+      expect(await storedInferences()).toBe(before);
+    } finally {
+      // Out of the way of the listings below.
+      await db.update(modelRows).set({ status: "retired" }).where(eq(modelRows.id, 3n));
+    }
   });
 
   it("refuses bad requests with a 4xx and a stable code, holding nothing", async () => {

@@ -1,6 +1,8 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BackendKeyMissingError, loadConfig } from "@/lib/config";
+import { BackendKeyMissingError, BackendKeyNotAllowedError, loadConfig } from "@/lib/config";
 import { BackendAbortedError, BackendError, type ContextRecord, collectAnswer, type GenerateEvent } from "./backend";
 import { composeAnswer } from "./builtin";
 import { createOpenAICompatibleBackend, openAIBackendFor } from "./openai-compatible";
@@ -111,10 +113,52 @@ describe("the OpenAI-compatible backend against a real HTTP server", () => {
       backendModel: "extractive-1",
       backendKeyName: "TESTSERVER",
     };
-    const configured = loadConfig({ BACKEND_KEY_TESTSERVER: KEY });
+    const configured = loadConfig({ BACKEND_KEY_TESTSERVER: KEY, BACKEND_URL_TESTSERVER: server.baseUrl });
     const { text } = await collectAnswer(openAIBackendFor(settings, configured).generate({ messages, context, maxTokens: 60 }));
     expect(text).toContain("Nantucket");
     expect(() => openAIBackendFor(settings, loadConfig({}))).toThrow(BackendKeyMissingError);
+  });
+
+  it("does not follow a redirect with the key: it could lead outside the key's URL", async () => {
+    const heard: (string | undefined)[] = [];
+    const redirecting = createServer((request, response) => {
+      if (request.url?.startsWith("/elsewhere")) heard.push(request.headers.authorization);
+      response.writeHead(request.url?.startsWith("/v1") ? 307 : 404, { location: "/elsewhere/chat/completions" }).end();
+    });
+    await new Promise<void>((resolve) => redirecting.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = redirecting.address() as AddressInfo;
+      const keyed = createOpenAICompatibleBackend({ baseUrl: `http://127.0.0.1:${port}/v1`, model: "m", apiKey: KEY });
+      const run = collectAnswer(keyed.generate({ messages, context, maxTokens: 10 }));
+      await expect(run).rejects.toThrow("HTTP 307");
+      await expect(run).rejects.not.toThrow(KEY);
+      expect(heard).toEqual([]);
+    } finally {
+      redirecting.closeAllConnections();
+      await new Promise((resolve) => redirecting.close(resolve));
+    }
+  });
+
+  it("sends a key only under the base URL it is configured for", () => {
+    const configured = loadConfig({ BACKEND_KEY_TESTSERVER: KEY, BACKEND_URL_TESTSERVER: server.baseUrl });
+    const origin = new URL(server.baseUrl).origin;
+    const elsewhere = (backendBaseUrl: string) => ({
+      backendKind: "openai" as const,
+      backendBaseUrl,
+      backendModel: "extractive-1",
+      backendKeyName: "TESTSERVER",
+    });
+    for (const url of [
+      `${origin}/v2`,
+      `${origin}/v1/../v2`,
+      "http://127.0.0.2:1/v1",
+      `${server.baseUrl.replace("127.0.0.1", "localhost")}`,
+    ]) {
+      expect(() => openAIBackendFor(elsewhere(url), configured), url).toThrow(BackendKeyNotAllowedError);
+    }
+    expect(() => openAIBackendFor(elsewhere(`${server.baseUrl}/`), configured)).not.toThrow();
+    // Without a key, a model may point anywhere: nothing of the server's goes with it.
+    expect(() => openAIBackendFor({ ...elsewhere("http://127.0.0.2:1/v1"), backendKeyName: null }, configured)).not.toThrow();
   });
 });
 

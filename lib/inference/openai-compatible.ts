@@ -47,9 +47,14 @@ const chunkSchema = z
   })
   .loose();
 
+/** The URL a backend at `baseUrl` posts its chat completions to. */
+export function chatCompletionsUrl(baseUrl: string): string {
+  return `${baseUrl.replace(/\/+$/, "")}/chat/completions`;
+}
+
 /** Creates a backend for one model at an OpenAI-compatible endpoint. */
 export function createOpenAICompatibleBackend(options: OpenAICompatibleOptions): ModelBackend {
-  const url = `${options.baseUrl.replace(/\/+$/, "")}/chat/completions`;
+  const url = chatCompletionsUrl(options.baseUrl);
   const redact = (text: string) => (options.apiKey ? text.split(options.apiKey).join("[redacted]") : text);
   return {
     kind: "openai",
@@ -79,6 +84,8 @@ export function createOpenAICompatibleBackend(options: OpenAICompatibleOptions):
             stream_options: { include_usage: true },
           }),
           signal,
+          // A redirect is not followed with the key: it could lead outside the key's configured URL.
+          ...(options.apiKey ? { redirect: "manual" as const } : {}),
         });
       } catch (error) {
         return fail(`the model backend at ${options.baseUrl} is unreachable: ${(error as Error).message}`, error);
@@ -140,7 +147,9 @@ export type ModelBackendSettings = {
 
 /**
  * The OpenAI-compatible backend of a model row, with its key looked up in the server's
- * configuration (throws `BackendKeyMissingError` when the named key is not configured).
+ * configuration: throws `BackendKeyMissingError` when the named key is not configured, and
+ * `BackendKeyNotAllowedError` when the model's endpoint lies outside the key's
+ * `BACKEND_URL_<NAME>` (a model owner chooses the endpoint; the operator chooses where a key goes).
  */
 export function openAIBackendFor(model: ModelBackendSettings, from: ServerConfig): ModelBackend {
   if (model.backendKind !== "openai" || !model.backendBaseUrl || !model.backendModel) {
@@ -149,8 +158,14 @@ export function openAIBackendFor(model: ModelBackendSettings, from: ServerConfig
   return createOpenAICompatibleBackend({
     baseUrl: model.backendBaseUrl,
     model: model.backendModel,
-    apiKey: model.backendKeyName ? backendKey(model.backendKeyName, from) : undefined,
+    apiKey: model.backendKeyName ? keyFor(model.backendKeyName, model.backendBaseUrl, from) : undefined,
   });
+}
+
+/** The named key, if both the base URL and the URL actually requested lie under the key's configured URL. */
+function keyFor(name: string, baseUrl: string, from: ServerConfig): string {
+  backendKey(name, baseUrl, from);
+  return backendKey(name, chatCompletionsUrl(baseUrl), from);
 }
 
 function withContext(messages: readonly ChatMessage[], request: GenerateRequest): ChatMessage[] {

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { getDatanet, getModel, listModels } from "@/db/marketplace";
 import { upstreamRegistryAbi } from "@/lib/chain/abis";
+import { BackendKeyNotAllowedError, isUnderBaseUrl } from "@/lib/config";
 import { confirmMetadataSchema, parseId } from "@/lib/datanets/api";
 import { DatanetNotFoundError } from "@/lib/datanets/errors";
 import { parseInput } from "@/lib/http";
@@ -25,6 +26,12 @@ export type ModelDraft = MetadataDraftAnswer<ModelMetadata> & {
 /** `POST /api/models`: validates card, backend and terms; answers the publish call to send. */
 export async function draftModel(ctx: MarketplaceContext, body: unknown): Promise<ModelDraft> {
   const { metadata, terms } = parseInput(draftModelSchema, body);
+  const { backend } = metadata;
+  // The gateway would refuse it anyway (lib/inference/openai-compatible.ts); say so before the owner pays to publish.
+  if (backend.kind === "openai" && backend.keyName !== undefined) {
+    const allowed = ctx.backendKeyUrls[backend.keyName];
+    if (allowed !== undefined && !isUnderBaseUrl(backend.baseUrl, allowed)) throw new BackendKeyNotAllowedError(backend.keyName, 400);
+  }
   for (const datanetId of terms.datanetIds) {
     if (!(await getDatanet(ctx.db, datanetId))) throw new DatanetNotFoundError(datanetId);
   }

@@ -104,6 +104,24 @@ describe("server-side publishing with a wallet client", () => {
     expect(JSON.stringify(listed, (_k, v) => (typeof v === "bigint" ? String(v) : v))).not.toContain("OLLAMA");
   });
 
+  it("refuses at the draft a backend that names a server key with an endpoint outside the key's URL", async () => {
+    const keyed = publicationContextFor(chain, handle.db, { OPENAI: "https://api.openai.com/v1" });
+    const terms = { price: "3000", ownerShareBps: 2_000, datanetIds: ["1"], stake: "10000000" };
+    const card = (baseUrl: string, keyName?: string) => ({
+      name: "Keyed",
+      backend: { kind: "openai", baseUrl, model: "gpt-4o-mini", ...(keyName ? { keyName } : {}) },
+    });
+    await expect(draftModel(keyed, { metadata: card("https://attacker.example/v1", "OPENAI"), terms })).rejects.toMatchObject({
+      status: 400,
+      code: "BACKEND_KEY_NOT_ALLOWED",
+    });
+    await expect(draftModel(keyed, { metadata: card("https://api.openai.com/v1", "OPENAI"), terms })).resolves.toMatchObject({
+      call: { args: expect.arrayContaining(["openai:gpt-4o-mini"]) },
+    });
+    // Without a key, an owner's own endpoint is the owner's business.
+    await expect(draftModel(keyed, { metadata: card("https://attacker.example/v1"), terms })).resolves.toBeDefined();
+  });
+
   it("refuses bad terms before any transaction", async () => {
     const metadata = { name: "m", backend: { kind: "builtin" } };
     const terms = { price: "1", ownerShareBps: 0, datanetIds: ["1"], stake: "0" };

@@ -18,6 +18,8 @@ export type MarketplaceContext = {
   registry: Address;
   /** The payment token stakes are posted in. */
   token: Address;
+  /** The base URL each backend key may be sent to, by key name (`BACKEND_URL_<NAME>`); a model draft must respect it. */
+  backendKeyUrls: Readonly<Record<string, string>>;
   /** The server's drafts awaiting their wallet transaction (kept across requests). */
   drafts: DraftStores;
 };

@@ -4,7 +4,18 @@ import type { MarketFixture } from "@/lib/chain/fixture";
 import type { MarketplaceContext } from "./context";
 import { createDraftStores } from "./drafts";
 
-/** The context of `chain`'s registry and token over `db`, with drafts of its own. */
-export function publicationContextFor(chain: MarketFixture, db: DbOrTransaction): MarketplaceContext {
-  return { db, client: chain.client, registry: chain.deployment.registry, token: chain.deployment.token, drafts: createDraftStores() };
+/** The context of `chain`'s registry and token over `db`, with drafts of its own (and no backend keys unless given). */
+export function publicationContextFor(
+  chain: MarketFixture,
+  db: DbOrTransaction,
+  backendKeyUrls: Readonly<Record<string, string>> = {},
+): MarketplaceContext {
+  return {
+    db,
+    client: chain.client,
+    registry: chain.deployment.registry,
+    token: chain.deployment.token,
+    backendKeyUrls,
+    drafts: createDraftStores(),
+  };
 }

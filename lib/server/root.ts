@@ -394,7 +394,14 @@ export function createServer(parameters: CreateServerParameters): Server {
         throw error;
       }
       const { db } = await database.get();
-      return { db, client: current.client, registry: current.deployment.registry, token: current.deployment.token, drafts };
+      return {
+        db,
+        client: current.client,
+        registry: current.deployment.registry,
+        token: current.deployment.token,
+        backendKeyUrls: settings.backendKeyUrls,
+        drafts,
+      };
     },
     source: async () => ({ db: (await database.get()).db, indexer, verifyIndexes }),
     startSettler,

@@ -57,7 +57,12 @@ export type MarketFixture = {
 
 /** Options of {@link startMarketFixture}. */
 export type MarketFixtureOptions = StartAnvilOptions &
-  Partial<Pick<DeployUpstreamParameters, "feeBps" | "withdrawalDelay" | "minDatanetStake" | "minModelStake" | "unstakeDelay" | "token">>;
+  Partial<
+    Pick<
+      DeployUpstreamParameters,
+      "feeBps" | "withdrawalDelay" | "withdrawalWindow" | "minDatanetStake" | "minModelStake" | "unstakeDelay" | "token"
+    >
+  >;
 
 /** Starts anvil and deploys TestUSD, registry and market with dev account 0 as admin and treasury. */
 export async function startMarketFixture(options: MarketFixtureOptions = {}): Promise<MarketFixture> {

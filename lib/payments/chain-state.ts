@@ -16,8 +16,8 @@ export type PayerSnapshot = {
   /** Deposit balance at that block. */
   deposit: bigint;
   /**
-   * Amount of the payer's pending withdrawal request at that block (0 when none), ready or not:
-   * once ready it can leave before the next batch lands, so it is never free to hold.
+   * Amount of the payer's pending withdrawal request at that block (0 when none or expired), ready
+   * or not: once ready it can leave before the next batch lands, so it is never free to hold.
    */
   pendingWithdrawal: bigint;
   /** When that request becomes withdrawable (unix seconds; 0 when none). */
@@ -105,13 +105,14 @@ export function createMarketReader(
       }),
       ...nonces.map((n) => spentAt(payer, n, b.number)),
     ]);
-    const request = withdrawal as { amount: bigint; readyAt: bigint | number };
+    // An expired request can no longer be withdrawn (the market reverts WithdrawalExpired).
+    const live = withdrawal.readyAt !== 0n && withdrawal.expiresAt > b.timestamp;
     return {
       blockNumber: b.number,
       timestamp: b.timestamp,
       deposit: deposit as bigint,
-      pendingWithdrawal: BigInt(request.amount),
-      withdrawalReadyAt: BigInt(request.readyAt),
+      pendingWithdrawal: live ? withdrawal.amount : 0n,
+      withdrawalReadyAt: live ? withdrawal.readyAt : 0n,
       spentByNonce: new Map(nonces.map((n, i) => [n, spent[i] as bigint])),
     };
   };

@@ -15,6 +15,8 @@ import { permitListAnswerSchema } from "@/lib/wire/payments";
 import { createSettler, outboxCounts, type Settler } from "./index";
 
 const FEE_BPS = 250;
+/** Seconds a ready withdrawal request stays withdrawable in this market. */
+const WINDOW = 60n;
 const owner = devAccounts[7].address;
 const contributors = [devAccounts[8].address, devAccounts[9].address];
 
@@ -27,7 +29,7 @@ describe.each(testDatabases())("settler on $name", (target) => {
   let nonce = 1n;
 
   beforeAll(async () => {
-    fixture = await startMarketFixture({ feeBps: FEE_BPS, withdrawalDelay: 0n });
+    fixture = await startMarketFixture({ feeBps: FEE_BPS, withdrawalDelay: 0n, withdrawalWindow: WINDOW });
     handle = await openTestDb(target);
     payments = paymentsFor(handle.db, fixture, { balanceCacheMs: 0 });
     await Promise.all([fixture.fund(2, 100_000n), fixture.fund(3, 10_000n)]);
@@ -210,6 +212,14 @@ describe.each(testDatabases())("settler on $name", (target) => {
     const hold = await payments.authorize({ ...payer4, price: 2_000n });
     expect(hold.amount).toBe(2_000n);
     await payments.release(hold.id);
+
+    // So does an expired one: the market refuses to pay it out (WithdrawalExpired).
+    await request(2_000n);
+    await expect(payments.authorize({ ...payer4, price: 2_000n })).rejects.toBeInstanceOf(InsufficientBalanceError);
+    await fixture.increaseTime(WINDOW);
+    const later = await payments.authorize({ ...payer4, price: 2_000n });
+    expect(later.amount).toBe(2_000n);
+    await payments.release(later.id);
   });
 
   it("the running loop sends a partial batch once the oldest inference has waited maxWaitMs", { timeout: 90_000 }, async () => {

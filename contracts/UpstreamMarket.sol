@@ -82,10 +82,11 @@ contract UpstreamMarket is AccessControlDefaultAdminRules, EIP712, ReentrancyGua
         uint96 tag;
     }
 
-    /// @notice A pending withdrawal request.
+    /// @notice A pending withdrawal request: withdrawable from readyAt until just before expiresAt.
     struct WithdrawalRequest {
         uint128 amount;
         uint64 readyAt;
+        uint64 expiresAt;
     }
 
     /// @notice The payment token.
@@ -94,6 +95,9 @@ contract UpstreamMarket is AccessControlDefaultAdminRules, EIP712, ReentrancyGua
     address public treasury;
     /// @notice Seconds between a withdrawal request and the withdrawal.
     uint64 public withdrawalDelay;
+    /// @notice Seconds a ready withdrawal request stays withdrawable; after that it must be made again,
+    /// so a request cannot sit ready for ever and let the deposit leave without the delay's notice.
+    uint64 public immutable withdrawalWindow;
     mapping(address => WithdrawalRequest) private _withdrawals;
     // Deposits, payee balances, permit states, the settled bitmap, the fee and fees owed: MarketSettlement.books().
 
@@ -115,6 +119,10 @@ contract UpstreamMarket is AccessControlDefaultAdminRules, EIP712, ReentrancyGua
     error NoWithdrawalRequested();
     /// @notice withdraw before the delay has passed.
     error WithdrawalNotReady(uint64 readyAt);
+    /// @notice withdraw after the request's window closed; request again.
+    error WithdrawalExpired(uint64 expiresAt);
+    /// @notice A zero withdrawal window at deployment.
+    error ZeroWithdrawalWindow();
     /// @notice Nothing left to withdraw (the deposit was spent by settlements).
     error NothingToWithdraw();
     /// @notice claim with a zero balance.
@@ -178,6 +186,7 @@ contract UpstreamMarket is AccessControlDefaultAdminRules, EIP712, ReentrancyGua
     /// @param settler Holder of SETTLER_ROLE (may be the zero address to grant later).
     /// @param feeBps_ Protocol fee in basis points.
     /// @param withdrawalDelay_ Seconds between a withdrawal request and the withdrawal.
+    /// @param withdrawalWindow_ Seconds a ready request stays withdrawable.
     constructor(
         IERC20 token_,
         address admin,
@@ -185,12 +194,15 @@ contract UpstreamMarket is AccessControlDefaultAdminRules, EIP712, ReentrancyGua
         address treasury_,
         address settler,
         uint16 feeBps_,
-        uint64 withdrawalDelay_
+        uint64 withdrawalDelay_,
+        uint64 withdrawalWindow_
     ) AccessControlDefaultAdminRules(adminDelay, admin) EIP712("UpstreamMarket", "1") {
         if (address(token_) == address(0) || admin == address(0) || treasury_ == address(0)) revert ZeroAddress();
         if (feeBps_ > MAX_FEE_BPS) revert FeeTooHigh(feeBps_);
         if (withdrawalDelay_ > MAX_WITHDRAWAL_DELAY) revert DelayTooLong(withdrawalDelay_);
+        if (withdrawalWindow_ == 0) revert ZeroWithdrawalWindow();
         token = token_;
+        withdrawalWindow = withdrawalWindow_;
         treasury = treasury_;
         MarketSettlement.books().feeBps = feeBps_;
         MarketSettlement.books().previousFeeBps = feeBps_;
@@ -239,14 +251,16 @@ contract UpstreamMarket is AccessControlDefaultAdminRules, EIP712, ReentrancyGua
     }
 
     /// @notice Asks to withdraw up to `amount` of the caller's deposit after the withdrawal delay, so
-    /// permits already signed can still be settled meanwhile. Replaces an earlier request.
+    /// permits already signed can still be settled meanwhile; withdrawable for withdrawalWindow seconds
+    /// after that. Replaces an earlier request.
     /// @param amount Token units to withdraw, at most the current deposit.
     function requestWithdrawal(uint256 amount) external {
         if (amount == 0) revert ZeroAmount();
         uint256 available = MarketSettlement.books().deposits[msg.sender];
         if (amount > available) revert InsufficientDeposit(amount, available);
         uint64 readyAt = uint64(block.timestamp) + withdrawalDelay;
-        _withdrawals[msg.sender] = WithdrawalRequest({amount: amount.toUint128(), readyAt: readyAt});
+        _withdrawals[msg.sender] =
+            WithdrawalRequest({amount: amount.toUint128(), readyAt: readyAt, expiresAt: readyAt + withdrawalWindow});
         emit WithdrawalRequested(msg.sender, amount, readyAt);
     }
 
@@ -258,12 +272,13 @@ contract UpstreamMarket is AccessControlDefaultAdminRules, EIP712, ReentrancyGua
     }
 
     /// @notice Withdraws the requested amount (or what is left of the deposit, if less) once the delay
-    /// has passed.
+    /// has passed and before the request's window closes.
     /// @return amount Token units sent to the caller.
     function withdraw() external nonReentrant returns (uint256 amount) {
         WithdrawalRequest memory request = _withdrawals[msg.sender];
         if (request.readyAt == 0) revert NoWithdrawalRequested();
         if (block.timestamp < request.readyAt) revert WithdrawalNotReady(request.readyAt);
+        if (block.timestamp >= request.expiresAt) revert WithdrawalExpired(request.expiresAt);
         uint256 balance = MarketSettlement.books().deposits[msg.sender];
         amount = request.amount < balance ? request.amount : balance;
         if (amount == 0) revert NothingToWithdraw();

@@ -9,6 +9,7 @@ import { addressFor, books, dev, expectRevert, inference } from "./test/helpers"
 
 const FEE_BPS = 250;
 const DELAY = 3_600n;
+const WINDOW = 86_400n;
 const ALICE = 6; // payers
 const BOB = 7;
 const CAROL = 2; // payees with keys
@@ -26,7 +27,7 @@ let bobPermit: SignedSpendPermit;
 const watched = [dev(ALICE), dev(BOB), dev(CAROL), dev(DAVE), addressFor("erin"), dev(0)];
 
 beforeAll(async () => {
-  f = await startMarketFixture({ feeBps: FEE_BPS, withdrawalDelay: DELAY });
+  f = await startMarketFixture({ feeBps: FEE_BPS, withdrawalDelay: DELAY, withdrawalWindow: WINDOW });
   ({ market, token } = f.deployment);
   await f.fund(ALICE, 100n * USD);
   await f.fund(BOB, 100n * USD);
@@ -83,6 +84,34 @@ describe("deposits and withdrawals", () => {
       f.wallet(ALICE).writeContract({ address: market, abi: upstreamMarketAbi, functionName: "withdraw" }),
       "NoWithdrawalRequested",
     );
+  });
+
+  it("a ready request expires after the withdrawal window and must be made again", async () => {
+    const window = await read<bigint>("withdrawalWindow");
+    expect(window).toBe(WINDOW);
+    const requested = await call(ALICE, "requestWithdrawal", [40n * USD]);
+    const { timestamp } = await f.client.getBlock({ blockNumber: requested.blockNumber });
+    expect(await read("withdrawalOf", [dev(ALICE)])).toEqual({
+      amount: 40n * USD,
+      readyAt: timestamp + DELAY,
+      expiresAt: timestamp + DELAY + WINDOW,
+    });
+    await f.increaseTime(DELAY + WINDOW);
+    await expectRevert(
+      f.wallet(ALICE).writeContract({ address: market, abi: upstreamMarketAbi, functionName: "withdraw" }),
+      "WithdrawalExpired",
+      [timestamp + DELAY + WINDOW],
+    );
+    expect(await read<bigint>("depositOf", [dev(ALICE)])).toBe(100n * USD);
+    // Asked again, it waits the whole delay again, then pays.
+    await call(ALICE, "requestWithdrawal", [40n * USD]);
+    await expectRevert(
+      f.wallet(ALICE).writeContract({ address: market, abi: upstreamMarketAbi, functionName: "withdraw" }),
+      "WithdrawalNotReady",
+    );
+    await f.increaseTime(DELAY);
+    const receipt = await call(ALICE, "withdraw");
+    expect(f.events(receipt).find((e) => e.eventName === "Withdrawn")?.args.amount).toBe(40n * USD);
   });
 
   it("cancels a request", async () => {

@@ -40,6 +40,8 @@ const OPS = Number(process.env.FUZZ_OPS ?? 40);
 const SEED = Number(process.env.FUZZ_SEED ?? 20_240_601);
 const FEE_BPS = 250;
 const DELAY = 600n;
+/** Short enough that random steps (up to 1,500 s) let requests expire. */
+const WINDOW = 3_000n;
 const PAYERS = [4, 5, 6, 7].map((i) => devAccounts[i].address);
 const CLAIMERS = [2, 3].map((i) => devAccounts[i].address);
 const PAYEES = [...CLAIMERS, ...[0, 1, 2, 3].map((i) => addressFor(`fuzz-payee-${i}`))];
@@ -54,7 +56,7 @@ type Model = {
   permits: Map<string, { spent: bigint; tag: bigint }>;
   settled: Set<bigint>;
   skipped: bigint[];
-  withdrawals: Map<Address, { amount: bigint; readyAt: bigint }>;
+  withdrawals: Map<Address, { amount: bigint; readyAt: bigint; expiresAt: bigint }>;
 };
 
 const key = (p: { payer: Address; nonce: bigint }) => `${p.payer}:${p.nonce}`;
@@ -68,7 +70,7 @@ let base: { snapshot: Hex; now: bigint; deposits: bigint };
 const seen = new Map<string, number>();
 
 beforeAll(async () => {
-  f = await startMarketFixture({ feeBps: FEE_BPS, withdrawalDelay: DELAY });
+  f = await startMarketFixture({ feeBps: FEE_BPS, withdrawalDelay: DELAY, withdrawalWindow: WINDOW });
   for (const [i] of PAYERS.entries()) {
     await f.send(4 + i, { address: f.deployment.token, abi: testUsdAbi, functionName: "faucet", args: [10_000_000_000n] });
     await f.send(4 + i, { address: f.deployment.token, abi: testUsdAbi, functionName: "approve", args: [f.deployment.market, 2n ** 255n] });
@@ -280,12 +282,12 @@ async function runSequence(seed: number): Promise<void> {
       const amount = BigInt(random.int(1, Number(available) + 500));
       const r = await send(model, payer, encodeFunctionData({ abi: upstreamMarketAbi, functionName: "requestWithdrawal", args: [amount] }));
       expect(r.status).toBe(amount <= available ? "success" : "reverted");
-      if (amount <= available) model.withdrawals.set(payer, { amount, readyAt: model.now + DELAY });
+      if (amount <= available) model.withdrawals.set(payer, { amount, readyAt: model.now + DELAY, expiresAt: model.now + DELAY + WINDOW });
     } else if (roll < 0.74) {
       const request = model.withdrawals.get(payer);
       const r = await send(model, payer, encodeFunctionData({ abi: upstreamMarketAbi, functionName: "withdraw" }));
       const amount = request ? (request.amount < get(model.deposits, payer) ? request.amount : get(model.deposits, payer)) : 0n;
-      const ok = request !== undefined && model.now >= request.readyAt && amount > 0n;
+      const ok = request !== undefined && model.now >= request.readyAt && model.now < request.expiresAt && amount > 0n;
       expect(r.status).toBe(ok ? "success" : "reverted");
       if (ok) {
         model.withdrawals.delete(payer);

@@ -1,11 +1,12 @@
 /**
  * `npm run deploy -- --rpc-url URL --private-key KEY [--token ADDR] [--settler ADDR] [--treasury ADDR] [--disputer ADDR]
- * [--fee-bps N] [--withdrawal-delay SECONDS] [--out FILE]`
+ * [--fee-bps N] [--withdrawal-delay SECONDS] [--withdrawal-window SECONDS] [--out FILE]`
  * Deploys the Upstream contracts and writes the deployment JSON (default `.data/deployment.json`)
  * that the app, the indexer and the settler read. Env fallbacks: RPC_URL, DEPLOYER_PRIVATE_KEY,
  * TOKEN_ADDRESS, SETTLER_ADDRESS, TREASURY_ADDRESS, DISPUTER_ADDRESS, DEPLOYMENT_FILE.
  * The disputer (the registry's DISPUTE_ROLE) must not be the deployer; without one nobody can slash
- * until the admin grants the role to another account.
+ * until the admin grants the role to another account. A withdrawal delay shorter than the
+ * settlement bound of SETTLE_MAX_WAIT_MS is refused (`withdrawalDelayBoundSeconds`).
  */
 
 import { resolve } from "node:path";
@@ -15,6 +16,8 @@ import { isHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { z } from "zod";
 import { type Deployment, deployUpstream, writeDeployment } from "@/lib/chain/deploy";
+import { PAYMENT_DEFAULTS } from "@/lib/payments";
+import { withdrawalDelayBoundSeconds } from "@/lib/settlement";
 import { addressSchema as address } from "@/lib/wire/primitives";
 
 const argsSchema = z.object({
@@ -29,6 +32,9 @@ const argsSchema = z.object({
   disputer: address.optional(),
   feeBps: z.coerce.number().int().min(0).max(1000).optional(),
   withdrawalDelay: z.coerce.bigint().min(0n).optional(),
+  withdrawalWindow: z.coerce.bigint().min(1n).optional(),
+  /** The settler's SETTLE_MAX_WAIT_MS, which the withdrawal delay must cover (same bounds as lib/config). */
+  settleMaxWaitMs: z.coerce.number().int().min(0).max(3_600_000).default(2_000),
   out: z.string().min(1),
 });
 
@@ -55,6 +61,7 @@ export function parseDeployArgs(argv: string[], env: Record<string, string | und
         disputer: { type: "string" },
         "fee-bps": { type: "string" },
         "withdrawal-delay": { type: "string" },
+        "withdrawal-window": { type: "string" },
         out: { type: "string" },
       },
       strict: true,
@@ -71,10 +78,16 @@ export function parseDeployArgs(argv: string[], env: Record<string, string | und
     disputer: values.disputer ?? (env.DISPUTER_ADDRESS || undefined),
     feeBps: values["fee-bps"],
     withdrawalDelay: values["withdrawal-delay"],
+    withdrawalWindow: values["withdrawal-window"],
+    settleMaxWaitMs: env.SETTLE_MAX_WAIT_MS || undefined,
     out: values.out ?? env.DEPLOYMENT_FILE ?? ".data/deployment.json",
   });
   if (!parsed.success) {
-    const names: Record<string, string> = { rpcUrl: "--rpc-url / RPC_URL", privateKey: "--private-key / DEPLOYER_PRIVATE_KEY" };
+    const names: Record<string, string> = {
+      rpcUrl: "--rpc-url / RPC_URL",
+      privateKey: "--private-key / DEPLOYER_PRIVATE_KEY",
+      settleMaxWaitMs: "SETTLE_MAX_WAIT_MS",
+    };
     const lines = parsed.error.issues.map((issue) => {
       const key = String(issue.path[0]);
       return `${names[key] ?? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`}: ${
@@ -98,6 +111,14 @@ export async function runDeploy(args: DeployArgs): Promise<Deployment> {
     disputer: args.disputer,
     feeBps: args.feeBps,
     withdrawalDelay: args.withdrawalDelay,
+    withdrawalWindow: args.withdrawalWindow,
+    minWithdrawalDelay: BigInt(
+      withdrawalDelayBoundSeconds({
+        maxWaitMs: args.settleMaxWaitMs,
+        holdTtlMs: PAYMENT_DEFAULTS.holdTtlMs,
+        balanceCacheMs: PAYMENT_DEFAULTS.balanceCacheMs,
+      }),
+    ),
   });
   writeDeployment(resolve(args.out), deployment);
   return deployment;

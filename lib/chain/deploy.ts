@@ -110,6 +110,13 @@ export type DeployUpstreamParameters = {
   feeBps?: number;
   /** Seconds between a withdrawal request and the withdrawal (default 3600). */
   withdrawalDelay?: bigint;
+  /** Seconds a ready withdrawal request stays withdrawable before it must be made again (default 1 day). */
+  withdrawalWindow?: bigint;
+  /**
+   * The shortest withdrawal delay the deployment accepts (the settlement bound: see
+   * `withdrawalDelayBoundSeconds` in lib/settlement); the deployment is refused below it.
+   */
+  minWithdrawalDelay?: bigint;
   /** Minimum stake to publish a datanet (default 10 tokens of 6 decimals). */
   minDatanetStake?: bigint;
   /** Minimum stake to publish a model (default 10 tokens of 6 decimals). */
@@ -122,6 +129,7 @@ export type DeployUpstreamParameters = {
 export const DEPLOY_DEFAULTS = {
   feeBps: 250,
   withdrawalDelay: 3_600n,
+  withdrawalWindow: 86_400n,
   minDatanetStake: 10_000_000n,
   minModelStake: 10_000_000n,
   unstakeDelay: 7n * 24n * 3_600n,
@@ -137,8 +145,27 @@ export class DeployRolesError extends UpstreamError {
   }
 }
 
+/** A withdrawal delay shorter than the settlement bound: a payer could withdraw before its inferences settle. */
+export class WithdrawalDelayTooShortError extends UpstreamError {
+  readonly code = "WITHDRAWAL_DELAY_TOO_SHORT";
+  readonly status = 500;
+  constructor(
+    readonly delay: bigint,
+    readonly minimum: bigint,
+  ) {
+    super(
+      `withdrawal delay ${delay} s is shorter than the settlement bound ${minimum} s (read staleness + hold life + settlement window): ` +
+        "a payer could withdraw before the inferences it was served settle; raise --withdrawal-delay or lower SETTLE_MAX_WAIT_MS",
+    );
+  }
+}
+
 /** Deploys TestUSD (unless a token is given), UpstreamRegistry and UpstreamMarket; waits for receipts. */
 export async function deployUpstream(params: DeployUpstreamParameters): Promise<Deployment> {
+  const withdrawalDelay = params.withdrawalDelay ?? DEPLOY_DEFAULTS.withdrawalDelay;
+  if (params.minWithdrawalDelay !== undefined && withdrawalDelay < params.minWithdrawalDelay) {
+    throw new WithdrawalDelayTooShortError(withdrawalDelay, params.minWithdrawalDelay);
+  }
   const publicClient = publicClientFor({ chainId: 1, rpcUrl: params.rpcUrl });
   const chainId = await publicClient.getChainId();
   const connection = { chainId, rpcUrl: params.rpcUrl };
@@ -196,7 +223,8 @@ export async function deployUpstream(params: DeployUpstreamParameters): Promise<
         treasury,
         settler,
         params.feeBps ?? DEPLOY_DEFAULTS.feeBps,
-        params.withdrawalDelay ?? DEPLOY_DEFAULTS.withdrawalDelay,
+        withdrawalDelay,
+        params.withdrawalWindow ?? DEPLOY_DEFAULTS.withdrawalWindow,
       ],
     }),
   );

@@ -60,7 +60,15 @@ export type MarketFixtureOptions = StartAnvilOptions &
   Partial<
     Pick<
       DeployUpstreamParameters,
-      "feeBps" | "withdrawalDelay" | "minDatanetStake" | "minModelStake" | "unstakeDelay" | "token" | "disputer" | "adminDelay"
+      | "feeBps"
+      | "withdrawalDelay"
+      | "withdrawalWindow"
+      | "minDatanetStake"
+      | "minModelStake"
+      | "unstakeDelay"
+      | "token"
+      | "disputer"
+      | "adminDelay"
     >
   >;
 

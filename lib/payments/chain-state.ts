@@ -1,6 +1,6 @@
 /**
- * Reads of the market that payment checks need — a payer's deposit and a permit's settled
- * amount — taken at one block and reused briefly. Each read names its block, so the holds code
+ * Reads of the market that payment checks need — a payer's deposit, its pending withdrawal request
+ * and a permit's settled amount — taken at one block and reused briefly. Each read names its block, so the holds code
  * can count exactly the inferences the chain had not settled by then: a cached read is never
  * stale in the direction that would over-spend.
  */
@@ -15,6 +15,13 @@ export type PayerSnapshot = {
   timestamp: bigint;
   /** Deposit balance at that block. */
   deposit: bigint;
+  /**
+   * Amount of the payer's pending withdrawal request at that block (0 when none or expired), ready
+   * or not: once ready it can leave before the next batch lands, so it is never free to hold.
+   */
+  pendingWithdrawal: bigint;
+  /** When that request becomes withdrawable (unix seconds; 0 when none). */
+  withdrawalReadyAt: bigint;
   /** Amount settled on chain under each permit nonce read so far, at that block. */
   spentByNonce: Map<bigint, bigint>;
 };
@@ -86,7 +93,8 @@ export function createMarketReader(
 
   const fresh = async (payer: Address, nonces: readonly bigint[]): Promise<PayerSnapshot> => {
     const b = await latestBlock();
-    const [deposit, ...spent] = await Promise.all([
+    // The request is read beside the deposit, at the same block and in parallel: no added latency.
+    const [deposit, withdrawal, ...spent] = await Promise.all([
       publicClient.readContract({
         address: market,
         abi: upstreamMarketAbi,
@@ -94,12 +102,23 @@ export function createMarketReader(
         args: [payer],
         blockNumber: b.number,
       }),
+      publicClient.readContract({
+        address: market,
+        abi: upstreamMarketAbi,
+        functionName: "withdrawalOf",
+        args: [payer],
+        blockNumber: b.number,
+      }),
       ...nonces.map((n) => spentAt(payer, n, b.number)),
     ]);
+    // An expired request can no longer be withdrawn (the market reverts WithdrawalExpired).
+    const live = withdrawal.readyAt !== 0n && withdrawal.expiresAt > b.timestamp;
     return {
       blockNumber: b.number,
       timestamp: b.timestamp,
       deposit: deposit as bigint,
+      pendingWithdrawal: live ? withdrawal.amount : 0n,
+      withdrawalReadyAt: live ? withdrawal.readyAt : 0n,
       spentByNonce: new Map(nonces.map((n, i) => [n, spent[i] as bigint])),
     };
   };

@@ -224,7 +224,9 @@ function decide(item: AuthorizeItem, usage: Usage, snapshot: PayerSnapshot): Per
       price: price.toString(),
     });
   }
-  const free = snapshot.deposit - usage.payerUnsettled - usage.payerHeld - usage.payerDebt;
+  // A pending withdrawal request is taken off from the moment it is made: once ready it may leave
+  // before the batch that would charge this hold lands (the market then skips it).
+  const free = snapshot.deposit - snapshot.pendingWithdrawal - usage.payerUnsettled - usage.payerHeld - usage.payerDebt;
   if (free < price && usage.payerDebt > 0n) {
     const owed = usage.payerDebt;
     throw new PayerInDebtError(
@@ -237,9 +239,12 @@ function decide(item: AuthorizeItem, usage: Usage, snapshot: PayerSnapshot): Per
     );
   }
   if (free < price) {
-    throw new InsufficientBalanceError(`free balance ${free > 0n ? free : 0n} is less than the price ${price}: deposit more`, {
+    const pending = snapshot.pendingWithdrawal;
+    const advice = pending > 0n ? `a withdrawal of ${pending} is pending: cancel it or deposit more` : "deposit more";
+    throw new InsufficientBalanceError(`free balance ${free > 0n ? free : 0n} is less than the price ${price}: ${advice}`, {
       free: (free > 0n ? free : 0n).toString(),
       price: price.toString(),
+      ...(pending > 0n ? { pendingWithdrawal: pending.toString() } : {}),
     });
   }
   return chosen;

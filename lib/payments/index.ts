@@ -6,6 +6,6 @@
 
 export * from "./errors";
 export { type ApiKeyCreationFields, apiKeyCreationMessage, apiKeyRevocationMessage } from "./messages";
-export { createPayments } from "./payments";
+export { createPayments, PAYMENT_DEFAULTS } from "./payments";
 export { SessionInvalidError } from "./sessions";
 export * from "./types";

@@ -9,18 +9,26 @@ import { listPermits, permitAccount, registerPermit } from "./permits";
 import { payerOfSession } from "./sessions";
 import type { CreatePaymentsParameters, Payments } from "./types";
 
+/** Defaults of {@link createPayments} that other parts reason about (the withdrawal-delay bound). */
+export const PAYMENT_DEFAULTS = {
+  /** How long a hold lives before it lapses, in ms. */
+  holdTtlMs: 10 * 60_000,
+  /** How long a payer's market read is reused, in ms. */
+  balanceCacheMs: 1_000,
+} as const;
+
 /** Creates the payments service over the database and the market. */
 export function createPayments(parameters: CreatePaymentsParameters): Payments {
   const market = getAddress(parameters.deployment.market);
   const ctx: PaymentsContext = {
     db: parameters.db,
     publicClient: parameters.publicClient,
-    reader: createMarketReader(parameters.publicClient, market, parameters.balanceCacheMs ?? 1_000),
+    reader: createMarketReader(parameters.publicClient, market, parameters.balanceCacheMs ?? PAYMENT_DEFAULTS.balanceCacheMs),
     chainId: parameters.deployment.chainId,
     market,
     settler: getAddress(parameters.settlerAddress),
     expiryMarginSeconds: BigInt(parameters.expiryMarginSeconds ?? 60),
-    holdTtlMs: parameters.holdTtlMs ?? 10 * 60_000,
+    holdTtlMs: parameters.holdTtlMs ?? PAYMENT_DEFAULTS.holdTtlMs,
     settlementWindowSeconds: BigInt(parameters.settlementWindowSeconds ?? 182),
     keyCache: new Map(),
     keyCacheMs: parameters.keyCacheMs ?? 60_000,

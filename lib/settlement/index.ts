@@ -7,5 +7,12 @@
  */
 
 export { outboxCounts } from "./outbox";
-export { createSettler, SettlementEventMissingError, SettlementRevertedError, settlementWindowSeconds } from "./settler";
+export {
+  createSettler,
+  SettlementEventMissingError,
+  SettlementRevertedError,
+  settlementWindowSeconds,
+  type WithdrawalDelayBoundParameters,
+  withdrawalDelayBoundSeconds,
+} from "./settler";
 export * from "./types";

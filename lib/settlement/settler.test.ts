@@ -8,13 +8,15 @@ import { upstreamMarketAbi } from "@/lib/chain/abis";
 import { devAccounts } from "@/lib/chain/devAccounts";
 import { type MarketFixture, startMarketFixture } from "@/lib/chain/fixture";
 import { errorBody } from "@/lib/http";
-import { apiKeyCreationMessage, PayerInDebtError, type Payments } from "@/lib/payments";
+import { apiKeyCreationMessage, InsufficientBalanceError, PayerInDebtError, type Payments } from "@/lib/payments";
 import { getPermits } from "@/lib/payments/api";
 import { evenPayouts, openTestDb, paymentsFor } from "@/lib/payments/testing";
 import { permitListAnswerSchema } from "@/lib/wire/payments";
 import { createSettler, outboxCounts, type Settler } from "./index";
 
 const FEE_BPS = 250;
+/** Seconds a ready withdrawal request stays withdrawable in this market. */
+const WINDOW = 60n;
 const owner = devAccounts[7].address;
 const contributors = [devAccounts[8].address, devAccounts[9].address];
 
@@ -27,7 +29,7 @@ describe.each(testDatabases())("settler on $name", (target) => {
   let nonce = 1n;
 
   beforeAll(async () => {
-    fixture = await startMarketFixture({ feeBps: FEE_BPS, withdrawalDelay: 0n });
+    fixture = await startMarketFixture({ feeBps: FEE_BPS, withdrawalDelay: 0n, withdrawalWindow: WINDOW });
     handle = await openTestDb(target);
     payments = paymentsFor(handle.db, fixture, { balanceCacheMs: 0 });
     await Promise.all([fixture.fund(2, 100_000n), fixture.fund(3, 10_000n)]);
@@ -178,6 +180,48 @@ describe.each(testDatabases())("settler on $name", (target) => {
     const hold = await payments.authorize({ ...payer3, price: 1_500n });
     expect(hold.amount).toBe(1_500n);
     await payments.release(hold.id);
+  });
+
+  it("a pending withdrawal request counts against the free balance: no hold is granted that the withdrawal would leave unpaid", async () => {
+    // The attack: deposit, request a withdrawal of everything, take holds on the deposit, withdraw
+    // before the batch lands — the settlement would be skipped as InsufficientBalance.
+    const payer4 = { payer: devAccounts[4].address, permitId: (await registerPermit(4, 50_000n)).id };
+    await fixture.fund(4, 10_000n);
+    const request = (amount: bigint) =>
+      fixture.send(4, { address: fixture.deployment.market, abi: upstreamMarketAbi, functionName: "requestWithdrawal", args: [amount] });
+    await request(10_000n);
+    const refused = await payments.authorize({ ...payer4, price: 4_000n }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(InsufficientBalanceError);
+    expect(errorBody(refused)).toMatchObject({ error: { code: "INSUFFICIENT_BALANCE", free: "0", price: "4000" } });
+    expect((refused as InsufficientBalanceError).status).toBe(402);
+
+    // A smaller request (it replaces the first) leaves the rest free, and the withdrawal then leaves
+    // enough on deposit for the batch.
+    await request(7_000n);
+    const c = await paid(3_000n, payer4);
+    await expect(payments.authorize({ ...payer4, price: 1n })).rejects.toBeInstanceOf(InsufficientBalanceError);
+    await fixture.send(4, { address: fixture.deployment.market, abi: upstreamMarketAbi, functionName: "withdraw" });
+    expect(await settler.drainOnce()).toMatchObject({ settled: 1, failed: 0 });
+    const [row] = await handle.db.select().from(inferences).where(eq(inferences.id, c.id));
+    expect(row.status).toBe("settled");
+    expect(await deposit(devAccounts[4].address)).toBe(0n);
+
+    // A cancelled request frees its amount again.
+    await fixture.fund(4, 2_000n);
+    await request(2_000n);
+    await expect(payments.authorize({ ...payer4, price: 2_000n })).rejects.toBeInstanceOf(InsufficientBalanceError);
+    await fixture.send(4, { address: fixture.deployment.market, abi: upstreamMarketAbi, functionName: "cancelWithdrawal" });
+    const hold = await payments.authorize({ ...payer4, price: 2_000n });
+    expect(hold.amount).toBe(2_000n);
+    await payments.release(hold.id);
+
+    // So does an expired one: the market refuses to pay it out (WithdrawalExpired).
+    await request(2_000n);
+    await expect(payments.authorize({ ...payer4, price: 2_000n })).rejects.toBeInstanceOf(InsufficientBalanceError);
+    await fixture.increaseTime(WINDOW);
+    const later = await payments.authorize({ ...payer4, price: 2_000n });
+    expect(later.amount).toBe(2_000n);
+    await payments.release(later.id);
   });
 
   it("the running loop sends a partial batch once the oldest inference has waited maxWaitMs", { timeout: 90_000 }, async () => {

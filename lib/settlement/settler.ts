@@ -59,6 +59,30 @@ export function settlementWindowSeconds(maxWaitMs: number): number {
   return Math.ceil(maxWaitMs / 1000) + RECEIPT_TIMEOUT_MS / 1000 + 60;
 }
 
+/** What {@link withdrawalDelayBoundSeconds} adds up. */
+export type WithdrawalDelayBoundParameters = {
+  /** The settler's longest wait for a partial batch (SETTLE_MAX_WAIT_MS). */
+  maxWaitMs: number;
+  /** How long a hold lives before it lapses. */
+  holdTtlMs: number;
+  /** How long payments reuse a payer's read of the market (and so may not yet see a request). */
+  balanceCacheMs: number;
+};
+
+/**
+ * The shortest safe withdrawal delay, in seconds. Payments count a withdrawal request against the
+ * free balance once their read of the market shows it, at most `balanceCacheMs` after it was made;
+ * a hold granted just before that may be committed up to the hold's life later, and its batch is
+ * mined within the settlement window after the commit. So with a delay of at least read staleness
+ * + hold life + settlement window, every inference served against the deposit settles before the
+ * requested amount can leave.
+ */
+export function withdrawalDelayBoundSeconds(parameters: WithdrawalDelayBoundParameters): number {
+  return (
+    Math.ceil(parameters.balanceCacheMs / 1000) + Math.ceil(parameters.holdTtlMs / 1000) + settlementWindowSeconds(parameters.maxWaitMs)
+  );
+}
+
 const emptyResult = (): DrainResult => ({ batches: 0, settled: 0, failed: 0, requeued: 0 });
 
 /** Creates a settler; call `start()` for the background loop or `drainOnce()` directly. */

@@ -24,6 +24,7 @@ const explanations: Record<string, Explain> = {
   InsufficientDeposit: ([requested, available]) => `You asked for ${money(requested)} but only ${money(available)} is deposited.`,
   NoWithdrawalRequested: () => "There is no withdrawal request to act on.",
   WithdrawalNotReady: ([readyAt]) => `The withdrawal can be completed from ${when(readyAt)}.`,
+  WithdrawalExpired: ([expiresAt]) => `The withdrawal request expired at ${when(expiresAt)}: request it again.`,
   NothingToWithdraw: () => "Nothing is left to withdraw.",
   NothingToClaim: () => "Nothing to claim yet.",
   TokenPermitFailed: () => "The token did not accept the permit signature; try approve + deposit.",

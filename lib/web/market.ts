@@ -15,8 +15,8 @@ export type AccountFunds = {
   deposit: bigint;
   /** Earnings credited by settlements and not yet claimed. */
   claimable: bigint;
-  /** A pending withdrawal request, or null. */
-  withdrawal: { amount: bigint; readyAt: Date } | null;
+  /** A pending withdrawal request (withdrawable from readyAt until expiresAt), or null. */
+  withdrawal: { amount: bigint; readyAt: Date; expiresAt: Date } | null;
 };
 
 /** The deployed contracts; throws when the app runs without a deployment (the UI says so first). */
@@ -55,7 +55,11 @@ export function useAccountFunds(account: Address | undefined) {
         withdrawal:
           result.data[3].readyAt === 0n
             ? null
-            : { amount: result.data[3].amount, readyAt: new Date(Number(result.data[3].readyAt) * 1000) },
+            : {
+                amount: result.data[3].amount,
+                readyAt: new Date(Number(result.data[3].readyAt) * 1000),
+                expiresAt: new Date(Number(result.data[3].expiresAt) * 1000),
+              },
       }
     : undefined;
   return { data, isLoading: result.isLoading, error: result.error, refetch: result.refetch };

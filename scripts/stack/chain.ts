@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { privateKeyToAccount } from "viem/accounts";
 import { anvilBinaryPath } from "@/lib/chain/anvil";
 import { publicClientFor } from "@/lib/chain/clients";
-import { type Deployment, deployUpstream, readDeployment, writeDeployment } from "@/lib/chain/deploy";
+import { DEPLOY_DEFAULTS, type Deployment, deployUpstream, readDeployment, writeDeployment } from "@/lib/chain/deploy";
 import { deployerAccount, settlerAccount } from "@/lib/chain/devAccounts";
 import { type Service, startService } from "./service";
 
@@ -90,6 +90,8 @@ export async function ensureDeployment(options: {
   chainId: number;
   file: string;
   feeBps: number;
+  /** The settlement bound (`withdrawalDelayBoundSeconds`): the market's withdrawal delay is at least this. */
+  minWithdrawalDelay: bigint;
   settlerPrivateKey?: `0x${string}`;
 }): Promise<EnsuredDeployment> {
   const client = publicClientFor({ chainId: options.chainId, rpcUrl: options.rpcUrl });
@@ -107,6 +109,10 @@ export async function ensureDeployment(options: {
     settler,
     treasury: deployerAccount.address,
     feeBps: options.feeBps,
+    // No flag to set it here: the default hour, or the bound when a long batch wait exceeds it.
+    withdrawalDelay:
+      options.minWithdrawalDelay > DEPLOY_DEFAULTS.withdrawalDelay ? options.minWithdrawalDelay : DEPLOY_DEFAULTS.withdrawalDelay,
+    minWithdrawalDelay: options.minWithdrawalDelay,
   });
   writeDeployment(options.file, deployment);
   return { deployment, deployed: true };

@@ -17,6 +17,8 @@ import { startIndexer } from "@/indexer/process";
 import { anvilBinaryPath } from "@/lib/chain/anvil";
 import type { Deployment } from "@/lib/chain/deploy";
 import type { ServerConfig } from "@/lib/config";
+import { PAYMENT_DEFAULTS } from "@/lib/payments";
+import { withdrawalDelayBoundSeconds } from "@/lib/settlement";
 import { type SeedReport, seedDemo } from "../seed";
 import { seedInferences } from "../seed-inferences";
 import { ensureDeployment, localRpc, startPersistentAnvil } from "./chain";
@@ -154,6 +156,13 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         chainId: config.chainId,
         file: config.deploymentFile,
         feeBps: config.protocolFeeBps,
+        minWithdrawalDelay: BigInt(
+          withdrawalDelayBoundSeconds({
+            maxWaitMs: config.settleMaxWaitMs,
+            holdTtlMs: PAYMENT_DEFAULTS.holdTtlMs,
+            balanceCacheMs: PAYMENT_DEFAULTS.balanceCacheMs,
+          }),
+        ),
         settlerPrivateKey: config.settlerPrivateKey,
       });
       const verb = ensured.deployed ? "deployed" : "found";

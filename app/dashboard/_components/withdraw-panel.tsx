@@ -17,14 +17,20 @@ export function WithdrawPanel({ funds, now }: { funds: AccountFunds; now: Date }
   const field = useAmountField(funds.deposit, `You have ${money(funds.deposit)} deposited.`);
   const { life, busy, request, cancel, withdraw, reset } = useWithdrawal();
   const pending = funds.withdrawal;
-  const ready = pending !== null && pending.readyAt <= now;
+  const expired = pending !== null && pending.expiresAt <= now;
+  const ready = pending !== null && pending.readyAt <= now && !expired;
 
   return (
     <Card title="Withdraw">
       {pending ? (
         <div className="space-y-3 text-sm">
           <p data-testid="withdrawal-request">
-            {money(pending.amount)} requested; {ready ? "ready to withdraw now." : `ready from ${pending.readyAt.toLocaleString("en")}.`}
+            {money(pending.amount)} requested;{" "}
+            {expired
+              ? "the request expired: cancel it and request again."
+              : ready
+                ? `ready to withdraw until ${pending.expiresAt.toLocaleString("en")}.`
+                : `ready from ${pending.readyAt.toLocaleString("en")}.`}
           </p>
           <div className="flex flex-wrap gap-2">
             <Button disabled={busy || !ready} onClick={() => withdraw()} data-testid="withdraw-submit">

@@ -287,6 +287,9 @@ describe("POST /api/v1/chat/completions", () => {
       [post("/chat/completions", { model: "upstream-1", messages: "hi" }, auth), 400, "INVALID_REQUEST"],
       [post("/chat/completions", { model: "upstream-1", messages: [{ role: "user", content: 42 }] }, auth), 400, "INVALID_REQUEST"],
       [post("/chat/completions", { model: "upstream-1", messages: ask("x".repeat(MAX_PROMPT_CHARS + 1)) }, auth), 400, "PROMPT_TOO_LONG"],
+      // Text the database cannot store would fail the commit after the answer was served (free).
+      [post("/chat/completions", { model: "upstream-1", messages: ask("whale\u0000"), stream: true }, auth), 400, "INVALID_REQUEST"],
+      [post("/chat/completions", { model: "upstream-1", messages: ask("whale \uD800") }, auth), 400, "INVALID_REQUEST"],
       [post("/chat/completions", { model: "upstream-999", messages: ask("hi") }, auth), 404, "MODEL_NOT_FOUND"],
       [post("/chat/completions", { model: "gpt-4o", messages: ask("hi") }, auth), 404, "MODEL_NOT_FOUND"],
       [post("/chat/completions", { model: "upstream-1", messages: ask("hi") }), 401, "API_KEY_MISSING"],

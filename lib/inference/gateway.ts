@@ -36,6 +36,12 @@ import { modelName } from "./model-names";
 import { openAIBackendFor } from "./openai-compatible";
 import { retrievalQuery } from "./query";
 
+/** A UTF-16 surrogate without its pair. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Text the database cannot store: a NUL (text columns), a lone surrogate (jsonb). */
+const unstorable = (text: string): boolean => text.includes("\u0000") || LONE_SURROGATE.test(text);
+
 /** Who pays: an API key, or a payer with (optionally) one of their permits. */
 export type InferenceAuth = { apiKey: string } | { payer: string; permitId?: string };
 
@@ -176,6 +182,11 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (!question.trim()) throw new InvalidInferenceRequestError("The messages need a user message with text.", "messages");
     const length = messages.reduce((n, m) => n + m.content.length, 0);
     if (length > maxPromptChars) throw new PromptTooLongError(length, maxPromptChars);
+    // The prompt is stored with the inference: text PostgreSQL refuses (NUL, a lone surrogate in
+    // jsonb) would fail the commit after the answer was served, and the answer would be free.
+    if (messages.some((m) => unstorable(m.content))) {
+      throw new InvalidInferenceRequestError("The messages must be Unicode text without NUL characters.", "messages");
+    }
     const maxTokens = parameters.maxTokens ?? 256;
     if (!Number.isInteger(maxTokens) || maxTokens < 1 || maxTokens > 4096) {
       throw new InvalidInferenceRequestError("max_tokens must be an integer from 1 to 4096.", "max_tokens");

@@ -68,3 +68,12 @@ export class ModelTermsInvalidError extends InferenceError {
     );
   }
 }
+
+/** A streamed answer was cut off before its hold expired (the client read too slowly); the output delivered so far is charged. */
+export class AnswerCutOffError extends InferenceError {
+  readonly code = "ANSWER_CUT_OFF";
+  readonly status = 408;
+  constructor() {
+    super("The answer was cut off: it could not finish before its payment hold expired, and the output sent so far was charged.");
+  }
+}

@@ -30,7 +30,7 @@ import {
   type Usage,
 } from "./backend";
 import { createBuiltinBackend } from "./builtin";
-import { InvalidInferenceRequestError, ModelInactiveError, ModelTermsInvalidError, PromptTooLongError } from "./errors";
+import { AnswerCutOffError, InvalidInferenceRequestError, ModelInactiveError, ModelTermsInvalidError, PromptTooLongError } from "./errors";
 import { createModelCache, type ModelCache, type ModelEntry } from "./model-cache";
 import { modelName } from "./model-names";
 import { openAIBackendFor } from "./openai-compatible";
@@ -41,6 +41,9 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 
 /** Text the database cannot store: a NUL (text columns), a lone surrogate (jsonb). */
 const unstorable = (text: string): boolean => text.includes("\u0000") || LONE_SURROGATE.test(text);
+
+/** How long before its hold expires a delivered answer still running is cut off and charged. */
+const CHARGE_MARGIN_MS = 15_000;
 
 /** Who pays: an API key, or a payer with (optionally) one of their permits. */
 export type InferenceAuth = { apiKey: string } | { payer: string; permitId?: string };
@@ -130,7 +133,7 @@ export type GatewayOptions = {
   /** The app's database. */
   db: Db;
   /** The payments service (only these three steps are used). */
-  payments: Pick<Payments, "authorize" | "release" | "commit">;
+  payments: Pick<Payments, "authorize" | "release" | "commit" | "holdExpiresAt">;
   /** Server settings used: prompt limit, fee (when `protocolFeeBps` is not given) and backend keys. */
   config: Pick<ServerConfig, "maxPromptChars" | "protocolFeeBps" | "backendKeys">;
   /**
@@ -217,6 +220,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     let committed: CommittedInference | undefined;
     let chargeTried = false;
     let ending: Promise<void> | undefined;
+    // Once output was delivered, the call is charged before its hold expires, however slowly the
+    // client reads: a stream still open then is cut off and charged for the output so far.
+    let deadline: ReturnType<typeof setTimeout> | undefined;
 
     /** Attributes `output` and splits the price (synchronous: the engine runs on this thread). */
     function attributed(output: string, contextInfluence: GenerateDone["contextInfluence"]) {
@@ -253,6 +259,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     // client, charged for the output so far after.
     const end = () =>
       (ending ??= (async () => {
+        clearTimeout(deadline);
         if (state === "committed" || state === "released") return;
         if (delivered && text && !chargeTried) {
           try {
@@ -283,6 +290,7 @@ export function createGateway(options: GatewayOptions): Gateway {
           }
           text += event.delta;
           yield { delta: event.delta };
+          if (ending) throw new AnswerCutOffError();
         }
         if (signal?.aborted) throw new BackendAbortedError();
         if (!done) throw new BackendError("the model backend ended without finishing its answer");
@@ -325,7 +333,11 @@ export function createGateway(options: GatewayOptions): Gateway {
       hold,
       events: events(),
       delivered: () => {
+        if (delivered) return;
         delivered = true;
+        const left = payments.holdExpiresAt(hold).getTime() - Date.now() - CHARGE_MARGIN_MS;
+        deadline = setTimeout(() => void end(), Math.max(0, left));
+        deadline.unref?.();
       },
       cancel: end,
       charged: () => committed,

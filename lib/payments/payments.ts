@@ -48,6 +48,7 @@ export function createPayments(parameters: CreatePaymentsParameters): Payments {
     authorize: (input) => authorize(ctx, input),
     release: (holdId) => release(ctx, holdId),
     commit: (holdId, inference) => commit(ctx, holdId, inference),
+    holdExpiresAt: (hold) => new Date(hold.createdAt.getTime() + ctx.holdTtlMs),
     payerOfSession: (permitId, sessionKey) => payerOfSession(ctx, permitId, sessionKey),
     protocolFeeBps: async () => (await ctx.reader.fees()).current,
   };

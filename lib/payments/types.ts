@@ -235,6 +235,8 @@ export type Payments = {
   release(holdId: string): Promise<void>;
   /** Stores the inference, closes the hold and enqueues the settlement, in one transaction. */
   commit(holdId: string, inference: CommitInferenceInput): Promise<CommittedInference>;
+  /** When `hold` stops being committable (its life, `holdTtlMs`, after it was taken). */
+  holdExpiresAt(hold: Hold): Date;
   /** The payer of a permit whose nonce is keccak256 of `sessionKey` (the playground's session); else SessionInvalidError (401). */
   payerOfSession(permitId: string, sessionKey: Hex): Promise<Address>;
 };

@@ -482,6 +482,22 @@ describe("POST /api/v1/chat/completions", () => {
     expect(await pendingHolds()).toBe(0);
   });
 
+  it("charges an answer whose backend sent text the database cannot store: it is stored with U+FFFD in its place", async () => {
+    const before = await storedInferences();
+    backendServer.failNext({ answer: ["whale\u0000", " \uD800tale"] });
+    const stream = await client().chat.completions.create({ model: "upstream-2", messages: ask("whale"), stream: true });
+    let upstream: { inferenceId: string } | undefined;
+    let text = "";
+    for await (const chunk of stream) {
+      upstream ??= (chunk as { upstream?: { inferenceId: string } }).upstream;
+      text += chunk.choices[0]?.delta?.content ?? "";
+    }
+    expect(text).toBe("whale\uFFFD \uFFFDtale");
+    expect(upstream).toBeDefined();
+    expect(await storedInferences()).toBe(before + 1);
+    expect(await pendingHolds()).toBe(0);
+  });
+
   it("refuses a model whose owner share plus the protocol fee exceeds 100% before any output or hold", async () => {
     const before = await storedInferences();
     const model = (await getModel(db, 2n))!;

@@ -35,12 +35,7 @@ import { createModelCache, type ModelCache, type ModelEntry } from "./model-cach
 import { modelName } from "./model-names";
 import { openAIBackendFor } from "./openai-compatible";
 import { retrievalQuery } from "./query";
-
-/** A UTF-16 surrogate without its pair. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** Text the database cannot store: a NUL (text columns), a lone surrogate (jsonb). */
-const unstorable = (text: string): boolean => text.includes("\u0000") || LONE_SURROGATE.test(text);
+import { unstorable } from "./storable";
 
 /** How long before its hold expires a delivered answer still running is cut off and charged. */
 const CHARGE_MARGIN_MS = 15_000;

@@ -18,6 +18,7 @@ import {
 } from "./backend";
 import { contextMessage } from "./prompt";
 import { readSseData } from "./sse";
+import { storable } from "./storable";
 
 /** Where and how to reach an OpenAI-compatible endpoint. */
 export type OpenAICompatibleOptions = {
@@ -110,7 +111,8 @@ export function createOpenAICompatibleBackend(options: OpenAICompatibleOptions):
           const chunk = parsed.data;
           if (chunk.usage) usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
           for (const choice of chunk.choices ?? []) {
-            const delta = choice.delta?.content;
+            // Stored with the inference: what the database cannot store would fail the commit.
+            const delta = choice.delta?.content && storable(choice.delta.content);
             if (delta) {
               text += delta;
               yield { delta };

@@ -41,12 +41,7 @@ describe("a streamed answer read too slowly to finish within its hold", () => {
     const gateway = createGateway({ db: handle.db, payments, config: { maxPromptChars: 4_000, protocolFeeBps: 250, backendKeys: {} } });
     await fixture.fund(PAYER, 100_000n);
     const signed = await fixture.signPermit(PAYER, { cap: 100_000n, expiry: (await fixture.now()) + 3_600n, nonce: 1n });
-    const permit = await payments.registerPermit({
-      ...signed,
-      cap: signed.cap.toString(),
-      expiry: signed.expiry.toString(),
-      nonce: signed.nonce.toString(),
-    });
+    const permit = await payments.registerPermit(signed);
     const run = await gateway.runInference({
       modelId: 1n,
       messages: [{ role: "user", content: "Why does Ishmael go to sea in a damp, drizzly November?" }],

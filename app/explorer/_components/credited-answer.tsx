@@ -2,16 +2,11 @@
 import Link from "next/link";
 import { Fragment, useState } from "react";
 import { Hex } from "@/components/hex";
+import type { SpanWithDatanets } from "@/lib/explorer/figures";
 import { contributorColor } from "./contributor-colors";
 
-/** A span of the answer as the page passes it to the browser. */
-export type AnswerSpan = {
-  charStart: number;
-  charEnd: number;
-  tokens: number;
-  common: boolean;
-  records: { id: string; contributor: string | null; datanetId: string | null }[];
-};
+/** A span of the answer as the page passes it to the browser (lib/explorer's figures). */
+export type AnswerSpan = SpanWithDatanets;
 
 type Piece = { text: string; span: number | null };
 

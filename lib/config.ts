@@ -55,6 +55,16 @@ export interface ServerConfig {
   settleBatchSize: number;
   /** Longest an inference waits in the outbox before a partial batch is sent, in milliseconds. */
   settleMaxWaitMs: number;
+  /** Blocks a settlement's block must have (itself included) before its inferences count as settled. */
+  settleConfirmations: number;
+  /** How long a settlement transaction may wait unmined before it is replaced with a higher fee, in ms. */
+  settleReplaceAfterMs: number;
+  /** How many blocks back recorded settlements are re-checked for reorgs. */
+  settleRecheckBlocks: number;
+  /** The widest block range of one log query the settler sends. */
+  settleLogRangeBlocks: number;
+  /** The chain's block interval in ms: with the confirmations, part of the withdrawal delay's bound. */
+  chainBlockTimeMs: number;
   /** Protocol fee in basis points of each inference's price, set on the market at deployment. */
   protocolFeeBps: number;
   /** Longest prompt the gateway accepts, in characters. */
@@ -110,6 +120,29 @@ export const configVariables: readonly ConfigVariable[] = [
   },
   { name: "SETTLE_BATCH_SIZE", default: "100", description: "Inferences per settlement transaction, at most (1-1000)." },
   { name: "SETTLE_MAX_WAIT_MS", default: "2000", description: "Longest an inference waits before a partial batch is settled, in ms." },
+  {
+    name: "SETTLE_CONFIRMATIONS",
+    default: "1",
+    description:
+      "Blocks a settlement's block must have, itself included, before its inferences count as settled (1-1000; raise it on chains that reorg).",
+  },
+  {
+    name: "SETTLE_REPLACE_AFTER_MS",
+    default: "30000",
+    description: "How long a settlement transaction may wait unmined before it is replaced with a higher fee, in ms.",
+  },
+  { name: "SETTLE_RECHECK_BLOCKS", default: "64", description: "How many blocks back recorded settlements are re-checked for reorgs." },
+  {
+    name: "SETTLE_LOG_RANGE_BLOCKS",
+    default: "5000",
+    description: "Widest block range of one log query the settler sends (keep it under the RPC provider's limit).",
+  },
+  {
+    name: "CHAIN_BLOCK_TIME_MS",
+    default: "2000",
+    description:
+      "The chain's block interval in ms; with `SETTLE_CONFIRMATIONS` it is part of the shortest withdrawal delay `npm run deploy` accepts.",
+  },
   { name: "PROTOCOL_FEE_BPS", default: "250", description: "Protocol fee in basis points of each price (0-10000), set at deployment." },
   { name: "MAX_PROMPT_CHARS", default: "8000", description: "Longest prompt the gateway accepts, in characters." },
   { name: "WALLETCONNECT_PROJECT_ID", default: "", description: "WalletConnect Cloud project id. Unset: injected browser wallets only." },
@@ -201,6 +234,8 @@ const expectations = {
   waitMs: "an integer 0-3600000 (milliseconds)",
   bps: "an integer 0-10000 (basis points)",
   promptChars: "an integer 1-10000000",
+  confirmations: "an integer 1-1000",
+  blocks: "an integer 1-1000000",
 };
 
 /**
@@ -268,6 +303,11 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     ...(settlerPrivateKey ? { settlerPrivateKey } : {}),
     settleBatchSize: read("SETTLE_BATCH_SIZE", integer(1, 1000), expectations.batchSize, 100),
     settleMaxWaitMs: read("SETTLE_MAX_WAIT_MS", integer(0, 3_600_000), expectations.waitMs, 2000),
+    settleConfirmations: read("SETTLE_CONFIRMATIONS", integer(1, 1000), expectations.confirmations, 1),
+    settleReplaceAfterMs: read("SETTLE_REPLACE_AFTER_MS", integer(0, 3_600_000), expectations.waitMs, 30_000),
+    settleRecheckBlocks: read("SETTLE_RECHECK_BLOCKS", integer(1, 1_000_000), expectations.blocks, 64),
+    settleLogRangeBlocks: read("SETTLE_LOG_RANGE_BLOCKS", integer(1, 1_000_000), expectations.blocks, 5000),
+    chainBlockTimeMs: read("CHAIN_BLOCK_TIME_MS", integer(0, 3_600_000), expectations.waitMs, 2000),
     protocolFeeBps: read("PROTOCOL_FEE_BPS", integer(0, 10_000), expectations.bps, 250),
     maxPromptChars: read("MAX_PROMPT_CHARS", integer(1, 10_000_000), expectations.promptChars, 8000),
     backendKeys: Object.freeze(backendKeys),

@@ -35,6 +35,9 @@ const argsSchema = z.object({
   withdrawalWindow: z.coerce.bigint().min(1n).optional(),
   /** The settler's SETTLE_MAX_WAIT_MS, which the withdrawal delay must cover (same bounds as lib/config). */
   settleMaxWaitMs: z.coerce.number().int().min(0).max(3_600_000).default(2_000),
+  /** SETTLE_CONFIRMATIONS and CHAIN_BLOCK_TIME_MS: the confirmations' time is part of the bound. */
+  settleConfirmations: z.coerce.number().int().min(1).max(1000).default(1),
+  chainBlockTimeMs: z.coerce.number().int().min(0).max(3_600_000).default(2_000),
   out: z.string().min(1),
 });
 
@@ -80,6 +83,8 @@ export function parseDeployArgs(argv: string[], env: Record<string, string | und
     withdrawalDelay: values["withdrawal-delay"],
     withdrawalWindow: values["withdrawal-window"],
     settleMaxWaitMs: env.SETTLE_MAX_WAIT_MS || undefined,
+    settleConfirmations: env.SETTLE_CONFIRMATIONS || undefined,
+    chainBlockTimeMs: env.CHAIN_BLOCK_TIME_MS || undefined,
     out: values.out ?? env.DEPLOYMENT_FILE ?? ".data/deployment.json",
   });
   if (!parsed.success) {
@@ -87,6 +92,8 @@ export function parseDeployArgs(argv: string[], env: Record<string, string | und
       rpcUrl: "--rpc-url / RPC_URL",
       privateKey: "--private-key / DEPLOYER_PRIVATE_KEY",
       settleMaxWaitMs: "SETTLE_MAX_WAIT_MS",
+      settleConfirmations: "SETTLE_CONFIRMATIONS",
+      chainBlockTimeMs: "CHAIN_BLOCK_TIME_MS",
     };
     const lines = parsed.error.issues.map((issue) => {
       const key = String(issue.path[0]);
@@ -117,6 +124,8 @@ export async function runDeploy(args: DeployArgs): Promise<Deployment> {
         maxWaitMs: args.settleMaxWaitMs,
         holdTtlMs: PAYMENT_DEFAULTS.holdTtlMs,
         balanceCacheMs: PAYMENT_DEFAULTS.balanceCacheMs,
+        confirmations: args.settleConfirmations,
+        blockTimeMs: args.chainBlockTimeMs,
       }),
     ),
   });

@@ -161,8 +161,14 @@ export const inferences = pgTable(
   ],
 );
 
-/** Life of an outbox row: pending → submitted (tx hash written before sending) → settled or failed. */
-export const outboxStatus = pgEnum("outbox_status", ["pending", "submitted", "settled", "failed"]);
+/**
+ * Life of an outbox row: pending → submitted (tx hash written before sending) → settled or failed
+ * once its block has the configured confirmations; a settled or failed row whose block a reorg
+ * removed goes back to submitted. A row the settler cannot process (its batch reverts because of
+ * it, or its settlement event cannot be found) is quarantined: left out of batches, still counted
+ * against its payer, until an operator requeues it.
+ */
+export const outboxStatus = pgEnum("outbox_status", ["pending", "submitted", "settled", "failed", "quarantined"]);
 
 /** The durable queue of inferences to settle, drained in `seq` order by the settler. */
 export const outbox = pgTable(
@@ -179,7 +185,12 @@ export const outbox = pgTable(
     attempts: integer("attempts").notNull().default(0),
     /** The transaction that carries (or carried) the row, written before it is sent. */
     txHash: bytes32("tx_hash"),
+    /** Earlier transactions for the same nonce that `txHash` replaced with a higher fee (any of them may land). */
+    replacedTxHashes: text("replaced_tx_hashes").array().$type<`0x${string}`[]>().notNull().default(sql`'{}'::text[]`),
     txNonce: integer("tx_nonce"),
+    /** The block (number and hash) of the event that settled or skipped the row: a reorg that removes it reopens the row. */
+    blockNumber: bigint("block_number", { mode: "bigint" }),
+    blockHash: bytes32("block_hash"),
     lastError: text("last_error"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     submittedAt: timestamp("submitted_at", { withTimezone: true }),
@@ -188,6 +199,7 @@ export const outbox = pgTable(
   (t) => [
     index("outbox_status_seq_idx").on(t.status, t.seq),
     index("outbox_tx_hash_idx").on(t.txHash),
+    index("outbox_block_idx").on(t.blockNumber).where(sql`${t.blockNumber} is not null`),
     uniqueIndex("outbox_inference_unique").on(t.inferenceId),
   ],
 );

@@ -306,13 +306,28 @@ export function createServer(parameters: CreateServerParameters): Server {
         batchSize: settings.settleBatchSize,
         maxWaitMs: settings.settleMaxWaitMs,
         settlementWindowSeconds: settlementWindowSeconds(settings.settleMaxWaitMs),
+        confirmations: settings.settleConfirmations,
+        replaceAfterMs: settings.settleReplaceAfterMs,
+        recheckBlocks: settings.settleRecheckBlocks,
+        logRangeBlocks: settings.settleLogRangeBlocks,
         // PGlite (and a PostgreSQL with autovacuum off) never vacuums by itself: the settler does.
         vacuumEveryMs: await vacuumIntervalFor(db),
         onEvent(event) {
           if (event.type === "error") {
+            const message = (event.error as Error)?.message ?? event.error;
             log.error(
-              `settler: attempt ${event.attempt} failed, retrying in ${event.retryInMs} ms: ${(event.error as Error)?.message ?? event.error}`,
+              event.attempt === 0
+                ? `settler: ${message}`
+                : `settler: attempt ${event.attempt} failed, retrying in ${event.retryInMs} ms: ${message}`,
             );
+          } else if (event.type === "quarantined") {
+            log.error(`settler: quarantined inference${event.seqs.length === 1 ? "" : "s"} ${event.seqs.join(", ")}: ${event.reason}`);
+          } else if (event.type === "reorged") {
+            log.info(`settler: blocks ${event.blocks.join(", ")} left the chain; ${event.reopened} inferences will settle again`);
+          } else if (event.type === "replaced") {
+            log.info(`settler: replaced stuck transaction ${event.from} with ${event.to} (nonce ${event.nonce})`);
+          } else if (event.type === "renumbered") {
+            log.info(`settler: ${event.ids.length} inference ids were taken on chain and were renumbered`);
           }
         },
       });

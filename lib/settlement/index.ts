@@ -6,10 +6,9 @@
  * skips ids it already settled, so a resubmitted batch never charges twice.
  */
 
-export { outboxCounts } from "./outbox";
+export { outboxCounts, quarantinedRows, releaseQuarantined } from "./outbox";
 export {
   createSettler,
-  SettlementEventMissingError,
   SettlementRevertedError,
   settlementWindowSeconds,
   type WithdrawalDelayBoundParameters,

@@ -102,7 +102,7 @@ describe.each(testDatabases())("settler on $name", (target) => {
       expect(row.settlementTxHash).toBe(event.transactionHash);
       expect(row.settlementBlock).toBe(event.blockNumber);
     }
-    expect(await settler.drainOnce()).toEqual({ batches: 0, settled: 0, failed: 0, requeued: 0 });
+    expect(await settler.drainOnce()).toEqual({ batches: 0, settled: 0, failed: 0, requeued: 0, quarantined: 0, reopened: 0, replaced: 0 });
     expect(await outboxCounts(handle.db)).toMatchObject({ pending: 0, submitted: 0, settled: 7 });
   });
 

@@ -15,6 +15,15 @@ export type SettlerStage =
 export type SettlerEvent =
   | { type: "batch"; txHash: `0x${string}`; settled: number; skipped: number; blockNumber: bigint }
   | { type: "reconciled"; txHash: `0x${string}` | null; settled: number; requeued: number }
+  /** A transaction that waited too long was replaced by one with a higher fee under the same nonce. */
+  | { type: "replaced"; from: `0x${string}`; to: `0x${string}`; nonce: number }
+  /** Blocks holding recorded outcomes left the chain: their rows went back to "submitted". */
+  | { type: "reorged"; blocks: bigint[]; reopened: number }
+  /** Rows taken out of the batches until an operator requeues them. */
+  | { type: "quarantined"; seqs: bigint[]; reason: string }
+  /** Rows whose ids were taken on chain got new ones. */
+  | { type: "renumbered"; ids: [from: bigint, to: bigint][] }
+  /** A round failed and is retried after `retryInMs` (`attempt` ≥ 1), or a failure was only reported (`attempt` 0). */
   | { type: "error"; error: unknown; attempt: number; retryInMs: number };
 
 /** Dependencies and settings of {@link createSettler}. */
@@ -39,6 +48,20 @@ export type CreateSettlerParameters = {
   settlementWindowSeconds?: number;
   /** How often the running settler looks at the outbox, in ms (default min(250, maxWaitMs)). */
   pollIntervalMs?: number;
+  /**
+   * Blocks a batch's block must have (itself included) before its rows are marked settled or
+   * failed (default 1: at the receipt). Until then they stay "submitted" and a reorg that drops
+   * the batch sends them again.
+   */
+  confirmations?: number;
+  /** How many blocks back settled rows are re-checked for reorgs deeper than `confirmations` (default 64). */
+  recheckBlocks?: number;
+  /** How long a sent transaction may wait unmined before it is replaced with a higher fee, in ms (default 30000). */
+  replaceAfterMs?: number;
+  /** The widest block range of one log query (default 5000; public RPCs refuse wider ones). */
+  logRangeBlocks?: number;
+  /** Batches a row may ride in that revert before it is quarantined (default 3). */
+  maxAttempts?: number;
   /** Upper bound of the retry backoff, in ms (default 30000). */
   maxBackoffMs?: number;
   /** Called on every batch, reconciliation and error. */
@@ -62,6 +85,12 @@ export type DrainResult = {
   failed: number;
   /** "submitted" rows whose transaction never landed and went back to the queue. */
   requeued: number;
+  /** Rows taken out of the batches (see the "quarantined" event). */
+  quarantined: number;
+  /** Settled or failed rows whose block a reorg removed, back to "submitted". */
+  reopened: number;
+  /** Stuck transactions replaced with a higher fee. */
+  replaced: number;
 };
 
 /** A running or idle settler. */

@@ -161,6 +161,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
             maxWaitMs: config.settleMaxWaitMs,
             holdTtlMs: PAYMENT_DEFAULTS.holdTtlMs,
             balanceCacheMs: PAYMENT_DEFAULTS.balanceCacheMs,
+            confirmations: config.settleConfirmations,
+            blockTimeMs: config.chainBlockTimeMs,
           }),
         ),
         settlerPrivateKey: config.settlerPrivateKey,

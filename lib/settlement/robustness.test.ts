@@ -204,12 +204,26 @@ describe.each(testDatabases())("settler under a misbehaving chain on $name", (ta
     expect(replacement.nonce).toBe(stuck.nonce);
     expect(replacement.maxFeePerGas! > stuck.maxFeePerGas!).toBe(true);
 
+    // Still unmined: re-priced again and again, but never past four times the chain's estimate.
+    for (let i = 0; i < 16; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 320));
+      await settler.drainOnce();
+    }
+    const replacements = events.filter((e) => e.type === "replaced") as { to: Hex }[];
+    expect(replacements.length).toBeLessThanOrEqual(12); // 1.125^12 > 4: the ceiling stops it
+    const last = await fixture.client.getTransaction({ hash: replacements.at(-1)!.to });
+    const estimate = await fixture.client.estimateFeesPerGas();
+    expect(last.maxFeePerGas! <= estimate.maxFeePerGas * 4n).toBe(true);
+    expect(last.maxFeePerGas! > replacement.maxFeePerGas!).toBe(true);
+
     await rpc("evm_mine");
     expect(await settler.drainOnce()).toMatchObject({ settled: 2 });
-    await expect(fixture.client.getTransactionReceipt({ hash: row.txHash! })).rejects.toThrow(); // the first never landed
+    for (const earlier of [row.txHash!, ...replacements.slice(0, -1).map((r) => r.to)]) {
+      await expect(fixture.client.getTransactionReceipt({ hash: earlier })).rejects.toThrow(); // only the last landed
+    }
     await expectSettledExactlyOnce(ids);
     const [settledRow] = await handle.db.select().from(inferences).where(eq(inferences.id, ids[0]));
-    expect(settledRow.settlementTxHash).toBe(replacement.hash);
+    expect(settledRow.settlementTxHash).toBe(last.hash);
   });
 
   it("a transaction dropped from the mempool is sent again", async () => {

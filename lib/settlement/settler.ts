@@ -108,6 +108,12 @@ const emptyResult = (): DrainResult => ({ batches: 0, settled: 0, failed: 0, req
 
 /** A fee raised enough for a node to accept the replacement (at least 12.5% more, as geth requires). */
 const bumped = (fee: bigint) => fee + fee / 8n + 1n;
+/**
+ * A replacement never offers more than this many times the chain's current fee estimate: a
+ * transaction that stays unmined for another reason (a node that does not relay it) is not
+ * re-priced without end. It waits instead, and is replaced once the estimate catches up.
+ */
+const FEE_CEILING = 4n;
 const larger = (a: bigint, b: bigint) => (a > b ? a : b);
 
 /** Whether an error is the chain refusing the call (a revert), not a failure to reach it. */
@@ -348,10 +354,11 @@ export function createSettler(parameters: CreateSettlerParameters): Settler {
    * own and the chain's current one, records the new hash (keeping the old: either may land),
    * then sends it.
    */
-  const replace = async (sent: SubmittedTransaction, known: NonNullable<Awaited<ReturnType<typeof transactionOf>>>) => {
+  const replace = async (sent: SubmittedTransaction, known: NonNullable<Awaited<ReturnType<typeof transactionOf>>>): Promise<boolean> => {
     const fees = await publicClient.estimateFeesPerGas();
     const maxPriorityFeePerGas = larger(bumped(known.maxPriorityFeePerGas ?? 0n), fees.maxPriorityFeePerGas);
     const maxFeePerGas = larger(larger(bumped(known.maxFeePerGas ?? known.gasPrice ?? 0n), fees.maxFeePerGas), maxPriorityFeePerGas);
+    if (maxFeePerGas > fees.maxFeePerGas * FEE_CEILING) return false;
     const serialized = await walletClient.signTransaction({
       account,
       chain: walletClient.chain,
@@ -371,6 +378,7 @@ export function createSettler(parameters: CreateSettlerParameters): Settler {
       emit({ type: "error", error, attempt: 0, retryInMs: 0 });
     }
     emit({ type: "replaced", from: sent.hash, to: hash, nonce: known.nonce });
+    return true;
   };
 
   /**
@@ -381,7 +389,7 @@ export function createSettler(parameters: CreateSettlerParameters): Settler {
    */
   const reconcile = async (result: DrainResult): Promise<boolean> => {
     let waiting = false;
-    const head = await publicClient.getBlockNumber({ cacheTime: 0 });
+    let head: bigint | undefined;
     for (const sent of await submittedTransactions(db, own)) {
       const hashes = [sent.hash, ...sent.replaced];
       let receipt: TransactionReceipt | null = null;
@@ -393,16 +401,14 @@ export function createSettler(parameters: CreateSettlerParameters): Settler {
           receipt = await receiptWithin(known.hash, Math.min(replaceAfterMs - age, replaceAfterMs));
           if (!receipt) {
             waiting = true;
-            if (Date.now() - (sent.submittedAt?.getTime() ?? 0) >= replaceAfterMs) {
-              await replace(sent, known);
-              result.replaced++;
-            }
+            if (Date.now() - (sent.submittedAt?.getTime() ?? 0) >= replaceAfterMs && (await replace(sent, known))) result.replaced++;
             continue;
           }
         }
       }
       if (receipt) {
-        if (!confirmed(receipt, receipt.blockNumber > head ? receipt.blockNumber : head)) continue;
+        head ??= await publicClient.getBlockNumber({ cacheTime: 0 });
+        if (!confirmed(receipt, larger(receipt.blockNumber, head))) continue;
         const outcomes = await applyReceipt(receipt, sent.entries, result);
         emit({ type: "reconciled", txHash: receipt.transactionHash, settled: outcomes.filter((o) => "settled" in o).length, requeued: 0 });
         continue;

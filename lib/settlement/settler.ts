@@ -58,17 +58,20 @@ export class SettlementRevertedError extends Error {
   }
 }
 
-/** How long the settler waits for a batch's receipt, in ms. */
-const RECEIPT_TIMEOUT_MS = 120_000;
+/**
+ * What the settlement window allows for mining a sent batch, in ms: four rounds of replacement at
+ * the default SETTLE_REPLACE_AFTER_MS, each at a fee above the chain's estimate.
+ */
+const MINING_ALLOWANCE_MS = 120_000;
 
 /**
  * The settlement window, in seconds: the longest a committed inference waits before its batch is
- * mined — the settler's longest wait for a partial batch, plus its wait for the receipt, plus a
- * minute of margin (clock skew, a slow database). Payments grant a hold only under a permit that
+ * mined — the settler's longest wait for a partial batch, plus the allowance for mining it
+ * (replacements included), plus a minute of margin (clock skew, a slow database). Payments grant a hold only under a permit that
  * outlives the hold and this window; the settler sends permits expiring within it first.
  */
 export function settlementWindowSeconds(maxWaitMs: number): number {
-  return Math.ceil(maxWaitMs / 1000) + RECEIPT_TIMEOUT_MS / 1000 + 60;
+  return Math.ceil(maxWaitMs / 1000) + MINING_ALLOWANCE_MS / 1000 + 60;
 }
 
 /** What {@link withdrawalDelayBoundSeconds} adds up. */

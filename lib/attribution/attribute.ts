@@ -22,8 +22,9 @@ import type {
   VerifyResult,
 } from "./types";
 
-/** Version string written into every proof; bump it whenever results could change. */
-export const ENGINE_VERSION = "upstream-attribution/1";
+import { behaviourOf, ENGINE_VERSION, ENGINE_VERSIONS, type EngineVersion, isEngineVersion } from "./versions";
+
+export { ENGINE_VERSION } from "./versions";
 
 /** The policy used for fields a caller leaves out. */
 export const DEFAULT_POLICY: AttributionPolicy = {
@@ -94,6 +95,8 @@ export type AttributeInput = {
   policy?: Partial<AttributionPolicy>;
   /** Per-record influence measured by a backend; replaces the span leave-one-out. */
   contextInfluence?: readonly BackendInfluence[];
+  /** The engine version to compute with (default the newest, {@link ENGINE_VERSION}); Verify passes the proof's. */
+  engine?: EngineVersion;
 };
 
 /**
@@ -115,10 +118,24 @@ export function hashProof(proof: AttributionProof): Hex {
  * as parsed back from its JSON, amounts as decimal strings) or just its hash.
  */
 export function verifyAttribution(input: AttributeInput, proof: AttributionProof | Hex): VerifyResult {
-  const fresh = attribute(input);
   if (typeof proof === "string") {
-    return { valid: fresh.hash === proof.toLowerCase(), hash: fresh.hash, differences: fresh.hash === proof.toLowerCase() ? [] : ["hash"] };
+    // A bare hash does not say its version: the newest that reproduces it, else the newest's answer.
+    const wanted = proof.toLowerCase();
+    const versions = input.engine ? [input.engine] : [...ENGINE_VERSIONS].reverse();
+    let newest: Attribution | undefined;
+    for (const engine of versions) {
+      const fresh = attribute({ ...input, engine });
+      newest ??= fresh;
+      if (fresh.hash === wanted) return { valid: true, hash: fresh.hash, differences: [] };
+    }
+    return { valid: false, hash: newest!.hash, differences: ["hash"] };
   }
+  const claimed = (proof as Partial<AttributionProof>).engine;
+  if (!isEngineVersion(claimed)) {
+    const fresh = attribute(input);
+    return { valid: false, hash: fresh.hash, differences: ["engine"] };
+  }
+  const fresh = attribute({ ...input, engine: input.engine ?? claimed });
   const differences = (Object.keys(fresh.proof) as (keyof AttributionProof)[]).filter(
     (key) => canonicalJson(fresh.proof[key]) !== canonicalJson((proof as Partial<AttributionProof>)[key] ?? null),
   );
@@ -132,6 +149,9 @@ function computeProof(input: AttributeInput): AttributionProof {
     throw new InvalidAttributionInputError("ownerShareBps + protocolFeeBps must not exceed 10000");
   }
   const policy = resolvePolicy(input.policy);
+  const engine = input.engine ?? ENGINE_VERSION;
+  if (!isEngineVersion(engine)) throw new InvalidAttributionInputError(`unknown engine version ${String(engine)}`);
+  const behaviour = behaviourOf(engine);
   const { index } = input;
   const owner = getAddress(input.owner);
 
@@ -190,7 +210,7 @@ function computeProof(input: AttributeInput): AttributionProof {
     .map(([copy, original]) => ({ id: recordAt(index, copy).id, original: recordAt(index, original).id }));
 
   return {
-    engine: ENGINE_VERSION,
+    engine: behaviour.version,
     policy,
     index: { snapshot: snapshotId(index), records: index.recordCount, tokens: index.tokenCount },
     input: {

@@ -26,3 +26,4 @@ export { buildSuffixArray } from "./suffix-array";
 export type { Token } from "./tokenizer";
 export { scanTokens, tokenize } from "./tokenizer";
 export * from "./types";
+export { behaviourOf, ENGINE_VERSIONS, type EngineBehaviour, type EngineVersion, isEngineVersion } from "./versions";

@@ -15,9 +15,14 @@ export type OutboxEntry = {
   createdAt: Date;
   /** Transactions that carried it so far. */
   attempts: number;
+  /** It rode in a batch that reverted on chain: it is sent alone until it settles or is quarantined. */
+  suspect: boolean;
   /** The inference as settleBatch takes it. */
   settlement: SettlementInference;
 };
+
+/** How {@link requeue}'s reason starts for rows of a batch that reverted on chain. */
+export const REVERTED_BATCH = "batch reverted in";
 
 /** Where an inference was settled (or skipped) on chain: the transaction and its block. */
 export type SettledAt = { txHash: Hex; blockNumber: bigint; blockHash: Hex };
@@ -27,6 +32,7 @@ const entryColumns = {
   inferenceId: outbox.inferenceId,
   createdAt: outbox.createdAt,
   attempts: outbox.attempts,
+  lastError: outbox.lastError,
   modelId: inferences.modelId,
   price: inferences.price,
   attributionHash: inferences.attributionHash,
@@ -54,6 +60,7 @@ function toEntry(r: EntryRow): OutboxEntry {
     inferenceId: r.inferenceId,
     createdAt: r.createdAt,
     attempts: r.attempts,
+    suspect: r.lastError?.startsWith(REVERTED_BATCH) ?? false,
     settlement: {
       inferenceId: r.seq,
       modelId: r.modelId,

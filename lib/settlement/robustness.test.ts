@@ -271,6 +271,30 @@ describe.each(testDatabases())("settler under a misbehaving chain on $name", (ta
     await expectSettledExactlyOnce(ids);
   });
 
+  it("a row whose batches pass their gas estimate but revert when mined is sent alone, then quarantined; the rest settle", async () => {
+    const committed = await paidMany(4);
+    const ids = committed.map((c) => c.id);
+    const poisoned = committed[2].attributionHash.slice(2);
+    // What a contract payer that behaves differently once mined does to a batch: the estimate
+    // passes and the mined transaction runs out of gas. Here, any batch carrying that row.
+    const wallet = fixture.wallet(1);
+    const misestimating = {
+      ...wallet,
+      prepareTransactionRequest: async (args: Parameters<typeof wallet.prepareTransactionRequest>[0]) => {
+        const request = await wallet.prepareTransactionRequest(args);
+        return (request.data as string).includes(poisoned) ? { ...request, gas: (request.gas as bigint) / 2n } : request;
+      },
+    } as typeof wallet;
+    const { settler, events } = settlerWith({ walletClient: misestimating, maxAttempts: 3 });
+    const results: Awaited<ReturnType<typeof settler.drainOnce>>[] = [];
+    for (let round = 0; round < 6; round++) results.push(await settler.drainOnce());
+    const total = (key: "settled" | "quarantined") => results.reduce((sum, r) => sum + r[key], 0);
+    expect([total("settled"), total("quarantined")]).toEqual([3, 1]);
+    expect(events.find((e) => e.type === "quarantined")).toMatchObject({ seqs: [committed[2].settlementSeq] });
+    expect((await quarantinedRows(handle.db))[0].reason).toMatch(/^SETTLEMENT_REVERTED: sent 3 times/);
+    await expectSettledExactlyOnce([ids[0], ids[1], ids[3]]);
+  });
+
   it("a row whose settlement event the node cannot find is quarantined, and the rest settle", async () => {
     const { settler } = settlerWith();
     const [lost] = await paidMany(1);

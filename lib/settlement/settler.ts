@@ -41,6 +41,7 @@ import {
   outcomeBlocksSince,
   pendingEntries,
   quarantine,
+  REVERTED_BATCH,
   recordOutcomes,
   renumber,
   reopenBlocks,
@@ -305,15 +306,17 @@ export function createSettler(parameters: CreateSettlerParameters): Settler {
   const applyReceipt = async (receipt: TransactionReceipt, entries: readonly OutboxEntry[], result: DrainResult) => {
     const seqs = entries.map((e) => e.seq);
     if (receipt.status !== "success") {
-      // A batch that reverts as a whole: its rows go back to the queue, and a row that has ridden
-      // in `maxAttempts` reverted batches is taken out, so it cannot stop every batch after it.
-      const worn = entries.filter((e) => e.attempts >= maxAttempts).map((e) => e.seq);
-      const reason = `SETTLEMENT_REVERTED: ${maxAttempts} batches carrying it reverted, the last ${receipt.transactionHash}`;
+      // A batch that passed its gas estimate and reverted on chain (a contract payer that behaves
+      // differently when mined, say): its rows go back to the queue marked, and each is then sent
+      // alone; a row whose own batch keeps reverting is taken out after `maxAttempts` sends, so it
+      // cannot stop every batch after it, and the innocent rows settle.
+      const worn = entries.length === 1 ? entries.filter((e) => e.attempts >= maxAttempts).map((e) => e.seq) : [];
+      const reason = `SETTLEMENT_REVERTED: sent ${maxAttempts} times, alone at the end, and reverted each time, the last in ${receipt.transactionHash}`;
       await quarantine(db, worn, reason);
       if (worn.length > 0) emit({ type: "quarantined", seqs: worn, reason });
       result.quarantined += worn.length;
       const again = seqs.filter((seq) => !worn.includes(seq));
-      await requeue(db, again, `batch reverted in ${receipt.transactionHash}`);
+      await requeue(db, again, `${REVERTED_BATCH} ${receipt.transactionHash}`);
       result.requeued += again.length;
       emit({ type: "error", error: new SettlementRevertedError(receipt.transactionHash), attempt: 0, retryInMs: 0 });
       return [];
@@ -516,6 +519,9 @@ export function createSettler(parameters: CreateSettlerParameters): Settler {
         else throw single;
       }
     }
+    // Every row reverting alone says the cause is not in the rows (the role revoked, the market
+    // replaced): nothing is quarantined, the error is reported and the batch retried.
+    if (bad.length === entries.length) return 0;
     const reason = `SETTLEMENT_REVERTS: ${revertReason(error)}`;
     await quarantine(db, bad, reason);
     if (bad.length > 0) emit({ type: "quarantined", seqs: bad, reason });
@@ -553,6 +559,8 @@ export function createSettler(parameters: CreateSettlerParameters): Settler {
    */
   const nextBatch = async (): Promise<OutboxEntry[]> => {
     const entries = await pendingEntries(db, own, batchSize);
+    const suspect = entries.find((e) => e.suspect);
+    if (suspect) return [suspect];
     if (entries.length < batchSize) return entries; // every pending row goes now: order does not matter
     const now = await chainNow();
     const urgent = await expiringEntries(db, own, { after: now, before: now + windowSeconds }, batchSize);

@@ -121,7 +121,12 @@ library MarketSettlement {
         bytes32 domainSeparator
     ) private view {
         bytes32 digest = hashSpendPermit(p.payer, msg.sender, p.cap, p.expiry, p.nonce, domainSeparator);
-        UpstreamMarket.PermitState memory state = books().permitStates[p.payer][p.nonce];
+        // The PermitState slot read whole: spent (bits 0..95) | cap (96..191) | expiry (192..255).
+        uint256 state = _permitStateSlot(p.payer, p.nonce);
+        assembly {
+            state := sload(state)
+        }
+        uint256 spent = state & MAX_CAP;
         uint256 cap = p.cap < MAX_CAP ? p.cap : MAX_CAP;
         uint256 expiry = p.expiry < MAX_EXPIRY ? p.expiry : MAX_EXPIRY;
         UpstreamMarket.SkipReason status = UpstreamMarket.SkipReason.None;
@@ -129,7 +134,7 @@ library MarketSettlement {
             status = UpstreamMarket.SkipReason.PermitExpired;
         } else if (!_validSignature(p.payer, digest, p.signature)) {
             status = UpstreamMarket.SkipReason.PermitInvalid;
-        } else if (state.expiry != 0 && (state.cap != cap || state.expiry != expiry)) {
+        } else if ((state >> 192) != 0 && (state >> 96) != (cap | (expiry << 96))) {
             // The nonce was charged under other terms: compared whole, so no digest collision can pass.
             status = UpstreamMarket.SkipReason.PermitNonceReused;
         }
@@ -141,11 +146,19 @@ library MarketSettlement {
         work[base + W_PAYER / 32] = uint256(uint160(p.payer));
         work[base + W_BALANCE_PTR / 32] = balancePtr;
         work[base + W_CAP / 32] = cap;
-        work[base + W_SPENT / 32] = state.spent;
+        work[base + W_SPENT / 32] = spent;
         work[base + W_STATUS / 32] = uint256(status);
-        work[base + W_SPENT_BEFORE / 32] = state.spent;
+        work[base + W_SPENT_BEFORE / 32] = spent;
         work[base + W_EXPIRY / 32] = expiry;
         work[base + W_NONCE / 32] = p.nonce;
+    }
+
+    /// @dev The storage slot of permitStates[payer][nonce] (one word: see UpstreamMarket.PermitState).
+    function _permitStateSlot(address payer, uint256 nonce) private view returns (uint256 slot) {
+        UpstreamMarket.PermitState storage s = books().permitStates[payer][nonce];
+        assembly {
+            slot := s.slot
+        }
     }
 
     /// @dev ECDSA first: a signature the payer's own key made stays valid whatever code the address gets
@@ -429,12 +442,13 @@ library MarketSettlement {
             uint256 spent = work[base + W_SPENT / 32];
             if (spent != work[base + W_SPENT_BEFORE / 32]) {
                 UpstreamMarket.PermitInput calldata p = permits[k];
-                // spent <= cap < 2^96 and expiry < 2^64 (clamped in _loadPermit); spent's cast is checked anyway.
-                books().permitStates[p.payer][p.nonce] = UpstreamMarket.PermitState({
-                    spent: spent.toUint96(),
-                    cap: uint96(work[base + W_CAP / 32]),
-                    expiry: uint64(work[base + W_EXPIRY / 32])
-                });
+                // The PermitState slot written whole. spent <= cap < 2^96 and expiry < 2^64 (clamped in
+                // _loadPermit); spent's bound is checked anyway.
+                uint256 state = uint256(spent.toUint96()) | (work[base + W_CAP / 32] << 96) | (work[base + W_EXPIRY / 32] << 192);
+                uint256 slot = _permitStateSlot(p.payer, p.nonce);
+                assembly {
+                    sstore(slot, state)
+                }
                 emit UpstreamMarket.PermitSpent(p.payer, p.nonce, spent, p.cap);
             }
         }

@@ -77,7 +77,11 @@ library MarketSettlement {
     uint256 private constant W_SPENT = 0x60;
     uint256 private constant W_STATUS = 0x80;
     uint256 private constant W_SPENT_BEFORE = 0xa0;
-    uint256 private constant W_TAG = 0xc0;
+    uint256 private constant W_EXPIRY = 0xc0; // the expiry as stored (at most 2^64 - 1)
+    uint256 private constant W_NONCE = 0xe0;
+    /// @dev Largest cap and expiry a PermitState keeps; larger ones count as these.
+    uint256 private constant MAX_CAP = type(uint96).max;
+    uint256 private constant MAX_EXPIRY = type(uint64).max;
 
     /// @dev Verifies each permit once and loads payer balances and permit states into memory. Payers
     /// share one running balance per address, which the (payer, nonce) ordering makes adjacent.
@@ -117,14 +121,21 @@ library MarketSettlement {
         bytes32 domainSeparator
     ) private view {
         bytes32 digest = hashSpendPermit(p.payer, msg.sender, p.cap, p.expiry, p.nonce, domainSeparator);
-        UpstreamMarket.PermitState memory state = books().permitStates[p.payer][p.nonce];
-        uint96 tag = uint96(uint256(digest));
+        // The PermitState slot read whole: spent (bits 0..95) | cap (96..191) | expiry (192..255).
+        uint256 state = _permitStateSlot(p.payer, p.nonce);
+        assembly {
+            state := sload(state)
+        }
+        uint256 spent = state & MAX_CAP;
+        uint256 cap = p.cap < MAX_CAP ? p.cap : MAX_CAP;
+        uint256 expiry = p.expiry < MAX_EXPIRY ? p.expiry : MAX_EXPIRY;
         UpstreamMarket.SkipReason status = UpstreamMarket.SkipReason.None;
         if (block.timestamp > p.expiry) {
             status = UpstreamMarket.SkipReason.PermitExpired;
         } else if (!_validSignature(p.payer, digest, p.signature)) {
             status = UpstreamMarket.SkipReason.PermitInvalid;
-        } else if (state.tag != 0 && state.tag != tag) {
+        } else if ((state >> 192) != 0 && (state >> 96) != (cap | (expiry << 96))) {
+            // The nonce was charged under other terms: compared whole, so no digest collision can pass.
             status = UpstreamMarket.SkipReason.PermitNonceReused;
         }
         uint256 base = k * PERMIT_WORDS;
@@ -134,11 +145,20 @@ library MarketSettlement {
         }
         work[base + W_PAYER / 32] = uint256(uint160(p.payer));
         work[base + W_BALANCE_PTR / 32] = balancePtr;
-        work[base + W_CAP / 32] = p.cap;
-        work[base + W_SPENT / 32] = state.spent;
+        work[base + W_CAP / 32] = cap;
+        work[base + W_SPENT / 32] = spent;
         work[base + W_STATUS / 32] = uint256(status);
-        work[base + W_SPENT_BEFORE / 32] = state.spent;
-        work[base + W_TAG / 32] = tag;
+        work[base + W_SPENT_BEFORE / 32] = spent;
+        work[base + W_EXPIRY / 32] = expiry;
+        work[base + W_NONCE / 32] = p.nonce;
+    }
+
+    /// @dev The storage slot of permitStates[payer][nonce] (one word: see UpstreamMarket.PermitState).
+    function _permitStateSlot(address payer, uint256 nonce) private view returns (uint256 slot) {
+        UpstreamMarket.PermitState storage s = books().permitStates[payer][nonce];
+        assembly {
+            slot := s.slot
+        }
     }
 
     /// @dev ECDSA first: a signature the payer's own key made stays valid whatever code the address gets
@@ -280,8 +300,10 @@ library MarketSettlement {
                 }
                 reason := mload(add(p, W_STATUS)) // the permit's own status
                 if reason { leave }
-                // spent <= cap always holds, so the subtraction cannot wrap.
-                if gt(price, sub(mload(add(p, W_CAP)), mload(add(p, W_SPENT)))) {
+                // No subtraction to wrap: spent and price are below 2^96 (spent grows only while
+                // spent + price <= cap < 2^96), so the sum cannot overflow, and a stored spent above the
+                // cap, should one ever exist, still refuses every charge.
+                if gt(add(mload(add(p, W_SPENT)), price), mload(add(p, W_CAP))) {
                     reason := 5 // PermitCapExceeded
                     leave
                 }
@@ -349,9 +371,10 @@ library MarketSettlement {
                 let fee := div(mul(price, mload(add(ctx, C_FEE_BPS))), 10000)
                 let count := and(head, 0xffff)
                 let at := add(mload(add(ctx, C_WORDS)), shl(5, add(cursor, 2)))
-                // Event data at the free memory pointer: price, fee, attributionHash, offset, count, payouts.
+                // Event data at the free memory pointer: permitNonce, price, fee, attributionHash, offset,
+                // count, payouts.
                 let data := mload(0x40)
-                let paid := credit(ctx, at, count, add(data, 0xa0))
+                let paid := credit(ctx, at, count, add(data, 0xc0))
                 if iszero(eq(paid, sub(price, fee))) {
                     // Split before a fee change, settled within its grace: the fee it was split with.
                     fee := div(mul(price, mload(add(ctx, C_PREVIOUS_FEE_BPS))), 10000)
@@ -362,14 +385,15 @@ library MarketSettlement {
                     }
                 }
                 apply(ctx, p, shr(192, head), price, fee)
-                mstore(data, price)
-                mstore(add(data, 0x20), fee)
-                mstore(add(data, 0x40), calldataload(sub(at, 0x20)))
-                mstore(add(data, 0x60), 0x80)
-                mstore(add(data, 0x80), count)
+                mstore(data, mload(add(p, W_NONCE)))
+                mstore(add(data, 0x20), price)
+                mstore(add(data, 0x40), fee)
+                mstore(add(data, 0x60), calldataload(sub(at, 0x20)))
+                mstore(add(data, 0x80), 0xa0)
+                mstore(add(data, 0xa0), count)
                 log4(
                     data,
-                    add(0xa0, shl(5, count)),
+                    add(0xc0, shl(5, count)),
                     mload(add(ctx, C_SETTLED_TOPIC)),
                     shr(192, head),
                     mload(add(p, W_PAYER)),
@@ -418,7 +442,13 @@ library MarketSettlement {
             uint256 spent = work[base + W_SPENT / 32];
             if (spent != work[base + W_SPENT_BEFORE / 32]) {
                 UpstreamMarket.PermitInput calldata p = permits[k];
-                books().permitStates[p.payer][p.nonce] = UpstreamMarket.PermitState({spent: spent.toUint128(), tag: uint96(work[base + W_TAG / 32])});
+                // The PermitState slot written whole. spent <= cap < 2^96 and expiry < 2^64 (clamped in
+                // _loadPermit); spent's bound is checked anyway.
+                uint256 state = uint256(spent.toUint96()) | (work[base + W_CAP / 32] << 96) | (work[base + W_EXPIRY / 32] << 192);
+                uint256 slot = _permitStateSlot(p.payer, p.nonce);
+                assembly {
+                    sstore(slot, state)
+                }
                 emit UpstreamMarket.PermitSpent(p.payer, p.nonce, spent, p.cap);
             }
         }

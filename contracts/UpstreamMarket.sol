@@ -75,11 +75,17 @@ contract UpstreamMarket is AccessControlDefaultAdminRules, EIP712, ReentrancyGua
         bytes signature;
     }
 
-    /// @notice Settlement state of one (payer, nonce): the amount charged so far and a tag of the permit
-    /// first settled under this nonce (the low 96 bits of its EIP-712 digest), so a nonce names one permit.
+    /// @notice Settlement state of one (payer, nonce): the amount charged so far and the terms of the
+    /// permit first settled under this nonce, so a nonce names one permit. The terms are kept whole, not
+    /// as a hash, so no other permit can pass for it: a permit with another cap or expiry under a settled
+    /// nonce is skipped as PermitNonceReused. A cap above 2^96 - 1 (more than any deposit of a 6-decimal
+    /// token) counts as 2^96 - 1 and an expiry above 2^64 - 1 as 2^64 - 1. The same terms signed for
+    /// another settler are the same permit: their charges count against one cap. expiry is 0 until the
+    /// first charge.
     struct PermitState {
-        uint128 spent;
-        uint96 tag;
+        uint96 spent;
+        uint96 cap;
+        uint64 expiry;
     }
 
     /// @notice A pending withdrawal request: withdrawable from readyAt until just before expiresAt.
@@ -155,12 +161,14 @@ contract UpstreamMarket is AccessControlDefaultAdminRules, EIP712, ReentrancyGua
     event Claimed(address indexed payee, uint256 amount);
     /// @notice Accrued protocol fees were paid to the treasury.
     event FeesCollected(address indexed treasury, uint256 amount);
-    /// @notice An inference was settled: the payer was charged `price`, the treasury accrued `fee`, and
-    /// each `payouts` word credits `address(uint160(word >> 96))` with `uint96(word)`.
+    /// @notice An inference was settled: the payer was charged `price` under its permit `permitNonce`,
+    /// the treasury accrued `fee`, and each `payouts` word credits `address(uint160(word >> 96))` with
+    /// `uint96(word)`.
     event InferenceSettled(
         uint256 indexed inferenceId,
         address indexed payer,
         uint256 indexed modelId,
+        uint256 permitNonce,
         uint256 price,
         uint256 fee,
         bytes32 attributionHash,
@@ -434,7 +442,7 @@ contract UpstreamMarket is AccessControlDefaultAdminRules, EIP712, ReentrancyGua
     /// @notice Settlement state of a payer's permit nonce.
     /// @param payer The payer.
     /// @param nonce The permit nonce.
-    /// @return The amount charged under it and the tag of the permit it names.
+    /// @return The amount charged under it and the terms (cap, expiry) of the permit it names.
     function permitStateOf(address payer, uint256 nonce) external view returns (PermitState memory) {
         return MarketSettlement.books().permitStates[payer][nonce];
     }

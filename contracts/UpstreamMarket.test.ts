@@ -1,4 +1,4 @@
-import { type Address, type Hex, parseSignature } from "viem";
+import { type Address, encodeAbiParameters, type Hex, keccak256, pad, parseSignature, toHex } from "viem";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { testUsdAbi, upstreamMarketAbi } from "@/lib/chain/abis";
 import { devAccounts } from "@/lib/chain/devAccounts";
@@ -477,5 +477,76 @@ describe("encoding helpers against the contract", () => {
     expect(outcomes(r).map((o) => o.result)).toEqual(["Settled", "SplitMismatch"]);
     const settled = f.events(r).find((e) => e.eventName === "InferenceSettled")!;
     expect(decodePayouts(settled.args.payouts as bigint[])).toHaveLength(300);
+  });
+});
+
+describe("smaller holes (issue 10, item 7)", () => {
+  // MarketSettlement's ERC-7201 books; permitStates is its third field.
+  const BOOKS_SLOT = 0xd49fc20e4b3e2c760687c6f5698184415789eeeff9d77bd7f0cec4a0e159f500n;
+  const U96 = (1n << 96n) - 1n;
+  const permitSlot = (payer: Address, nonce: bigint): Hex => {
+    const inner = keccak256(encodeAbiParameters([{ type: "address" }, { type: "uint256" }], [payer, BOOKS_SLOT + 2n]));
+    return keccak256(encodeAbiParameters([{ type: "uint256" }, { type: "bytes32" }], [nonce, inner]));
+  };
+  const loadSlot = async (slot: Hex) => BigInt((await f.client.getStorageAt({ address: market, slot })) ?? "0x0");
+  const storeSlot = (slot: Hex, value: bigint) =>
+    f.client.request({ method: "anvil_setStorageAt" as never, params: [market, slot, pad(toHex(value), { size: 32 })] as never });
+
+  it("a second permit under a settled nonce is refused even when its digest agrees in the 96 bits the market used to keep", async () => {
+    const first = await f.signPermit(ALICE, { cap: 1_000n, expiry, nonce: 21n });
+    await f.settle([inference(1n, first, 900n, [dev(CAROL)], FEE_BPS)]);
+    const second = await f.signPermit(ALICE, { cap: 100n, expiry, nonce: 21n });
+    // What 2^48 hashes of grinding the payer's own permits give: the second permit's low 96 digest
+    // bits where the first's were kept (bits 128..223 of the state slot before this fix).
+    const slot = permitSlot(dev(ALICE), 21n);
+    const digest = BigInt(hashSpendPermit(f.anvil.chainId, market, second));
+    const mask = U96 << 128n;
+    await storeSlot(slot, ((await loadSlot(slot)) & ~mask) | ((digest & U96) << 128n));
+    const r = await f.settle([inference(2n, second, 500n, [dev(CAROL)], FEE_BPS)]);
+    expect(outcomes(r)[0].result).toBe("PermitNonceReused");
+    expect(await read<bigint>("depositOf", [dev(ALICE)])).toBe(100n * USD - 900n);
+  });
+
+  it("binds a nonce to its cap and expiry, with no hash to collide: other terms are refused, the same terms share one spent", async () => {
+    const first = await f.signPermit(ALICE, { cap: 1_000n, expiry, nonce: 22n });
+    await f.settle([inference(1n, first, 600n, [dev(CAROL)], FEE_BPS)]);
+    const otherCap = await f.signPermit(ALICE, { cap: 1_001n, expiry, nonce: 22n });
+    const otherExpiry = await f.signPermit(ALICE, { cap: 1_000n, expiry: expiry + 1n, nonce: 22n });
+    expect(outcomes(await f.settle([inference(2n, otherCap, 1n, [dev(CAROL)], FEE_BPS)]))[0].result).toBe("PermitNonceReused");
+    expect(outcomes(await f.settle([inference(3n, otherExpiry, 1n, [dev(CAROL)], FEE_BPS)]))[0].result).toBe("PermitNonceReused");
+    expect(await read("permitStateOf", [dev(ALICE), 22n])).toEqual({ spent: 600n, cap: 1_000n, expiry });
+    // The same terms signed for a second settler are the same permit: its charges count against one cap.
+    await call(0, "grantRole", [await read<Hex>("SETTLER_ROLE"), dev(DAVE)]);
+    const forDave = await f.signPermit(ALICE, { cap: 1_000n, expiry, nonce: 22n, spender: dev(DAVE) });
+    const byDave = await f.settle(
+      [inference(5n, forDave, 500n, [dev(CAROL)], FEE_BPS), inference(6n, forDave, 400n, [dev(CAROL)], FEE_BPS)],
+      DAVE,
+    );
+    expect(outcomes(byDave).map((o) => o.result)).toEqual(["PermitCapExceeded", "Settled"]);
+    expect((await read<{ spent: bigint }>("permitStateOf", [dev(ALICE), 22n])).spent).toBe(1_000n);
+    // A cap or expiry beyond what any deposit or clock reaches is kept at the type's maximum.
+    const huge = await f.signPermit(ALICE, { cap: 1n << 200n, expiry: 1n << 100n, nonce: 23n });
+    expect(outcomes(await f.settle([inference(4n, huge, 7n, [dev(CAROL)], FEE_BPS)]))[0].result).toBe("Settled");
+    expect(await read("permitStateOf", [dev(ALICE), 23n])).toEqual({ spent: 7n, cap: U96, expiry: (1n << 64n) - 1n });
+  });
+
+  it("never charges past the cap even if the stored spent exceeds it: the check does not wrap", async () => {
+    const capped = await f.signPermit(ALICE, { cap: 1_000n, expiry, nonce: 24n });
+    await f.settle([inference(1n, capped, 100n, [dev(CAROL)], FEE_BPS)]);
+    const slot = permitSlot(dev(ALICE), 24n);
+    await storeSlot(slot, ((await loadSlot(slot)) & ~U96) | 2_000n); // spent 2,000 > cap 1,000
+    const r = await f.settle([inference(2n, capped, 50n, [dev(CAROL)], FEE_BPS)]);
+    expect(outcomes(r)[0].result).toBe("PermitCapExceeded");
+    expect(await read<bigint>("depositOf", [dev(ALICE)])).toBe(100n * USD - 100n);
+  });
+
+  it("InferenceSettled names the permit it charged: payer and nonce", async () => {
+    const other = await f.signPermit(ALICE, { cap: USD, expiry, nonce: 25n });
+    const r = await f.settle([inference(1n, alicePermit, 100n, [dev(CAROL)], FEE_BPS), inference(2n, other, 100n, [dev(CAROL)], FEE_BPS)]);
+    const settled = f.events(r).filter((e) => e.eventName === "InferenceSettled");
+    expect(settled.map((e) => [e.args.inferenceId, e.args.payer, e.args.permitNonce])).toEqual([
+      [1n, dev(ALICE), 1n],
+      [2n, dev(ALICE), 25n],
+    ]);
   });
 });

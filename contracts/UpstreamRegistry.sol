@@ -123,7 +123,7 @@ contract UpstreamRegistry is AccessControlDefaultAdminRules, ReentrancyGuardTran
     error StakeTooLow(uint256 stake, uint256 minimum);
     /// @notice No datanet has this id.
     error UnknownDatanet(uint256 datanetId);
-    /// @notice The datanet no longer takes contributions (unstaking or slashed).
+    /// @notice The datanet no longer takes contributions or new models (unstaking or slashed).
     error DatanetNotActive(uint256 datanetId);
     /// @notice No model has this id.
     error UnknownModel(uint256 modelId);
@@ -303,7 +303,7 @@ contract UpstreamRegistry is AccessControlDefaultAdminRules, ReentrancyGuardTran
     /// @notice Publishes a model owned by the caller, pulling `stake` tokens (approve first).
     /// @param metadataURI Where the model card lives.
     /// @param backendId Which inference backend serves it (e.g. "builtin:ngram", "openai:llama3").
-    /// @param datanetIds The datanets it draws on (1..32, distinct, each published).
+    /// @param datanetIds The datanets it draws on (1..32, distinct, each published and active).
     /// @param pricePerCall Price of one inference in token units.
     /// @param ownerBps Share of each price for the owner in basis points, at most MAX_OWNER_BPS; the rest goes to the data pool.
     /// @param stake Tokens to stake; at least minModelStake.
@@ -369,7 +369,10 @@ contract UpstreamRegistry is AccessControlDefaultAdminRules, ReentrancyGuardTran
         if (n == 0 || n > MAX_MODEL_DATANETS) revert InvalidDatanetList();
         for (uint256 i = 0; i < n; ++i) {
             uint256 id = datanetIds[i];
-            if (_datanets[id].owner == address(0)) revert UnknownDatanet(id);
+            Datanet storage d = _datanets[id];
+            if (d.owner == address(0)) revert UnknownDatanet(id);
+            // A closed datanet (unstaking or slashed) takes no new model, as it takes no new records.
+            if (!d.active) revert DatanetNotActive(id);
             for (uint256 j = 0; j < i; ++j) {
                 if (datanetIds[j] == id) revert InvalidDatanetList();
             }

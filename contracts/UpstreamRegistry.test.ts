@@ -155,6 +155,17 @@ describe("models", () => {
     await call(OWNER, "updateModel", [1n, 1n, most - 1, 0]);
     expect((await read<{ version: bigint; ownerBps: number }>("getModel", [1n])).ownerBps).toBe(most - 1);
   });
+
+  it("refuses a model on a closed datanet (issue 10, item 7)", async () => {
+    await publishDatanet();
+    await publishDatanet(OTHER);
+    await call(OWNER, "requestUnstake", [DATANET, 1n]);
+    expect((await read<{ active: boolean }>("getDatanet", [1n])).active).toBe(false);
+    await expectRevert(attempt(OWNER, "publishModel", ["ipfs://m", "builtin", [2n, 1n], 1n, 100, STAKE]), "DatanetNotActive", [1n]);
+    await expectRevert(attempt(OTHER, "publishModel", ["ipfs://m", "builtin", [1n], 1n, 100, STAKE]), "DatanetNotActive", [1n]);
+    await publishModel(OWNER, [2n]);
+    expect(await read<bigint>("modelCount")).toBe(1n);
+  });
 });
 
 describe("stakes", () => {

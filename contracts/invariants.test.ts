@@ -24,7 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testUsdAbi, upstreamMarketAbi } from "@/lib/chain/abis";
 import { devAccounts } from "@/lib/chain/devAccounts";
 import { type MarketFixture, type SeededRandom, seededRandom, startMarketFixture } from "@/lib/chain/fixture";
-import { hashSpendPermit, type SignedSpendPermit, signSpendPermit } from "@/lib/chain/permit";
+import { hashSpendPermit, type SignedSpendPermit, signSpendPermit, storedPermitTerms } from "@/lib/chain/permit";
 import {
   decodePayouts,
   encodeSettlementBatch,
@@ -53,14 +53,13 @@ type Model = {
   claimable: Map<Address, bigint>;
   fees: bigint;
   tokenBalance: bigint;
-  permits: Map<string, { spent: bigint; tag: bigint }>;
+  permits: Map<string, { spent: bigint; cap: bigint; expiry: bigint }>;
   settled: Set<bigint>;
   skipped: bigint[];
   withdrawals: Map<Address, { amount: bigint; readyAt: bigint; expiresAt: bigint }>;
 };
 
 const key = (p: { payer: Address; nonce: bigint }) => `${p.payer}:${p.nonce}`;
-const tagOf = (digest: Hex) => BigInt(digest) & ((1n << 96n) - 1n);
 const get = (m: Map<Address, bigint>, a: Address) => m.get(a) ?? 0n;
 
 let f: MarketFixture;
@@ -129,13 +128,13 @@ function randomSplit(random: SeededRandom, pool: bigint, n: number): bigint[] {
 function apply(model: Model, item: SettlementInference, permit: Permit, status: string): string {
   if (model.settled.has(item.inferenceId)) return "AlreadySettled";
   if (status !== "None") return status;
-  const state = model.permits.get(key(permit)) ?? { spent: 0n, tag: 0n };
-  if (item.price > permit.cap - state.spent) return "PermitCapExceeded";
+  const state = model.permits.get(key(permit)) ?? { spent: 0n, cap: 0n, expiry: 0n };
+  if (state.spent + item.price > storedPermitTerms(permit).cap) return "PermitCapExceeded";
   if (get(model.deposits, permit.payer) < item.price) return "InsufficientBalance";
   const fee = protocolFee(item.price, FEE_BPS);
   if (item.payouts.reduce((s, p) => s + p.amount, 0n) !== item.price - fee) return "SplitMismatch";
   model.settled.add(item.inferenceId);
-  model.permits.set(key(permit), { spent: state.spent + item.price, tag: tagOf(permit.digest) });
+  model.permits.set(key(permit), { spent: state.spent + item.price, ...storedPermitTerms(permit) });
   model.deposits.set(permit.payer, get(model.deposits, permit.payer) - item.price);
   model.fees += fee;
   for (const p of item.payouts) model.claimable.set(p.payee, get(model.claimable, p.payee) + p.amount);
@@ -146,7 +145,8 @@ function permitStatus(model: Model, permit: Permit): string {
   if (model.now > permit.expiry) return "PermitExpired";
   if (!permit.valid) return "PermitInvalid";
   const state = model.permits.get(key(permit));
-  if (state && state.tag !== 0n && state.tag !== tagOf(permit.digest)) return "PermitNonceReused";
+  const terms = storedPermitTerms(permit);
+  if (state && (state.cap !== terms.cap || state.expiry !== terms.expiry)) return "PermitNonceReused";
   return "None";
 }
 
@@ -246,7 +246,10 @@ async function checkAgainstModel(model: Model, permits: Permit[]) {
   for (const [i, p] of permits.entries()) {
     const state = states[i];
     expect(state.spent).toBe(model.permits.get(key(p))?.spent ?? 0n);
-    if (state.tag === tagOf(p.digest)) expect(state.spent).toBeLessThanOrEqual(p.cap);
+    expect(state.spent).toBeLessThanOrEqual(state.cap);
+    if (state.cap === storedPermitTerms(p).cap && state.expiry === storedPermitTerms(p).expiry) {
+      expect(state.spent).toBeLessThanOrEqual(p.cap);
+    }
   }
 }
 

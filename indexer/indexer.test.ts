@@ -195,6 +195,7 @@ describe("the indexer over a real chain", () => {
     expect(settlement).toMatchObject({
       inferenceId: 2n,
       payer: addressOf(payer),
+      permitNonce: 1n,
       modelId: 1n,
       price: activity.price,
       fee,

@@ -185,6 +185,8 @@ export const settlement = onchainTable(
   (t) => ({
     inferenceId: t.bigint().primaryKey(),
     payer: t.hex().notNull(),
+    /** Nonce of the payer's permit the inference was charged under. */
+    permitNonce: t.bigint().notNull(),
     modelId: t.bigint().notNull(),
     price: t.bigint().notNull(),
     fee: t.bigint().notNull(),

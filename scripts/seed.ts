@@ -133,8 +133,8 @@ export async function seedDemo(params: SeedDemoParameters): Promise<SeedReport> 
 
     let sent = 0;
     for (const contribution of planned.contributions) {
-      const prepared = prepareContribution(contribution.records);
       const contributor = address(contribution.contributor);
+      const prepared = prepareContribution(contribution.records, contributor);
       const onChainContribution = addedContributions.find(
         (e) => e.args.datanetId === id && isAddressEqual(e.args.contributor, contributor) && e.args.merkleRoot === prepared.merkleRoot,
       );

@@ -5,7 +5,7 @@ import { ordinal, origin } from "./event";
 import { updateProtocol } from "./protocol";
 
 ponder.on("Market:InferenceSettled", async ({ event, context }) => {
-  const { inferenceId, payer: paidBy, modelId, price, fee, attributionHash, payouts } = event.args;
+  const { inferenceId, payer: paidBy, modelId, permitNonce, price, fee, attributionHash, payouts } = event.args;
   const at = origin(event);
   // A payee named twice in one inference is one credit of the summed amount.
   const amounts = new Map<`0x${string}`, bigint>();
@@ -16,6 +16,7 @@ ponder.on("Market:InferenceSettled", async ({ event, context }) => {
   await context.db.insert(settlement).values({
     inferenceId,
     payer: paidBy,
+    permitNonce,
     modelId,
     price,
     fee,

@@ -111,3 +111,20 @@ export async function recoverSpendPermitSigner(chainId: number, market: Address,
     signature,
   });
 }
+
+/** Largest cap UpstreamMarket keeps for a nonce (uint96); a larger cap counts as this. */
+export const MAX_STORED_CAP = (1n << 96n) - 1n;
+/** Largest expiry UpstreamMarket keeps for a nonce (uint64); a later one counts as this. */
+export const MAX_STORED_EXPIRY = (1n << 64n) - 1n;
+
+/**
+ * The terms UpstreamMarket keeps for a permit's (payer, nonce) once it charged under it
+ * (`PermitState.cap`, `.expiry`): a later permit under that nonce settles only if its terms are
+ * these, compared whole (no hash that could collide).
+ */
+export function storedPermitTerms(permit: Pick<SpendPermit, "cap" | "expiry">): { cap: bigint; expiry: bigint } {
+  return {
+    cap: permit.cap < MAX_STORED_CAP ? permit.cap : MAX_STORED_CAP,
+    expiry: permit.expiry < MAX_STORED_EXPIRY ? permit.expiry : MAX_STORED_EXPIRY,
+  };
+}

@@ -8,7 +8,15 @@ import { type MarketFixture, startMarketFixture } from "@/lib/chain/fixture";
 import type { MarketplaceContext } from "@/lib/publication/context";
 import type { WalletCall } from "@/lib/publication/flow";
 import { publicationContextFor } from "@/lib/publication/testing";
-import { confirmContributionRequest, confirmDatanet, contributionRecordProof, datanetDetail, draftContribution, draftDatanet } from "./api";
+import {
+  confirmContributionRequest,
+  confirmDatanet,
+  contributionRecordProof,
+  datanetDetail,
+  datanetRecords,
+  draftContribution,
+  draftDatanet,
+} from "./api";
 import { hashRecord } from "./records";
 
 let chain: MarketFixture;
@@ -151,6 +159,51 @@ describe("browser publish flow: draft, wallet transaction, confirm against the r
     const wrongCount = await send(alice, { ...draft.call, args: [datanetId, draft.merkleRoot, 2] });
     expect(await code(confirmContributionRequest(ctx, datanetId.toString(), { txHash: wrongCount }))).toBe("RECEIPT_MISMATCH");
     expect((await datanetDetail(ctx, datanetId.toString())).contributions.length).toBe(1);
+  });
+
+  it("a contribute transaction copied from the mempool and mined first earns its copier nothing (issue 10, item 7)", async () => {
+    const texts = ["It is not down on any map; true places never are.", "Better to sleep with a sober cannibal than a drunk Christian."];
+    const draft = await draftContribution(ctx, datanetId.toString(), { contributor: devAccounts[alice].address, records: texts });
+    const rpc = (method: string, params: unknown[] = []) => chain.client.request({ method: method as never, params: params as never });
+    await rpc("evm_setAutomine", [false]);
+    let aliceTx: Hex;
+    let bobTx: Hex;
+    try {
+      aliceTx = await chain.wallet(alice).writeContract({
+        address: draft.call.address,
+        abi: upstreamRegistryAbi,
+        functionName: "addContribution",
+        args: draft.call.args as [bigint, Hex, number],
+      });
+      // Bob watches the mempool, copies Alice's calldata and outbids her tip.
+      const pending = await chain.client.getTransaction({ hash: aliceTx });
+      bobTx = await chain.wallet(bob).sendTransaction({
+        to: pending.to!,
+        data: pending.input,
+        gas: pending.gas,
+        maxFeePerGas: pending.maxFeePerGas! * 2n,
+        maxPriorityFeePerGas: pending.maxPriorityFeePerGas! * 2n + 1n,
+      });
+      await rpc("evm_mine");
+    } finally {
+      await rpc("evm_setAutomine", [true]);
+    }
+    const [aliceReceipt, bobReceipt] = await Promise.all([aliceTx, bobTx].map((hash) => chain.client.waitForTransactionReceipt({ hash })));
+    expect(bobReceipt.transactionIndex).toBeLessThan(aliceReceipt.transactionIndex); // Bob's copy took the earlier ids
+    const stored = await confirmContributionRequest(ctx, datanetId.toString(), { txHash: aliceTx });
+    expect(stored.contributor).toBe(devAccounts[alice].address);
+    // Once Alice's texts are public, Bob confirms his copy with them, as the contributor of record.
+    const published = (await datanetRecords(ctx, datanetId.toString(), new URLSearchParams({ limit: "500" }))).records
+      .filter((r) => r.contributionId === stored.id)
+      .map((r) => r.text);
+    expect(published).toEqual(texts);
+    expect(
+      await code(
+        confirmContributionRequest(ctx, datanetId.toString(), { txHash: bobTx, contributor: devAccounts[bob].address, records: published }),
+      ),
+    ).toBe("RECEIPT_MISMATCH");
+    const holders = (await listRecords(handle.db, datanetId)).filter((r) => texts.includes(r.text)).map((r) => r.contributor.toLowerCase());
+    expect(holders).toEqual([devAccounts[alice].address.toLowerCase(), devAccounts[alice].address.toLowerCase()]);
   });
 
   it("refuses transactions that are not contributions to our registry", async () => {

@@ -112,7 +112,7 @@ export type ContributionDraftAnswer = {
 export async function draftContribution(ctx: MarketplaceContext, id: string, body: unknown): Promise<ContributionDraftAnswer> {
   const datanetId = parseId(id, "datanet id");
   const { contributor, records } = parseInput(draftContributionSchema, body);
-  const prepared = prepareContribution(records);
+  const prepared = prepareContribution(records, contributor);
   await requireDatanet(ctx.db, datanetId);
   const call = contributionPublication.draft(ctx, { ...prepared, datanetId, contributor });
   const { merkleRoot, recordCount } = prepared;
@@ -132,7 +132,7 @@ export async function confirmContributionRequest(ctx: MarketplaceContext, id: st
   const resent = parseInput(confirmContributionSchema, body);
   const fallback: ContributionDraft | undefined =
     resent.records && resent.contributor
-      ? { ...prepareContribution(resent.records), datanetId, contributor: resent.contributor }
+      ? { ...prepareContribution(resent.records, resent.contributor), datanetId, contributor: resent.contributor }
       : undefined;
   return contributionPublication.confirm({
     ...ctx,
@@ -157,12 +157,14 @@ export type RecordProofAnswer = {
   text: string;
   /** keccak256 of the text's UTF-8 bytes. */
   recordHash: Hex;
-  /** The leaf `MerkleProof.verify` expects. */
+  /** The contributor the registry holds for the contribution: the leaf binds it. */
+  contributor: Address;
+  /** The leaf `MerkleProof.verify` expects: `(contributor, position, recordHash)`, double-hashed. */
   leaf: Hex;
   proof: Hex[];
   /** The root the registry holds for the contribution. */
   merkleRoot: Hex;
-  /** Whether `proof` verifies against that on-chain root. */
+  /** Whether `proof` verifies against that on-chain root under the on-chain contributor. */
   verified: boolean;
 };
 
@@ -189,7 +191,10 @@ export async function contributionRecordProof(
     functionName: "getContribution",
     args: [contributionId],
   });
+  // The tree is rebuilt under the contributor the chain names, not the one stored here.
+  const contributor = onChain.contributor;
   const proof = recordProof(
+    contributor,
     rows.map((r) => r.hash),
     position,
   );
@@ -199,9 +204,10 @@ export async function contributionRecordProof(
     recordId: onChain.firstRecordId + BigInt(position),
     text: record.text,
     recordHash: record.hash,
-    leaf: recordLeaf(position, record.hash),
+    contributor,
+    leaf: recordLeaf(contributor, position, record.hash),
     proof,
     merkleRoot: onChain.merkleRoot,
-    verified: verifyRecordProof(onChain.merkleRoot, position, record.hash, proof),
+    verified: verifyRecordProof(onChain.merkleRoot, contributor, position, record.hash, proof),
   };
 }

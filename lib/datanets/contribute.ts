@@ -53,10 +53,20 @@ export type ConfirmedContribution = {
   created: boolean;
 };
 
-/** Validates and hashes records and computes their root; throws InvalidRecordsError. */
-export function prepareContribution(records: unknown): PreparedContribution {
+/**
+ * Validates and hashes records and computes their root for `contributor`, the account that will send
+ * the transaction (the root binds it: see `merkle.ts`); throws InvalidRecordsError.
+ */
+export function prepareContribution(records: unknown, contributor: Address): PreparedContribution {
   const hashed = hashRecords(records);
-  return { records: hashed, merkleRoot: contributionRoot(hashed.map((r) => r.hash)), recordCount: hashed.length };
+  return {
+    records: hashed,
+    merkleRoot: contributionRoot(
+      contributor,
+      hashed.map((r) => r.hash),
+    ),
+    recordCount: hashed.length,
+  };
 }
 
 /** Throws DatanetNotFoundError unless the datanet is stored (records can only go to a known datanet). */
@@ -72,7 +82,8 @@ export function contributionDraftKey(datanetId: bigint, contributor: Address, me
 /**
  * The contribution flow: drafts are prepared records kept under what the ContributionAdded
  * event will say; a confirmation stores them under the event's contribution id, in leaf order,
- * only if the event anchors exactly them (datanet, contributor, recomputed root, count).
+ * only if the event anchors exactly them (datanet, contributor, the root recomputed under the
+ * event's contributor, count).
  */
 export const contributionPublication = definePublication({
   drafts: "contributions",
@@ -104,8 +115,12 @@ export const contributionPublication = definePublication({
     if (!isAddressEqual(draft.contributor, args.contributor)) {
       throw new ReceiptMismatchError(`The transaction was sent by ${args.contributor}, not by ${draft.contributor}`);
     }
-    // Never trust the draft's own root: recompute it from the texts that will be stored.
-    const root = contributionRoot(draft.records.map((r) => r.hash));
+    // Never trust the draft's own root: recompute it from the texts that will be stored, under the
+    // transaction's sender. A copy of someone else's transaction anchors their root, not this one.
+    const root = contributionRoot(
+      args.contributor,
+      draft.records.map((r) => r.hash),
+    );
     if (root !== args.merkleRoot.toLowerCase() || draft.merkleRoot.toLowerCase() !== root) {
       throw new ReceiptMismatchError(`The transaction anchors root ${args.merkleRoot}, but these records have root ${root}`);
     }
@@ -135,7 +150,8 @@ export type ContributeRecordsParameters = SendPublicationParameters & {
 
 /** Validates, hashes and anchors records from `wallet`, waits for the receipt, and stores them. */
 export async function contributeRecords({ datanetId, records, ...params }: ContributeRecordsParameters): Promise<ConfirmedContribution> {
-  const prepared = prepareContribution(records);
+  const contributor = params.wallet.account.address;
+  const prepared = prepareContribution(records, contributor);
   await requireDatanet(params.db, datanetId);
-  return contributionPublication.send(params, { ...prepared, datanetId, contributor: params.wallet.account.address });
+  return contributionPublication.send(params, { ...prepared, datanetId, contributor });
 }

@@ -79,6 +79,8 @@ export const payoutSchema = z.object({ payee: address, amount: uint });
 export const settlementSchema = z.object({
   inferenceId: uint,
   payer: address,
+  /** Nonce of the payer's permit it was charged under: (payer, permitNonce) names the permit. */
+  permitNonce: uint,
   modelId: uint,
   price: uint,
   fee: uint,

@@ -30,8 +30,10 @@ export type PayerSnapshot = {
 export type PermitChainState = {
   /** Charged so far under the nonce. */
   spent: bigint;
-  /** Low 96 bits of the digest of the permit first settled under the nonce; 0 when none. */
-  tag: bigint;
+  /** Cap of the permit first charged under the nonce, as the market keeps it (see storedPermitTerms). */
+  cap: bigint;
+  /** Expiry of that permit, as the market keeps it; 0 while nothing was charged under the nonce. */
+  expiry: bigint;
 };
 
 type Block = { number: bigint; timestamp: bigint; fetchedAt: number };
@@ -150,7 +152,7 @@ export function createMarketReader(
         functionName: "permitStateOf",
         args: [payer, nonce],
       });
-      return { spent: BigInt(state.spent), tag: BigInt(state.tag) };
+      return { spent: BigInt(state.spent), cap: BigInt(state.cap), expiry: BigInt(state.expiry) };
     },
     async now() {
       const b = await latestBlock();

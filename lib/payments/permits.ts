@@ -2,7 +2,7 @@
 import { and, desc, eq } from "drizzle-orm";
 import { type Address, getAddress } from "viem";
 import { spendPermits } from "@/db/schema/payments";
-import { hashSpendPermit, spendPermitDomain, spendPermitTypes } from "@/lib/chain/permit";
+import { spendPermitDomain, spendPermitTypes, storedPermitTerms } from "@/lib/chain/permit";
 import { parseInput } from "@/lib/http";
 import { addressSchema } from "@/lib/wire/primitives";
 import { chainTime, lower, type PaymentsContext } from "./context";
@@ -10,8 +10,6 @@ import { invalidRequest, PermitExpiredError, PermitInvalidError } from "./errors
 import { registerPermitSchema } from "./schemas";
 import type { Permit, PermitAccount, PermitUsage } from "./types";
 import { permitUsage } from "./usage";
-
-const TAG_MASK = (1n << 96n) - 1n;
 
 type PermitRow = typeof spendPermits.$inferSelect;
 
@@ -77,8 +75,8 @@ export async function registerPermit(ctx: PaymentsContext, input: unknown): Prom
     });
   }
   const onChain = await ctx.reader.permitState(p.payer, p.nonce);
-  const tag = BigInt(hashSpendPermit(ctx.chainId, ctx.market, permit)) & TAG_MASK;
-  if (onChain.tag !== 0n && onChain.tag !== tag) {
+  const terms = storedPermitTerms(permit);
+  if (onChain.expiry !== 0n && (onChain.cap !== terms.cap || onChain.expiry !== terms.expiry)) {
     throw new PermitInvalidError(`nonce ${p.nonce} was already used on chain by another permit of this payer`, "NONCE_REUSED", {
       nonce: p.nonce.toString(),
     });

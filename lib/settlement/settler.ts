@@ -281,6 +281,7 @@ export function createSettler(parameters: CreateSettlerParameters): Settler {
       }
       const ours =
         log.args.payer.toLowerCase() === e.settlement.permit.payer.toLowerCase() &&
+        log.args.permitNonce === e.settlement.permit.nonce &&
         log.args.price === e.settlement.price &&
         log.args.attributionHash.toLowerCase() === e.settlement.attributionHash.toLowerCase();
       if (ours)

@@ -71,6 +71,7 @@ function settlementJson(row: typeof schema.settlement.$inferSelect): Wire<"settl
   return {
     ...rest,
     inferenceId: s(row.inferenceId),
+    permitNonce: s(row.permitNonce),
     modelId: s(row.modelId),
     price: s(row.price),
     fee: s(row.fee),

@@ -18,8 +18,12 @@ export const datanets = pgTable(
     id: uint256("id").primaryKey(),
     name: text("name").notNull(),
     description: text("description").notNull().default(""),
-    /** SPDX id or a short licence name, e.g. "CC0-1.0" or "public domain". */
+    /** SPDX id or a short licence name, e.g. "CC0-1.0" or "public domain"; "other" with `licenseUrl`. */
     license: text("license").notNull(),
+    /** Where the licence's text is, for a licence outside the SPDX list. */
+    licenseUrl: text("license_url"),
+    /** Lowercase topic tags for browsing and search, e.g. {"speeches", "history"}. */
+    tags: text("tags").array().notNull().default(sql`'{}'::text[]`),
     owner: address("owner").notNull(),
     metadataUri: text("metadata_uri").notNull(),
     /** The publishing transaction. */
@@ -102,6 +106,8 @@ export const models = pgTable(
     description: text("description").notNull().default(""),
     /** Markdown model card: what the model is, what it draws on, its limits. */
     modelCard: text("model_card").notNull().default(""),
+    /** Lowercase topic tags for browsing and search. */
+    tags: text("tags").array().notNull().default(sql`'{}'::text[]`),
     backendKind: modelBackendKind("backend_kind").notNull(),
     /** OpenAI-compatible base URL, e.g. http://127.0.0.1:11434/v1; null for the built-in engine. */
     backendBaseUrl: text("backend_base_url"),

@@ -3,7 +3,19 @@
  * on-chain ids, so a row and its on-chain counterpart are the same thing under one key.
  */
 import { sql } from "drizzle-orm";
-import { type AnyPgColumn, bigint, check, index, integer, pgEnum, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import {
+  type AnyPgColumn,
+  bigint,
+  boolean,
+  check,
+  index,
+  integer,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+} from "drizzle-orm/pg-core";
 import { address, bytes32, uint256 } from "./columns";
 
 // Lowercase hex only, so that the app compares addresses and hashes as plain strings.
@@ -115,6 +127,12 @@ export const models = pgTable(
     backendModel: text("backend_model"),
     /** Name of the key in the server's environment (BACKEND_KEY_<NAME>) — never the key itself. */
     backendKeyName: text("backend_key_name"),
+    /**
+     * Whether an OpenAI-compatible backend is asked (and the call charged) when nothing in the
+     * model's datanets is relevant to the question. Off: such a question is answered that nothing
+     * matches, free. The built-in engine never answers without records.
+     */
+    answersWithoutRecords: boolean("answers_without_records").notNull().default(false),
     owner: address("owner").notNull(),
     metadataUri: text("metadata_uri").notNull(),
     /** Price per inference in the payment token's smallest unit. */

@@ -16,6 +16,7 @@ export {
   snapshotId,
 } from "./datanet-index";
 export * from "./errors";
+export { queryCoverage } from "./relevance";
 export type { RetrievedRecord, RetrieveOptions } from "./retrieval";
 export { retrieve } from "./retrieval";
 export { deserializeIndex, serializeIndex } from "./serialize";

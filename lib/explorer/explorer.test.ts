@@ -68,7 +68,9 @@ beforeAll(async () => {
       messages: [{ role: "user", content: question }],
       auth: { payer: devAccounts[payer].address, permitId: permit.id },
     });
-    return completeInference(run);
+    const result = await completeInference(run);
+    if (!("inferenceId" in result)) throw new Error(`not charged: ${result.reason}`);
+    return result;
   };
 });
 afterAll(async () => {

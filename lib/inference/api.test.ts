@@ -279,6 +279,72 @@ describe("POST /api/v1/chat/completions", () => {
     }
   });
 
+  it("answers a question nothing in the datanets matches with 200 and charged: false: no hold left, nothing stored or settled", async () => {
+    const before = await storedInferences();
+    const question = "How do I configure a Kubernetes ingress controller with TLS certificates?";
+    const completion = (await client().chat.completions.create({
+      model: "upstream-1",
+      messages: ask(question),
+    })) as OpenAI.ChatCompletion & {
+      upstream: { charged: boolean; reason: string; price: string; relevance: number };
+    };
+    expect(completion.choices[0].message.content).toMatch(/^Nothing in this model's datanets matches your question/);
+    expect(completion.upstream).toMatchObject({ charged: false, reason: "NO_RELEVANT_RECORDS", price: "0" });
+    expect(completion.upstream.relevance).toBeLessThan(0.5);
+
+    // Streamed, through the SDK: the same answer, the same verdict in the last chunk.
+    const stream = await client().chat.completions.create({ model: "upstream-1", messages: ask(question), stream: true });
+    let text = "";
+    let last: unknown;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta?.content ?? "";
+      last = chunk;
+    }
+    expect(text).toBe(completion.choices[0].message.content);
+    expect(last).toMatchObject({ upstream: { charged: false, reason: "NO_RELEVANT_RECORDS" } });
+
+    expect(await pendingHolds()).toBe(0);
+    expect(await storedInferences()).toBe(before);
+    // A question the data does speak to is still answered and charged.
+    const paid = (await client().chat.completions.create({
+      model: "upstream-1",
+      messages: ask("What does Ishmael say of the sea?"),
+    })) as OpenAI.ChatCompletion & {
+      upstream: { charged: boolean; price: string };
+    };
+    expect(paid.upstream).toMatchObject({ charged: true, price: PRICE.toString() });
+    expect(await storedInferences()).toBe(before + 1);
+  });
+
+  it("asks an external backend about a question nothing matches only when the model's terms say it answers without records", async () => {
+    const question = "Which Kubernetes ingress controller handles TLS certificates best?";
+    const asked = () => backendServer.requests.length;
+    const before = asked();
+    const free = (await client().chat.completions.create({ model: "upstream-2", messages: ask(question) })) as OpenAI.ChatCompletion & {
+      upstream: { charged: boolean };
+    };
+    expect(free.upstream.charged).toBe(false);
+    expect(asked()).toBe(before); // the backend was not asked
+    expect((await client().models.retrieve("upstream-2")) as unknown).toMatchObject({ upstream: { answersWithoutRecords: false } });
+
+    await db.update(modelRows).set({ answersWithoutRecords: true }).where(eq(modelRows.id, 2n));
+    try {
+      await until(
+        async () =>
+          ((await client().models.retrieve("upstream-2")) as unknown as { upstream: { answersWithoutRecords: boolean } }).upstream
+            .answersWithoutRecords,
+      );
+      await new Promise((r) => setTimeout(r, 1_100)); // the gateway's model cache (1 s)
+      const paid = (await client().chat.completions.create({ model: "upstream-2", messages: ask(question) })) as OpenAI.ChatCompletion & {
+        upstream: { charged: boolean; price: string };
+      };
+      expect(paid.upstream).toMatchObject({ charged: true, price: PRICE.toString() });
+      expect(asked()).toBe(before + 1);
+    } finally {
+      await db.update(modelRows).set({ answersWithoutRecords: false }).where(eq(modelRows.id, 2n));
+    }
+  });
+
   it("refuses bad requests with a 4xx and a stable code, holding nothing", async () => {
     const before = await storedInferences();
     const auth = { authorization: `Bearer ${apiKey}` };

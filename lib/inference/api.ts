@@ -13,7 +13,7 @@ import type { CommittedInference } from "@/lib/payments";
 import type { V1ModelWire } from "@/lib/wire/openai";
 import { BackendError } from "./backend";
 import { InvalidInferenceRequestError, MissingApiKeyError } from "./errors";
-import { completeInference, type Gateway, type InferenceResult, type InferenceRun, modelStatus } from "./gateway";
+import { completeInference, type Gateway, type InferenceResult, type InferenceRun, modelStatus, type UnchargedResult } from "./gateway";
 import { modelName, parseModelName } from "./model-names";
 import { type CompletionIdentity, chatCompletionRequestSchema, chunkBody, completionBody, errorBody, usageChunkBody } from "./openai-wire";
 import { SSE_DONE, sseEvent } from "./sse";
@@ -56,7 +56,7 @@ export async function handleChatCompletions(request: Request, service: Gateway |
       signal: request.signal,
     });
     const identity: CompletionIdentity = {
-      id: `chatcmpl-${run.hold.id}`,
+      id: `chatcmpl-${run.hold?.id ?? crypto.randomUUID()}`,
       model: modelName(modelId),
       created: Math.floor(Date.now() / 1000),
     };
@@ -64,6 +64,9 @@ export async function handleChatCompletions(request: Request, service: Gateway |
     if (req.stream) return streamResponse(run, identity, origin, req.stream_options?.include_usage === true);
 
     const result = await completeInference(run);
+    if (!("inferenceId" in result)) {
+      return jsonResponse({ ...completionBody(identity, result.text, "stop", result.usage), upstream: unchargedField(result) });
+    }
     const completion = {
       ...completionBody({ ...identity, id: `chatcmpl-${result.inferenceId}` }, result.text, result.finishReason, result.usage),
     };
@@ -114,6 +117,7 @@ function modelObject(m: Model): V1ModelWire {
       price: m.price.toString(),
       ownerShareBps: m.ownerShareBps,
       datanetIds: m.datanetIds.map(String),
+      answersWithoutRecords: m.backendKind === "openai" && m.answersWithoutRecords,
     },
   };
 }
@@ -124,6 +128,10 @@ function streamResponse(run: InferenceRun, identity: CompletionIdentity, origin:
     delta: (text) => chunkBody(identity, { content: text }),
     done(result) {
       const last = { ...chunkBody(identity, {}, result.finishReason), upstream: upstreamField(result, origin) };
+      return includeUsage ? [last, usageChunkBody(identity, result.usage)] : [last];
+    },
+    uncharged(result) {
+      const last = { ...chunkBody(identity, {}, "stop"), upstream: unchargedField(result) };
       return includeUsage ? [last, usageChunkBody(identity, result.usage)] : [last];
     },
     // The openai SDK raises an error event in the stream as an APIError (its `error` is this
@@ -145,6 +153,8 @@ export type InferenceStreamFormat = {
   delta(text: string): unknown;
   /** The events that end a complete answer, in order. */
   done(result: InferenceResult): readonly unknown[];
+  /** The events that end the free answer to a question nothing in the datanets is relevant to. */
+  uncharged(result: UnchargedResult): readonly unknown[];
   /** The event reporting a failure once the headers are gone; `charged` is the stored inference if output had been sent. */
   error(error: unknown, charged: CommittedInference | undefined): unknown;
   /** Raw text after the last event of a complete answer (OpenAI's `data: [DONE]`). */
@@ -178,7 +188,7 @@ export function streamInference(run: InferenceRun, format: InferenceStreamFormat
           if (event.delta) run.delivered();
           return;
         }
-        write(controller, format.done(event.done), format.trailer);
+        write(controller, "done" in event ? format.done(event.done) : format.uncharged(event.uncharged), format.trailer);
         controller.close();
         await iterator.return?.(undefined);
       } catch (error) {
@@ -204,6 +214,7 @@ export function streamInference(run: InferenceRun, format: InferenceStreamFormat
 
 function upstreamField(result: InferenceResult, origin: string) {
   return {
+    charged: true as const,
     inferenceId: result.inferenceId,
     settlementId: result.settlementSeq.toString(),
     attributionUrl: `${origin}${attributionPath(result.inferenceId)}`,
@@ -213,6 +224,11 @@ function upstreamField(result: InferenceResult, origin: string) {
     payouts: result.payouts.map((p) => ({ payee: p.payee, amount: p.amount.toString() })),
     timings: roundTimings(result.timings),
   };
+}
+
+/** `upstream` of a free answer: nothing was held, charged or settled. */
+function unchargedField(result: UnchargedResult) {
+  return { charged: false as const, reason: result.reason, price: "0", relevance: Math.round(result.relevance * 1000) / 1000 };
 }
 
 function roundTimings(timings: InferenceResult["timings"]) {

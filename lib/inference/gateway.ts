@@ -5,6 +5,12 @@
  *   → retrieve → generate (streamed) → attribute → payments.commit (stores the inference with
  *   its proof and enqueues its settlement) → respond.
  *
+ * A question nothing in the model's datanets is relevant to (no retrieved record covers
+ * `MIN_RELEVANCE` of its informative weight between them, `queryCoverage`) is decided right after the payer
+ * is authorized, before any output: the hold is released, the built-in engine's answer says that
+ * nothing matches, and nothing is charged; an OpenAI-compatible
+ * backend is asked, and charged, only when its model's terms say it answers without records.
+ *
  * The price is per call. Everything that can refuse the request happens in `runInference`,
  * before it returns and before any output (the model's terms included: an owner share plus the
  * protocol fee over 100% is refused there); the model runs while the caller iterates `events`.
@@ -15,7 +21,7 @@
 import { getAddress } from "viem";
 import type { Db } from "@/db/client";
 import type { Model } from "@/db/marketplace";
-import { type Attribution, attribute, retrieve, type SplitPart } from "@/lib/attribution";
+import { type Attribution, attribute, queryCoverage, retrieve, type SplitPart } from "@/lib/attribution";
 import type { ServerConfig } from "@/lib/config";
 import { ModelNotFoundError } from "@/lib/models/errors";
 import type { CommittedInference, Hold, Payments, Payout } from "@/lib/payments";
@@ -39,6 +45,17 @@ import { unstorable } from "./storable";
 
 /** How long before its hold expires a delivered answer still running is cut off and charged. */
 const CHARGE_MARGIN_MS = 15_000;
+
+/**
+ * The least share of a question's informative weight (idf) the retrieved records must hold
+ * for the data to be relevant at all (`queryCoverage` in lib/attribution/relevance.ts). Below it,
+ * nothing in the datanets speaks to the question: the call is answered so, and not charged.
+ */
+export const MIN_RELEVANCE = 0.5;
+
+/** What the built-in engine answers, free, when nothing in the datanets is relevant. */
+export const NOTHING_MATCHES =
+  "Nothing in this model's datanets matches your question, so there is no answer from its data, and nothing was charged.";
 
 /** Who pays: an API key, or a payer with (optionally) one of their permits. */
 export type InferenceAuth = { apiKey: string } | { payer: string; permitId?: string };
@@ -97,15 +114,29 @@ export type InferenceResult = {
   timings: InferenceTimings;
 };
 
-/** One event of a running inference: text as it is produced, then the stored result. */
-export type InferenceEvent = { delta: string } | { done: InferenceResult };
+/** A question nothing in the datanets is relevant to: answered so, with no hold, charge or settlement. */
+export type UnchargedResult = {
+  /** Why nothing was charged (stable). */
+  reason: "NO_RELEVANT_RECORDS";
+  /** Registry id of the model. */
+  modelId: bigint;
+  /** The answer ({@link NOTHING_MATCHES}). */
+  text: string;
+  /** The retrieved records' coverage of the question (0–1), below {@link MIN_RELEVANCE}. */
+  relevance: number;
+  /** Token counts (the answer's words; no model ran). */
+  usage: Usage;
+};
+
+/** One event of a running inference: text as it is produced, then the stored result (or the free answer). */
+export type InferenceEvent = { delta: string } | { done: InferenceResult } | { uncharged: UnchargedResult };
 
 /** An authorized inference, ready to run. */
 export type InferenceRun = {
   /** The model that answers. */
   model: Model;
-  /** The hold on the payer's balance. */
-  hold: Hold;
+  /** The hold on the payer's balance; null for a question nothing is relevant to (its hold was released: it is free). */
+  hold: Hold | null;
   /** Runs the model; iterate to the end, or call `cancel`. */
   events: AsyncIterable<InferenceEvent>;
   /**
@@ -207,9 +238,36 @@ export function createGateway(options: GatewayOptions): Gateway {
     const hold = await payments.authorize({ ...parameters.auth, price });
     let paymentMs = performance.now() - started;
 
+    // Whether the data speaks to the question at all is decided before any output: a question it
+    // does not speak to is answered so, its hold released at once, and nothing is charged.
+    started = performance.now();
+    let context: ContextRecord[];
+    let relevance: number;
+    try {
+      context = contextOf(entry, question, k);
+      relevance = queryCoverage(
+        entry.index,
+        retrievalQuery(question),
+        context.map((r) => r.id),
+      );
+    } catch (error) {
+      await payments.release(hold.id);
+      throw error;
+    }
+    const retrievalMs = performance.now() - started;
+    if (relevance < MIN_RELEVANCE && !(entry.model.backendKind === "openai" && entry.model.answersWithoutRecords)) {
+      await payments.release(hold.id);
+      return unchargedRun(entry.model, {
+        reason: "NO_RELEVANT_RECORDS",
+        modelId: parameters.modelId,
+        text: NOTHING_MATCHES,
+        relevance,
+        usage: usageOf(question),
+      });
+    }
+
     const prompt = promptText(messages);
     let state: "ready" | "running" | "committed" | "released" = "ready";
-    let context: ContextRecord[] = [];
     let text = "";
     let delivered = false;
     let committed: CommittedInference | undefined;
@@ -272,10 +330,6 @@ export function createGateway(options: GatewayOptions): Gateway {
       if (state !== "ready") throw new Error("an inference runs once");
       state = "running";
       try {
-        started = performance.now();
-        context = contextOf(entry!, question, k);
-        const retrievalMs = performance.now() - started;
-
         started = performance.now();
         let done: GenerateDone | undefined;
         for await (const event of backend.generate({ messages, context, maxTokens, signal })) {
@@ -342,10 +396,28 @@ export function createGateway(options: GatewayOptions): Gateway {
   return { runInference, models };
 }
 
+/** The run of a question nothing is relevant to: its answer, then the uncharged result; no hold. */
+function unchargedRun(model: Model, result: UnchargedResult): InferenceRun {
+  async function* events(): AsyncGenerator<InferenceEvent> {
+    yield { delta: result.text };
+    yield { uncharged: result };
+  }
+  return { model, hold: null, events: events(), delivered: () => undefined, cancel: async () => undefined, charged: () => undefined };
+}
+
+/** Word counts standing in for token counts where no model ran. */
+function usageOf(question: string): Usage {
+  const count = (text: string) => text.split(/\s+/).filter(Boolean).length;
+  return { promptTokens: count(question), completionTokens: count(NOTHING_MATCHES) };
+}
+
 /** Runs an inference to its end and returns the result (for non-streamed answers). */
-export async function completeInference(run: InferenceRun): Promise<InferenceResult> {
+export async function completeInference(run: InferenceRun): Promise<InferenceResult | UnchargedResult> {
   try {
-    for await (const event of run.events) if ("done" in event) return event.done;
+    for await (const event of run.events) {
+      if ("done" in event) return event.done;
+      if ("uncharged" in event) return event.uncharged;
+    }
     throw new BackendError("the inference ended without a result");
   } finally {
     await run.cancel();

@@ -11,6 +11,7 @@ import { type RouteServer, serveRoutes } from "@/lib/inference/testing/http-adap
 import { mobyDickTexts, seedModel } from "@/lib/inference/testing/seed";
 import { processServer } from "@/lib/server/root";
 import { configureProcessFor } from "@/lib/server/testing";
+import { playgroundStreamEventSchema } from "@/lib/wire/playground";
 
 const PRICE = 2_000n;
 const PAYER = 2;
@@ -97,6 +98,18 @@ describe("POST /api/playground/chat", () => {
     const [stored] = await db.select().from(inferences).where(eq(inferences.id, done.inferenceId));
     expect(stored.output).toBe(deltas.map((e) => e.text).join(""));
     expect(stored.price).toBe(PRICE);
+  });
+
+  it("answers a question nothing in the datanets matches with an uncharged event, and stores nothing", async () => {
+    const [{ n: before }] = await db.select({ n: count() }).from(inferences);
+    const response = await chat({ modelId: "1", question: "What is the best pizza in Naples?", permitId, sessionKey });
+    expect(response.status).toBe(200);
+    const events = [];
+    for await (const data of readSseData(response.body!)) events.push(playgroundStreamEventSchema.parse(JSON.parse(data)));
+    expect(events[0]).toMatchObject({ type: "delta", text: expect.stringMatching(/^Nothing in this model's datanets matches/) });
+    expect(events.at(-1)).toMatchObject({ type: "uncharged", reason: "NO_RELEVANT_RECORDS" });
+    const [{ n: after }] = await db.select({ n: count() }).from(inferences);
+    expect(after).toBe(before);
   });
 
   it("refuses a key that is not the permit's, before anything is held", async () => {

@@ -22,6 +22,8 @@ export const v1ModelSchema = z.object({
     price: decimalUint256Schema,
     ownerShareBps: z.number().int(),
     datanetIds: z.array(decimalUint256Schema),
+    /** Whether a question nothing in the datanets matches is still answered (and charged); otherwise it is answered so, free. */
+    answersWithoutRecords: z.boolean(),
   }),
 });
 

@@ -197,9 +197,10 @@ export async function runGatewayBenchmark(options: GatewayBenchOptions, log: (li
               headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
               body: JSON.stringify({ model: "upstream-1", messages: [{ role: "user", content: question }], max_tokens: 200 }),
             });
-            const body = (await res.json()) as { upstream?: { timings: Timings }; error?: { code: string } };
-            if (!res.ok || !body.upstream) {
-              const code = body.error?.code ?? `HTTP_${res.status}`;
+            const body = (await res.json()) as { upstream?: { charged: boolean; timings: Timings }; error?: { code: string } };
+            if (!res.ok || !body.upstream?.charged) {
+              // A question nothing in the datanets matched is answered free: not a paid inference.
+              const code = body.error?.code ?? (res.ok ? "NOT_CHARGED" : `HTTP_${res.status}`);
               errors.set(code, (errors.get(code) ?? 0) + 1);
               continue;
             }

@@ -83,6 +83,7 @@ function streamRun(run: InferenceRun): Response {
         payouts: result.payouts.map((p) => ({ payee: p.payee, amount: p.amount.toString() })),
       },
     ],
+    uncharged: (result): PlaygroundStreamEventWire[] => [{ type: "uncharged", reason: result.reason, relevance: result.relevance }],
     error: (error, charged): PlaygroundStreamEventWire => ({
       ...errorBody(error).error,
       type: "error",

@@ -27,14 +27,17 @@ type Receipt = {
   payeeCount: number;
 };
 
-/** Sends the question and calls `onDelta` per piece of the answer; resolves with the receipt. */
+/**
+ * Sends the question and calls `onDelta` per piece of the answer; resolves with the receipt, or
+ * `uncharged` when nothing in the model's datanets matched the question (nothing was charged).
+ */
 async function askModel(
   modelId: string,
   question: string,
   session: PermitSession,
   onDelta: (text: string) => void,
   signal: AbortSignal,
-): Promise<Receipt> {
+): Promise<Receipt | { uncharged: true }> {
   let response: Response;
   try {
     response = await fetch("/api/playground/chat", {
@@ -64,6 +67,8 @@ async function askModel(
     } else if (event.type === "error") {
       const charged = typeof event.inferenceId === "string" ? " The answer had started, so the call was charged." : "";
       throw new PaymentRequestError(event.code, event.message + charged);
+    } else if (event.type === "uncharged") {
+      return { uncharged: true };
     } else {
       return {
         inferenceId: event.inferenceId,
@@ -163,8 +168,12 @@ function ConnectedPlayground({ payer, modelId, price }: { payer: `0x${string}`; 
         },
         controller.signal,
       );
-      setReceipt(result);
-      setStep({ status: "done", text: `Answered and paid ${money(result.price)}.` });
+      if ("uncharged" in result) {
+        setStep({ status: "done", text: "Nothing in this model's datanets matches the question, so nothing was charged." });
+      } else {
+        setReceipt(result);
+        setStep({ status: "done", text: `Answered and paid ${money(result.price)}.` });
+      }
     } catch (error) {
       if (controller.signal.aborted)
         setStep({

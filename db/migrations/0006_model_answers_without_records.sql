@@ -1,0 +1,1 @@
+ALTER TABLE "models" ADD COLUMN "answers_without_records" boolean DEFAULT false NOT NULL;

@@ -170,7 +170,7 @@ function computeProof(input: AttributeInput): AttributionProof {
     ? new Map<number, number>()
     : input.contextInfluence
       ? backendInfluence(index, input.contextInfluence, contextRecords)
-      : spanLeaveOneOut(index, output.ids, contextRecords, policy.minSpanTokens, commonTokens);
+      : spanLeaveOneOut(index, output.ids, contextRecords, policy.minSpanTokens, commonTokens, behaviour.earliestContextInfluence);
 
   const shares = combineShares(credit, influence, policy);
 

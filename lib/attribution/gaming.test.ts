@@ -168,3 +168,25 @@ describe("Extension and splicing", () => {
     expect(sum(v2)).toBe(PRICE);
   });
 });
+
+describe("Diluting a source's influence", () => {
+  it("an unflagged near-copy retrieved beside the original does not cut the original's context influence", () => {
+    const original = 70; // Brown
+    const passage = uniqueSentences(original)[0];
+    const copier = contributorAddress(9104);
+    // Padded so that it is not flagged as a copy (Jaccard well under 0.7), then retrieved first.
+    const withCopy = extended([{ id: "near-copy", contributor: copier, text: `${FILLER[2]} ${passage} ${FILLER[0]} ${FILLER[1]}` }]);
+    const context = ["near-copy", records[original].id];
+    const output = `Thus: ${passage}`;
+    const { v1, v2 } = both({ index: withCopy, output, context });
+    expect(v1.proof.duplicates).toEqual([]);
+    // Version 1: each copied token is explained by two retrieved records, so neither had influence.
+    expect(v1.proof.records.find((r) => r.id === records[original].id)!.contextInfluence).toBe(0);
+    expect(paidTo(v1, copier)).toBeGreaterThan(0n);
+    const byId = new Map(v2.proof.records.map((r) => [r.id, r]));
+    expect(byId.get(records[original].id)!.contextInfluence).toBe(words(passage).length);
+    expect(byId.has("near-copy")).toBe(false);
+    expect(paidTo(v2, copier)).toBe(0n);
+    expect(sum(v2)).toBe(PRICE);
+  });
+});

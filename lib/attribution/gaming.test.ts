@@ -3,6 +3,7 @@
  * case per attack class of issue 11. Each case shows what version 1 of the engine paid the gamer
  * and that version 2 does not; proofs made by version 1 still verify byte for byte.
  */
+import { getAddress } from "viem";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type AttributeInput, attribute, verifyAttribution } from "./attribute";
 import { addContribution, buildIndex, type DatanetIndex } from "./datanet-index";
@@ -124,7 +125,9 @@ describe("Quote laundering", () => {
     // Version 1 shared the span equally: the gamer took half.
     expect(paidTo(v1, gamer)).toBe(PRICE / 2n);
     expect(paidTo(v2, gamer)).toBe(0n);
-    expect(paidTo(v2, records[victim].contributor)).toBe(PRICE);
+    // The victim takes every token's credit (the span's rarity counts its two holders: 1 − 1/20 of a token each).
+    expect(v2.proof.records.map((r) => r.id)).toEqual([records[victim].id]);
+    expect(v2.proof.records[0].spanCredit).toBeCloseTo(0.95 * words(passage).length, 9);
     expect(v2.proof.spans.flatMap((s) => s.records)).toEqual([records[victim].id]);
     expect(sum(v2)).toBe(PRICE);
   });
@@ -187,6 +190,68 @@ describe("Diluting a source's influence", () => {
     expect(byId.get(records[original].id)!.contextInfluence).toBe(words(passage).length);
     expect(byId.has("near-copy")).toBe(false);
     expect(paidTo(v2, copier)).toBe(0n);
+    expect(sum(v2)).toBe(PRICE);
+  });
+});
+
+describe("The cap as a windfall", () => {
+  const TREASURY = "0x00000000000000000000000000000000000000ee" as const;
+
+  it("a capped contributor's excess goes to the declared unexplained pool, not to a contributor who explained less", () => {
+    const big = 12; // explains most of the output
+    const small = 140; // explains a short sentence
+    const bigText = uniqueSentences(big, 10).slice(0, 3).join(" ");
+    const smallText = uniqueSentences(small, 8).find((s) => words(s).length <= 15)!;
+    const output = `${bigText} ${smallText}`;
+    const policy = { maxContributorShareBps: 5000 };
+    const v1 = attribute(input({ output, policy, engine: V1 }));
+    const v2 = attribute(input({ output, policy: { ...policy, unexplainedPool: "treasury" }, treasury: TREASURY }));
+    const smallShare = words(smallText).length / words(output).length;
+    expect(smallShare).toBeLessThan(0.3);
+    // Version 1: the small contributor was paid half the pool, what the cap held back from the big one.
+    expect(paidTo(v1, records[small].contributor)).toBe(PRICE / 2n);
+    expect(paidTo(v2, records[big].contributor)).toBe(PRICE / 2n);
+    expect(Number(paidTo(v2, records[small].contributor)) / Number(PRICE)).toBeCloseTo(smallShare, 6);
+    const unexplained = v2.proof.split.find((p) => p.role === "unexplained")!;
+    expect(unexplained.address).toBe(getAddress(TREASURY));
+    expect(unexplained.amount).toBe(PRICE - PRICE / 2n - paidTo(v2, records[small].contributor));
+    expect(v2.proof.policy.unexplainedPool).toBe("treasury");
+    expect(sum(v2)).toBe(PRICE);
+    expect(verifyAttribution(input({ output, policy: v2.proof.policy, treasury: TREASURY }), v2.proof).valid).toBe(true);
+  });
+
+  it("splitting one contributor over two addresses recovers what the cap held back: a per-address cap is no Sybil defence (documented)", () => {
+    // Two records of novel text by one contributor, then the same two over two addresses.
+    const texts = [`${FILLER[0]} ${FILLER[1]}`, `${FILLER[2]} Orbital plumbers whistle at quokka ledgers every dawn.`];
+    const policy = { maxContributorShareBps: 5000 };
+    const output = texts.join(" ");
+    const one = extended(texts.map((text, i) => ({ id: `own-${i}`, contributor: contributorAddress(9201), text })));
+    const a = attribute(input({ index: one, output, policy }));
+    expect(paidTo(a, contributorAddress(9201))).toBe(PRICE / 2n);
+    const two = extended(texts.map((text, i) => ({ id: `own-${i}`, contributor: contributorAddress(9201 + i), text })));
+    const b = attribute(input({ index: two, output, policy }));
+    expect(paidTo(b, contributorAddress(9201)) + paidTo(b, contributorAddress(9202))).toBe(PRICE);
+    expect(b.proof.split.find((p) => p.role === "unexplained")!.amount).toBe(0n);
+  });
+});
+
+describe("Dodging exact spans", () => {
+  it("an output the data explains 10% of pays the contributors 10% of their pool; the rest goes where the policy says", () => {
+    const source = 50;
+    const passage = uniqueSentences(source, 12)[0];
+    const novel = Array.from({ length: Math.ceil(words(passage).length / 3) }, () => FILLER.join(" ")).join(" ");
+    const output = `${passage} ${novel}`;
+    const explained = words(passage).length / words(output).length;
+    expect(explained).toBeLessThan(0.15);
+    const { v1, v2 } = both({ output, ownerShareBps: 2000, protocolFeeBps: 250 });
+    const pool = PRICE - PRICE / 5n - (PRICE * 250n) / 10_000n;
+    // Version 1 renormalised: the record explaining a tenth of the output took the whole pool.
+    expect(paidTo(v1, records[source].contributor)).toBe(pool);
+    expect(Number(paidTo(v2, records[source].contributor)) / Number(pool)).toBeCloseTo(explained, 6);
+    const unexplained = v2.proof.split.find((p) => p.role === "unexplained")!;
+    expect(unexplained.address).toBe("0x00000000000000000000000000000000000000AA");
+    expect(unexplained.amount + paidTo(v2, records[source].contributor)).toBe(pool);
+    expect(v2.proof.policy.unexplainedPool).toBe("owner");
     expect(sum(v2)).toBe(PRICE);
   });
 });

@@ -254,4 +254,39 @@ describe("Dodging exact spans", () => {
     expect(v2.proof.policy.unexplainedPool).toBe("owner");
     expect(sum(v2)).toBe(PRICE);
   });
+  it("an output chopping a source into 3–5-word pieces with one or two words between credits the source", () => {
+    const source = 95; // Moby-Dick
+    const passage = uniqueSentences(source, 24).slice(0, 2).join(" ");
+    const pieces = passage.split(" ");
+    // Pieces of 3, 4 and 5 words; between them one or two novel words inserted, or a word changed.
+    const between = [["zebra"], ["quokka", "tapir"], null, ["marmalade"], ["neon", "haiku"], null];
+    const chopped: string[] = [];
+    let p = 0;
+    let changedWords = 0;
+    for (let k = 0; p < pieces.length; k++) {
+      const size = 3 + (k % 3);
+      chopped.push(...pieces.slice(p, p + size));
+      p += size;
+      if (p >= pieces.length) break;
+      const gap = between[k % between.length];
+      if (gap) chopped.push(...gap);
+      else {
+        chopped.push("plumbers"); // a changed word: replaces the next one
+        p += 1;
+        changedWords += 1;
+      }
+    }
+    const output = chopped.join(" ");
+    const { v1, v2 } = both({ output });
+    // Version 1: no exact piece reaches 6 tokens, so nobody earned anything.
+    expect(v1.proof.records).toEqual([]);
+    const credited = v2.proof.records.find((r) => r.id === records[source].id);
+    // Every token of the source's pieces that the output kept is credited to it.
+    const kept = words(passage).length - changedWords;
+    expect(credited!.spanCredit).toBeGreaterThan(0.9 * kept);
+    expect(v2.proof.records.map((r) => r.id)).toEqual([records[source].id]);
+    expect(v2.proof.spans.some((s) => s.gapped && s.records[0] === records[source].id)).toBe(true);
+    expect(paidTo(v2, records[source].contributor)).toBeGreaterThan(PRICE / 2n);
+    expect(sum(v2)).toBe(PRICE);
+  });
 });

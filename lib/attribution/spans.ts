@@ -24,6 +24,7 @@
  *    the tokens no earlier record explains. Version 1 shares a span's value equally by its holders.
  */
 import { type DatanetIndex, originalOf, recordAt } from "./datanet-index";
+import { gappedChains } from "./gapped";
 import { findRange, longestMatch, recordAtPosition } from "./segment";
 import type { AttributionPolicy, Span } from "./types";
 
@@ -127,6 +128,8 @@ export function earliestHolder(index: DatanetIndex, ids: Int32Array, from: numbe
 export type CreditOptions = {
   /** Credit each token to the earliest original holding a match covering it (engine version 2). */
   earliestHolderCredit?: boolean;
+  /** Credit tokens no exact span explains to the earliest record of a gapped match covering them (engine version 2). */
+  gappedMatching?: boolean;
 };
 
 /** Finds the maximal spans of the output and the credit they give each original record. */
@@ -195,6 +198,14 @@ export function findSpans(index: DatanetIndex, output: EncodedText, options: Fin
   }
   const commonTokens = new Uint8Array(n);
   for (let j = 0; j < n; j++) if (owner[j] !== -1 && commonSpan[owner[j]]) commonTokens[j] = 1;
+  if (credits.gappedMatching) {
+    const gapped = gappedSpans(index, output, owner, options.minSpanTokens);
+    for (const { span, record } of gapped) credit.set(record, (credit.get(record) ?? 0) + span.value);
+    // Output order; an exact span before a gapped one starting at the same token.
+    const merged = [...spans.map((span, k) => ({ span, k })), ...gapped.map(({ span }, k) => ({ span, k: spans.length + k }))];
+    merged.sort((a, b) => a.span.start - b.span.start || a.k - b.k);
+    return { spans: merged.map((x) => x.span), credit, commonTokens, copies: [...copies].sort((a, b) => a - b) };
+  }
   return { spans, credit, commonTokens, copies: [...copies].sort((a, b) => a - b) };
 }
 
@@ -225,4 +236,48 @@ function earliestCredit(
     tokenRecord[j] = best !== -1 ? best : spanHolders[span][0];
   }
   return tokenRecord;
+}
+
+/**
+ * Spans for the gapped matches (engine version 2): each output token no exact span covers goes to
+ * the earliest record of a gapped match holding it in one of its pieces (the first such chain
+ * found, on ties); a chain that won tokens is one span, from its first piece to its last, worth
+ * the tokens it won.
+ */
+function gappedSpans(index: DatanetIndex, output: EncodedText, owner: Int32Array, minSpanTokens: number): { span: Span; record: number }[] {
+  const chains = gappedChains(index, output.ids, minSpanTokens);
+  const n = output.ids.length;
+  const tokenChain = new Int32Array(n).fill(-1);
+  chains.forEach((chain, c) => {
+    for (const piece of chain.pieces) {
+      for (let j = piece.start; j < piece.end; j++) {
+        if (owner[j] !== -1) continue;
+        if (tokenChain[j] === -1 || chain.record < chains[tokenChain[j]].record) tokenChain[j] = c;
+      }
+    }
+  });
+  const won = new Int32Array(chains.length);
+  for (let j = 0; j < n; j++) if (tokenChain[j] !== -1) won[tokenChain[j]]++;
+  const result: { span: Span; record: number }[] = [];
+  chains.forEach((chain, c) => {
+    if (won[c] === 0) return;
+    const start = chain.pieces[0].start;
+    const end = chain.pieces[chain.pieces.length - 1].end;
+    result.push({
+      record: chain.record,
+      span: {
+        start,
+        end,
+        charStart: output.starts[start],
+        charEnd: output.ends[end - 1],
+        tokens: won[c],
+        recordCount: 1,
+        common: false,
+        value: won[c],
+        records: [recordAt(index, chain.record).id],
+        gapped: true,
+      },
+    });
+  });
+  return result;
 }

@@ -91,8 +91,16 @@ export type Span = {
   common: boolean;
   /** Credit of the span: tokens × rarity; shared equally by `records`. */
   value: number;
-  /** Original records credited for the span (empty when common). */
+  /**
+   * Original records credited for the span (empty when common). Version 1: every holder; version
+   * 2: the records its credited tokens went to (the earliest holder of a match covering each).
+   */
   records: string[];
+  /**
+   * Engine version 2: a gapped match (a chain of exact pieces of one record with a few words
+   * between; `start`..`end` runs from its first piece to its last). Absent for exact spans.
+   */
+  gapped?: true;
 };
 
 /** Final credit of one record. */

@@ -181,7 +181,7 @@ function computeProof(input: AttributeInput): AttributionProof {
   });
 
   // An output with no words (empty, punctuation only) was still paid for: it credits no record,
-  // so the contributors' pool goes to the owner, like any output that copied nothing.
+  // so the contributors' pool is unexplained (version 1: goes to the owner), like any output that copied nothing.
   const empty = output.ids.length === 0;
   const { spans, credit, commonTokens, copies } = empty ? nothingFound() : findSpans(index, output, policy, behaviour);
   const influence = empty

@@ -116,10 +116,10 @@ export function earliestHolder(index: DatanetIndex, ids: Int32Array, from: numbe
     scanned += hi - lo;
     for (let k = lo; k < hi; k++) {
       const original = originalOf(index, segment.firstRecord + recordAtPosition(segment, segment.sa[k]));
-      originals.add(original);
       if (original < best || best === -1) best = original;
+      originals.add(original);
+      if (originals.size > limit) return -1;
     }
-    if (originals.size > limit) return -1;
   }
   return best;
 }

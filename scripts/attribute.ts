@@ -262,6 +262,7 @@ function toJson(result: Attribution, noOwner: boolean) {
       common: s.common,
       records: s.records,
       value: s.value,
+      gapped: s.gapped === true,
     })),
   };
 }
@@ -301,7 +302,7 @@ function printTable(result: Attribution, output: string, context: string[], noOw
     const text = output.slice(s.charStart, s.charEnd).replace(/\s+/g, " ");
     const excerpt = text.length > 70 ? `${text.slice(0, 67)}...` : text;
     const who = s.common ? `common (${s.recordCount}+ records): no credit` : s.records.join(", ");
-    lines.push(`  [${s.charStart}-${s.charEnd}] ${s.tokens} tokens "${excerpt}" -> ${who}`);
+    lines.push(`  [${s.charStart}-${s.charEnd}] ${s.tokens} tokens${s.gapped ? " (gapped)" : ""} "${excerpt}" -> ${who}`);
   }
   lines.push("", `hash: ${result.hash}`);
   console.log(lines.join("\n"));

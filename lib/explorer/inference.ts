@@ -24,6 +24,8 @@ export type CreditedSpan = {
   tokens: number;
   /** Found in too many records to be worth anything. */
   common: boolean;
+  /** A gapped match (engine version 2): pieces of one record with a few words between. */
+  gapped: boolean;
   /** Records credited for it (empty when common). */
   records: { id: string; contributor: Address | null }[];
 };
@@ -192,6 +194,7 @@ export async function getInferenceDetail(source: MarketplaceSource, ref: Inferen
       charEnd: s.charEnd,
       tokens: s.tokens,
       common: s.common,
+      gapped: s.gapped === true,
       records: s.records.map((id) => ({ id, contributor: contributorOf(id) })),
     })),
     records: recordsShown,

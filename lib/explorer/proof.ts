@@ -27,6 +27,7 @@ export const storedProofSchema = z.object({
       tokens: z.number(),
       common: z.boolean(),
       value: z.number(),
+      gapped: z.boolean().optional(),
       records: z.array(z.string()),
     }),
   ),

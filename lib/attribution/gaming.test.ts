@@ -290,3 +290,31 @@ describe("Dodging exact spans", () => {
     expect(sum(v2)).toBe(PRICE);
   });
 });
+
+describe("version 2 proofs", () => {
+  it("give the same hash from a fresh build and verify; a proof moving money between the unexplained part and a contributor does not", () => {
+    const victim = 30;
+    const passage = uniqueSentences(victim)[0];
+    const more: RecordInput[] = [
+      { id: "extender", contributor: contributorAddress(9301), text: `Lincoln said that ${passage} zebra tapir` },
+    ];
+    const output = `Lincoln said that ${passage} zebra tapir. ${FILLER[0]}`;
+    const params = { output, context: ["extender", records[victim].id], ownerShareBps: 1000, protocolFeeBps: 250, price: 987_654_321n };
+    const first = attribute(input({ ...params, index: extended(more) }));
+    const again = attribute(input({ ...params, index: extended(more) }));
+    expect(again.hash).toBe(first.hash);
+    expect(first.proof.engine).toBe("upstream-attribution/2");
+    expect(sum(first)).toBe(987_654_321n);
+    const fresh = input({ ...params, index: extended(more) });
+    expect(verifyAttribution(fresh, first.proof).valid).toBe(true);
+    expect(verifyAttribution(fresh, first.hash).valid).toBe(true);
+    const tampered = structuredClone(first.proof);
+    const unexplained = tampered.split.find((p) => p.role === "unexplained")!;
+    const contributor = tampered.split.find((p) => p.role === "contributor")!;
+    unexplained.amount -= 1n;
+    contributor.amount += 1n;
+    expect(verifyAttribution(fresh, tampered)).toMatchObject({ valid: false, differences: ["split"] });
+    // A version-1 recomputation of the same input is a different proof.
+    expect(verifyAttribution({ ...fresh, engine: V1 }, first.proof).valid).toBe(false);
+  });
+});

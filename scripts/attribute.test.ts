@@ -60,7 +60,11 @@ describe("npm run attribute", () => {
     expect(r.stdout).toContain("records credited:");
     const last = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
     expect(last.hash).toMatch(/^0x[0-9a-f]{64}$/);
-    expect(last.split.reduce((s: bigint, p: { amount: string }) => s + BigInt(p.amount), 0n)).toBe(10n ** 18n);
+    // The contributors are paid for what the records explain; the rest has no --owner to go to.
+    const paid = last.split.reduce((s: bigint, p: { amount: string }) => s + BigInt(p.amount), 0n);
+    expect(paid + BigInt(last.unattributed)).toBe(10n ** 18n);
+    expect(last.unexplained).toMatchObject({ policy: "owner", address: null, amount: last.unattributed });
+    expect(BigInt(last.unattributed)).toBeGreaterThan(0n);
     expect(last.records.map((x: { id: string }) => x.id).sort()).toEqual([records[4].id, records[30].id].sort());
     expect(last.context[0]).toBe(records[4].id);
     // Same files, same hash.
@@ -89,8 +93,43 @@ describe("npm run attribute", () => {
     const last = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
     expect(last.protocolFee).toBe("50");
     const contributors = last.split.reduce((s: bigint, p: { amount: string }) => s + BigInt(p.amount), 0n);
-    expect(BigInt(last.owner.amount) + contributors + 50n).toBe(1000n);
-    expect(BigInt(last.owner.amount)).toBeGreaterThanOrEqual(200n);
+    expect(BigInt(last.owner.amount) + BigInt(last.unexplained.amount) + contributors + 50n).toBe(1000n);
+    expect(BigInt(last.owner.amount)).toBe(200n);
+    expect(last.unexplained.address).toBe("0x00000000000000000000000000000000000000AA");
+  });
+
+  it("pays the unexplained part to --treasury under --unexplained treasury, and takes a backend's --influence", async () => {
+    const output = file("output3.txt", `Quokka ledgers glimmer sideways. ${sentences(records[10].text)[0]}`);
+    const influence = file(
+      "influence.json",
+      JSON.stringify([
+        { id: records[10].id, influence: 2 },
+        { id: records[11].id, influence: 0.5 },
+      ]),
+    );
+    const treasury = "0x00000000000000000000000000000000000000Ee";
+    const r = await run(
+      "--records",
+      recordsFile,
+      "--output",
+      output,
+      "--unexplained",
+      "treasury",
+      "--treasury",
+      treasury,
+      "--influence",
+      influence,
+      "--json",
+    );
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const last = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
+    expect(last.context).toEqual([records[10].id, records[11].id]);
+    expect(last.unexplained).toMatchObject({ policy: "treasury", address: "0x00000000000000000000000000000000000000eE" });
+    expect(BigInt(last.unexplained.amount)).toBeGreaterThan(0n);
+    const paid = last.split.reduce((s: bigint, p: { amount: string }) => s + BigInt(p.amount), 0n);
+    expect(paid + BigInt(last.unexplained.amount)).toBe(10n ** 18n);
+    expect(last.records.map((x: { id: string }) => x.id)).toContain(records[11].id);
   });
 
   it("explains bad input in one line with a non-zero exit", async () => {
@@ -113,12 +152,37 @@ describe("npm run attribute", () => {
       [["--records", recordsFile, "--output", output, "--price", "-5"], /--price/],
       [["--records", recordsFile, "--output", output, "--owner", "0xnothex"], /--owner/],
       [["--output", output], /--records and --output are required/],
+      [["--records", recordsFile, "--output", output, "--unexplained", "contributors"], /--unexplained must be owner or treasury/],
+      [["--records", recordsFile, "--output", output, "--unexplained", "treasury"], /needs --treasury/],
+      [
+        ["--records", recordsFile, "--output", output, "--treasury", "0x00000000000000000000000000000000000000ee"],
+        /needs --unexplained treasury/,
+      ],
+      [
+        ["--records", recordsFile, "--output", output, "--unexplained", "treasury", "--treasury", "0x12"],
+        /--treasury 0x12 is not a valid address/,
+      ],
+      [["--records", recordsFile, "--output", output, "--influence", file("inf1.json", "{")], /influence file .*not valid JSON/],
+      [
+        ["--records", recordsFile, "--output", output, "--influence", file("inf2.json", '[{"id":"x","influence":"a lot"}]')],
+        /influence file .*influence/,
+      ],
+      [
+        ["--records", recordsFile, "--output", output, "--influence", file("inf3.json", '[{"id":"nope","influence":1}]')],
+        /record nope is not in the records file/,
+      ],
     ];
+    const flagCases = 4; // the --unexplained and --treasury cases are bad flags: exit 2
     // Three at a time: each is a separate Node process.
     for (let i = 0; i < cases.length; i += 3) {
       const batch = cases.slice(i, i + 3);
       const results = await Promise.all(batch.map(([args]) => run(...args)));
-      for (const [k, r] of results.entries()) expectCleanError(r, batch[k][1]);
+      for (const [k, r] of results.entries()) {
+        expectCleanError(r, batch[k][1]);
+        const n = i + k;
+        if (n >= cases.length - 3 - flagCases && n < cases.length - 3) expect(r.code).toBe(2);
+        if (n >= cases.length - 3) expect(r.code).toBe(1);
+      }
     }
   }, 180_000);
 });

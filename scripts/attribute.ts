@@ -7,6 +7,9 @@
  * span leave-one-out). By default the whole price goes to the contributors; --owner, --owner-bps
  * and --fee-bps give the model owner and the protocol their parts. With --json the last line is
  * one JSON object: { split: [{contributor, amount}], records: [{id, score}], hash, ... }.
+ * The part of the contributors' pool the records do not explain goes where --unexplained says
+ * (owner, the default, or treasury with --treasury); --influence FILE passes a backend's measured
+ * influence of its context records ([{"id","influence"}]).
  * Bad input prints one `error: ...` line to stderr and exits with status 1 (2 for bad flags).
  */
 import { readFileSync, statSync } from "node:fs";
@@ -21,12 +24,16 @@ const USAGE = `usage: npm run attribute -- --records FILE.jsonl --output FILE.tx
   --output FILE       the model output to attribute
   --prompt FILE       the prompt; its top records by BM25 become the context
   --price UNITS       price in the token's smallest unit (default 10^18)
-  --owner ADDRESS     model owner (gets --owner-bps, and the pool when nobody earned credit)
+  --owner ADDRESS     model owner (gets --owner-bps, and the unexplained pool under --unexplained owner)
   --owner-bps N       owner's share in basis points (default 0; needs --owner)
   --fee-bps N         protocol fee in basis points (default 0)
   --top-k N           context records retrieved for --prompt (default 5)
   --min-span N        shortest credited span in tokens (default 6)
   --cap-bps N         cap on one contributor's share of the pool, in basis points
+  --unexplained POLICY  who is paid what the records do not explain: owner (default) or treasury
+  --treasury ADDRESS  the treasury paid under --unexplained treasury
+  --influence FILE    a backend's measured influence, JSON [{"id","influence"}]; its records are the
+                      context (with --prompt each must be one of the retrieved records)
   --max-record-mb N   largest accepted record text in megabytes (default 1)
   --json              print a JSON object as the last line
   --help              this text`;
@@ -95,6 +102,36 @@ function parseRecords(text: string, path: string, maxRecordBytes: number): Recor
   return records;
 }
 
+const influenceFile = z.array(
+  z
+    .object({
+      id: z.union([z.string().min(1), z.number().int()]).transform(String),
+      influence: z.number().refine(Number.isFinite, "must be a finite number"),
+    })
+    .strict(),
+);
+
+/** The --influence file: a JSON array of {id, influence}, each id once. */
+function parseInfluence(text: string, path: string): { id: string; influence: number }[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new CliError(`influence file ${path}: not valid JSON (${(e as Error).message})`);
+  }
+  const parsed = influenceFile.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new CliError(`influence file ${path}: ${issue.path.join(".") || "content"} ${issue.message} (expected [{"id","influence"}])`);
+  }
+  const seen = new Set<string>();
+  for (const m of parsed.data) {
+    if (seen.has(m.id)) throw new CliError(`influence file ${path}: record ${m.id} appears twice`);
+    seen.add(m.id);
+  }
+  return parsed.data;
+}
+
 function intFlag(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
   if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
@@ -119,6 +156,9 @@ function main(argv: string[]): void {
         "top-k": { type: "string" },
         "min-span": { type: "string" },
         "cap-bps": { type: "string" },
+        unexplained: { type: "string" },
+        treasury: { type: "string" },
+        influence: { type: "string" },
         "max-record-mb": { type: "string" },
         json: { type: "boolean", default: false },
         help: { type: "boolean", default: false },
@@ -147,6 +187,18 @@ function main(argv: string[]): void {
   const minSpanTokens = intFlag(values["min-span"], "min-span", 6, 1, 1000);
   const cap = values["cap-bps"] === undefined ? undefined : intFlag(values["cap-bps"], "cap-bps", 0, 1, 10_000);
   const maxRecordBytes = intFlag(values["max-record-mb"], "max-record-mb", 1, 1, 1024) * 1024 * 1024;
+  const unexplainedPool = values.unexplained ?? "owner";
+  if (unexplainedPool !== "owner" && unexplainedPool !== "treasury") {
+    throw new CliError(`--unexplained must be owner or treasury, got ${JSON.stringify(values.unexplained)}`, 2);
+  }
+  if (values.treasury !== undefined && !isAddress(values.treasury, { strict: false }))
+    throw new CliError(`--treasury ${values.treasury} is not a valid address`, 2);
+  if (unexplainedPool === "treasury" && values.treasury === undefined) throw new CliError("--unexplained treasury needs --treasury", 2);
+  if (unexplainedPool !== "treasury" && values.treasury !== undefined) throw new CliError("--treasury needs --unexplained treasury", 2);
+  const influence =
+    values.influence === undefined
+      ? undefined
+      : parseInfluence(readUtf8(values.influence, "influence", 64 * 1024 * 1024), values.influence);
 
   const records = parseRecords(readUtf8(values.records, "records", 2 * 1024 ** 3), values.records, maxRecordBytes);
   const output = readUtf8(values.output, "output", 64 * 1024 * 1024);
@@ -154,7 +206,14 @@ function main(argv: string[]): void {
   const prompt = values.prompt === undefined ? "" : readUtf8(values.prompt, "prompt", 64 * 1024 * 1024);
 
   const index = buildIndex(records, { maxRecordChars: maxRecordBytes });
-  const context = prompt.trim() === "" ? [] : retrieve(index, prompt, { k: topK }).map((r) => r.id);
+  const retrieved = prompt.trim() === "" ? undefined : retrieve(index, prompt, { k: topK }).map((r) => r.id);
+  const context = retrieved ?? [...new Set((influence ?? []).map((m) => m.id))];
+  for (const m of influence ?? []) {
+    if (!records.some((r) => r.id === m.id))
+      throw new CliError(`influence file ${values.influence}: record ${m.id} is not in the records file`);
+    if (!context.includes(m.id))
+      throw new CliError(`influence file ${values.influence}: record ${m.id} is not one of the retrieved context records`);
+  }
   const owner = (values.owner ?? ZERO_ADDRESS) as Address;
   const result = attribute({
     index,
@@ -165,7 +224,9 @@ function main(argv: string[]): void {
     ownerShareBps,
     protocolFeeBps,
     owner,
-    policy: { minSpanTokens, ...(cap === undefined ? {} : { maxContributorShareBps: cap }) },
+    policy: { minSpanTokens, unexplainedPool, ...(cap === undefined ? {} : { maxContributorShareBps: cap }) },
+    treasury: values.treasury as Address | undefined,
+    contextInfluence: influence,
   });
   printTable(result, output, context, values.owner === undefined);
   if (values.json) console.log(JSON.stringify(toJson(result, values.owner === undefined)));
@@ -176,6 +237,8 @@ function toJson(result: Attribution, noOwner: boolean) {
   const { proof } = result;
   const ownerPart = proof.split.find((p) => p.role === "owner")!;
   const protocolPart = proof.split.find((p) => p.role === "protocol")!;
+  const unexplainedPart = proof.split.find((p) => p.role === "unexplained")!;
+  const unexplainedUnpaid = noOwner && proof.policy.unexplainedPool === "owner";
   return {
     split: proof.split.filter((p) => p.role === "contributor").map((p) => ({ contributor: p.address, amount: p.amount.toString() })),
     records: proof.records.map((r) => ({ id: r.id, score: r.score })),
@@ -183,7 +246,13 @@ function toJson(result: Attribution, noOwner: boolean) {
     price: proof.input.price.toString(),
     owner: noOwner ? null : { address: ownerPart.address, amount: ownerPart.amount.toString() },
     protocolFee: protocolPart.amount.toString(),
-    unattributed: noOwner ? ownerPart.amount.toString() : "0",
+    unexplained: {
+      policy: proof.policy.unexplainedPool,
+      address: unexplainedUnpaid ? null : unexplainedPart.address,
+      amount: unexplainedPart.amount.toString(),
+    },
+    // What nobody is paid: the unexplained part when it would go to an owner that was not given.
+    unattributed: unexplainedUnpaid ? unexplainedPart.amount.toString() : "0",
     context: proof.input.context,
     duplicates: proof.duplicates,
     spans: proof.spans.map((s) => ({
@@ -193,6 +262,7 @@ function toJson(result: Attribution, noOwner: boolean) {
       common: s.common,
       records: s.records,
       value: s.value,
+      gapped: s.gapped === true,
     })),
   };
 }
@@ -212,11 +282,17 @@ function printTable(result: Attribution, output: string, context: string[], noOw
   for (const d of proof.duplicates) lines.push(`  ${d.id} copies ${d.original}: its credit goes to ${d.original}`);
   lines.push("", "split:");
   for (const p of proof.split) {
-    if (p.role === "owner" && noOwner) {
-      if (p.amount > 0n) lines.push(`  unattributed (no --owner)                    ${p.amount}`);
+    if (p.role === "owner" && noOwner) continue;
+    if (p.role === "unexplained" && noOwner && proof.policy.unexplainedPool === "owner") {
+      lines.push(`  ${"unexplained -> owner (declared policy; no --owner: unattributed)".padEnd(52)} ${p.amount}`);
       continue;
     }
-    const who = p.role === "protocol" ? "protocol fee" : `${p.role} ${p.address}`;
+    const who =
+      p.role === "protocol"
+        ? "protocol fee"
+        : p.role === "unexplained"
+          ? `unexplained -> ${proof.policy.unexplainedPool} ${p.address}`
+          : `${p.role} ${p.address}`;
     lines.push(`  ${who.padEnd(52)} ${p.amount}`);
   }
   lines.push("", "spans:");
@@ -226,7 +302,7 @@ function printTable(result: Attribution, output: string, context: string[], noOw
     const text = output.slice(s.charStart, s.charEnd).replace(/\s+/g, " ");
     const excerpt = text.length > 70 ? `${text.slice(0, 67)}...` : text;
     const who = s.common ? `common (${s.recordCount}+ records): no credit` : s.records.join(", ");
-    lines.push(`  [${s.charStart}-${s.charEnd}] ${s.tokens} tokens "${excerpt}" -> ${who}`);
+    lines.push(`  [${s.charStart}-${s.charEnd}] ${s.tokens} tokens${s.gapped ? " (gapped)" : ""} "${excerpt}" -> ${who}`);
   }
   lines.push("", `hash: ${result.hash}`);
   console.log(lines.join("\n"));

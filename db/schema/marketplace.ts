@@ -108,6 +108,9 @@ export const modelBackendKind = pgEnum("model_backend_kind", ["builtin", "openai
  */
 export const modelStatus = pgEnum("model_status", ["active", "paused", "retired"]);
 
+/** Where a model's declared terms send the part of the data pool its records do not explain (lib/attribution). */
+export const unexplainedPoolPolicy = pgEnum("unexplained_pool_policy", ["owner", "treasury"]);
+
 /** A published model: its card, its backend and its terms and status as last seen on chain. */
 export const models = pgTable(
   "models",
@@ -139,6 +142,11 @@ export const models = pgTable(
     price: uint256("price").notNull(),
     /** The owner's share of each price in basis points; the rest goes to the data pool. */
     ownerShareBps: integer("owner_share_bps").notNull(),
+    /**
+     * The recipient of the unexplained pool the model's card declares (off-chain terms, anchored by
+     * `metadataUri`); null when the card declares none: the engine's default, the owner.
+     */
+    unexplainedPool: unexplainedPoolPolicy("unexplained_pool"),
     /** Whether it serves inferences, as of `version`. */
     status: modelStatus("status").notNull().default("active"),
     /** The on-chain version these terms belong to; each price/split/status update adds one. */

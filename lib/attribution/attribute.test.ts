@@ -77,21 +77,27 @@ describe("attribute on real text", () => {
     const a = attribute(input({ output }));
     expect(new Set(a.proof.records.map((r) => r.id))).toEqual(new Set(expected.keys()));
     const totalCopied = [...expected.values()].reduce((s, v) => s + v, 0);
+    // The contributors' pool is paid for the part of the output the records explain; the filler is unexplained.
+    const explained = a.proof.records.reduce((s, r) => s + r.score, 0);
+    expect(Math.abs(explained - totalCopied / a.proof.input.outputTokens)).toBeLessThan(6 / a.proof.input.outputTokens);
     for (const r of a.proof.records) {
       const tokens = expected.get(r.id)!;
       // A copied boundary may gain or lose a token against the filler next to it.
       expect(Math.abs(r.spanCredit - tokens)).toBeLessThanOrEqual(2);
-      expect(Math.abs(r.score - tokens / totalCopied)).toBeLessThan(0.02);
+      expect(Math.abs(r.score / explained - tokens / totalCopied)).toBeLessThan(0.02);
     }
     // Money follows the scores and sums to the price.
     expect(a.proof.split.reduce((s, p) => s + p.amount, 0n)).toBe(PRICE);
     for (const r of a.proof.records) {
-      const exact = (Number(contributorPart(a, r.contributor)) / Number(PRICE)) * totalCopied;
+      const exact = (Number(contributorPart(a, r.contributor)) / Number(PRICE) / explained) * totalCopied;
       expect(Math.abs(exact - expected.get(r.id)!)).toBeLessThan(0.02 * totalCopied);
     }
+    const unexplained = a.proof.split.find((p) => p.role === "unexplained")!;
+    expect(unexplained.address).toBe(getAddress(OWNER));
+    expect(Math.abs(Number(unexplained.amount) / Number(PRICE) - (1 - explained))).toBeLessThan(1e-9);
   });
 
-  it("credits nobody for phrases found in many records", () => {
+  it("credits nobody for phrases found in many records (the pool is unexplained)", () => {
     // Find 6-word phrases that occur in many different records of the corpus.
     const df = new Map<string, Set<number>>();
     records.forEach((r, i) => {
@@ -116,7 +122,8 @@ describe("attribute on real text", () => {
     expect(a.proof.records).toEqual([]);
     expect(a.proof.split).toEqual([
       { role: "protocol", amount: 0n },
-      { role: "owner", address: getAddress(OWNER), amount: PRICE },
+      { role: "owner", address: getAddress(OWNER), amount: PRICE / 10n },
+      { role: "unexplained", address: getAddress(OWNER), amount: PRICE - PRICE / 10n },
     ]);
     // The same phrase, once it is rare (default policy), does earn credit.
     const rare = attribute(input({ output }));
@@ -142,7 +149,7 @@ describe("attribute on real text", () => {
     expect(spamScore === undefined || (spamScore.score === 0 && spamScore.contextInfluence === 0)).toBe(true);
     expect(contributorPart(a, spammer)).toBe(0n);
     expect(a.proof.records[0].id).toBe(records[source].id);
-    expect(a.proof.records[0].score).toBe(1);
+    expect(a.proof.records.filter((r) => r.score > 0).map((r) => r.id)).toEqual([records[source].id]);
   });
 
   it("credits the original, not a later exact copy or a near-copy with a few words changed", () => {
@@ -166,7 +173,8 @@ describe("attribute on real text", () => {
     expect(a.proof.records.map((r) => r.id)).toEqual([records[original].id]);
     expect(contributorPart(a, copier)).toBe(0n);
     expect(contributorPart(a, nearCopier)).toBe(0n);
-    expect(contributorPart(a, records[original].contributor)).toBe(PRICE);
+    // The original is paid for all the output explains; the rest (filler) is the unexplained part.
+    expect(contributorPart(a, records[original].contributor) + a.proof.split.find((p) => p.role === "unexplained")!.amount).toBe(PRICE);
     expect(a.proof.duplicates).toEqual(
       expect.arrayContaining([
         { id: "copy", original: records[original].id },
@@ -225,14 +233,15 @@ describe("attribute on real text", () => {
     expect(verifyAttribution({ ...input(params), output: `${output} more` }, first.hash).valid).toBe(false);
   });
 
-  it("credits nobody for an output with no words: the data pool goes to the owner, the split still sums to the price", () => {
+  it("credits nobody for an output with no words: the data pool is unexplained, the split still sums to the price", () => {
     for (const output of ["  ...  ", "", "?! —"]) {
       // Even a backend's measured influence on the context credits nobody: there is no output to have influenced.
       const context = [records[0].id];
       const { proof } = attribute(input({ output, price: 2_001n, context, contextInfluence: [{ id: records[0].id, influence: 1 }] }));
       expect(proof.input.outputTokens).toBe(0);
       expect([proof.spans, proof.records]).toEqual([[], []]);
-      expect(proof.split.map((p) => p.role)).toEqual(["protocol", "owner"]);
+      expect(proof.split.map((p) => p.role)).toEqual(["protocol", "owner", "unexplained"]);
+      expect(proof.split[2].amount).toBe(2_001n);
       expect(proof.split.reduce((s, p) => s + p.amount, 0n)).toBe(2_001n);
     }
   });

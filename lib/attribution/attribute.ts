@@ -19,6 +19,7 @@ import type {
   DuplicateCredit,
   Hex,
   RecordScore,
+  UnexplainedPoolPolicy,
   VerifyResult,
 } from "./types";
 
@@ -38,16 +39,20 @@ export const DEFAULT_POLICY: AttributionPolicy = {
 // Scores become integer weights for the split with this resolution (2^48 < 2^53: exact).
 const WEIGHT_SCALE = 2 ** 48;
 
-const policySchema = z
-  .object({
-    minSpanTokens: z.number().int().min(1).max(1000),
-    commonRecordFraction: z.number().min(0).max(1),
-    commonMinRecords: z.number().int().min(1),
-    contextWeight: z.number().min(0).max(1),
-    minInfluence: z.number().min(0).max(1),
-    maxContributorShareBps: z.number().int().min(1).max(10_000).optional(),
-  })
-  .strict();
+/** Where the unexplained pool goes when the model's terms do not say (engine version 2). */
+export const DEFAULT_UNEXPLAINED_POOL: UnexplainedPoolPolicy = "owner";
+
+const policyFields = {
+  minSpanTokens: z.number().int().min(1).max(1000),
+  commonRecordFraction: z.number().min(0).max(1),
+  commonMinRecords: z.number().int().min(1),
+  contextWeight: z.number().min(0).max(1),
+  minInfluence: z.number().min(0).max(1),
+  maxContributorShareBps: z.number().int().min(1).max(10_000).optional(),
+};
+// Version 1 has no unexplained pool: its proofs never name one.
+const policySchemaV1 = z.object(policyFields).strict();
+const policySchema = z.object({ ...policyFields, unexplainedPool: z.enum(["owner", "treasury"]) }).strict();
 
 const address = z.string().refine((a) => isAddress(a, { strict: false }), "not an address");
 
@@ -60,11 +65,14 @@ const inputSchema = z.object({
   protocolFeeBps: z.number().int().min(0).max(10_000),
   owner: address,
   contextInfluence: z.array(z.object({ id: z.string(), influence: z.number().refine(Number.isFinite, "must be finite") })).optional(),
+  treasury: address.optional(),
 });
 
-/** Fills in and validates a policy. */
-export function resolvePolicy(policy: Partial<AttributionPolicy> = {}): AttributionPolicy {
-  const parsed = policySchema.safeParse({ ...DEFAULT_POLICY, ...policy });
+/** Fills in and validates a policy for an engine version (default the newest). */
+export function resolvePolicy(policy: Partial<AttributionPolicy> = {}, engine: EngineVersion = ENGINE_VERSION): AttributionPolicy {
+  const parsed = behaviourOf(engine).explainedPool
+    ? policySchema.safeParse({ ...DEFAULT_POLICY, unexplainedPool: DEFAULT_UNEXPLAINED_POOL, ...policy })
+    : policySchemaV1.safeParse({ ...DEFAULT_POLICY, ...policy });
   if (!parsed.success) throw new InvalidAttributionInputError(`invalid policy: ${parsed.error.issues.map(describeIssue).join("; ")}`);
   return parsed.data;
 }
@@ -89,8 +97,10 @@ export type AttributeInput = {
   ownerShareBps: number;
   /** Protocol fee in basis points. */
   protocolFeeBps: number;
-  /** Model owner's address (also receives the contributors' pool when nobody earned credit). */
+  /** Model owner's address (version 1 also pays it the contributors' pool when nobody earned credit). */
   owner: Address;
+  /** The address paid the unexplained pool under the `treasury` policy (engine version 2); required then, refused otherwise. */
+  treasury?: Address;
   /** Policy overrides; omitted fields take the defaults. */
   policy?: Partial<AttributionPolicy>;
   /** Per-record influence measured by a backend; replaces the span leave-one-out. */
@@ -124,7 +134,14 @@ export function verifyAttribution(input: AttributeInput, proof: AttributionProof
     const versions = input.engine ? [input.engine] : [...ENGINE_VERSIONS].reverse();
     let newest: Attribution | undefined;
     for (const engine of versions) {
-      const fresh = attribute({ ...input, engine });
+      let fresh: Attribution;
+      try {
+        fresh = attribute({ ...input, engine });
+      } catch (error) {
+        // An older version may not know an input the newer ones take (an unexplained-pool policy).
+        if (newest && error instanceof InvalidAttributionInputError) continue;
+        throw error;
+      }
       newest ??= fresh;
       if (fresh.hash === wanted) return { valid: true, hash: fresh.hash, differences: [] };
     }
@@ -148,10 +165,11 @@ function computeProof(input: AttributeInput): AttributionProof {
   if (input.ownerShareBps + input.protocolFeeBps > 10_000) {
     throw new InvalidAttributionInputError("ownerShareBps + protocolFeeBps must not exceed 10000");
   }
-  const policy = resolvePolicy(input.policy);
   const engine = input.engine ?? ENGINE_VERSION;
   if (!isEngineVersion(engine)) throw new InvalidAttributionInputError(`unknown engine version ${String(engine)}`);
   const behaviour = behaviourOf(engine);
+  const policy = resolvePolicy(input.policy, engine);
+  const unexplainedTo = unexplainedRecipient(policy, input);
   const { index } = input;
   const owner = getAddress(input.owner);
 
@@ -163,16 +181,18 @@ function computeProof(input: AttributeInput): AttributionProof {
   });
 
   // An output with no words (empty, punctuation only) was still paid for: it credits no record,
-  // so the contributors' pool goes to the owner, like any output that copied nothing.
+  // so the contributors' pool is unexplained (version 1: goes to the owner), like any output that copied nothing.
   const empty = output.ids.length === 0;
-  const { spans, credit, commonTokens, copies } = empty ? nothingFound() : findSpans(index, output, policy);
+  const { spans, credit, commonTokens, copies } = empty ? nothingFound() : findSpans(index, output, policy, behaviour);
   const influence = empty
     ? new Map<number, number>()
     : input.contextInfluence
       ? backendInfluence(index, input.contextInfluence, contextRecords)
-      : spanLeaveOneOut(index, output.ids, contextRecords, policy.minSpanTokens, commonTokens);
+      : spanLeaveOneOut(index, output.ids, contextRecords, policy.minSpanTokens, commonTokens, behaviour.earliestContextInfluence);
 
-  const shares = combineShares(credit, influence, policy);
+  const shares = behaviour.explainedPool
+    ? explainedShares(credit, influence, policy, output.ids.length, input.contextInfluence !== undefined)
+    : combineShares(credit, influence, policy);
 
   // Per contributor weights from the final shares.
   const byContributor = new Map<Address, bigint>();
@@ -188,6 +208,7 @@ function computeProof(input: AttributeInput): AttributionProof {
     owner,
     contributors: [...byContributor].filter(([, w]) => w > 0n).map(([a, weight]) => ({ address: a, weight })),
     maxContributorShareBps: policy.maxContributorShareBps,
+    unexplained: unexplainedTo ? { address: unexplainedTo, denominator: BigInt(WEIGHT_SCALE) } : undefined,
   });
 
   const touched = new Set<number>([...credit.keys(), ...influence.keys()]);
@@ -252,7 +273,12 @@ function backendInfluence(index: DatanetIndex, measured: readonly BackendInfluen
  * mixed by `contextWeight` when both exist; shares under `minInfluence` are dropped and the
  * rest renormalized.
  */
-function combineShares(credit: Map<number, number>, influence: Map<number, number>, policy: AttributionPolicy): Map<number, number> {
+function combineShares(
+  credit: Map<number, number>,
+  influence: Map<number, number>,
+  policy: AttributionPolicy,
+  renormalize = true,
+): Map<number, number> {
   const spanTotal = sumInOrder(credit);
   const contextTotal = sumInOrder(influence);
   const w = spanTotal > 0 && contextTotal > 0 ? policy.contextWeight : contextTotal > 0 ? 1 : 0;
@@ -267,7 +293,52 @@ function combineShares(credit: Map<number, number>, influence: Map<number, numbe
   const kept = new Map([...raw].filter(([, share]) => share >= policy.minInfluence));
   const keptTotal = sumInOrder(kept);
   const shares = new Map<number, number>();
-  for (const r of records) shares.set(r, kept.has(r) ? kept.get(r)! / keptTotal : 0);
+  for (const r of records) shares.set(r, kept.has(r) ? (renormalize ? kept.get(r)! / keptTotal : kept.get(r)!) : 0);
+  return shares;
+}
+
+/** The recipient of the unexplained pool under a version-2 policy (undefined under version 1). */
+function unexplainedRecipient(policy: AttributionPolicy, input: AttributeInput): Address | undefined {
+  if (policy.unexplainedPool === undefined) {
+    if (input.treasury !== undefined)
+      throw new InvalidAttributionInputError("treasury is only used by engine versions with an unexplained pool");
+    return undefined;
+  }
+  if (policy.unexplainedPool === "treasury") {
+    if (input.treasury === undefined)
+      throw new InvalidAttributionInputError('the unexplainedPool policy "treasury" needs a treasury address');
+    return getAddress(input.treasury);
+  }
+  if (input.treasury !== undefined)
+    throw new InvalidAttributionInputError('treasury is only used with the unexplainedPool policy "treasury"');
+  return getAddress(input.owner);
+}
+
+/**
+ * Version 2 (`explainedPool`): each record's share of the contributors' pool is its part of the
+ * output the data explains. The records' relative shares are version 1's (span credit and context
+ * influence each normalized and mixed by `contextWeight`; under `minInfluence` nothing), scaled
+ * by the explained part: Σ span credit / output tokens (tokens credited to a rare span, each
+ * weighted by its rarity), or, when no span earned credit, the context's — the span
+ * leave-one-out's tokens / output tokens, and 1 for a backend's own measurement (the owner runs
+ * the backend; overstating it only pays the contributors more). Shares sum to at most 1; the rest
+ * is the unexplained pool, and a share dropped under `minInfluence` goes there, not to the others.
+ */
+function explainedShares(
+  credit: Map<number, number>,
+  influence: Map<number, number>,
+  policy: AttributionPolicy,
+  outputTokens: number,
+  backend: boolean,
+): Map<number, number> {
+  const relative = combineShares(credit, influence, policy, false);
+  const spanTotal = sumInOrder(credit);
+  const contextTotal = sumInOrder(influence);
+  const explained =
+    outputTokens === 0 ? 0 : spanTotal > 0 ? spanTotal / outputTokens : contextTotal > 0 ? (backend ? 1 : contextTotal / outputTokens) : 0;
+  const fraction = Math.min(1, explained);
+  const shares = new Map<number, number>();
+  for (const [r, share] of relative) shares.set(r, share * fraction);
   return shares;
 }
 

@@ -8,6 +8,12 @@
  * Tokens whose longest match in the datanet is a common phrase are left out. A retrieved
  * record that contributed no span therefore gets 0.
  *
+ * Engine version 2 (`earliestContextInfluence`): retrieved records that explain the same output
+ * tokens form a group, and the group's tokens count for its earliest record (lowest record
+ * number), so a near-copy retrieved beside the original, too different to be flagged as a copy,
+ * no longer cuts the original's influence to 0 (nor earns any itself): each explained token
+ * counts for exactly one record, the earliest that explains it.
+ *
  * A backend that can measure influence (e.g. the drop in the output's log-probability when the
  * record is left out of the prompt) passes its numbers instead; negatives count as 0.
  */
@@ -21,6 +27,7 @@ export function spanLeaveOneOut(
   contextRecords: readonly number[],
   minSpanTokens: number,
   commonTokens: Uint8Array,
+  earliest = false,
 ): Map<number, number> {
   // Group context records by original: a copy retrieved next to its original adds nothing new.
   const groups = new Map<number, number[]>();
@@ -39,6 +46,16 @@ export function spanLeaveOneOut(
     for (let j = 0; j < n; j++) count[j] += covered[j];
   }
   const influence = new Map<number, number>();
+  if (earliest) {
+    const byAge = [...coverage].sort((a, b) => a[0] - b[0]);
+    for (const [original] of byAge) influence.set(original, 0);
+    for (let j = 0; j < n; j++) {
+      if (commonTokens[j]) continue;
+      const first = byAge.find(([, covered]) => covered[j] === 1);
+      if (first) influence.set(first[0], influence.get(first[0])! + 1);
+    }
+    return influence;
+  }
   for (const [original, covered] of coverage) {
     let lost = 0;
     for (let j = 0; j < n; j++) if (covered[j] && count[j] === 1 && !commonTokens[j]) lost++;

@@ -117,3 +117,46 @@ describe("splitPrice", () => {
     ).toThrow(/twice/);
   });
 });
+
+describe("splitPrice with an unexplained part (engine version 2)", () => {
+  const TREASURY = "0x00000000000000000000000000000000000000ee" as const;
+
+  it("pays each contributor its weight's part of the whole, the cap's excess and the rest to the unexplained part, for many random cases", () => {
+    const rnd = lcgRandom(7);
+    const denominator = 2n ** 48n;
+    for (let trial = 0; trial < 2000; trial++) {
+      const price = BigInt(Math.floor(rnd() * 1e9)) * (trial % 2 ? 10n ** 9n : 1n) + BigInt(Math.floor(rnd() * 1000));
+      const protocolFeeBps = Math.floor(rnd() * 1000);
+      const ownerShareBps = Math.floor(rnd() * (10_000 - protocolFeeBps));
+      const count = Math.floor(rnd() * 8);
+      const explained = rnd();
+      const raw = Array.from({ length: count }, () => 0.01 + rnd());
+      const total = raw.reduce((s, x) => s + x, 0);
+      const contributors = raw.map((x, i) => ({
+        address: contributorAddress(i + 1),
+        weight: BigInt(Math.max(1, Math.round((x / total) * explained * 2 ** 48))),
+      }));
+      const cap = trial % 3 === 0 ? 1 + Math.floor(rnd() * 10_000) : undefined;
+      const parts = splitPrice({
+        price,
+        ownerShareBps,
+        protocolFeeBps,
+        owner: OWNER,
+        contributors,
+        maxContributorShareBps: cap,
+        unexplained: { address: TREASURY, denominator },
+      });
+      expect(parts.reduce((s, p) => s + p.amount, 0n)).toBe(price);
+      expect(parts[2]).toMatchObject({ role: "unexplained", address: TREASURY });
+      const pool = price - parts[0].amount - parts[1].amount;
+      for (const c of contributors) {
+        const paid = parts.find((p) => p.role === "contributor" && p.address === c.address)?.amount ?? 0n;
+        const exact = (pool * c.weight) / denominator;
+        // Never more than its own part of the whole (plus one unit of rounding), never over the cap.
+        expect(paid <= exact + 1n).toBe(true);
+        if (cap !== undefined) expect(paid <= (pool * BigInt(cap)) / 10_000n).toBe(true);
+        else expect(paid >= exact - 1n).toBe(true);
+      }
+    }
+  });
+});

@@ -11,6 +11,14 @@
  *   and the excess is shared among the others in proportion to their weights (repeated until
  *   nobody exceeds it); what nobody can take goes to the owner;
  * - with no contributor weight at all, the pool goes to the owner.
+ *
+ * Engine version 2 passes `unexplained`: the contributors' weights are then parts of
+ * `unexplained.denominator` (the whole output), not of their own sum. The pool is divided by
+ * largest remainder among the contributors and the unexplained part (the denominator less their
+ * weights); a contributor above the cap is held at it and the excess goes to the unexplained
+ * part too, never to the other contributors, who did not earn it. The unexplained part is paid
+ * to `unexplained.address` (the recipient the model's declared policy names) and always appears
+ * in the split, with role "unexplained", even when it is 0.
  */
 import { InvalidAttributionInputError } from "./errors";
 import type { Address, SplitPart } from "./types";
@@ -29,7 +37,12 @@ export type SplitPriceParameters = {
   contributors: readonly { address: Address; weight: bigint }[];
   /** Optional cap on one contributor's part of the pool, in basis points (1..10 000). */
   maxContributorShareBps?: number;
+  /** Engine version 2: weights are parts of `denominator`; the rest and the cap's excess go to `address`. */
+  unexplained?: { address: Address; denominator: bigint };
 };
+
+// Key of the unexplained part among the contributors in the largest-remainder order (after every address on ties).
+const UNEXPLAINED = "unexplained" as Address;
 
 const BPS = 10_000n;
 
@@ -68,6 +81,33 @@ export function splitPrice(params: SplitPriceParameters): SplitPart[] {
   const pool = price - protocol - ownerAmount;
   const sorted = [...params.contributors].sort((a, b) => compareAddress(a.address, b.address));
   const amounts = new Map<string, bigint>();
+
+  if (params.unexplained) {
+    const { address, denominator } = params.unexplained;
+    if (denominator <= 0n) throw new InvalidAttributionInputError("the unexplained denominator must be positive");
+    const weights = sorted.reduce((s, c) => s + c.weight, 0n);
+    const rest = denominator > weights ? denominator - weights : 0n;
+    const shares = largestRemainder(pool, rest > 0n ? [...sorted, { address: UNEXPLAINED, weight: rest }] : sorted);
+    let unexplained = shares.get(UNEXPLAINED) ?? 0n;
+    const cap = params.maxContributorShareBps === undefined ? undefined : (pool * BigInt(params.maxContributorShareBps)) / BPS;
+    for (const c of sorted) {
+      const amount = shares.get(c.address) ?? 0n;
+      if (cap !== undefined && amount > cap) {
+        unexplained += amount - cap;
+        amounts.set(c.address, cap);
+      } else amounts.set(c.address, amount);
+    }
+    const parts: SplitPart[] = [
+      { role: "protocol", amount: protocol },
+      { role: "owner", address: owner, amount: ownerAmount },
+      { role: "unexplained", address, amount: unexplained },
+    ];
+    for (const c of sorted) {
+      const amount = amounts.get(c.address) ?? 0n;
+      if (amount > 0n) parts.push({ role: "contributor", address: c.address, amount });
+    }
+    return parts;
+  }
 
   if (sorted.length === 0) {
     ownerAmount += pool;

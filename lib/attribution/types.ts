@@ -49,7 +49,21 @@ export type AttributionPolicy = {
   minInfluence: number;
   /** Optional cap on one contributor's share of the contributors' pool, in basis points. */
   maxContributorShareBps?: number;
+  /**
+   * Engine version 2: who is paid the part of the contributors' pool that the data does not
+   * explain (plus what the cap and `minInfluence` hold back), as the model's terms declare it.
+   * Default "owner". Absent from version-1 proofs.
+   */
+  unexplainedPool?: UnexplainedPoolPolicy;
 };
+
+/**
+ * Recipients of the unexplained pool: "owner" (the model's owner) or "treasury" (an address the
+ * caller names, e.g. the deployment's treasury). There is deliberately no "contributors" or
+ * "top retrieved record": renormalising onto the credited records pays them for what they did
+ * not explain, and whatever retrieval ranks highest can be captured by keyword stuffing.
+ */
+export type UnexplainedPoolPolicy = "owner" | "treasury";
 
 /** A retrieved record's influence as measured by a model backend (e.g. log-prob drop when left out). */
 export type BackendInfluence = {
@@ -77,8 +91,16 @@ export type Span = {
   common: boolean;
   /** Credit of the span: tokens × rarity; shared equally by `records`. */
   value: number;
-  /** Original records credited for the span (empty when common). */
+  /**
+   * Original records credited for the span (empty when common). Version 1: every holder; version
+   * 2: the records its credited tokens went to (the earliest holder of a match covering each).
+   */
   records: string[];
+  /**
+   * Engine version 2: a gapped match (a chain of exact pieces of one record with a few words
+   * between; `start`..`end` runs from its first piece to its last). Absent for exact spans.
+   */
+  gapped?: true;
 };
 
 /** Final credit of one record. */
@@ -91,7 +113,10 @@ export type RecordScore = {
   spanCredit: number;
   /** Influence as a retrieved context record (span leave-one-out or backend-measured). */
   contextInfluence: number;
-  /** Final share of the contributors' pool in [0, 1] (0 below the minimum influence). */
+  /**
+   * Final share of the contributors' pool in [0, 1] (0 below the minimum influence). Version 1:
+   * the shares sum to 1; version 2: they sum to the part of the output the data explains.
+   */
   score: number;
 };
 
@@ -105,8 +130,11 @@ export type DuplicateCredit = {
 
 /** One payee of the split. */
 export type SplitPart = {
-  /** Who this part is for. */
-  role: "contributor" | "owner" | "protocol";
+  /**
+   * Who this part is for. "unexplained" (engine version 2) is the part of the contributors' pool
+   * the data did not explain, paid to the recipient of the declared `unexplainedPool` policy.
+   */
+  role: "contributor" | "owner" | "protocol" | "unexplained";
   /** Payee address (absent for the protocol fee, which the market contract keeps). */
   address?: Address;
   /** Amount in the payment token's smallest unit. */
@@ -139,7 +167,7 @@ export type AttributionProof = {
   duplicates: DuplicateCredit[];
   /** Records with any credit or influence, by descending score then id. */
   records: RecordScore[];
-  /** The exact split of the price: protocol, owner, then contributors by address. */
+  /** The exact split of the price: protocol, owner, (version 2) unexplained, then contributors by address. */
   split: SplitPart[];
 };
 

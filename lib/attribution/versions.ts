@@ -25,9 +25,37 @@ export function isEngineVersion(value: unknown): value is EngineVersion {
 export type EngineBehaviour = {
   /** The version these switches describe. */
   version: EngineVersion;
+  /**
+   * Quote laundering, extension and splicing (spans.ts): each output token's credit goes to the
+   * earliest-published original record holding a match of at least `minSpanTokens` that covers
+   * it, instead of being shared by every holder of the longest covering match.
+   */
+  earliestHolderCredit: boolean;
+  /**
+   * Diluting a source's influence (influence.ts): an output token the retrieved records explain
+   * counts for the earliest of the records explaining it, instead of for none when two do.
+   */
+  earliestContextInfluence: boolean;
+  /**
+   * Unexplained pool (attribute.ts, split.ts): the contributors' pool is paid in proportion to the
+   * share of the output the data explains; the rest, what the cap holds back and shares under
+   * `minInfluence` go to the declared `unexplainedPool` recipient as an explicit "unexplained"
+   * part, instead of renormalising the credited records' shares to the whole pool and sharing the
+   * cap's excess among the other contributors.
+   */
+  explainedPool: boolean;
+  /**
+   * Dodging exact spans (gapped.ts): an output that chops a record into exact pieces shorter than
+   * `minSpanTokens` with a few words between is credited to that record by an order-preserving
+   * chain of short matches.
+   */
+  gappedMatching: boolean;
 };
+
+const VERSION_2 = new Set<EngineVersion>(["upstream-attribution/2"]);
 
 /** The switches of `version`. */
 export function behaviourOf(version: EngineVersion): EngineBehaviour {
-  return { version };
+  const on = VERSION_2.has(version);
+  return { version, earliestHolderCredit: on, earliestContextInfluence: on, explainedPool: on, gappedMatching: on };
 }

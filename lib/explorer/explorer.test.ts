@@ -106,6 +106,9 @@ describe("the explorer", () => {
 
     expect(detail.splitTotal).toBe(PRICE);
     expect(detail.split.find((p) => p.role === "protocol")?.amount).toBe((PRICE * BigInt(FEE_BPS)) / 10_000n);
+    // The part the records do not explain is explicit, with the recipient the declared policy names.
+    expect(detail.unexplainedPool).toBe("owner");
+    expect(detail.split.find((p) => p.role === "unexplained")?.address?.toLowerCase()).toBe(detail.model.owner?.toLowerCase());
     expect(detail.payouts.reduce((s, p) => s + p.amount, 0n)).toBe(PRICE - (PRICE * BigInt(FEE_BPS)) / 10_000n);
     expect(detail.settlement).toMatchObject({ status: "pending", outbox: { status: "pending" } });
     expect(detail.selfPaid).toEqual({ total: PRICE, selfPaid: 0n });

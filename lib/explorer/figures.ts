@@ -8,6 +8,7 @@ export type SpanWithDatanets = {
   charEnd: number;
   tokens: number;
   common: boolean;
+  gapped: boolean;
   records: { id: string; contributor: Address | null; datanetId: string | null }[];
 };
 

@@ -24,6 +24,8 @@ export type CreditedSpan = {
   tokens: number;
   /** Found in too many records to be worth anything. */
   common: boolean;
+  /** A gapped match (engine version 2): pieces of one record with a few words between. */
+  gapped: boolean;
   /** Records credited for it (empty when common). */
   records: { id: string; contributor: Address | null }[];
 };
@@ -50,8 +52,11 @@ export type InferenceRecord = {
   copyOf: string | null;
 };
 
-/** One part of the split. */
-export type SplitRow = { role: "contributor" | "owner" | "protocol"; address: Address | null; amount: bigint };
+/**
+ * One part of the split. "unexplained" (engine version 2): the part of the contributors' pool the
+ * data did not explain, paid to the recipient the model's declared policy names.
+ */
+export type SplitRow = { role: "contributor" | "owner" | "protocol" | "unexplained"; address: Address | null; amount: bigint };
 
 /** Where the inference's settlement stands. */
 export type SettlementState =
@@ -83,6 +88,8 @@ export type InferenceDetail = {
   proofReadable: boolean;
   /** Engine version and the index the answer was matched against. */
   engine: string | null;
+  /** Where the proof's declared policy sends the unexplained pool ("owner", "treasury"); null before engine version 2. */
+  unexplainedPool: string | null;
   index: { snapshot: string; records: number; tokens: number } | null;
   /** Credited (and common) spans in answer order. */
   spans: CreditedSpan[];
@@ -180,12 +187,14 @@ export async function getInferenceDetail(source: MarketplaceSource, ref: Inferen
     attributionHash: row.attributionHash,
     proofReadable: proof !== null,
     engine: proof?.engine ?? null,
+    unexplainedPool: typeof proof?.policy.unexplainedPool === "string" ? proof.policy.unexplainedPool : null,
     index: proof?.index ?? null,
     spans: (proof?.spans ?? []).map((s) => ({
       charStart: s.charStart,
       charEnd: s.charEnd,
       tokens: s.tokens,
       common: s.common,
+      gapped: s.gapped === true,
       records: s.records.map((id) => ({ id, contributor: contributorOf(id) })),
     })),
     records: recordsShown,

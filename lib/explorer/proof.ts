@@ -27,6 +27,7 @@ export const storedProofSchema = z.object({
       tokens: z.number(),
       common: z.boolean(),
       value: z.number(),
+      gapped: z.boolean().optional(),
       records: z.array(z.string()),
     }),
   ),
@@ -34,7 +35,9 @@ export const storedProofSchema = z.object({
   records: z.array(
     z.object({ id: z.string(), contributor: address, spanCredit: z.number(), contextInfluence: z.number(), score: z.number() }),
   ),
-  split: z.array(z.object({ role: z.enum(["contributor", "owner", "protocol"]), address: address.optional(), amount: decimal })),
+  split: z.array(
+    z.object({ role: z.enum(["contributor", "owner", "protocol", "unexplained"]), address: address.optional(), amount: decimal }),
+  ),
 });
 
 /** A stored proof as parsed. */

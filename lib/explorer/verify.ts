@@ -17,7 +17,7 @@ import { recordId } from "@/lib/inference/model-cache";
 import type { MarketplaceSource } from "@/lib/marketplace/source";
 import type { InferenceRef } from "./ids";
 import { loadInferenceRow } from "./inference";
-import { parseStoredProof } from "./proof";
+import { parseStoredProof, type StoredProof } from "./proof";
 import type { VerifyIndexCache } from "./verify-indexes";
 
 /** The verdict of {@link verifyInference}. */
@@ -116,6 +116,8 @@ export async function verifyInference({ db, verifyIndexes }: VerifySource, ref: 
         owner: getAddress(proof.input.owner),
         policy: proof.policy as Partial<AttributionPolicy>,
         contextInfluence: proof.input.contextInfluence ?? undefined,
+        // The treasury a "treasury" policy paid is the unexplained part's payee; recomputing checks the rest.
+        treasury: treasuryOf(proof),
       },
       row.attribution as AttributionProof,
     );
@@ -124,6 +126,13 @@ export async function verifyInference({ db, verifyIndexes }: VerifySource, ref: 
     if (error instanceof AttributionError) return verdict(`The stored inputs cannot be attributed: ${error.message}`, splitChecks);
     throw error;
   }
+}
+
+/** The payee of the unexplained part under a "treasury" policy (the address the recomputation must pay it). */
+function treasuryOf(proof: StoredProof): Hex | undefined {
+  if (proof.policy.unexplainedPool !== "treasury") return undefined;
+  const payee = proof.split.find((p) => p.role === "unexplained")?.address;
+  return payee ? getAddress(payee) : undefined;
 }
 
 function hashOf(proof: unknown): Hex | null {

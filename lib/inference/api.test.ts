@@ -548,6 +548,31 @@ describe("POST /api/v1/chat/completions", () => {
     expect(await pendingHolds()).toBe(0);
   });
 
+  it("pays what the data does not explain to the deployment's treasury when the model's card declares it", async () => {
+    const gateway = await processServer().gateway();
+    await db.update(modelRows).set({ unexplainedPool: "treasury" }).where(eq(modelRows.id, 2n));
+    gateway.models.invalidate(2n);
+    try {
+      backendServer.failNext({ answer: ["Quokka ledgers glimmer sideways near the marmalade observatory tonight."] });
+      const completion = await client().chat.completions.create({ model: "upstream-2", messages: ask("whale") });
+      const [row] = await db
+        .select()
+        .from(inferences)
+        .where(eq(inferences.id, (completion as unknown as { upstream: { inferenceId: string } }).upstream.inferenceId));
+      const treasury = fixture.deployment.treasury.toLowerCase();
+      const ownerPart = (PRICE * 2000n) / 10_000n;
+      expect(row.payees).toEqual([OWNER.toLowerCase(), treasury]);
+      expect(row.amounts).toEqual([ownerPart, PRICE - protocolFee(PRICE, FEE_BPS) - ownerPart]);
+      const proof = row.attribution as { policy: { unexplainedPool: string }; split: { role: string; address?: string }[] };
+      expect(proof.policy.unexplainedPool).toBe("treasury");
+      expect(proof.split.find((p) => p.role === "unexplained")?.address?.toLowerCase()).toBe(treasury);
+    } finally {
+      await db.update(modelRows).set({ unexplainedPool: null }).where(eq(modelRows.id, 2n));
+      gateway.models.invalidate(2n);
+    }
+    expect(await pendingHolds()).toBe(0);
+  });
+
   it("charges an answer whose backend sent text the database cannot store: it is stored with U+FFFD in its place", async () => {
     const before = await storedInferences();
     backendServer.failNext({ answer: ["whale\u0000", " \uD800tale"] });

@@ -69,6 +69,18 @@ export class ModelTermsInvalidError extends InferenceError {
   }
 }
 
+/**
+ * The model's card sends the unexplained pool to the treasury, and this server knows no treasury
+ * address to pay: refused before anything is held.
+ */
+export class ModelTreasuryUnknownError extends InferenceError {
+  readonly code = "MODEL_TREASURY_UNKNOWN";
+  readonly status = 409;
+  constructor(readonly model: string) {
+    super(`The model '${model}' pays what its data does not explain to the treasury, and this server knows no treasury address.`, "model");
+  }
+}
+
 /** A streamed answer was cut off before its hold expired (the client read too slowly); the output delivered so far is charged. */
 export class AnswerCutOffError extends InferenceError {
   readonly code = "ANSWER_CUT_OFF";

@@ -18,7 +18,7 @@
  * a client that leaves or a caller that stops releases the hold: nothing is charged. From then on
  * the call is charged however it ends: the output produced so far is attributed and committed.
  */
-import { getAddress } from "viem";
+import { type Address, getAddress } from "viem";
 import type { Db } from "@/db/client";
 import type { Model } from "@/db/marketplace";
 import { type Attribution, attribute, queryCoverage, retrieve, type SplitPart } from "@/lib/attribution";
@@ -36,7 +36,14 @@ import {
   type Usage,
 } from "./backend";
 import { createBuiltinBackend } from "./builtin";
-import { AnswerCutOffError, InvalidInferenceRequestError, ModelInactiveError, ModelTermsInvalidError, PromptTooLongError } from "./errors";
+import {
+  AnswerCutOffError,
+  InvalidInferenceRequestError,
+  ModelInactiveError,
+  ModelTermsInvalidError,
+  ModelTreasuryUnknownError,
+  PromptTooLongError,
+} from "./errors";
 import { createModelCache, type ModelCache, type ModelEntry } from "./model-cache";
 import { modelName } from "./model-names";
 import { openAIBackendFor } from "./openai-compatible";
@@ -167,6 +174,11 @@ export type GatewayOptions = {
    * Default: the configuration's `PROTOCOL_FEE_BPS`.
    */
   protocolFeeBps?: () => number | Promise<number>;
+  /**
+   * The deployment's treasury: paid the unexplained part of the data pool of a model whose card
+   * declares `unexplainedPool: "treasury"` (such a model is refused without it).
+   */
+  treasury?: Address;
   /** Records retrieved into the context. Default 5. */
   retrievalK?: number;
   /** Model cache freshness, in ms. Default 1000. */
@@ -233,6 +245,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     const protocolFeeBps = await (options.protocolFeeBps ?? (() => settings.protocolFeeBps))();
     // The split is computed after the answer; terms that admit no split would refuse it then.
     if (ownerShareBps + protocolFeeBps > 10_000) throw new ModelTermsInvalidError(name, ownerShareBps, protocolFeeBps);
+    // The declared recipient of what the data does not explain (the model's card; default the owner).
+    const unexplainedPool = entry.model.unexplainedPool ?? "owner";
+    if (unexplainedPool === "treasury" && !options.treasury) throw new ModelTreasuryUnknownError(name);
 
     let started = performance.now();
     const hold = await payments.authorize({ ...parameters.auth, price });
@@ -289,6 +304,8 @@ export function createGateway(options: GatewayOptions): Gateway {
         protocolFeeBps,
         owner,
         contextInfluence,
+        policy: { unexplainedPool },
+        treasury: unexplainedPool === "treasury" ? options.treasury : undefined,
       });
       return { attribution, payouts: payoutsOf(attribution.proof.split) };
     }

@@ -31,6 +31,7 @@ export async function getModel(source: MarketplaceSource, id: bigint): Promise<M
   return {
     ...toModelSummary(model, usage.get(id), indexed?.model),
     modelCard: model.modelCard,
+    unexplainedPool: model.unexplainedPool ?? "owner",
     datanets: datanets.filter((d) => d !== undefined).map(toDatanetSummary),
     // Revenue as the chain credited it, when the indexer can say; else what the settler recorded.
     revenue: indexed?.model.revenue ?? usage.get(id)?.revenue ?? 0n,

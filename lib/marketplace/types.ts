@@ -90,6 +90,8 @@ export type ModelSummary = {
 export type ModelDetail = ModelSummary & {
   /** The model card (plain text / Markdown source): what it is, what it draws on, its limits. */
   modelCard: string;
+  /** Who its card says is paid the part of the data pool its records do not explain ("owner" when it says nothing). */
+  unexplainedPool: "owner" | "treasury";
   /** The datanets behind `datanetIds`, in that order (missing ones left out). */
   datanets: DatanetSummary[];
   /** What its settled inferences were charged in total, in token base units. */

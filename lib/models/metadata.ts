@@ -54,6 +54,12 @@ export const modelMetadataSchema = z.strictObject({
   modelCard: textField(20_000).default(""),
   /** Where its answers come from. */
   backend: modelBackendSchema,
+  /**
+   * Who is paid the part of the data pool the records do not explain (lib/attribution,
+   * `unexplainedPool`): "owner" or "treasury" (the deployment's treasury). Part of the model's
+   * off-chain terms; absent means the engine's default, the owner.
+   */
+  unexplainedPool: z.enum(["owner", "treasury"]).optional(),
 });
 
 /** A model's metadata after validation. */

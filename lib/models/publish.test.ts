@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 describe("server-side publishing with a wallet client", () => {
-  it("publishes a datanet, contributes records and publishes a model over it, terms read from the chain", async () => {
+  it("publishes a datanet, contributes records and publishes a model over it, terms read from the chain, its card's unexplained-pool policy stored", async () => {
     const wallet = chain.wallet(owner);
     const datanet = await publishDatanet({
       ...ctx,
@@ -52,6 +52,7 @@ describe("server-side publishing with a wallet client", () => {
         description: "Answers from the logbooks",
         modelCard: "Built-in engine.",
         backend: { kind: "builtin" },
+        unexplainedPool: "treasury",
       },
       terms: { price: 2_000n, ownerShareBps: 3_000, datanetIds: [datanet.id], stake: 10_000_000n },
     });
@@ -68,6 +69,8 @@ describe("server-side publishing with a wallet client", () => {
       price: 2_000n,
       backendKind: "builtin",
       datanetIds: [datanet.id],
+      // The card's declared recipient of what the data does not explain (off-chain terms).
+      unexplainedPool: "treasury",
     });
   });
 

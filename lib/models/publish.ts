@@ -77,6 +77,7 @@ export const modelPublication = definePublication({
           name: metadata.name,
           description: metadata.description,
           modelCard: metadata.modelCard,
+          unexplainedPool: metadata.unexplainedPool ?? null,
           backendKind: backend.kind,
           backendBaseUrl: backend.kind === "openai" ? backend.baseUrl : null,
           backendModel: backend.kind === "openai" ? backend.model : null,
@@ -118,7 +119,13 @@ function storedMetadata(row: StoredModel): ModelMetadata {
           ...(row.backendKeyName ? { keyName: row.backendKeyName } : {}),
         }
       : { kind: "builtin" };
-  return { name: row.name, description: row.description, modelCard: row.modelCard, backend };
+  return {
+    name: row.name,
+    description: row.description,
+    modelCard: row.modelCard,
+    backend,
+    ...(row.unexplainedPool ? { unexplainedPool: row.unexplainedPool } : {}),
+  };
 }
 
 /** Parameters of {@link publishModel}; the wallet is the owner's and pays the stake. */

@@ -241,7 +241,14 @@ export function createServer(parameters: CreateServerParameters): Server {
       settlementWindowSeconds: settlementWindowSeconds(settings.settleMaxWaitMs),
     });
     // The split uses the fee commit checks against (one cached read); a change's grace covers the rest.
-    const gateway = createGateway({ db, payments, config: settings, protocolFeeBps: payments.protocolFeeBps });
+    // A model whose card declares it pays what its data does not explain to the deployment's treasury.
+    const gateway = createGateway({
+      db,
+      payments,
+      config: settings,
+      protocolFeeBps: payments.protocolFeeBps,
+      treasury: deployment.treasury,
+    });
     return { deployment, client, payments, gateway, generation: built, predecessorsStopped, retired: false };
   }
 

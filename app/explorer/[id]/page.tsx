@@ -103,7 +103,8 @@ export default async function InferencePage({ params }: Props) {
             <SectionTitle count={inference.records.length}>Records and their influence</SectionTitle>
             {inference.records.length === 0 ? (
               <EmptyState title="No records were retrieved or matched">
-                The model answered without its datanets, so the contributors' pool went to the model owner.
+                The model answered without its datanets, so the contributors' pool went where the model's declared policy sends what the
+                data does not explain (the model owner before engine version 2).
               </EmptyState>
             ) : (
               <RecordsTable records={inference.records} />
@@ -116,7 +117,12 @@ export default async function InferencePage({ params }: Props) {
             {inference.split.length === 0 ? (
               <p className="text-sm text-stone-500">The stored proof could not be read, so its split cannot be shown.</p>
             ) : (
-              <SplitTable split={inference.split} total={inference.splitTotal} price={inference.price} />
+              <SplitTable
+                split={inference.split}
+                total={inference.splitTotal}
+                price={inference.price}
+                unexplainedPool={inference.unexplainedPool}
+              />
             )}
           </Card>
           <Card title="Verify">

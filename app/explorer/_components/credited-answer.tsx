@@ -98,8 +98,8 @@ export function CreditedAnswer({
           ) : (
             <div>
               <p className="mb-1 text-stone-500">
-                {shown.tokens} tokens matched, credited to{" "}
-                {shown.records.length === 1 ? "one record" : `${shown.records.length} records sharing it`}:
+                {shown.tokens} tokens matched{shown.gapped ? " in pieces with a few words between (a gapped match)" : ""}, credited to{" "}
+                {shown.records.length === 1 ? "one record" : `${shown.records.length} records`}:
               </p>
               <ul className="space-y-1">
                 {shown.records.map((r) => (

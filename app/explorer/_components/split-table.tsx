@@ -3,7 +3,7 @@ import type { SplitRow } from "@/lib/explorer";
 import { formatMoney } from "@/lib/web/format";
 import { contributorColor } from "./contributor-colors";
 
-const ROLE = { protocol: "Protocol fee", owner: "Model owner", contributor: "Contributor" } as const;
+const ROLE = { protocol: "Protocol fee", owner: "Model owner", contributor: "Contributor", unexplained: "Unexplained" } as const;
 
 function percent(amount: bigint, price: bigint): string {
   if (price === 0n) return "—";
@@ -11,8 +11,21 @@ function percent(amount: bigint, price: bigint): string {
   return `${(Number((amount * 10_000n) / price) / 100).toFixed(2)}%`;
 }
 
-/** The split of the price, each part with its share, and the check that the parts sum to the price. */
-export function SplitTable({ split, total, price }: { split: SplitRow[]; total: bigint; price: bigint }) {
+/**
+ * The split of the price, each part with its share, and the check that the parts sum to the price.
+ * The unexplained part (what the data did not explain) names the recipient of the model's declared policy.
+ */
+export function SplitTable({
+  split,
+  total,
+  price,
+  unexplainedPool = null,
+}: {
+  split: SplitRow[];
+  total: bigint;
+  price: bigint;
+  unexplainedPool?: string | null;
+}) {
   let contributorRank = -1;
   return (
     <div className="overflow-x-auto rounded-lg border border-stone-200 bg-white">
@@ -35,7 +48,15 @@ export function SplitTable({ split, total, price }: { split: SplitRow[]; total: 
                       <span aria-hidden className={`inline-block h-3 w-3 rounded-sm ${contributorColor(contributorRank)}`} />
                     ) : null}
                     <span>
-                      <span className="block text-stone-900">{ROLE[part.role]}</span>
+                      <span className="block text-stone-900">
+                        {ROLE[part.role]}
+                        {part.role === "unexplained" ? (
+                          <span className="text-stone-500" data-testid="unexplained-policy">
+                            {" "}
+                            → {unexplainedPool ?? "owner"} (declared policy)
+                          </span>
+                        ) : null}
+                      </span>
                       {part.address ? <Hex value={part.address} /> : <span className="text-xs text-stone-500">kept by the market</span>}
                     </span>
                   </span>

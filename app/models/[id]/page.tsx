@@ -53,7 +53,8 @@ export default async function ModelPage({ params }: Props) {
         <Stat label="Revenue" value={formatMoney(model.revenue)} />
       </dl>
       <p className="mb-10 text-sm text-stone-600">
-        Owned by <Hex value={model.owner} keep={6} /> · backend {model.backend} · terms version {model.version}
+        Owned by <Hex value={model.owner} keep={6} /> · backend {model.backend} · terms version {model.version} · what its data does not
+        explain goes to the {model.unexplainedPool} (declared policy)
       </p>
 
       <OwnerControls modelId={model.id} owner={model.owner} shownStatus={model.status} />

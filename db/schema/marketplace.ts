@@ -136,6 +136,11 @@ export const models = pgTable(
      * matches, free. The built-in engine never answers without records.
      */
     answersWithoutRecords: boolean("answers_without_records").notNull().default(false),
+    /**
+     * Context ablation for an OpenAI-compatible backend: each answer is followed by one call per
+     * retrieved record with that record left out, and the change measures the record's influence.
+     */
+    contextAblation: boolean("context_ablation").notNull().default(false),
     owner: address("owner").notNull(),
     metadataUri: text("metadata_uri").notNull(),
     /** Price per inference in the payment token's smallest unit. */

@@ -345,6 +345,48 @@ describe("POST /api/v1/chat/completions", () => {
     }
   });
 
+  it("measures an external backend's context influence by ablation when its terms ask for it: one more call per retrieved record", async () => {
+    await db.update(modelRows).set({ contextAblation: true }).where(eq(modelRows.id, 2n));
+    try {
+      await new Promise((r) => setTimeout(r, 1_100)); // the gateway's model cache (1 s)
+      const before = backendServer.requests.length;
+      const completion = (await client().chat.completions.create({
+        model: "upstream-2",
+        messages: ask("Why does Ishmael go to sea, and what of Cato and his sword?"),
+      })) as OpenAI.ChatCompletion & { upstream: { inferenceId: string; charged: boolean } };
+      expect(completion.upstream.charged).toBe(true);
+      const [row] = await db.select().from(inferences).where(eq(inferences.id, completion.upstream.inferenceId));
+      const proof = row.attribution as { input: { context: string[]; contextInfluence: { id: string; influence: number }[] | null } };
+      // The answer, then one answer per retrieved record with that record left out.
+      expect(backendServer.requests.length - before).toBe(1 + proof.input.context.length);
+      expect(proof.input.contextInfluence?.map((c) => c.id)).toEqual(proof.input.context);
+      for (const { influence } of proof.input.contextInfluence!) expect(influence >= 0 && influence <= 1).toBe(true);
+      // The records the answer quoted moved it when left out; the proof re-verifies with that influence.
+      expect(proof.input.contextInfluence!.some((c) => c.influence > 0)).toBe(true);
+      const records = await recordsOfDatanets(db, [2n]);
+      const index = buildIndex(
+        records.map((r) => ({ id: recordId(r.contributionId, r.position), contributor: r.contributor, text: r.text })),
+      );
+      const verdict = verifyAttribution(
+        {
+          index,
+          prompt: row.prompt,
+          context: row.retrievedRecordIds,
+          output: row.output,
+          price: row.price,
+          ownerShareBps: 2000,
+          protocolFeeBps: FEE_BPS,
+          owner: OWNER,
+          contextInfluence: proof.input.contextInfluence!,
+        },
+        row.attribution as never,
+      );
+      expect(verdict.differences).toEqual([]);
+    } finally {
+      await db.update(modelRows).set({ contextAblation: false }).where(eq(modelRows.id, 2n));
+    }
+  });
+
   it("refuses bad requests with a 4xx and a stable code, holding nothing", async () => {
     const before = await storedInferences();
     const auth = { authorization: `Bearer ${apiKey}` };

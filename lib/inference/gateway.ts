@@ -21,7 +21,7 @@
 import { type Address, getAddress } from "viem";
 import type { Db } from "@/db/client";
 import type { Model } from "@/db/marketplace";
-import { type Attribution, attribute, queryCoverage, retrieve, type SplitPart } from "@/lib/attribution";
+import { type Attribution, attribute, queryCoverage, retrieve, type SplitPart, tokenize } from "@/lib/attribution";
 import type { ServerConfig } from "@/lib/config";
 import { ModelNotFoundError } from "@/lib/models/errors";
 import type { CommittedInference, Hold, Payments, Payout } from "@/lib/payments";
@@ -30,6 +30,7 @@ import {
   BackendError,
   type ChatMessage,
   type ContextRecord,
+  collectAnswer,
   type GenerateDone,
   lastUserMessage,
   type ModelBackend,
@@ -59,6 +60,9 @@ const CHARGE_MARGIN_MS = 15_000;
  * nothing in the datanets speaks to the question: the call is answered so, and not charged.
  */
 export const MIN_RELEVANCE = 0.5;
+
+/** Records retrieved into a model's context, and so the extra calls context ablation makes per answer. */
+export const CONTEXT_ABLATION_CALLS = 5;
 
 /** What the built-in engine answers, free, when nothing in the datanets is relevant. */
 export const NOTHING_MATCHES =
@@ -210,7 +214,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const settings = options.config;
   const models = createModelCache({ db, ttlMs: options.modelTtlMs });
   const builtin = createBuiltinBackend();
-  const k = options.retrievalK ?? 5;
+  const k = options.retrievalK ?? CONTEXT_ABLATION_CALLS;
 
   function backendOf(model: Model): ModelBackend {
     return model.backendKind === "builtin" ? builtin : openAIBackendFor(model, settings as ServerConfig);
@@ -363,9 +367,18 @@ export function createGateway(options: GatewayOptions): Gateway {
         if (!text.trim() && !delivered) throw new BackendError("the model backend returned an empty answer");
         const backendMs = performance.now() - started;
 
+        // Context ablation (an external backend whose terms ask for it): the endpoint answers again
+        // with each retrieved record left out, and how much the answer changes is that record's
+        // influence. A failed ablation call leaves the engine's own measure.
+        const influence =
+          done.contextInfluence ??
+          (entry!.model.backendKind === "openai" && entry!.model.contextAblation && context.length > 0
+            ? await ablate(backend, { messages, context, maxTokens, signal }, text)
+            : undefined);
+
         started = performance.now();
         const cpuBefore = process.cpuUsage();
-        const { attribution, payouts } = attributed(text, done.contextInfluence);
+        const { attribution, payouts } = attributed(text, influence);
         const attributionMs = performance.now() - started;
         const cpu = process.cpuUsage(cpuBefore);
         const attributionCpuMs = (cpu.user + cpu.system) / 1000;
@@ -411,6 +424,46 @@ export function createGateway(options: GatewayOptions): Gateway {
   }
 
   return { runInference, models };
+}
+
+/**
+ * Leave-one-out context ablation: one more answer per retrieved record, with that record left
+ * out; a record's influence is how far that answer moved from the original (1 − the F1 overlap
+ * of their words). Undefined when a call fails: the engine then measures influence itself.
+ */
+async function ablate(
+  backend: ModelBackend,
+  request: { messages: readonly ChatMessage[]; context: readonly ContextRecord[]; maxTokens: number; signal?: AbortSignal },
+  original: string,
+): Promise<{ id: string; influence: number }[] | undefined> {
+  try {
+    const answers = [];
+    for (const left of request.context) {
+      const context = request.context.filter((r) => r !== left);
+      answers.push({ id: left.id, text: (await collectAnswer(backend.generate({ ...request, context }))).text });
+    }
+    return answers.map(({ id, text }) => ({ id, influence: Math.max(0, 1 - wordOverlap(original, text)) }));
+  } catch (error) {
+    console.error(`gateway: context ablation failed, falling back to the engine's influence: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
+/** F1 overlap of two texts' word multisets (attribution tokens), 1 for the same words. */
+export function wordOverlap(a: string, b: string): number {
+  const counts = (text: string) => {
+    const bag = new Map<string, number>();
+    for (const token of tokenize(text)) bag.set(token.term, (bag.get(token.term) ?? 0) + 1);
+    return bag;
+  };
+  const x = counts(a);
+  const y = counts(b);
+  const size = (bag: Map<string, number>) => [...bag.values()].reduce((sum, n) => sum + n, 0);
+  const [nx, ny] = [size(x), size(y)];
+  if (nx === 0 && ny === 0) return 1;
+  let common = 0;
+  for (const [term, n] of x) common += Math.min(n, y.get(term) ?? 0);
+  return (2 * common) / (nx + ny);
 }
 
 /** The run of a question nothing is relevant to: its answer, then the uncharged result; no hold. */

@@ -1,4 +1,5 @@
 import * as data from "@/db/marketplace";
+import { CONTEXT_ABLATION_CALLS } from "@/lib/inference/gateway";
 import { listRecentInferences, modelUsage } from "./inferences";
 import { fromIndexer, type MarketplaceSource } from "./source";
 import { toDatanetSummary, toModelSummary } from "./summaries";
@@ -32,6 +33,8 @@ export async function getModel(source: MarketplaceSource, id: bigint): Promise<M
     ...toModelSummary(model, usage.get(id), indexed?.model),
     modelCard: model.modelCard,
     unexplainedPool: model.unexplainedPool ?? "owner",
+    answersWithoutRecords: model.backendKind === "openai" && model.answersWithoutRecords,
+    ablationCalls: model.backendKind === "openai" && model.contextAblation ? CONTEXT_ABLATION_CALLS : 0,
     datanets: datanets.filter((d) => d !== undefined).map(toDatanetSummary),
     // Revenue as the chain credited it, when the indexer can say; else what the settler recorded.
     revenue: indexed?.model.revenue ?? usage.get(id)?.revenue ?? 0n,

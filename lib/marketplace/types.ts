@@ -92,6 +92,10 @@ export type ModelDetail = ModelSummary & {
   modelCard: string;
   /** Who its card says is paid the part of the data pool its records do not explain ("owner" when it says nothing). */
   unexplainedPool: "owner" | "treasury";
+  /** An external backend asked even when nothing in the datanets matches the question (charged); else such a question is free. */
+  answersWithoutRecords: boolean;
+  /** Extra backend calls per answer for context ablation (one per retrieved record, the owner's cost); 0 when off. */
+  ablationCalls: number;
   /** The datanets behind `datanetIds`, in that order (missing ones left out). */
   datanets: DatanetSummary[];
   /** What its settled inferences were charged in total, in token base units. */

@@ -38,6 +38,17 @@ export const modelBackendSchema = z.discriminatedUnion("kind", [
       .string()
       .regex(/^[A-Z0-9_]+$/, "must be A-Z, 0-9 and _ (the <NAME> of BACKEND_KEY_<NAME>)")
       .optional(),
+    /**
+     * Asked (and charged) even when nothing in the datanets is relevant to the question; off, such
+     * a question is answered that nothing matches, free.
+     */
+    answersWithoutRecords: z.boolean().optional(),
+    /**
+     * Context ablation: after each answer, the endpoint is asked again once per retrieved record
+     * with that record left out (`CONTEXT_ABLATION_CALLS` extra calls, the owner's cost), and how
+     * much each answer changes is the record's influence.
+     */
+    contextAblation: z.boolean().optional(),
   }),
 ]);
 

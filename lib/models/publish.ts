@@ -82,6 +82,8 @@ export const modelPublication = definePublication({
           backendBaseUrl: backend.kind === "openai" ? backend.baseUrl : null,
           backendModel: backend.kind === "openai" ? backend.model : null,
           backendKeyName: backend.kind === "openai" ? (backend.keyName ?? null) : null,
+          answersWithoutRecords: backend.kind === "openai" && backend.answersWithoutRecords === true,
+          contextAblation: backend.kind === "openai" && backend.contextAblation === true,
           owner: args.owner,
           metadataUri: args.metadataURI,
           price: args.pricePerCall,
@@ -117,6 +119,8 @@ function storedMetadata(row: StoredModel): ModelMetadata {
           baseUrl: row.backendBaseUrl,
           model: row.backendModel,
           ...(row.backendKeyName ? { keyName: row.backendKeyName } : {}),
+          ...(row.answersWithoutRecords ? { answersWithoutRecords: true } : {}),
+          ...(row.contextAblation ? { contextAblation: true } : {}),
         }
       : { kind: "builtin" };
   return {

@@ -55,6 +55,16 @@ export default async function ModelPage({ params }: Props) {
       <p className="mb-10 text-sm text-stone-600">
         Owned by <Hex value={model.owner} keep={6} /> · backend {model.backend} · terms version {model.version} · what its data does not
         explain goes to the {model.unexplainedPool} (declared policy)
+        {model.backend === "openai" ? (
+          <>
+            {" "}
+            · a question nothing in its datanets matches is{" "}
+            {model.answersWithoutRecords ? "still answered and charged" : "answered that nothing matches, free"}
+            {model.ablationCalls > 0
+              ? ` · context ablation: ${model.ablationCalls} extra backend calls per answer (the owner's cost) measure each record's influence`
+              : null}
+          </>
+        ) : null}
       </p>
 
       <OwnerControls modelId={model.id} owner={model.owner} shownStatus={model.status} />

@@ -95,7 +95,10 @@ export type AttributeInput = {
   policy?: Partial<AttributionPolicy>;
   /** Per-record influence measured by a backend; replaces the span leave-one-out. */
   contextInfluence?: readonly BackendInfluence[];
-  /** The engine version to compute with (default the newest, {@link ENGINE_VERSION}); Verify passes the proof's. */
+  /**
+   * The engine version to compute with: default the index's (`IndexOptions.engine`, itself the
+   * newest, {@link ENGINE_VERSION}, unless chosen); Verify builds the index with the proof's.
+   */
   engine?: EngineVersion;
 };
 
@@ -149,7 +152,8 @@ function computeProof(input: AttributeInput): AttributionProof {
     throw new InvalidAttributionInputError("ownerShareBps + protocolFeeBps must not exceed 10000");
   }
   const policy = resolvePolicy(input.policy);
-  const engine = input.engine ?? ENGINE_VERSION;
+  // By default the version the index was built for (the newest unless built for an older proof).
+  const engine = input.engine ?? input.index.options.engine ?? ENGINE_VERSION;
   if (!isEngineVersion(engine)) throw new InvalidAttributionInputError(`unknown engine version ${String(engine)}`);
   const behaviour = behaviourOf(engine);
   const { index } = input;

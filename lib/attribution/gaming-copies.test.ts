@@ -1,0 +1,164 @@
+/**
+ * Gaming the engine with disguised copies and stock phrases (issue 11, classes 3 and 5), on real
+ * text: each attack pays the gamer under engine version 1 and nothing under version 2. Also: a
+ * proof made by version 1 before versions existed still verifies.
+ */
+import { keccak256 } from "viem";
+import { describe, expect, it } from "vitest";
+import { attribute, verifyAttribution } from "./attribute";
+import { checkContribution } from "./check-contribution";
+import { addContribution, buildIndex, snapshotId } from "./datanet-index";
+import { serializeIndex } from "./serialize";
+import { loadBrown, sentences } from "./testing/corpora";
+import { corpusRecords } from "./testing/fixtures";
+import { tokenize } from "./tokenizer";
+import { ENGINE_VERSION, ENGINE_VERSION_1, type EngineVersion } from "./versions";
+
+const OWNER = "0x00000000000000000000000000000000000000aa" as const;
+
+describe("engine version 1 is kept", () => {
+  it("a version 1 proof recorded before engine versions existed still verifies, over an index with the same snapshot id and bytes", () => {
+    // Recorded on main at 9cb1523 (before the version 2 defences): the proof's hash, the
+    // snapshot id and keccak256 of the serialized index.
+    const records = corpusRecords({ sotu: 3, moby: 3, brown: 3, perRecord: 6, contributors: 7 });
+    records.push({
+      id: "disguised",
+      contributor: "0x0000000000000000000000000000000000000007",
+      text: "The Gov\u200Bernment of the Un\u00ADited St\u0430tes (Cyrillic \u0430) wh\u2060ale \uFEFFocean.",
+    });
+    const index = buildIndex(records, { engine: ENGINE_VERSION_1 });
+    const output = `${sentences(records[5].text).slice(0, 2).join(" ")} ${sentences(records[40].text)[1]} The Gov\u200Bernment of the Un\u00ADited St\u0430tes`;
+    const input = {
+      index,
+      prompt: "p",
+      context: [records[5].id],
+      output,
+      price: 10n ** 18n,
+      ownerShareBps: 1000,
+      protocolFeeBps: 250,
+      owner: OWNER,
+    };
+    expect(snapshotId(index)).toBe("0x378c721dfcf659fdcfca8f6fa0f3c600bd324bffb2926d7add2f9ec786e937a3");
+    expect(keccak256(serializeIndex(index))).toBe("0x820b2c3be38966da16bd8bce0bdfb7ea6e9401449e6076deaac12c2b89368ada");
+    const golden = "0xf24f62e79f819f99fd88f7ab9099edb29348794c3913a2e87d56437531ca813b";
+    const a = attribute(input);
+    expect(a.proof.engine).toBe(ENGINE_VERSION_1);
+    expect(a.hash).toBe(golden);
+    expect(verifyAttribution(input, a.proof).valid).toBe(true);
+    expect(verifyAttribution(input, golden).valid).toBe(true);
+    // The same records indexed by version 2 are another snapshot.
+    expect(snapshotId(buildIndex(records))).not.toBe(snapshotId(index));
+  });
+});
+
+const GAMER = "0x00000000000000000000000000000000000009a3" as const;
+const words = (text: string) => tokenize(text).map((t) => t.term);
+
+// Records of real text; the victim is a State of the Union record, the padding comes from
+// Moby-Dick records that are in the index too.
+const records = corpusRecords({ sotu: 8, moby: 8, brown: 8, perRecord: 6, contributors: 40 });
+const victim = records.find((r) => r.id.startsWith("1795") && words(r.text).length > 150) ?? records[20];
+const mobyRecord = records.find((r) => r.id.startsWith("chapter_3#") && words(r.text).length > 150)!;
+
+/** Sentences of the Moby-Dick record adding up to about `share` of the victim's tokens. */
+function padding(share: number): string {
+  const out: string[] = [];
+  let count = 0;
+  for (const s of sentences(mobyRecord.text)) {
+    if (count >= share * words(victim.text).length) break;
+    out.push(s);
+    count += words(s).length;
+  }
+  return out.join(" ");
+}
+
+/** Hides a sentence from exact matching: zero-width spaces inside words, or Cyrillic lookalikes. */
+function disguise(sentence: string, how: "zero-width" | "cyrillic"): string {
+  if (how === "zero-width") return sentence.replace(/\b(\w{2})(\w{2,})/g, "$1\u200B$2").replace(/\b(\w)(\w)/g, "$1\u00AD$2");
+  const lookalike: Record<string, string> = { a: "\u0430", e: "\u0435", o: "\u043E", c: "\u0441", p: "\u0440" };
+  return sentence.replace(/[aeocp]/g, (ch) => lookalike[ch]);
+}
+
+function priceFor(index: ReturnType<typeof buildIndex>, output: string, engine?: EngineVersion) {
+  return attribute({
+    index,
+    prompt: "",
+    context: [],
+    output,
+    price: 10n ** 18n,
+    ownerShareBps: 0,
+    protocolFeeBps: 0,
+    owner: OWNER,
+    engine,
+  });
+}
+const paid = (a: ReturnType<typeof attribute>, address: string) =>
+  a.proof.split.find((p) => p.role === "contributor" && p.address?.toLowerCase() === address.toLowerCase())?.amount ?? 0n;
+
+/** The index with the gamer's record added after everyone else's, built by `engine`. */
+function withGamer(text: string, engine: EngineVersion) {
+  return addContribution(buildIndex(records, { engine }), [{ id: "gamer", contributor: GAMER, text }]);
+}
+
+describe("disguised copies (class 3)", () => {
+  const quoted = sentences(victim.text)
+    .filter((s) => words(s).length >= 12)
+    .slice(0, 2);
+
+  it("a copy of a State of the Union passage padded with Moby-Dick text is a copy: it earns 0 and the original is paid", () => {
+    const copy = `${victim.text} ${padding(0.8)}`;
+    const output = quoted.join(" ");
+    const v1 = priceFor(withGamer(copy, ENGINE_VERSION_1), output);
+    expect(paid(v1, GAMER)).toBeGreaterThan(0n); // the attack works on version 1
+    const v2 = priceFor(withGamer(copy, ENGINE_VERSION), output);
+    expect(v2.proof.engine).toBe(ENGINE_VERSION);
+    expect(paid(v2, GAMER)).toBe(0n);
+    expect(paid(v2, victim.contributor)).toBe(10n ** 18n);
+    expect(v2.proof.duplicates).toContainEqual({ id: "gamer", original: victim.id });
+  });
+
+  it("the same copy with zero-width characters and soft hyphens in some sentences and Cyrillic lookalikes in others is a copy", () => {
+    const parts = sentences(victim.text).map((s, i) =>
+      i % 3 === 0 ? disguise(s, "zero-width") : i % 3 === 1 ? disguise(s, "cyrillic") : s,
+    );
+    const copy = `${parts.join(" ")} ${padding(0.8)}`;
+    // The model quotes a sentence the copy left plain and one it disguised, with its own words between.
+    const output = `${sentences(victim.text)[2]} Quokka ledgers glimmer sideways near the marmalade observatory. ${sentences(victim.text)[4]}`;
+    const v1 = priceFor(withGamer(copy, ENGINE_VERSION_1), output);
+    expect(paid(v1, GAMER)).toBeGreaterThan(0n);
+    const index = withGamer(copy, ENGINE_VERSION);
+    // Version 2 reads the disguised words as the plain ones, at their original offsets.
+    const disguised = disguise("the people of the united states", "cyrillic");
+    expect(tokenize(disguised, true).map((t) => t.term)).toEqual(words("the people of the united states"));
+    expect(tokenize("Un\u00ADit\u200Bed\u2060 St\uFEFFates", true)).toEqual([
+      { term: "united", start: 0, end: 9 },
+      { term: "states", start: 10, end: 17 },
+    ]);
+    const v2 = priceFor(index, output);
+    expect(paid(v2, GAMER)).toBe(0n);
+    expect(paid(v2, victim.contributor)).toBe(10n ** 18n);
+    expect(v2.proof.duplicates).toContainEqual({ id: "gamer", original: victim.id });
+  });
+
+  it("checkContribution says copy, near-copy or original on real text, with the records copied", () => {
+    const index = buildIndex(records);
+    const novel = loadBrown(40)[35].text.slice(0, 3000);
+    const half = sentences(victim.text).slice(0, 4).join(" ");
+    const [copy, near, original, disguised] = checkContribution(index, [
+      `${victim.text} ${padding(0.8)}`,
+      `${half} ${novel.slice(0, Math.round(half.length * 0.6))}`,
+      novel,
+      sentences(victim.text)
+        .map((s, i) => (i % 2 ? disguise(s, "cyrillic") : disguise(s, "zero-width")))
+        .join(" "),
+    ]);
+    expect(copy.verdict).toBe("copy");
+    expect(copy.containment).toBeGreaterThan(0.95);
+    expect(copy.copies.map((c) => c.id)).toEqual([victim.id, mobyRecord.id]);
+    expect(near.verdict).toBe("near-copy");
+    expect(near.copies[0].id).toBe(victim.id);
+    expect(original).toMatchObject({ verdict: "original", copies: [] });
+    expect(original.containment).toBeLessThan(0.05);
+    expect(disguised.verdict).toBe("copy");
+  });
+});

@@ -9,6 +9,7 @@ import { sentences } from "./testing/corpora";
 import { contributorAddress, corpusRecords } from "./testing/fixtures";
 import { tokenize } from "./tokenizer";
 import type { RecordInput } from "./types";
+import { ENGINE_VERSION_1 } from "./versions";
 
 const OWNER = "0x00000000000000000000000000000000000000aa" as const;
 const PRICE = 10n ** 18n;
@@ -74,7 +75,8 @@ describe("attribute on real text", () => {
       [records[picks[2]].id, words(copied[2]).length],
     ]);
 
-    const a = attribute(input({ output }));
+    // Version 1 pays every copied token; version 2 leaves out ordinary English (gaming-copies.test.ts).
+    const a = attribute(input({ output, engine: ENGINE_VERSION_1 }));
     expect(new Set(a.proof.records.map((r) => r.id))).toEqual(new Set(expected.keys()));
     const totalCopied = [...expected.values()].reduce((s, v) => s + v, 0);
     for (const r of a.proof.records) {
@@ -110,7 +112,8 @@ describe("attribute on real text", () => {
       .slice(0, 3);
     expect(common.length).toBeGreaterThan(0);
     const output = common.map((phrase, i) => `${FILLER[i % FILLER.length]} ${phrase}.`).join(" ");
-    const a = attribute(input({ output, policy, ownerShareBps: 1000 }));
+    // Version 1's rule; version 2 counts only holders up to the first (gaming-copies.test.ts).
+    const a = attribute(input({ output, policy, ownerShareBps: 1000, engine: ENGINE_VERSION_1 }));
     expect(a.proof.spans.length).toBeGreaterThan(0);
     expect(a.proof.spans.every((s) => s.common && s.value === 0)).toBe(true);
     expect(a.proof.records).toEqual([]);
@@ -119,7 +122,7 @@ describe("attribute on real text", () => {
       { role: "owner", address: getAddress(OWNER), amount: PRICE },
     ]);
     // The same phrase, once it is rare (default policy), does earn credit.
-    const rare = attribute(input({ output }));
+    const rare = attribute(input({ output, engine: ENGINE_VERSION_1 }));
     expect(rare.proof.records.length).toBeGreaterThan(0);
   });
 

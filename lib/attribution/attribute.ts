@@ -8,6 +8,7 @@ import { canonicalJson, hashText } from "./canonical-json";
 import { type DatanetIndex, encodeText, originalOf, recordAt, recordNumber, snapshotId } from "./datanet-index";
 import { InvalidAttributionInputError, UnknownRecordError } from "./errors";
 import { spanLeaveOneOut } from "./influence";
+import { englishReference } from "./informativeness";
 import { findSpans, type SpanResult } from "./spans";
 import { splitPrice } from "./split";
 import type {
@@ -46,6 +47,10 @@ const policySchema = z
     contextWeight: z.number().min(0).max(1),
     minInfluence: z.number().min(0).max(1),
     maxContributorShareBps: z.number().int().min(1).max(10_000).optional(),
+    reference: z
+      .string()
+      .regex(/^0x[0-9a-f]{64}$/)
+      .optional(),
   })
   .strict();
 
@@ -66,7 +71,7 @@ const inputSchema = z.object({
 export function resolvePolicy(policy: Partial<AttributionPolicy> = {}): AttributionPolicy {
   const parsed = policySchema.safeParse({ ...DEFAULT_POLICY, ...policy });
   if (!parsed.success) throw new InvalidAttributionInputError(`invalid policy: ${parsed.error.issues.map(describeIssue).join("; ")}`);
-  return parsed.data;
+  return parsed.data as AttributionPolicy;
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
@@ -156,6 +161,14 @@ function computeProof(input: AttributeInput): AttributionProof {
   const engine = input.engine ?? input.index.options.engine ?? ENGINE_VERSION;
   if (!isEngineVersion(engine)) throw new InvalidAttributionInputError(`unknown engine version ${String(engine)}`);
   const behaviour = behaviourOf(engine);
+  if (behaviour.referenceInformativeness) {
+    // The reference English is part of the computation: the proof names it.
+    const reference = englishReference().hash;
+    if (policy.reference !== undefined && policy.reference !== reference) {
+      throw new InvalidAttributionInputError(`the policy's reference English ${policy.reference} is not this engine's (${reference})`);
+    }
+    policy.reference = reference;
+  }
   const { index } = input;
   const owner = getAddress(input.owner);
 
@@ -169,7 +182,8 @@ function computeProof(input: AttributeInput): AttributionProof {
   // An output with no words (empty, punctuation only) was still paid for: it credits no record,
   // so the contributors' pool goes to the owner, like any output that copied nothing.
   const empty = output.ids.length === 0;
-  const { spans, credit, commonTokens, copies } = empty ? nothingFound() : findSpans(index, output, policy);
+  const prompt = behaviour.promptEcho ? encodeText(index, input.prompt).ids : undefined;
+  const { spans, credit, commonTokens, copies } = empty ? nothingFound() : findSpans(index, output, policy, behaviour, prompt);
   const influence = empty
     ? new Map<number, number>()
     : input.contextInfluence

@@ -8,6 +8,9 @@ import { describe, expect, it } from "vitest";
 import { attribute, verifyAttribution } from "./attribute";
 import { checkContribution } from "./check-contribution";
 import { addContribution, buildIndex, snapshotId } from "./datanet-index";
+import { REFERENCE_HASH } from "./english-reference-data";
+import { InvalidAttributionInputError } from "./errors";
+import { hashReferenceData } from "./informativeness";
 import { serializeIndex } from "./serialize";
 import { loadBrown, sentences } from "./testing/corpora";
 import { corpusRecords } from "./testing/fixtures";
@@ -160,5 +163,102 @@ describe("disguised copies (class 3)", () => {
     expect(original).toMatchObject({ verdict: "original", copies: [] });
     expect(original.containment).toBeLessThan(0.05);
     expect(disguised.verdict).toBe("copy");
+  });
+});
+
+describe("boilerplate and stock phrases (class 5)", () => {
+  // Brown samples that are not in the index: text nobody has published there.
+  const fresh = loadBrown(80).slice(50, 75);
+  const victimSentence = sentences(victim.text).find((s) => words(s).length >= 20)!;
+
+  it("a record stuffed with stock chatbot phrases and ordinary English earns nothing for them; the quoted source is paid", () => {
+    const stock = [
+      "I hope this helps! Let me know if you have any other questions.",
+      "It is important to note that as an AI language model, I cannot provide personal opinions.",
+      "If you have any other questions, feel free to ask.",
+      "I think that we should go to the store and get some of the things that we need for the house.",
+      "He said that he would be there at the end of the day, and that was one of the most important things to do.",
+    ];
+    const stuffer = { id: "stuffer", contributor: GAMER, text: stock.join(" ") };
+    const output = `${stock[1]} ${stock[3]} ${victimSentence} ${stock[4]} ${stock[0]} ${stock[2]}`;
+    const engine1 = addContribution(buildIndex(records, { engine: ENGINE_VERSION_1 }), [stuffer]);
+    const v1 = priceFor(engine1, output);
+    expect(paid(v1, GAMER)).toBeGreaterThan(paid(v1, victim.contributor)); // version 1 pays the stuffer most
+    const v2 = priceFor(addContribution(buildIndex(records), [stuffer]), output);
+    expect(paid(v2, GAMER)).toBe(0n);
+    expect(paid(v2, victim.contributor)).toBe(10n ** 18n);
+    // The stuffed sentences are matched, and each is worth nothing.
+    expect(v2.proof.spans.filter((s) => s.value === 0 && s.earning === 0).length).toBeGreaterThanOrEqual(stock.length - 1);
+  });
+
+  it("an output repeating the prompt pays nothing for the repeated part", () => {
+    const index = buildIndex(records);
+    const base = { index, context: [], output: victimSentence, price: 10n ** 18n, ownerShareBps: 0, protocolFeeBps: 0, owner: OWNER };
+    expect(paid(attribute({ ...base, prompt: "Tell me something.", engine: ENGINE_VERSION }), victim.contributor)).toBe(10n ** 18n);
+    const echoed = attribute({ ...base, prompt: `Please repeat: ${victimSentence}` });
+    expect(paid(echoed, victim.contributor)).toBe(0n);
+    expect(echoed.proof.spans[0]).toMatchObject({ earning: 0, value: 0 });
+    expect(paid(attribute({ ...base, prompt: `Please repeat: ${victimSentence}`, engine: ENGINE_VERSION_1 }), victim.contributor)).toBe(
+      10n ** 18n,
+    );
+  });
+
+  it("a victim's distinctive sentence repeated by 25 later records keeps its value for the victim", () => {
+    const repeaters = Array.from({ length: 25 }, (_, i) => ({
+      id: `repeat-${i}`,
+      contributor: `0x${(0xb000 + i).toString(16).padStart(40, "0")}` as `0x${string}`,
+      // The sentence amid other text, so no repeater is a copy: each is mostly its own words.
+      text: `${sentences(fresh[i].text).slice(0, 15).join(" ")} ${victimSentence}`,
+    }));
+    const output = victimSentence;
+    const v1 = priceFor(addContribution(buildIndex(records, { engine: ENGINE_VERSION_1 }), repeaters), output);
+    expect(paid(v1, victim.contributor)).toBe(0n); // common, so worth nothing to the victim
+    const index = addContribution(buildIndex(records), repeaters);
+    expect(checkContribution(buildIndex(records), [repeaters[0].text])[0].verdict).toBe("original");
+    const v2 = priceFor(index, output);
+    expect(v2.proof.spans[0]).toMatchObject({ recordCount: 26, common: false, records: [victim.id] });
+    expect(paid(v2, victim.contributor)).toBe(10n ** 18n);
+  });
+
+  it("a datanet holding Brown corpus text still earns for its distinctive spans, in proportion", () => {
+    const brown = corpusRecords({ sotu: 0, moby: 0, brown: 30, perRecord: 6, contributors: 30 });
+    const index = buildIndex(brown);
+    const long = (s: string) => words(s).length >= 15 && words(s).length <= 40;
+    const pick = (r: (typeof brown)[number]) => sentences(r.text).find(long)!;
+    const a = brown.slice(10).find((r) => sentences(r.text).filter(long).length >= 1)!;
+    const b = brown.slice(200).find((r) => sentences(r.text).filter(long).length >= 2)!;
+    const output = `${pick(a)} Quokka ledgers glimmer sideways tonight. ${pick(b)} ${sentences(b.text).filter(long)[1]}`;
+    const v2 = priceFor(index, output);
+    expect(v2.proof.policy.reference).toBe(REFERENCE_HASH);
+    const credit = new Map(v2.proof.records.map((r) => [r.id, r.spanCredit]));
+    expect([...credit.keys()].sort()).toEqual([a.id, b.id].sort());
+    // Nearly every copied token earns, and b, copied about twice as much, earns about twice as much.
+    const earning = v2.proof.spans.reduce((s, x) => s + (x.earning ?? 0), 0);
+    expect(earning).toBeGreaterThan(0.85 * v2.proof.spans.reduce((s, x) => s + x.tokens, 0));
+    expect(credit.get(b.id)! / credit.get(a.id)!).toBeGreaterThan(1.3);
+  });
+
+  it("names the reference English in the proof; a proof made with another reference does not verify", () => {
+    expect(hashReferenceData()).toBe(REFERENCE_HASH);
+    const index = buildIndex(records);
+    const input = {
+      index,
+      prompt: "",
+      context: [],
+      output: victimSentence,
+      price: 1000n,
+      ownerShareBps: 0,
+      protocolFeeBps: 0,
+      owner: OWNER,
+    };
+    const a = attribute(input);
+    expect(verifyAttribution(input, a.proof).valid).toBe(true);
+    const other = `0x${"ab".repeat(32)}` as const;
+    expect(() =>
+      verifyAttribution(
+        { ...input, policy: { ...a.proof.policy, reference: other } },
+        { ...a.proof, policy: { ...a.proof.policy, reference: other } },
+      ),
+    ).toThrow(InvalidAttributionInputError);
   });
 });

@@ -13,10 +13,19 @@
  *    common when d > T = max(commonMinRecords, commonRecordFraction × records) and worth 0;
  *    otherwise it is worth credited × (1 − (d − 1) / T), shared equally by the d records.
  *    Only + − × ÷ on doubles are used, so every engine computes the same numbers.
+ * 5. Version 2 (`informativeness.ts`): a span's value counts only the tokens it wins that are
+ *    informative — not inside a phrase frequent in general English or a stock chatbot phrase,
+ *    and not repeating the prompt (a run of at least `minSpanTokens` shared with it); a span that
+ *    is ordinary English as a whole is worth 0. Commonness within the datanet counts the holders
+ *    up to and including the first (`firstHolderRarity`): later records that repeat a span cannot
+ *    make it worthless to the record that published it first.
  */
-import { type DatanetIndex, originalOf, recordAt } from "./datanet-index";
+import { type DatanetIndex, originalOf, recordAt, termOf } from "./datanet-index";
+import { hashTokens } from "./hashing";
+import { judgeSpan } from "./informativeness";
 import { findRange, longestMatch, recordAtPosition } from "./segment";
 import type { AttributionPolicy, Span } from "./types";
+import { behaviourOf, ENGINE_VERSION_1, type EngineBehaviour } from "./versions";
 
 /** The output as token ids against an index, with each token's character offsets. */
 export type EncodedText = { ids: Int32Array; starts: Int32Array; ends: Int32Array };
@@ -84,8 +93,45 @@ export function originalsHolding(
   return { originals: [...originals].sort((a, b) => a - b), copies: [...copies].sort((a, b) => a - b) };
 }
 
-/** Finds the maximal spans of the output and the credit they give each original record. */
-export function findSpans(index: DatanetIndex, output: EncodedText, options: FindSpansOptions): SpanResult {
+/**
+ * Output tokens covered by a run of at least `minSpan` tokens that the prompt holds too (token
+ * ids below 1, unknown to the index, never count).
+ */
+export function promptEcho(output: Int32Array, prompt: Int32Array, minSpan: number): Uint8Array {
+  const echo = new Uint8Array(output.length);
+  if (prompt.length < minSpan || output.length < minSpan) return echo;
+  const firstAt = new Map<number, number>();
+  for (let i = 0; i + minSpan <= prompt.length; i++) {
+    if (!allKnown(prompt, i, minSpan)) continue;
+    const h = hashTokens(prompt, i, i + minSpan, 0x2468ace);
+    if (!firstAt.has(h)) firstAt.set(h, i);
+  }
+  for (let i = 0; i + minSpan <= output.length; i++) {
+    const at = firstAt.get(hashTokens(output, i, i + minSpan, 0x2468ace));
+    if (at === undefined) continue;
+    let k = 0;
+    while (k < minSpan && output[i + k] === prompt[at + k]) k++;
+    if (k === minSpan) echo.fill(1, i, i + minSpan);
+  }
+  return echo;
+}
+
+function allKnown(ids: Int32Array, from: number, length: number): boolean {
+  for (let k = from; k < from + length; k++) if (ids[k] < 1) return false;
+  return true;
+}
+
+/**
+ * Finds the maximal spans of the output and the credit they give each original record, as engine
+ * `behaviour` computes them (default version 1); `prompt` (token ids) is read by version 2 only.
+ */
+export function findSpans(
+  index: DatanetIndex,
+  output: EncodedText,
+  options: FindSpansOptions,
+  behaviour: EngineBehaviour = behaviourOf(ENGINE_VERSION_1),
+  prompt: Int32Array = new Int32Array(0),
+): SpanResult {
   const { ids, starts, ends } = output;
   const n = ids.length;
   const m = matchingStatistics(index, ids);
@@ -109,16 +155,35 @@ export function findSpans(index: DatanetIndex, output: EncodedText, options: Fin
   const spans: Span[] = [];
   const commonSpan: boolean[] = [];
   const copies = new Set<number>();
+  const echo = behaviour.promptEcho ? promptEcho(ids, prompt, options.minSpanTokens) : new Uint8Array(n);
+  // Version 2: output tokens that earn nothing however rare their span (ordinary English, echo).
+  const worthless = new Uint8Array(n);
   spanStarts.forEach((s, k) => {
     const length = m[s];
-    const { originals: holders, copies: copiesHere } = originalsHolding(index, ids, s, length, threshold);
-    const common = holders.length > threshold;
-    if (!common && won[k] > 0) for (const c of copiesHere) copies.add(c);
-    const value = common || won[k] === 0 ? 0 : won[k] * (1 - (holders.length - 1) / threshold);
+    let earning = won[k];
+    let ordinary: boolean | undefined;
+    if (behaviour.referenceInformativeness || behaviour.promptEcho) {
+      const judged = behaviour.referenceInformativeness ? judgeSpan(termsOf(index, ids, s, length)) : undefined;
+      ordinary = judged?.ordinarySpan ?? false;
+      earning = 0;
+      for (let j = s; j < s + length; j++) {
+        const spent = ordinary || judged?.ordinary[j - s] === 1 || echo[j] === 1;
+        if (spent) worthless[j] = 1;
+        else if (owner[j] === k) earning++;
+      }
+    }
+    // With `firstHolderRarity` every holder is read (to find the first) unless the span earns
+    // nothing anyway; otherwise counting stops past the threshold.
+    const limit = behaviour.firstHolderRarity && earning > 0 ? Number.MAX_SAFE_INTEGER : threshold;
+    const { originals: holders, copies: copiesHere } = originalsHolding(index, ids, s, length, limit);
+    const counted = behaviour.firstHolderRarity ? holders.slice(0, 1) : holders;
+    const common = counted.length > threshold;
+    if (!common && earning > 0) for (const c of copiesHere) copies.add(c);
+    const value = common || earning === 0 ? 0 : earning * (1 - (counted.length - 1) / threshold);
     commonSpan.push(common);
     if (value > 0) {
-      const share = value / holders.length;
-      for (const r of holders) credit.set(r, (credit.get(r) ?? 0) + share);
+      const share = value / counted.length;
+      for (const r of counted) credit.set(r, (credit.get(r) ?? 0) + share);
     }
     spans.push({
       start: s,
@@ -128,11 +193,19 @@ export function findSpans(index: DatanetIndex, output: EncodedText, options: Fin
       tokens: won[k],
       recordCount: holders.length,
       common,
+      ...(ordinary === undefined ? {} : { ordinary, earning }),
       value,
-      records: common ? [] : holders.map((r) => recordAt(index, r).id),
+      records: common ? [] : counted.map((r) => recordAt(index, r).id),
     });
   });
   const commonTokens = new Uint8Array(n);
-  for (let j = 0; j < n; j++) if (owner[j] !== -1 && commonSpan[owner[j]]) commonTokens[j] = 1;
+  for (let j = 0; j < n; j++) if ((owner[j] !== -1 && commonSpan[owner[j]]) || worthless[j]) commonTokens[j] = 1;
   return { spans, credit, commonTokens, copies: [...copies].sort((a, b) => a - b) };
+}
+
+// The terms of `ids[from, from + length)` (all known to the index: they are a match).
+function termsOf(index: DatanetIndex, ids: Int32Array, from: number, length: number): string[] {
+  const terms: string[] = [];
+  for (let j = from; j < from + length; j++) terms.push(termOf(index, ids[j]));
+  return terms;
 }

@@ -63,6 +63,11 @@ export type AttributionPolicy = {
   minInfluence: number;
   /** Optional cap on one contributor's share of the contributors' pool, in basis points. */
   maxContributorShareBps?: number;
+  /**
+   * Version 2: keccak256 of the reference English the spans were judged against
+   * (`informativeness.ts`); filled in by the engine, and a recomputation with another fails.
+   */
+  reference?: Hex;
 };
 
 /** A retrieved record's influence as measured by a model backend (e.g. log-prob drop when left out). */
@@ -89,6 +94,10 @@ export type Span = {
   recordCount: number;
   /** True when the span is common (found in too many records) and so worth nothing. */
   common: boolean;
+  /** Version 2: true when the span is ordinary English (frequent in the reference) and so worth nothing. */
+  ordinary?: boolean;
+  /** Version 2: the credited tokens that earn (not inside a frequent reference phrase, not repeating the prompt). */
+  earning?: number;
   /** Credit of the span: tokens × rarity; shared equally by `records`. */
   value: number;
   /** Original records credited for the span (empty when common). */

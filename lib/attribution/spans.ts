@@ -176,7 +176,8 @@ export function findSpans(
     // nothing anyway; otherwise counting stops past the threshold.
     const limit = behaviour.firstHolderRarity && earning > 0 ? Number.MAX_SAFE_INTEGER : threshold;
     const { originals: holders, copies: copiesHere } = originalsHolding(index, ids, s, length, limit);
-    const counted = behaviour.firstHolderRarity ? holders.slice(0, 1) : holders;
+    // A span that earns nothing credits nobody (its holders, past the threshold, come in no order).
+    const counted = behaviour.firstHolderRarity ? holders.slice(0, earning > 0 ? 1 : 0) : holders;
     const common = counted.length > threshold;
     if (!common && earning > 0) for (const c of copiesHere) copies.add(c);
     const value = common || earning === 0 ? 0 : earning * (1 - (counted.length - 1) / threshold);

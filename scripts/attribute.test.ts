@@ -50,7 +50,8 @@ describe("npm run attribute", () => {
   it("prints the table and, with --json, a last line whose split sums to the default price", async () => {
     const copied = [sentences(records[4].text)[1], sentences(records[30].text)[2]];
     const output = file("output.txt", `Well. ${copied[0]} Then quokka ledgers glimmer. ${copied[1]}`);
-    const prompt = file("prompt.txt", sentences(records[4].text)[1]);
+    // A prompt from the same record (an output repeating the prompt itself would earn nothing).
+    const prompt = file("prompt.txt", sentences(records[4].text)[2]);
     const [r, again] = await Promise.all([
       run("--records", recordsFile, "--output", output, "--prompt", prompt, "--json"),
       run("--records", recordsFile, "--output", output, "--prompt", prompt, "--json"),

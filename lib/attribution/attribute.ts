@@ -8,6 +8,7 @@ import { canonicalJson, hashText } from "./canonical-json";
 import { type DatanetIndex, encodeText, originalOf, recordAt, recordNumber, snapshotId } from "./datanet-index";
 import { InvalidAttributionInputError, UnknownRecordError } from "./errors";
 import { spanLeaveOneOut } from "./influence";
+import { englishReference } from "./informativeness";
 import { findSpans, type SpanResult } from "./spans";
 import { splitPrice } from "./split";
 import type {
@@ -49,6 +50,10 @@ const policyFields = {
   contextWeight: z.number().min(0).max(1),
   minInfluence: z.number().min(0).max(1),
   maxContributorShareBps: z.number().int().min(1).max(10_000).optional(),
+  reference: z
+    .string()
+    .regex(/^0x[0-9a-f]{64}$/)
+    .optional(),
 };
 // Version 1 has no unexplained pool: its proofs never name one.
 const policySchemaV1 = z.object(policyFields).strict();
@@ -74,7 +79,7 @@ export function resolvePolicy(policy: Partial<AttributionPolicy> = {}, engine: E
     ? policySchema.safeParse({ ...DEFAULT_POLICY, unexplainedPool: DEFAULT_UNEXPLAINED_POOL, ...policy })
     : policySchemaV1.safeParse({ ...DEFAULT_POLICY, ...policy });
   if (!parsed.success) throw new InvalidAttributionInputError(`invalid policy: ${parsed.error.issues.map(describeIssue).join("; ")}`);
-  return parsed.data;
+  return parsed.data as AttributionPolicy;
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
@@ -105,7 +110,10 @@ export type AttributeInput = {
   policy?: Partial<AttributionPolicy>;
   /** Per-record influence measured by a backend; replaces the span leave-one-out. */
   contextInfluence?: readonly BackendInfluence[];
-  /** The engine version to compute with (default the newest, {@link ENGINE_VERSION}); Verify passes the proof's. */
+  /**
+   * The engine version to compute with: default the index's (`IndexOptions.engine`, itself the
+   * newest, {@link ENGINE_VERSION}, unless chosen); Verify builds the index with the proof's.
+   */
   engine?: EngineVersion;
 };
 
@@ -165,10 +173,19 @@ function computeProof(input: AttributeInput): AttributionProof {
   if (input.ownerShareBps + input.protocolFeeBps > 10_000) {
     throw new InvalidAttributionInputError("ownerShareBps + protocolFeeBps must not exceed 10000");
   }
-  const engine = input.engine ?? ENGINE_VERSION;
+  // By default the version the index was built for (the newest unless built for an older proof).
+  const engine = input.engine ?? input.index.options.engine ?? ENGINE_VERSION;
   if (!isEngineVersion(engine)) throw new InvalidAttributionInputError(`unknown engine version ${String(engine)}`);
   const behaviour = behaviourOf(engine);
   const policy = resolvePolicy(input.policy, engine);
+  if (behaviour.referenceInformativeness) {
+    // The reference English is part of the computation: the proof names it.
+    const reference = englishReference().hash;
+    if (policy.reference !== undefined && policy.reference !== reference) {
+      throw new InvalidAttributionInputError(`the policy's reference English ${policy.reference} is not this engine's (${reference})`);
+    }
+    policy.reference = reference;
+  }
   const unexplainedTo = unexplainedRecipient(policy, input);
   const { index } = input;
   const owner = getAddress(input.owner);
@@ -183,7 +200,8 @@ function computeProof(input: AttributeInput): AttributionProof {
   // An output with no words (empty, punctuation only) was still paid for: it credits no record,
   // so the contributors' pool is unexplained (version 1: goes to the owner), like any output that copied nothing.
   const empty = output.ids.length === 0;
-  const { spans, credit, commonTokens, copies } = empty ? nothingFound() : findSpans(index, output, policy, behaviour);
+  const prompt = behaviour.promptEcho ? encodeText(index, input.prompt).ids : undefined;
+  const { spans, credit, commonTokens, copies } = empty ? nothingFound() : findSpans(index, output, policy, behaviour, prompt);
   const influence = empty
     ? new Map<number, number>()
     : input.contextInfluence

@@ -11,12 +11,14 @@
  */
 import { getAddress, isAddress } from "viem/utils";
 import { canonicalJson, hashText } from "./canonical-json";
+import { containmentOf, GramTable, winnow } from "./containment";
 import { BucketTable, bandKeys, LSH_BANDS, ShingleSet, shingleHashes } from "./dedupe";
 import { DuplicateRecordIdError, IndexForkedError, InvalidRecordError } from "./errors";
 import { hashString, hashTokens, hex32, mix32 } from "./hashing";
 import { buildSegment, mergeSegmentRun, recordTokens, SEPARATOR, type Segment } from "./segment";
 import { scanTokens } from "./tokenizer";
 import type { Address, Hex, IndexOptions, RecordInput } from "./types";
+import { behaviourOf, ENGINE_VERSION, ENGINE_VERSION_1, isEngineVersion } from "./versions";
 import { AsciiTermTable } from "./vocabulary";
 
 /** Version of the index layout; part of the snapshot id. */
@@ -28,7 +30,22 @@ export const DEFAULT_INDEX_OPTIONS: IndexOptions = {
   nearDuplicateJaccard: 0.7,
   maxSegments: 8,
   maxRecordChars: 4_000_000,
+  engine: ENGINE_VERSION,
+  containmentSpanTokens: 12,
+  copyContainment: 0.8,
+  nearCopyContainment: 0.5,
 };
+
+/**
+ * The options that version 1 indexes had, in their order: a version 1 index serializes and
+ * identifies itself with these alone, so its bytes and snapshot id are those it had before
+ * engine versions existed (old proofs carry that id).
+ */
+export function storedOptions(options: IndexOptions): Partial<IndexOptions> {
+  const { shingleTokens, nearDuplicateJaccard, maxSegments, maxRecordChars } = options;
+  if (options.engine === ENGINE_VERSION_1) return { shingleTokens, nearDuplicateJaccard, maxSegments, maxRecordChars };
+  return options;
+}
 
 /** A record as the index keeps it. */
 export type IndexedRecord = {
@@ -52,6 +69,8 @@ export type SharedTables = {
   bands: BucketTable;
   /** Number of records of the latest snapshot; extending an older one would corrupt the tables. */
   recordCount: number;
+  /** Kept grams of every record, for containment (built on first use in a version 1 index). */
+  grams?: GramTable;
 };
 
 /** One immutable snapshot of an index. */
@@ -84,6 +103,12 @@ export function createIndex(options: Partial<IndexOptions> = {}): DatanetIndex {
   if (!Number.isInteger(full.shingleTokens) || full.shingleTokens < 1)
     throw new InvalidRecordError("shingleTokens must be a positive integer");
   if (!Number.isInteger(full.maxSegments) || full.maxSegments < 1) throw new InvalidRecordError("maxSegments must be a positive integer");
+  if (!isEngineVersion(full.engine)) throw new InvalidRecordError(`unknown engine version ${String(full.engine)}`);
+  if (!Number.isInteger(full.containmentSpanTokens) || full.containmentSpanTokens < 8 || full.containmentSpanTokens > 1000)
+    throw new InvalidRecordError("containmentSpanTokens must be an integer in [8, 1000]");
+  if (!(full.copyContainment > 0 && full.copyContainment <= 1)) throw new InvalidRecordError("copyContainment must be in (0, 1]");
+  if (!(full.nearCopyContainment > 0 && full.nearCopyContainment <= full.copyContainment))
+    throw new InvalidRecordError("nearCopyContainment must be in (0, copyContainment]");
   return {
     options: full,
     segments: [],
@@ -102,6 +127,7 @@ export function createIndex(options: Partial<IndexOptions> = {}): DatanetIndex {
       exact: new BucketTable(),
       bands: new BucketTable(),
       recordCount: 0,
+      grams: behaviourOf(full.engine).containmentCopies ? new GramTable() : undefined,
     },
   };
 }
@@ -157,6 +183,7 @@ export function addContribution(index: DatanetIndex, records: readonly RecordInp
   // Tokenize into one stream; new terms get the next ids (first-seen order), so building in one
   // go or contribution by contribution gives the same ids.
   const { termIds, terms, asciiTerms } = shared;
+  const normalize = behaviourOf(index.options.engine).normalizeTerms;
   let tokens: Int32Array = new Int32Array(Math.max(16, estimateTokens(records)));
   let length = 0;
   const recordStarts = new Int32Array(records.length + 1);
@@ -187,7 +214,7 @@ export function addContribution(index: DatanetIndex, records: readonly RecordInp
   };
   for (let r = 0; r < records.length; r++) {
     recordStarts[r] = length;
-    scanTokens(records[r].text, push, pushAscii);
+    scanTokens(records[r].text, push, pushAscii, normalize);
     if (length === tokens.length) tokens = grow(tokens);
     tokens[length++] = SEPARATOR;
   }
@@ -218,6 +245,8 @@ export function addContribution(index: DatanetIndex, records: readonly RecordInp
   const scratch = new KeyScratch(next.recordCount);
   shared.exact.reserve(records.length);
   shared.bands.reserve(records.length * LSH_BANDS);
+  // About 2 / (W + 1) of the tokens are kept grams (W = 6 at the default run of 12).
+  shared.grams?.reserve(Math.ceil(length / 3));
   for (let r = 0; r < records.length; r++) {
     const global = index.recordCount + r;
     shared.records.push({ id: records[r].id, contributor: contributors[r] });
@@ -227,6 +256,11 @@ export function addContribution(index: DatanetIndex, records: readonly RecordInp
     fp[2] = mix32(mix32(mix32(fp[2], hashString(records[r].id, 3)), hashString(contributors[r], 4)), keys.exact);
     fp[3] = mix32(fp[3], hashTokens(own, 0, own.length, 0x7654321));
     shared.original[global] = findOriginal(next, own, keys, global, scratch);
+    if (shared.grams) {
+      const prints = winnow(own, index.options.containmentSpanTokens);
+      if (shared.original[global] === global) shared.original[global] = containedIn(next, own, prints, global);
+      shared.grams.add(global, prints);
+    }
     registerRecordKeys(shared, global, keys);
   }
   fp[0] = vocabFp0;
@@ -318,6 +352,25 @@ function findOriginal(index: DatanetIndex, own: Int32Array, keys: RecordKeys, gl
   return best;
 }
 
+// Version 2: the original of a record covered at least `copyContainment` by earlier records is the
+// original of the record it draws most from (ties: the earliest); otherwise the record itself.
+function containedIn(index: DatanetIndex, own: Int32Array, prints: ReturnType<typeof winnow>, global: number): number {
+  const { options, shared } = index;
+  const found = containmentOf(own, prints, global, shared.grams!, options.containmentSpanTokens, (r) => recordTokensOf(index, r));
+  if (found.tokens === 0 || found.covered < options.copyContainment * found.tokens) return global;
+  return shared.original[found.sources[0].record];
+}
+
+/** The gram table of an index, built from its records on first use when the index did not keep one (version 1). */
+export function gramTableOf(index: DatanetIndex): GramTable {
+  const shared = index.shared;
+  if (!shared.grams) shared.grams = new GramTable();
+  const table = shared.grams;
+  for (let r = table.registered; r < shared.recordCount; r++)
+    table.add(r, winnow(recordTokensOf(index, r), index.options.containmentSpanTokens));
+  return table;
+}
+
 function sameTokens(a: Int32Array, b: Int32Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -395,11 +448,16 @@ export function encodeText(index: DatanetIndex, text: string): { ids: Int32Array
   const ids: number[] = [];
   const starts: number[] = [];
   const ends: number[] = [];
-  scanTokens(text, (term, start, end) => {
-    ids.push(termId(index, term));
-    starts.push(start);
-    ends.push(end);
-  });
+  scanTokens(
+    text,
+    (term, start, end) => {
+      ids.push(termId(index, term));
+      starts.push(start);
+      ends.push(end);
+    },
+    undefined,
+    behaviourOf(index.options.engine).normalizeTerms,
+  );
   return { ids: Int32Array.from(ids), starts: Int32Array.from(starts), ends: Int32Array.from(ends) };
 }
 
@@ -436,6 +494,15 @@ export function mergeSegments(index: DatanetIndex, options: { all?: boolean } = 
 
 const snapshotCache = new WeakMap<DatanetIndex, Hex>();
 
+// The options that change what an index holds (not merge policy, input limits or warnings);
+// version 1 names only its own two, as it always did.
+function identifyingOptions(options: IndexOptions): Record<string, unknown> {
+  const { shingleTokens, nearDuplicateJaccard } = options;
+  if (options.engine === ENGINE_VERSION_1) return { shingleTokens, nearDuplicateJaccard };
+  const { engine, containmentSpanTokens, copyContainment } = options;
+  return { shingleTokens, nearDuplicateJaccard, engine, containmentSpanTokens, copyContainment };
+}
+
 /**
  * The snapshot id: keccak256 of the canonical JSON of the index format, options, counts and
  * content fingerprint. It identifies a snapshot (same records in the same order -> same id,
@@ -449,7 +516,7 @@ export function snapshotId(index: DatanetIndex): Hex {
       canonicalJson({
         format: INDEX_FORMAT,
         // Only the options that change what the index holds (not merge policy or input limits).
-        options: { shingleTokens: index.options.shingleTokens, nearDuplicateJaccard: index.options.nearDuplicateJaccard },
+        options: identifyingOptions(index.options),
         records: index.recordCount,
         tokens: index.tokenCount,
         vocabulary: index.vocabularySize,

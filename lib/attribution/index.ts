@@ -3,6 +3,7 @@
 export type { AttributeInput } from "./attribute";
 export { attribute, DEFAULT_POLICY, ENGINE_VERSION, hashProof, resolvePolicy, verifyAttribution } from "./attribute";
 export { canonicalJson } from "./canonical-json";
+export { type ContributionCheck, checkContribution } from "./check-contribution";
 export type { DatanetIndex, IndexedRecord } from "./datanet-index";
 export {
   addContribution,
@@ -27,4 +28,4 @@ export { buildSuffixArray } from "./suffix-array";
 export type { Token } from "./tokenizer";
 export { scanTokens, tokenize } from "./tokenizer";
 export * from "./types";
-export { behaviourOf, ENGINE_VERSIONS, type EngineBehaviour, type EngineVersion, isEngineVersion } from "./versions";
+export { behaviourOf, ENGINE_VERSION_1, ENGINE_VERSIONS, type EngineBehaviour, type EngineVersion, isEngineVersion } from "./versions";

@@ -11,6 +11,7 @@
  * load from the token stream; they are derived data.
  */
 import { bytesToHex, getAddress, hexToBytes } from "viem/utils";
+import { winnow } from "./containment";
 import {
   countTermRecords,
   createIndex,
@@ -21,11 +22,13 @@ import {
   recordTokensOf,
   registerRecordKeys,
   type SharedTables,
+  storedOptions,
 } from "./datanet-index";
 import { LSH_BANDS } from "./dedupe";
 import { CorruptIndexError } from "./errors";
 import { SEPARATOR, type Segment, withTermTable } from "./segment";
 import type { Address, IndexOptions } from "./types";
+import { ENGINE_VERSION_1 } from "./versions";
 
 const MAGIC = [0x55, 0x50, 0x49, 0x58]; // "UPIX"
 const VERSION = 1;
@@ -169,7 +172,7 @@ export function serializeIndex(index: DatanetIndex): Uint8Array {
   const w = new ByteWriter();
   w.raw(Uint8Array.from(MAGIC));
   w.varint(VERSION);
-  w.string(JSON.stringify({ format: INDEX_FORMAT, options: index.options }));
+  w.string(JSON.stringify({ format: INDEX_FORMAT, options: storedOptions(index.options) }));
   w.varint(index.recordCount);
   w.varint(index.tokenCount);
   w.varint(index.vocabularySize);
@@ -209,14 +212,15 @@ export function deserializeIndex(bytes: Uint8Array): DatanetIndex {
   if (MAGIC.some((b, i) => magic[i] !== b)) throw new CorruptIndexError("not an Upstream index (bad magic)");
   const version = r.varint();
   if (version !== VERSION) throw new CorruptIndexError(`unsupported index version ${version}`);
-  const header = JSON.parse(r.string()) as { format: string; options: IndexOptions };
+  const header = JSON.parse(r.string()) as { format: string; options: Partial<IndexOptions> };
   if (header.format !== INDEX_FORMAT) throw new CorruptIndexError(`unsupported index format ${header.format}`);
   const recordCount = r.varint();
   const tokenCount = r.varint();
   const vocabularySize = r.varint();
   const fingerprint = Uint32Array.of(r.u32(), r.u32(), r.u32(), r.u32());
 
-  const empty = createIndex(header.options);
+  // Bytes written before engine versions existed name no engine: they are version 1.
+  const empty = createIndex({ engine: ENGINE_VERSION_1, ...header.options });
   const shared: SharedTables = empty.shared;
   for (let t = 1; t < vocabularySize; t++) {
     const term = r.string();
@@ -277,8 +281,11 @@ export function deserializeIndex(bytes: Uint8Array): DatanetIndex {
   shared.exact.reserve(recordCount);
   shared.bands.reserve(recordCount * LSH_BANDS);
   const scratch = new KeyScratch(0);
-  for (let n = 0; n < recordCount; n++)
-    registerRecordKeys(shared, n, recordKeys(recordTokensOf(index, n), index.options.shingleTokens, scratch));
+  for (let n = 0; n < recordCount; n++) {
+    const own = recordTokensOf(index, n);
+    registerRecordKeys(shared, n, recordKeys(own, index.options.shingleTokens, scratch));
+    shared.grams?.add(n, winnow(own, index.options.containmentSpanTokens));
+  }
   shared.recordCount = recordCount;
   return index;
 }

@@ -22,11 +22,20 @@
  *    explains nothing. A token no rare k-gram covers goes to the earliest holder of its longest
  *    match. So a later record that quotes, extends or splices earlier passages earns only for
  *    the tokens no earlier record explains. Version 1 shares a span's value equally by its holders.
+ * 6. Version 2 (`informativeness.ts`): a span's value counts only the tokens it wins that are
+ *    informative — not inside a phrase frequent in general English or a stock chatbot phrase,
+ *    and not repeating the prompt (a run of at least `minSpanTokens` shared with it); a span that
+ *    is ordinary English as a whole is worth 0. Commonness within the datanet counts the holders
+ *    up to and including the first (`firstHolderRarity`): later records that repeat a span cannot
+ *    make it worthless to the record that published it first.
  */
-import { type DatanetIndex, originalOf, recordAt } from "./datanet-index";
+import { type DatanetIndex, originalOf, recordAt, termOf } from "./datanet-index";
 import { gappedChains } from "./gapped";
+import { hashTokens } from "./hashing";
+import { judgeSpan } from "./informativeness";
 import { findRange, longestMatch, recordAtPosition } from "./segment";
 import type { AttributionPolicy, Span } from "./types";
+import { behaviourOf, ENGINE_VERSION_1, type EngineBehaviour } from "./versions";
 
 /** The output as token ids against an index, with each token's character offsets. */
 export type EncodedText = { ids: Int32Array; starts: Int32Array; ends: Int32Array };
@@ -101,7 +110,8 @@ export function originalsHolding(
 export const OCCURRENCE_SCAN_LIMIT = 4096;
 
 /**
- * The earliest original record holding `ids[from, from + length)`, or -1 when the run is common
+ * The earliest original record that itself holds `ids[from, from + length)` (copies do not count
+ * as holders), or -1 when the run is common
  * (held by more than `limit` originals, or found more than max(OCCURRENCE_SCAN_LIMIT, 4 × limit)
  * times) or found nowhere.
  */
@@ -115,25 +125,57 @@ export function earliestHolder(index: DatanetIndex, ids: Int32Array, from: numbe
     if (scanned + (hi - lo) > scanLimit) return -1;
     scanned += hi - lo;
     for (let k = lo; k < hi; k++) {
-      const original = originalOf(index, segment.firstRecord + recordAtPosition(segment, segment.sa[k]));
-      if (original < best || best === -1) best = original;
+      const record = segment.firstRecord + recordAtPosition(segment, segment.sa[k]);
+      const original = originalOf(index, record);
       originals.add(original);
       if (originals.size > limit) return -1;
+      // A copy holds its text for nobody: its original is credited where the original itself holds
+      // the text, never for what only the copy holds (another record's passage spliced into it).
+      if (original === record && (original < best || best === -1)) best = original;
     }
   }
   return best;
 }
 
-/** Options of how `findSpans` credits tokens (engine switches). */
-export type CreditOptions = {
-  /** Credit each token to the earliest original holding a match covering it (engine version 2). */
-  earliestHolderCredit?: boolean;
-  /** Credit tokens no exact span explains to the earliest record of a gapped match covering them (engine version 2). */
-  gappedMatching?: boolean;
-};
+/**
+ * Output tokens covered by a run of at least `minSpan` tokens that the prompt holds too (token
+ * ids below 1, unknown to the index, never count).
+ */
+export function promptEcho(output: Int32Array, prompt: Int32Array, minSpan: number): Uint8Array {
+  const echo = new Uint8Array(output.length);
+  if (prompt.length < minSpan || output.length < minSpan) return echo;
+  const firstAt = new Map<number, number>();
+  for (let i = 0; i + minSpan <= prompt.length; i++) {
+    if (!allKnown(prompt, i, minSpan)) continue;
+    const h = hashTokens(prompt, i, i + minSpan, 0x2468ace);
+    if (!firstAt.has(h)) firstAt.set(h, i);
+  }
+  for (let i = 0; i + minSpan <= output.length; i++) {
+    const at = firstAt.get(hashTokens(output, i, i + minSpan, 0x2468ace));
+    if (at === undefined) continue;
+    let k = 0;
+    while (k < minSpan && output[i + k] === prompt[at + k]) k++;
+    if (k === minSpan) echo.fill(1, i, i + minSpan);
+  }
+  return echo;
+}
 
-/** Finds the maximal spans of the output and the credit they give each original record. */
-export function findSpans(index: DatanetIndex, output: EncodedText, options: FindSpansOptions, credits: CreditOptions = {}): SpanResult {
+function allKnown(ids: Int32Array, from: number, length: number): boolean {
+  for (let k = from; k < from + length; k++) if (ids[k] < 1) return false;
+  return true;
+}
+
+/**
+ * Finds the maximal spans of the output and the credit they give each original record, as engine
+ * `behaviour` computes them (default version 1); `prompt` (token ids) is read by version 2 only.
+ */
+export function findSpans(
+  index: DatanetIndex,
+  output: EncodedText,
+  options: FindSpansOptions,
+  behaviour: EngineBehaviour = behaviourOf(ENGINE_VERSION_1),
+  prompt: Int32Array = new Int32Array(0),
+): SpanResult {
   const { ids, starts, ends } = output;
   const n = ids.length;
   const m = matchingStatistics(index, ids);
@@ -157,18 +199,41 @@ export function findSpans(index: DatanetIndex, output: EncodedText, options: Fin
   const spans: Span[] = [];
   const commonSpan: boolean[] = [];
   const spanHolders: number[][] = [];
+  // Tokens of each span that earn (version 2: not ordinary English, not echoing the prompt).
+  const spanEarning: number[] = [];
   const copies = new Set<number>();
+  const echo = behaviour.promptEcho ? promptEcho(ids, prompt, options.minSpanTokens) : new Uint8Array(n);
+  // Version 2: output tokens that earn nothing however rare their span (ordinary English, echo).
+  const worthless = new Uint8Array(n);
   spanStarts.forEach((s, k) => {
     const length = m[s];
-    const { originals: holders, copies: copiesHere } = originalsHolding(index, ids, s, length, threshold);
-    const common = holders.length > threshold;
-    if (!common && won[k] > 0) for (const c of copiesHere) copies.add(c);
-    const value = common || won[k] === 0 ? 0 : won[k] * (1 - (holders.length - 1) / threshold);
+    let earning = won[k];
+    let ordinary: boolean | undefined;
+    if (behaviour.referenceInformativeness || behaviour.promptEcho) {
+      const judged = behaviour.referenceInformativeness ? judgeSpan(termsOf(index, ids, s, length)) : undefined;
+      ordinary = judged?.ordinarySpan ?? false;
+      earning = 0;
+      for (let j = s; j < s + length; j++) {
+        const spent = ordinary || judged?.ordinary[j - s] === 1 || echo[j] === 1;
+        if (spent) worthless[j] = 1;
+        else if (owner[j] === k) earning++;
+      }
+    }
+    // With `firstHolderRarity` every holder is read (to find the first) unless the span earns
+    // nothing anyway; otherwise counting stops past the threshold.
+    const limit = behaviour.firstHolderRarity && earning > 0 ? Number.MAX_SAFE_INTEGER : threshold;
+    const { originals: holders, copies: copiesHere } = originalsHolding(index, ids, s, length, limit);
+    // A span that earns nothing credits nobody (its holders, past the threshold, come in no order).
+    const counted = behaviour.firstHolderRarity ? holders.slice(0, earning > 0 ? 1 : 0) : holders;
+    const common = counted.length > threshold;
+    if (!common && earning > 0) for (const c of copiesHere) copies.add(c);
+    const value = common || earning === 0 ? 0 : earning * (1 - (counted.length - 1) / threshold);
     commonSpan.push(common);
     spanHolders.push(holders);
-    if (value > 0 && !credits.earliestHolderCredit) {
-      const share = value / holders.length;
-      for (const r of holders) credit.set(r, (credit.get(r) ?? 0) + share);
+    spanEarning.push(earning);
+    if (value > 0 && !behaviour.earliestHolderCredit) {
+      const share = value / counted.length;
+      for (const r of counted) credit.set(r, (credit.get(r) ?? 0) + share);
     }
     spans.push({
       start: s,
@@ -178,18 +243,19 @@ export function findSpans(index: DatanetIndex, output: EncodedText, options: Fin
       tokens: won[k],
       recordCount: holders.length,
       common,
+      ...(ordinary === undefined ? {} : { ordinary, earning }),
       value,
-      records: common ? [] : holders.map((r) => recordAt(index, r).id),
+      records: common ? [] : counted.map((r) => recordAt(index, r).id),
     });
   });
-  if (credits.earliestHolderCredit) {
+  if (behaviour.earliestHolderCredit) {
     const tokenRecord = earliestCredit(index, ids, m, owner, spanHolders, commonSpan, options.minSpanTokens, threshold);
     const credited = spans.map(() => new Set<number>());
     for (let j = 0; j < n; j++) {
       const k = owner[j];
-      if (k === -1 || tokenRecord[j] === -1 || spans[k].value === 0) continue;
-      // The token's value is its longest match's rarity, as in version 1.
-      credit.set(tokenRecord[j], (credit.get(tokenRecord[j]) ?? 0) + spans[k].value / won[k]);
+      if (k === -1 || tokenRecord[j] === -1 || spans[k].value === 0 || worthless[j]) continue;
+      // Each earning token is worth its longest match's rarity, as in version 1.
+      credit.set(tokenRecord[j], (credit.get(tokenRecord[j]) ?? 0) + spans[k].value / spanEarning[k]);
       credited[k].add(tokenRecord[j]);
     }
     spans.forEach((span, k) => {
@@ -197,8 +263,8 @@ export function findSpans(index: DatanetIndex, output: EncodedText, options: Fin
     });
   }
   const commonTokens = new Uint8Array(n);
-  for (let j = 0; j < n; j++) if (owner[j] !== -1 && commonSpan[owner[j]]) commonTokens[j] = 1;
-  if (credits.gappedMatching) {
+  for (let j = 0; j < n; j++) if ((owner[j] !== -1 && commonSpan[owner[j]]) || worthless[j]) commonTokens[j] = 1;
+  if (behaviour.gappedMatching) {
     const gapped = gappedSpans(index, output, owner, options.minSpanTokens);
     for (const { span, record } of gapped) credit.set(record, (credit.get(record) ?? 0) + span.value);
     // Output order; an exact span before a gapped one starting at the same token.
@@ -280,4 +346,11 @@ function gappedSpans(index: DatanetIndex, output: EncodedText, owner: Int32Array
     });
   });
   return result;
+}
+
+// The terms of `ids[from, from + length)` (all known to the index: they are a match).
+function termsOf(index: DatanetIndex, ids: Int32Array, from: number, length: number): string[] {
+  const terms: string[] = [];
+  for (let j = from; j < from + length; j++) terms.push(termOf(index, ids[j]));
+  return terms;
 }

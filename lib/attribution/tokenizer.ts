@@ -15,7 +15,13 @@
  * several tokens that share the run's offsets. Offsets are UTF-16 code-unit offsets
  * `[start, end)` into the original string, so a caller can highlight exactly what was matched.
  * Known limit: Thai, Lao, Khmer and similar scripts without spaces come out as long tokens.
+ *
+ * With `normalize` (engine version 2, `normalize.ts`), format and default-ignorable characters
+ * (zero-width spaces, soft hyphens, joiners) neither split a word nor enter its term, and
+ * lookalike letters fold to the Latin letter they imitate; offsets still point into the
+ * original text, invisible characters included.
  */
+import { isIgnorable, normalizeTerm } from "./normalize";
 
 /** One token: its normalized term and where it sits in the original text. */
 export type Token = {
@@ -111,7 +117,7 @@ export function asciiTermHash(text: string, start: number, end: number): number 
  * With `asciiSink`, all-ASCII tokens (most of English) go there instead, as offsets and a hash,
  * so the index builder can look their terms up without creating a string per token.
  */
-export function scanTokens(text: string, sink: TokenSink, asciiSink?: AsciiTokenSink): void {
+export function scanTokens(text: string, sink: TokenSink, asciiSink?: AsciiTokenSink, normalize = false): void {
   const n = text.length;
   let i = 0;
   while (i < n) {
@@ -135,13 +141,17 @@ export function scanTokens(text: string, sink: TokenSink, asciiSink?: AsciiToken
         else sink(text.slice(start, i).toLowerCase(), start, i);
         continue;
       }
-      i = scanRun(text, start, sink, asciiSink);
+      i = scanRun(text, start, sink, asciiSink, normalize);
       continue;
     }
     const first = classAt(text, i);
+    if (normalize && isIgnorable(first.cp)) {
+      i += first.width;
+      continue;
+    }
     if (first.cls === CharClass.Ideograph) {
       const end = endOfMarks(text, i + first.width);
-      emitNormalized(text.slice(i, end), i, end, sink);
+      emitNormalized(text.slice(i, end), i, end, sink, normalize);
       i = end;
       continue;
     }
@@ -149,12 +159,12 @@ export function scanTokens(text: string, sink: TokenSink, asciiSink?: AsciiToken
       i += first.width;
       continue;
     }
-    i = scanRun(text, i, sink, asciiSink);
+    i = scanRun(text, i, sink, asciiSink, normalize);
   }
 }
 
 // Scans the word run that starts at `start` (a word character), emits it, returns its end.
-function scanRun(text: string, start: number, sink: TokenSink, asciiSink?: AsciiTokenSink): number {
+function scanRun(text: string, start: number, sink: TokenSink, asciiSink: AsciiTokenSink | undefined, normalize: boolean): number {
   const n = text.length;
   const first = classAt(text, start);
   let ascii = first.cp < 128;
@@ -170,6 +180,12 @@ function scanRun(text: string, start: number, sink: TokenSink, asciiSink?: Ascii
       if (cls !== CharClass.Apostrophe) break;
     }
     const here = d < 128 ? { cls: CharClass.Apostrophe, width: 1, cp: d } : classAt(text, i);
+    if (normalize && d >= 128 && isIgnorable(here.cp)) {
+      // Invisible inside a word: the word goes on, the character leaves its term.
+      ascii = false;
+      i += here.width;
+      continue;
+    }
     if (here.cls === CharClass.Word) {
       ascii = false;
       i += here.width;
@@ -189,16 +205,18 @@ function scanRun(text: string, start: number, sink: TokenSink, asciiSink?: Ascii
     if (asciiSink) asciiSink(text, start, i, asciiTermHash(text, start, i));
     else sink(text.slice(start, i).toLowerCase(), start, i);
   } else {
-    emitNormalized(text.slice(start, i), start, i, sink);
+    emitNormalized(text.slice(start, i), start, i, sink, normalize);
   }
   return i;
 }
 
-function emitNormalized(raw: string, start: number, end: number, sink: TokenSink): void {
-  const folded = raw
-    .normalize("NFKC")
-    .toLowerCase()
-    .replace(/\u2019/g, "'");
+function emitNormalized(raw: string, start: number, end: number, sink: TokenSink, normalize: boolean): void {
+  const folded = normalize
+    ? normalizeTerm(raw)
+    : raw
+        .normalize("NFKC")
+        .toLowerCase()
+        .replace(/\u2019/g, "'");
   // NFKC may have produced separators or several ideographs: split again, keep the run's offsets.
   scanNormalized(folded, (term) => sink(term, start, end));
 }
@@ -238,8 +256,8 @@ function scanNormalized(folded: string, sink: TokenSink): void {
 }
 
 /** Splits `text` into tokens (see the module comment for exactly what a token is). */
-export function tokenize(text: string): Token[] {
+export function tokenize(text: string, normalize = false): Token[] {
   const tokens: Token[] = [];
-  scanTokens(text, (term, start, end) => tokens.push({ term, start, end }));
+  scanTokens(text, (term, start, end) => tokens.push({ term, start, end }), undefined, normalize);
   return tokens;
 }

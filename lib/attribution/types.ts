@@ -4,6 +4,8 @@
  * smallest unit.
  */
 
+import type { EngineVersion } from "./versions";
+
 /** A 0x-prefixed 20-byte EVM address. */
 export type Address = `0x${string}`;
 
@@ -22,6 +24,12 @@ export type RecordInput = {
 
 /** Settings fixed when an index is created; they are part of its snapshot id. */
 export type IndexOptions = {
+  /**
+   * The engine version whose index-level behaviours the index follows (term normalisation,
+   * containment copies). Default the newest; Verify builds with the stored proof's. A version 1
+   * index has the snapshot id and bytes it had before versions existed.
+   */
+  engine: EngineVersion;
   /** Words per shingle for near-duplicate detection. Default 3. */
   shingleTokens: number;
   /** Jaccard similarity of shingle sets at or above which a later record is a near-copy. Default 0.7. */
@@ -30,6 +38,12 @@ export type IndexOptions = {
   maxSegments: number;
   /** Largest accepted record text in UTF-16 code units. Default 4,000,000 (~4 MB of ASCII). */
   maxRecordChars: number;
+  /** Version 2: shortest shared run (tokens) that counts towards containment. Default 12. */
+  containmentSpanTokens: number;
+  /** Version 2: a record at least this share covered by earlier records is a copy. Default 0.8. */
+  copyContainment: number;
+  /** `checkContribution`: at least this share covered (below `copyContainment`) is a near-copy. Default 0.5. */
+  nearCopyContainment: number;
 };
 
 /** How an attribution turns matches into credit; part of every proof. */
@@ -55,6 +69,11 @@ export type AttributionPolicy = {
    * Default "owner". Absent from version-1 proofs.
    */
   unexplainedPool?: UnexplainedPoolPolicy;
+  /**
+   * Version 2: keccak256 of the reference English the spans were judged against
+   * (`informativeness.ts`); filled in by the engine, and a recomputation with another fails.
+   */
+  reference?: Hex;
 };
 
 /**
@@ -89,6 +108,10 @@ export type Span = {
   recordCount: number;
   /** True when the span is common (found in too many records) and so worth nothing. */
   common: boolean;
+  /** Version 2: true when the span is ordinary English (frequent in the reference) and so worth nothing. */
+  ordinary?: boolean;
+  /** Version 2: the credited tokens that earn (not inside a frequent reference phrase, not repeating the prompt). */
+  earning?: number;
   /** Credit of the span: tokens × rarity; shared equally by `records`. */
   value: number;
   /**

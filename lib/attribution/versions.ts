@@ -13,6 +13,9 @@ export type EngineVersion = (typeof ENGINE_VERSIONS)[number];
 /** The version new attributions are made with. */
 export const ENGINE_VERSION: EngineVersion = "upstream-attribution/2";
 
+/** The first version (before the gaming defences). */
+export const ENGINE_VERSION_1: EngineVersion = "upstream-attribution/1";
+
 /** Whether `value` names a version this code can compute. */
 export function isEngineVersion(value: unknown): value is EngineVersion {
   return typeof value === "string" && (ENGINE_VERSIONS as readonly string[]).includes(value);
@@ -50,6 +53,30 @@ export type EngineBehaviour = {
    * chain of short matches.
    */
   gappedMatching: boolean;
+  /**
+   * Index level. Terms drop Unicode format and default-ignorable characters (zero-width spaces,
+   * soft hyphens, joiners, BOM, variation selectors) inside a word, and fold lookalike letters
+   * (Cyrillic, Greek, … confusable with Latin, per UTS #39) to Latin (`normalize.ts`).
+   */
+  normalizeTerms: boolean;
+  /**
+   * Index level. A record whose tokens are at least `copyContainment` covered by long runs
+   * (`containmentSpanTokens`) of earlier records is a copy of the record it draws most from
+   * (`containment.ts`), besides the Jaccard check.
+   */
+  containmentCopies: boolean;
+  /**
+   * A span's value counts only its informative tokens: tokens inside phrases that are frequent in
+   * general English (the reference, `informativeness.ts`) or stock chatbot phrases earn nothing.
+   */
+  referenceInformativeness: boolean;
+  /** Output tokens that repeat the prompt (a run of at least `minSpanTokens`) earn nothing. */
+  promptEcho: boolean;
+  /**
+   * Commonness within the datanet counts only the holders up to and including the first one: a
+   * span's first holder keeps its value however many later records repeat it.
+   */
+  firstHolderRarity: boolean;
 };
 
 const VERSION_2 = new Set<EngineVersion>(["upstream-attribution/2"]);
@@ -57,5 +84,16 @@ const VERSION_2 = new Set<EngineVersion>(["upstream-attribution/2"]);
 /** The switches of `version`. */
 export function behaviourOf(version: EngineVersion): EngineBehaviour {
   const on = VERSION_2.has(version);
-  return { version, earliestHolderCredit: on, earliestContextInfluence: on, explainedPool: on, gappedMatching: on };
+  return {
+    version,
+    earliestHolderCredit: on,
+    earliestContextInfluence: on,
+    explainedPool: on,
+    gappedMatching: on,
+    normalizeTerms: on,
+    containmentCopies: on,
+    referenceInformativeness: on,
+    promptEcho: on,
+    firstHolderRarity: on,
+  };
 }

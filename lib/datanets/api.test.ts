@@ -2,6 +2,7 @@ import { type Hex, zeroAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type DbHandle, migrate } from "@/db/client";
 import { listContributions, listRecords } from "@/db/marketplace";
+import { loadMobyDick, sentences } from "@/lib/attribution/testing/corpora";
 import { testUsdAbi, upstreamRegistryAbi, upstreamRegistryBytecode } from "@/lib/chain/abis";
 import { devAccounts } from "@/lib/chain/devAccounts";
 import { type MarketFixture, startMarketFixture } from "@/lib/chain/fixture";
@@ -242,5 +243,25 @@ describe("browser publish flow: draft, wallet transaction, confirm against the r
     expect(await code(draftContribution(ctx, datanetId.toString(), { contributor: "0xnope", records: ["ok"] }))).toBe("INVALID_INPUT");
     expect(await code(draftDatanet(ctx, { name: "", license: "x" }))).toBe("INVALID_INPUT");
     expect(await code(draftDatanet(ctx, { name: "n", license: "x", extra: 1 }))).toBe("INVALID_INPUT");
+  });
+
+  it("refuses a draft whose record copies earlier records of the datanet, disguised and padded, before any transaction", async () => {
+    const id = datanetId.toString();
+    const passage = sentences(loadMobyDick(2)[1].text).slice(0, 8).join(" ");
+    const draft = await draftContribution(ctx, id, { contributor: devAccounts[alice].address, records: [passage] });
+    const confirmed = await confirmContributionRequest(ctx, id, { txHash: await send(alice, draft.call) });
+    const before = (await listContributions(handle.db, datanetId)).length;
+    // Bob's copy: Cyrillic о for o, zero-width spaces inside words, and a line of his own.
+    const disguised = passage.replace(/o/g, "\u043E").replace(/\b(\w{3})(\w)/g, "$1\u200B$2");
+    const records = ["An original line of my own about harpoons and tea.", `${disguised} Quokka ledgers glimmer sideways tonight.`];
+    await expect(draftContribution(ctx, id, { contributor: devAccounts[bob].address, records })).rejects.toMatchObject({
+      code: "CONTRIBUTION_COPIES_EARLIER",
+      status: 409,
+      details: { position: 1, copies: `${confirmed.id}:0` },
+    });
+    expect((await listContributions(handle.db, datanetId)).length).toBe(before);
+    // His own text is drafted as before.
+    const own = sentences(loadMobyDick(3)[2].text).slice(0, 6).join(" ");
+    expect((await draftContribution(ctx, id, { contributor: devAccounts[bob].address, records: [own] })).recordCount).toBe(1);
   });
 });

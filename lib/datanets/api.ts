@@ -24,6 +24,7 @@ import {
   prepareContribution,
   requireDatanet,
 } from "./contribute";
+import { refuseCopies } from "./copies";
 import { DatanetNotFoundError, RecordNotFoundError } from "./errors";
 import { recordLeaf, recordProof, verifyRecordProof } from "./merkle";
 import { type DatanetMetadata, datanetMetadataSchema, datanetMetadataUri } from "./metadata";
@@ -108,12 +109,18 @@ export type ContributionDraftAnswer = {
   call: WalletCall;
 };
 
-/** `POST /api/datanets/[id]/contributions`: validates and hashes records; answers root, count and the call. */
+/**
+ * `POST /api/datanets/[id]/contributions`: validates and hashes records; answers root, count and
+ * the call. A record that copies earlier records of the datanet is refused (409
+ * CONTRIBUTION_COPIES_EARLIER) and nothing is drafted.
+ */
 export async function draftContribution(ctx: MarketplaceContext, id: string, body: unknown): Promise<ContributionDraftAnswer> {
   const datanetId = parseId(id, "datanet id");
   const { contributor, records } = parseInput(draftContributionSchema, body);
   const prepared = prepareContribution(records, contributor);
   await requireDatanet(ctx.db, datanetId);
+  // Before any transaction: a copy of earlier records would be anchored and stored for nothing.
+  await refuseCopies(ctx.db, datanetId, records);
   const call = contributionPublication.draft(ctx, { ...prepared, datanetId, contributor });
   const { merkleRoot, recordCount } = prepared;
   return { datanetId, contributor, merkleRoot, recordCount, recordHashes: prepared.records.map((r) => r.hash), call };

@@ -27,3 +27,16 @@ export class RecordNotFoundError extends UpstreamError {
     super(`Contribution ${contributionId} of datanet ${datanetId} has no record ${position}`);
   }
 }
+
+/** A drafted record copies earlier records of the datanet (containment at least 0.8): refused before anything is anchored. */
+export class ContributionCopiesEarlierError extends UpstreamError {
+  readonly code = "CONTRIBUTION_COPIES_EARLIER";
+  readonly status = 409;
+  constructor(datanetId: bigint, position: number, check: { containment: number; copies: { id: string; tokens: number }[] }) {
+    const source = check.copies[0]?.id ?? "";
+    super(
+      `Record ${position} copies earlier records of datanet ${datanetId}: ${Math.round(check.containment * 100)}% of its words are in them, most from record ${source}`,
+      { details: { position, copies: source, containment: Math.round(check.containment * 1000) / 1000 } },
+    );
+  }
+}

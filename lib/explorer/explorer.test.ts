@@ -6,11 +6,14 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbHandle } from "@/db/client";
+import { getModel, recordsOfDatanets } from "@/db/marketplace";
 import { inferences } from "@/db/schema";
 import { testDatabases } from "@/db/testing";
+import { type AttributionProof, attribute, buildIndex, ENGINE_VERSION_1 } from "@/lib/attribution";
 import { devAccounts } from "@/lib/chain/devAccounts";
 import { type MarketFixture, startMarketFixture } from "@/lib/chain/fixture";
 import { completeInference, createGateway, type InferenceResult } from "@/lib/inference/gateway";
+import { recordId } from "@/lib/inference/model-cache";
 import { mobyDickTexts, seedTwoContributorModel } from "@/lib/inference/testing/seed";
 import type { MarketplaceSource } from "@/lib/marketplace/source";
 import { openTestDb, paymentsFor } from "@/lib/payments/testing";
@@ -187,6 +190,42 @@ describe("the explorer", () => {
 
     await handle.db.update(inferences).set({ output: original.output }).where(eq(inferences.id, served.inferenceId));
     expect((await verifyInference(source, parseInferenceRef(served.inferenceId))).valid).toBe(true);
+  });
+
+  it("re-checks a proof made by engine version 1 over the index version 1 builds", async () => {
+    const original = await rowOf(served.inferenceId);
+    const proof = original.attribution as AttributionProof;
+    const model = await getModel(handle.db, original.modelId);
+    const corpus = await recordsOfDatanets(handle.db, model!.datanetIds);
+    const records = corpus
+      .slice(0, proof.index.records)
+      .map((r) => ({ id: recordId(r.contributionId, r.position), contributor: r.contributor, text: r.text }));
+    const { reference: _, unexplainedPool: __, ...policy } = proof.policy;
+    const v1 = attribute({
+      index: buildIndex(records, { engine: ENGINE_VERSION_1 }),
+      prompt: original.prompt,
+      context: original.retrievedRecordIds,
+      output: original.output,
+      price: original.price,
+      ownerShareBps: proof.input.ownerShareBps,
+      protocolFeeBps: proof.input.protocolFeeBps,
+      owner: proof.input.owner,
+      policy,
+    });
+    expect(v1.proof.engine).toBe(ENGINE_VERSION_1);
+    expect(v1.proof.index.snapshot).not.toBe(proof.index.snapshot);
+    const stored = JSON.parse(JSON.stringify(v1.proof, (_key, v) => (typeof v === "bigint" ? v.toString(10) : v)));
+    await handle.db.update(inferences).set({ attribution: stored, attributionHash: v1.hash }).where(eq(inferences.id, served.inferenceId));
+    try {
+      const verdict = await verifyInference(source, parseInferenceRef(served.inferenceId));
+      expect(verdict).toMatchObject({ recomputedHash: v1.hash, differences: [], problem: null });
+      expect(verdict.checks).toMatchObject({ proofMatchesHash: true, recomputed: true });
+    } finally {
+      await handle.db
+        .update(inferences)
+        .set({ attribution: original.attribution, attributionHash: original.attributionHash })
+        .where(eq(inferences.id, served.inferenceId));
+    }
   });
 });
 

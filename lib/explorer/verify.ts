@@ -10,7 +10,9 @@ import {
   type AttributionPolicy,
   type AttributionProof,
   buildIndex,
+  ENGINE_VERSION,
   hashProof,
+  isEngineVersion,
   verifyAttribution,
 } from "@/lib/attribution";
 import { recordId } from "@/lib/inference/model-cache";
@@ -95,11 +97,15 @@ export async function verifyInference({ db, verifyIndexes }: VerifySource, ref: 
     return verdict(`The proof was computed over ${proof.index.records} records; only ${corpus.length} are stored.`, splitChecks);
   }
   try {
-    const index = verifyIndexes.get(`${model.datanetIds.join(",")}@${proof.index.records}`, () =>
+    // The index is built as the proof's engine version builds it (terms, copies): an old proof's
+    // snapshot id is that of an old index.
+    const engine = isEngineVersion(proof.engine) ? proof.engine : ENGINE_VERSION;
+    const index = verifyIndexes.get(`${model.datanetIds.join(",")}@${proof.index.records}@${engine}`, () =>
       buildIndex(
         corpus
           .slice(0, proof.index.records)
           .map((r) => ({ id: recordId(r.contributionId, r.position), contributor: r.contributor, text: r.text })),
+        { engine },
       ),
     );
     const fresh = verifyAttribution(

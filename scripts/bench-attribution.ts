@@ -4,10 +4,16 @@
  * Benchmarks the attribution engine on real English text (State of the Union addresses,
  * Moby-Dick, the Brown corpus): index build throughput and size at 1M and 10M tokens, and
  * attribution latency for 256-token outputs against the 10M-token index, side by side with a
- * naive scan of every record for every n-gram of the output. With --json the last line is one
- * JSON object with p95Ms, naiveRatio, bytesPerToken and buildTokensPerSec (10M case).
+ * naive scan of every record for every n-gram of the output. Engine version 2 (the gaming
+ * defences: term normalisation, containment copies, reference English, earliest-holder credit,
+ * gapped matching) is measured side by side with version 1 on the same records and outputs, and
+ * the reference English's size and load time are reported. With --json the last line is one JSON
+ * object with p95Ms, naiveRatio, bytesPerToken and buildTokensPerSec (10M case, version 2), and
+ * `v1` with version 1's figures.
  */
+
 import { spawnSync } from "node:child_process";
+import { statSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { getHeapStatistics } from "node:v8";
@@ -18,11 +24,14 @@ import {
   buildSuffixArray,
   createIndex,
   type DatanetIndex,
+  ENGINE_VERSION_1,
+  type EngineVersion,
   mergeSegments,
   type RecordInput,
   serializeIndex,
 } from "../lib/attribution";
 import { encodeText } from "../lib/attribution/datanet-index";
+import { englishReference } from "../lib/attribution/informativeness";
 import { recordAtPosition } from "../lib/attribution/segment";
 import { chunkSentences, loadAllCorpora, sentences } from "../lib/attribution/testing/corpora";
 import { contributorAddress, lcgRandom } from "../lib/attribution/testing/fixtures";
@@ -97,6 +106,11 @@ function memoryBytes(index: DatanetIndex): number {
   return bytes;
 }
 
+/** Bytes of version 2's containment table (kept grams of every record; derived, not serialized). */
+function containmentBytes(index: DatanetIndex): number {
+  return index.shared.grams?.byteLength ?? 0;
+}
+
 /** Wall-clock and CPU time of `work` (CPU time is what one core spent, whatever else runs). */
 function timed<T>(work: () => T): { value: T; wallMs: number; cpuMs: number } {
   const cpu = process.cpuUsage();
@@ -117,10 +131,12 @@ type BuildFigures = {
   suffixArrayMs: number;
   bytesPerToken: number;
   memoryBytesPerToken: number;
+  /** Version 2's containment table in memory, per token (besides `memoryBytesPerToken`). */
+  containmentBytesPerToken: number;
 };
 
-function measureBuild(records: RecordInput[]): { index: DatanetIndex; figures: BuildFigures } {
-  const build = timed(() => buildIndex(records));
+function measureBuild(records: RecordInput[], engine?: EngineVersion): { index: DatanetIndex; figures: BuildFigures } {
+  const build = timed(() => buildIndex(records, engine ? { engine } : {}));
   const index = build.value;
   const sa = timed(() => buildSuffixArray(index.segments[0].tokens, index.vocabularySize));
   const bytes = serializeIndex(index).length;
@@ -136,6 +152,7 @@ function measureBuild(records: RecordInput[]): { index: DatanetIndex; figures: B
       suffixArrayMs: round(sa.wallMs, 0),
       bytesPerToken: round(bytes / index.tokenCount, 3),
       memoryBytesPerToken: round(memoryBytes(index) / index.tokenCount, 3),
+      containmentBytesPerToken: round(containmentBytes(index) / index.tokenCount, 3),
     },
   };
 }
@@ -233,6 +250,12 @@ function main(): void {
     `attribution benchmark, ${date}, node ${process.version}, one thread; machine: ${cpus().length} cores, load average ${round(loadAtStart)} at start`,
   );
 
+  const referenceFile = new URL("../lib/attribution/english-reference-data.ts", import.meta.url);
+  const reference = timed(() => englishReference());
+  log(
+    `reference English: ${statSync(referenceFile).size} bytes of source (lib/attribution/english-reference-data.ts), loaded in ${round(reference.wallMs, 1)} ms (once per process)`,
+  );
+
   const base = baseRecords();
   const baseTokens = base.map((r) => tokenize(r.text).length);
   const totalBase = baseTokens.reduce((s, n) => s + n, 0);
@@ -254,7 +277,9 @@ function main(): void {
   const large = measureBuild(ten.records);
   const index = large.index;
   log(`     ${large.figures.tokens} tokens, ${large.figures.records} records; ${describeBuild(large.figures)}`);
-  log(`     ${large.figures.bytesPerToken} bytes/token serialized, ${large.figures.memoryBytesPerToken} in memory`);
+  log(
+    `     ${large.figures.bytesPerToken} bytes/token serialized, ${large.figures.memoryBytesPerToken} in memory (+ ${large.figures.containmentBytesPerToken} for version 2's containment table, derived, rebuilt on load)`,
+  );
 
   // Adding one contribution builds one small segment, not the whole index.
   const extra = base.slice(0, 100).map((r, i) => ({ ...r, id: `new-${i}`, text: `${r.text} Added later.` }));
@@ -270,12 +295,16 @@ function main(): void {
   );
 
   const rnd = lcgRandom(777);
-  const queries = Array.from({ length: queryCount + 20 }, () => makeOutput(ten.records, rnd));
-  const run = (q: { text: string; sources: string[] }) =>
+  const queries = Array.from({ length: queryCount + 20 }, () => ({
+    ...makeOutput(ten.records, rnd),
+    // One retrieved record the output does not use, fixed per output so both engines see the same context.
+    unused: ten.records[Math.floor(rnd() * ten.records.length)].id,
+  }));
+  const run = (q: { text: string; sources: string[]; unused: string }, on: DatanetIndex = index) =>
     attribute({
-      index,
+      index: on,
       prompt: "benchmark prompt",
-      context: [...q.sources.slice(0, 3), ten.records[Math.floor(rnd() * ten.records.length)].id],
+      context: [...q.sources.slice(0, 3), q.unused],
       output: q.text,
       price: 10n ** 18n,
       ownerShareBps: 1000,
@@ -303,6 +332,22 @@ function main(): void {
   );
   log(
     `     wall clock: p50 ${round(p50)} ms, p95 ${round(p95)} ms, max ${round(times.at(-1)!)} ms; CPU time: p50 ${round(cpuP50)} ms, p95 ${round(cpuP95)} ms; ${round(credited / queryCount, 1)} records credited per output`,
+  );
+
+  // Version 1 on the same records and outputs, side by side: the engine before the defences.
+  const v1Build = measureBuild(ten.records, ENGINE_VERSION_1);
+  log(
+    `version 1 (before the gaming defences), same 10M records: ${describeBuild(v1Build.figures)}; ${v1Build.figures.bytesPerToken} bytes/token serialized`,
+  );
+  for (const q of queries.slice(0, 20)) run(q, v1Build.index);
+  const v1Times: number[] = [];
+  for (const q of queries.slice(20)) v1Times.push(timed(() => run(q, v1Build.index)).wallMs);
+  v1Build.index = undefined as never;
+  v1Times.sort((a, b) => a - b);
+  const v1P50 = percentile(v1Times, 50);
+  const v1P95 = percentile(v1Times, 95);
+  log(
+    `     attribute() on the same outputs: p50 ${round(v1P50)} ms, p95 ${round(v1P95)} ms -> version 2 costs ${round(p95 / v1P95)}x version 1's p95, builds at ${round(large.figures.buildTokensPerSec / v1Build.figures.buildTokensPerSec)}x its speed`,
   );
 
   const naiveTimes: number[] = [];
@@ -346,6 +391,15 @@ function main(): void {
         addContributionMs: round(addMs, 1),
         tokens: large.figures.tokens,
         cases: { "1M": small.figures, "10M": large.figures },
+        containmentBytesPerToken: large.figures.containmentBytesPerToken,
+        referenceBytes: statSync(referenceFile).size,
+        referenceLoadMs: round(reference.wallMs, 1),
+        v1: {
+          p50Ms: round(v1P50, 3),
+          p95Ms: round(v1P95, 3),
+          buildTokensPerSec: v1Build.figures.buildTokensPerSec,
+          bytesPerToken: v1Build.figures.bytesPerToken,
+        },
         corpus: `SOTU + Moby-Dick + Brown (${totalBase} tokens), cycled ${ten.passes} times with 1-in-8 word substitution after the first pass`,
       }),
     );

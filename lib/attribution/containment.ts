@@ -99,6 +99,11 @@ export class GramTable {
   /** Records registered so far (records are registered in order). */
   registered = 0;
 
+  /** Bytes its arrays take (for the benchmark's memory figures). */
+  get byteLength(): number {
+    return this.slotKeys.byteLength + this.slotHeads.byteLength + this.records.byteLength + this.offsets.byteLength + this.next.byteLength;
+  }
+
   /** Makes room for about `count` more entries at once. */
   reserve(count: number): void {
     let size = this.records.length;

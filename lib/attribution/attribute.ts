@@ -71,6 +71,7 @@ const inputSchema = z.object({
   owner: address,
   contextInfluence: z.array(z.object({ id: z.string(), influence: z.number().refine(Number.isFinite, "must be finite") })).optional(),
   treasury: address.optional(),
+  payer: address.optional(),
 });
 
 /** Fills in and validates a policy for an engine version (default the newest). */
@@ -106,6 +107,12 @@ export type AttributeInput = {
   owner: Address;
   /** The address paid the unexplained pool under the `treasury` policy (engine version 2); required then, refused otherwise. */
   treasury?: Address;
+  /**
+   * Who paid for the inference (engine version 2): as a contributor it gets no data-pool share
+   * from its own payment — that share is unexplained (wash trading earns nothing). Version 1
+   * ignores it.
+   */
+  payer?: Address;
   /** Policy overrides; omitted fields take the defaults. */
   policy?: Partial<AttributionPolicy>;
   /** Per-record influence measured by a backend; replaces the span leave-one-out. */
@@ -212,11 +219,13 @@ function computeProof(input: AttributeInput): AttributionProof {
     ? explainedShares(credit, influence, policy, output.ids.length, input.contextInfluence !== undefined)
     : combineShares(credit, influence, policy);
 
-  // Per contributor weights from the final shares.
+  // Per contributor weights from the final shares; version 2 pays the payer nothing for its own payment.
+  const selfPaid = behaviour.selfPaidExcluded && input.payer ? getAddress(input.payer) : undefined;
   const byContributor = new Map<Address, bigint>();
   for (const [record, share] of shares) {
     if (share <= 0) continue;
     const contributor = recordAt(index, record).contributor;
+    if (selfPaid && getAddress(contributor) === selfPaid) continue;
     byContributor.set(contributor, (byContributor.get(contributor) ?? 0n) + BigInt(Math.round(share * WEIGHT_SCALE)));
   }
   const split = splitPrice({
@@ -262,6 +271,7 @@ function computeProof(input: AttributeInput): AttributionProof {
       ownerShareBps: input.ownerShareBps,
       protocolFeeBps: input.protocolFeeBps,
       owner,
+      ...(behaviour.selfPaidExcluded ? { payer: input.payer ? getAddress(input.payer) : null } : {}),
     },
     spans,
     duplicates,

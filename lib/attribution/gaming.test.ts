@@ -216,6 +216,27 @@ describe("Diluting a source's influence", () => {
   });
 });
 
+describe("Wash trading", () => {
+  it("a contributor paying for an answer that quotes its own record gets no data-pool share from it; another payer's answer pays it", () => {
+    const own = 20;
+    const text = uniqueSentences(own).slice(0, 2).join(" ");
+    const self = records[own].contributor;
+    const v1 = attribute(input({ output: text, payer: self, index: v1Of(index), engine: V1 }));
+    expect(paidTo(v1, self)).toBeGreaterThan(0n); // version 1 paid the wash trader its own money back
+    const washed = attribute(input({ output: text, payer: self }));
+    expect(paidTo(washed, self)).toBe(0n);
+    expect(washed.proof.input.payer).toBe(getAddress(self));
+    expect(washed.proof.records.find((r) => r.id === records[own].id)!.score).toBeGreaterThan(0); // credited, not paid
+    expect(washed.proof.split.find((p) => p.role === "unexplained")!.amount).toBe(PRICE);
+    expect(sum(washed)).toBe(PRICE);
+    expect(verifyAttribution(input({ output: text, payer: self }), washed.proof).valid).toBe(true);
+    // The same proof claimed for another payer does not verify.
+    expect(verifyAttribution(input({ output: text, payer: OWNER }), washed.proof).valid).toBe(false);
+    const honest = attribute(input({ output: text, payer: OWNER }));
+    expect(paidTo(honest, self)).toBeGreaterThan(0n);
+  });
+});
+
 describe("The cap as a windfall", () => {
   const TREASURY = "0x00000000000000000000000000000000000000ee" as const;
 

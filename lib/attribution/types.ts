@@ -183,6 +183,8 @@ export type AttributionProof = {
     ownerShareBps: number;
     protocolFeeBps: number;
     owner: Address;
+    /** Version 2: the payer, when given; as a contributor it is paid no data-pool share (wash trading). */
+    payer?: Address | null;
   };
   /** Maximal matched spans of at least the minimum length, in output order. */
   spans: Span[];

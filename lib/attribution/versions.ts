@@ -77,6 +77,11 @@ export type EngineBehaviour = {
    * span's first holder keeps its value however many later records repeat it.
    */
   firstHolderRarity: boolean;
+  /**
+   * Wash trading (attribute.ts): a contributor who is the inference's payer (`input.payer`) gets
+   * no data-pool share from it; that share is unexplained, paid per the declared policy.
+   */
+  selfPaidExcluded: boolean;
 };
 
 const VERSION_2 = new Set<EngineVersion>(["upstream-attribution/2"]);
@@ -95,5 +100,6 @@ export function behaviourOf(version: EngineVersion): EngineBehaviour {
     referenceInformativeness: on,
     promptEcho: on,
     firstHolderRarity: on,
+    selfPaidExcluded: on,
   };
 }

@@ -19,6 +19,8 @@ export const storedProofSchema = z.object({
     ownerShareBps: z.number().int(),
     protocolFeeBps: z.number().int(),
     owner: address,
+    /** Version 2: the payer, whose own contributions earn nothing from its payment. */
+    payer: address.nullable().optional(),
   }),
   spans: z.array(
     z.object({

@@ -124,6 +124,8 @@ export async function verifyInference({ db, verifyIndexes }: VerifySource, ref: 
         contextInfluence: proof.input.contextInfluence ?? undefined,
         // The treasury a "treasury" policy paid is the unexplained part's payee; recomputing checks the rest.
         treasury: treasuryOf(proof),
+        // Version 2 proofs name the payer whose own contributions earned nothing from it.
+        ...(proof.input.payer ? { payer: getAddress(proof.input.payer) } : {}),
       },
       row.attribution as AttributionProof,
     );

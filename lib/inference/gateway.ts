@@ -309,6 +309,8 @@ export function createGateway(options: GatewayOptions): Gateway {
         owner,
         contextInfluence,
         policy: { unexplainedPool },
+        // Wash trading earns nothing: a payer quoted as a contributor gets no share of its own payment.
+        payer: hold.payer,
         treasury: unexplainedPool === "treasury" ? options.treasury : undefined,
       });
       return { attribution, payouts: payoutsOf(attribution.proof.split) };

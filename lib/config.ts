@@ -65,6 +65,10 @@ export interface ServerConfig {
   settleLogRangeBlocks: number;
   /** The chain's block interval in ms: with the confirmations, part of the withdrawal delay's bound. */
   chainBlockTimeMs: number;
+  /** Requests per minute allowed per API key, per payer and per client address (lib/rate-limits.ts). */
+  rateLimits: { apiKey: number; payer: number; ip: number };
+  /** Whether X-Forwarded-For names the client (the server sits behind a proxy that sets it). */
+  trustProxy: boolean;
   /** Protocol fee in basis points of each inference's price, set on the market at deployment. */
   protocolFeeBps: number;
   /** Longest prompt the gateway accepts, in characters. */
@@ -143,6 +147,22 @@ export const configVariables: readonly ConfigVariable[] = [
     description:
       "The chain's block interval in ms; with `SETTLE_CONFIRMATIONS` it is part of the shortest withdrawal delay `npm run deploy` accepts.",
   },
+  {
+    name: "RATE_LIMIT_API_KEY_PER_MINUTE",
+    default: "6000",
+    description: "Requests a minute one API key may send to `/api/v1/chat/completions`; over it: 429 `RATE_LIMITED` with `Retry-After`.",
+  },
+  { name: "RATE_LIMIT_PAYER_PER_MINUTE", default: "120", description: "Playground questions a minute per payer's permit." },
+  {
+    name: "RATE_LIMIT_IP_PER_MINUTE",
+    default: "120",
+    description: "Costly unauthenticated requests (Verify) a minute per client address — per server unless `TRUST_PROXY` is set.",
+  },
+  {
+    name: "TRUST_PROXY",
+    default: "false",
+    description: "`true` when a proxy in front sets `X-Forwarded-For`: the per-address limit then counts each client apart.",
+  },
   { name: "PROTOCOL_FEE_BPS", default: "250", description: "Protocol fee in basis points of each price (0-10000), set at deployment." },
   { name: "MAX_PROMPT_CHARS", default: "8000", description: "Longest prompt the gateway accepts, in characters." },
   { name: "WALLETCONNECT_PROJECT_ID", default: "", description: "WalletConnect Cloud project id. Unset: injected browser wallets only." },
@@ -216,6 +236,7 @@ const present = (value: string | undefined): string | undefined => (value === un
 const integer = (min: number, max: number) => z.string().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(min).max(max));
 
 const httpUrl = z.url({ protocol: /^https?$/ });
+const booleanFlag = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 const postgresUrl = z.url({ protocol: /^postgres(ql)?$/ });
 const privateKey = z
   .string()
@@ -235,6 +256,8 @@ const expectations = {
   bps: "an integer 0-10000 (basis points)",
   promptChars: "an integer 1-10000000",
   confirmations: "an integer 1-1000",
+  perMinute: "an integer 1-1000000 (requests a minute)",
+  boolean: "true or false",
   blocks: "an integer 1-1000000",
 };
 
@@ -308,6 +331,12 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     settleRecheckBlocks: read("SETTLE_RECHECK_BLOCKS", integer(1, 1_000_000), expectations.blocks, 64),
     settleLogRangeBlocks: read("SETTLE_LOG_RANGE_BLOCKS", integer(1, 1_000_000), expectations.blocks, 5000),
     chainBlockTimeMs: read("CHAIN_BLOCK_TIME_MS", integer(0, 3_600_000), expectations.waitMs, 2000),
+    rateLimits: {
+      apiKey: read("RATE_LIMIT_API_KEY_PER_MINUTE", integer(1, 1_000_000), expectations.perMinute, 6000),
+      payer: read("RATE_LIMIT_PAYER_PER_MINUTE", integer(1, 1_000_000), expectations.perMinute, 120),
+      ip: read("RATE_LIMIT_IP_PER_MINUTE", integer(1, 1_000_000), expectations.perMinute, 120),
+    },
+    trustProxy: read("TRUST_PROXY", booleanFlag, expectations.boolean, false),
     protocolFeeBps: read("PROTOCOL_FEE_BPS", integer(0, 10_000), expectations.bps, 250),
     maxPromptChars: read("MAX_PROMPT_CHARS", integer(1, 10_000_000), expectations.promptChars, 8000),
     backendKeys: Object.freeze(backendKeys),

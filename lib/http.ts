@@ -8,6 +8,7 @@
 import type { z } from "zod";
 import { AttributionError } from "./attribution/errors";
 import { type ErrorDetails, InvalidInputError, UpstreamError } from "./errors";
+import { retryAfterHeaders } from "./rate-limits";
 import type { ErrorBody } from "./wire/errors";
 
 /** Largest request body read unless a route says otherwise: 8 MiB. */
@@ -130,7 +131,7 @@ export function errorBody(error: unknown): ErrorBody {
 export function errorResponse(error: unknown): Response {
   const status = exposedError(error)?.status ?? 500;
   if (!(error instanceof UpstreamError) || status >= 500) console.error(error);
-  return jsonResponse(errorBody(error), status);
+  return jsonResponse(errorBody(error), status, retryAfterHeaders(error));
 }
 
 /** Runs a handler body and answers its result as JSON with `status`, or its error as an error answer. */

@@ -11,9 +11,11 @@ import { type MarketFixture, startMarketFixture } from "@/lib/chain/fixture";
 import { protocolFee } from "@/lib/chain/settlement";
 import { registryStatusValue } from "@/lib/models/status";
 import { apiKeyCreationMessage, apiKeyRevocationMessage } from "@/lib/payments";
+import { createRateLimits } from "@/lib/rate-limits";
 import { processServer } from "@/lib/server/root";
 import { configureProcessFor } from "@/lib/server/testing";
 import { createSettler } from "@/lib/settlement";
+import { handleChatCompletions } from "./api";
 import { recordId } from "./model-cache";
 import { type RouteServer, type Routes, serveRoutes } from "./testing/http-adapter";
 import { mobyDickTexts, seedModel, seedTwoContributorModel } from "./testing/seed";
@@ -387,6 +389,25 @@ describe("POST /api/v1/chat/completions", () => {
     } finally {
       await db.update(modelRows).set({ contextAblation: false }).where(eq(modelRows.id, 2n));
     }
+  });
+
+  it("refuses an API key over its rate limit with 429 RATE_LIMITED and Retry-After, before anything is held", async () => {
+    const limits = createRateLimits({ apiKey: 2, payer: 100, ip: 100 });
+    const gateway = processServer().gateway();
+    const request = () =>
+      new Request(url("/chat/completions"), {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${apiKey}` },
+        body: JSON.stringify({ model: "upstream-1", messages: ask("Why does Ishmael go to sea?") }),
+      });
+    const before = await storedInferences();
+    for (let i = 0; i < 2; i++) expect((await handleChatCompletions(request(), gateway, limits)).status).toBe(200);
+    const refused = await handleChatCompletions(request(), gateway, limits);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("RATE_LIMITED");
+    expect(await storedInferences()).toBe(before + 2);
+    expect(await pendingHolds()).toBe(0);
   });
 
   it("refuses bad requests with a 4xx and a stable code, holding nothing", async () => {

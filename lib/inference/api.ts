@@ -10,6 +10,7 @@ import { getModel, listModels, type Model } from "@/db/marketplace";
 import { exposedError, jsonResponse, parseInput, type ReadJsonBodyOptions, readJsonBody } from "@/lib/http";
 import { ModelNotFoundError } from "@/lib/models/errors";
 import type { CommittedInference } from "@/lib/payments";
+import { type RateLimits, retryAfterHeaders } from "@/lib/rate-limits";
 import type { V1ModelWire } from "@/lib/wire/openai";
 import { BackendError } from "./backend";
 import { InvalidInferenceRequestError, MissingApiKeyError } from "./errors";
@@ -35,11 +36,13 @@ export function attributionPath(inferenceId: string): string {
 }
 
 /** `POST /api/v1/chat/completions`. */
-export async function handleChatCompletions(request: Request, service: Gateway | Promise<Gateway>): Promise<Response> {
+export async function handleChatCompletions(request: Request, service: Gateway | Promise<Gateway>, limits?: RateLimits): Promise<Response> {
   let run: InferenceRun | undefined;
   try {
-    const gateway = await service;
     const apiKey = bearerToken(request);
+    // Counted before anything is read or held: a key over its limit costs the server nothing more.
+    await limits?.consume("apiKey", apiKey);
+    const gateway = await service;
     const req = parseInput(chatCompletionRequestSchema, await readJsonBody(request, v1Body), {
       refuse: ({ issues: [issue] }) => {
         const param = issue?.path.join(".") || null;
@@ -272,5 +275,5 @@ function openAIError(error: unknown): { status: number; body: ReturnType<typeof 
 
 function errorResponse(error: unknown): Response {
   const { status, body } = openAIError(error);
-  return jsonResponse(body, status === 499 ? 400 : status);
+  return jsonResponse(body, status === 499 ? 400 : status, retryAfterHeaders(error));
 }

@@ -28,6 +28,7 @@ import type { ChainReader } from "@/lib/publication/chain";
 import type { MarketplaceContext } from "@/lib/publication/context";
 import { createDraftStores } from "@/lib/publication/drafts";
 import { ChainUnavailableError } from "@/lib/publication/errors";
+import { createRateLimits, type RateLimits } from "@/lib/rate-limits";
 import { createSettler, type Settler, settlementWindowSeconds } from "@/lib/settlement";
 import { getPublicConfig, type PublicConfig } from "@/lib/web/public-config";
 import { ServerClosedError, SettlerKeyMismatchError } from "./errors";
@@ -88,6 +89,8 @@ export type Server = {
   gateway(): Promise<Gateway>;
   /** The database, payments and gateway of the current deployment. */
   inference(): Promise<InferenceService>;
+  /** The process's request rate limits (lib/rate-limits.ts). */
+  limits(): RateLimits;
   /** What publication and contribution routes work against; throws ChainUnavailableError without a deployment. */
   marketplace(): Promise<MarketplaceContext>;
   /** What the pages' readers (lib/marketplace, lib/explorer) read from: the database, the indexer, Verify's rebuilt indexes. */
@@ -395,6 +398,7 @@ export function createServer(parameters: CreateServerParameters): Server {
     await (await running?.catch(() => undefined))?.stop();
   }
 
+  let limits: RateLimits | undefined;
   return {
     config: settings,
     db: () => database.get(),
@@ -403,6 +407,7 @@ export function createServer(parameters: CreateServerParameters): Server {
     publicConfig: () => getPublicConfig(settings, deployment()),
     payments: async () => (await deployed()).payments,
     gateway: async () => (await deployed()).gateway,
+    limits: () => (limits ??= createRateLimits(settings.rateLimits)),
     async inference() {
       const [{ db }, { payments, gateway }] = await Promise.all([database.get(), deployed()]);
       return { db, payments, gateway };
@@ -501,6 +506,7 @@ function unavailable(error: unknown): Server {
     publicConfig: fail,
     payments: reject,
     gateway: reject,
+    limits: () => ({ consume: reject }),
     inference: reject,
     marketplace: reject,
     source: reject,

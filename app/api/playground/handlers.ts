@@ -21,6 +21,7 @@ import type { Gateway, InferenceRun } from "@/lib/inference/gateway";
 import type { Payments } from "@/lib/payments";
 import { paymentBody } from "@/lib/payments/api";
 import { invalidRequest } from "@/lib/payments/errors";
+import type { RateLimits } from "@/lib/rate-limits";
 import type { PermitTerms } from "@/lib/wire/payments";
 import type { PlaygroundStreamEventWire } from "@/lib/wire/playground";
 
@@ -43,7 +44,7 @@ export const playgroundChatSchema = z.object({
 });
 
 /** What the playground needs of the server: the session check (lib/payments/sessions.ts) and the gateway. */
-export type PlaygroundService = { payments: Pick<Payments, "payerOfSession">; gateway: Gateway };
+export type PlaygroundService = { payments: Pick<Payments, "payerOfSession">; gateway: Gateway; limits?: RateLimits };
 
 /** `POST /api/playground/chat`: one paid inference for the holder of a permit's session key, streamed. */
 export async function handlePlaygroundChat(request: Request, service: PlaygroundService | Promise<PlaygroundService>): Promise<Response> {
@@ -55,6 +56,7 @@ export async function handlePlaygroundChat(request: Request, service: Playground
       refuse: invalidRequest,
     });
     const payer = await payments.payerOfSession(body.permitId, body.sessionKey);
+    await (await service).limits?.consume("payer", payer);
     run = await gateway.runInference({
       modelId: body.modelId,
       messages: [{ role: "user", content: body.question }],

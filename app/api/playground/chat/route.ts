@@ -6,5 +6,9 @@ export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
 export function POST(request: Request): Promise<Response> {
-  return handlePlaygroundChat(request, processServer().inference());
+  const server = processServer();
+  return handlePlaygroundChat(
+    request,
+    server.inference().then((service) => ({ ...service, limits: server.limits() })),
+  );
 }

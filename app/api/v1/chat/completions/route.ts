@@ -6,5 +6,6 @@ export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
 export function POST(request: Request): Promise<Response> {
-  return handleChatCompletions(request, processServer().gateway());
+  const server = processServer();
+  return handleChatCompletions(request, server.gateway(), server.limits());
 }

@@ -99,7 +99,7 @@ function recordCredits(where?: SQL) {
       cross join lateral jsonb_array_elements(${array(sql`${inferences.attribution}->'records'`)}) rec
       where ${inferences.status} = 'settled' and jsonb_typeof(rec) = 'object' ${where ? sql`and ${where}` : sql``}
     ) credit
-    where credit.score > 0 and credit.contribution_id is not null
+    where credit.score > 0 and credit.payout > 0 and credit.contribution_id is not null
   )`;
 }
 

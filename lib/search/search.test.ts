@@ -12,6 +12,7 @@ import { mobyDickChapters } from "@/scripts/corpora";
 import { demoPlan } from "@/scripts/demo-plan";
 import { browseDatanets, browseModels } from "./browse";
 import { datanetSearchSchema, InvalidSearchError, MAX_QUERY_LENGTH, modelSearchSchema, parseSearch } from "./params";
+import { browseRecords } from "./records";
 
 const hex32 = (n: number) => `0x${n.toString(16).padStart(64, "0")}` as const;
 const lower = (a: Address) => a.toLowerCase() as Address;
@@ -141,8 +142,43 @@ async function seedMarketplace(db: Db) {
       settlementTxHash: status === "settled" ? hex32(77) : null,
     });
   };
-  // Union Address Historian (model 1): one payer, ten calls, 0.002 each.
-  for (let i = 0; i < 10; i++) await paid(1n, outsider(1), 2_000n);
+  // Union Address Historian (model 1): one payer, ten calls, 0.002 each. The first credits three
+  // State of the Union records by its proof; the second's proof is malformed; a refused call's proof pays nothing.
+  const [first, second] = [
+    account(plan.datanets[0]!.contributions[0]!.contributor),
+    account(plan.datanets[0]!.contributions[1]!.contributor),
+  ];
+  const checksummed = devAccounts.find((a) => lower(a.address) === first)!.address;
+  await paid(1n, outsider(1), 2_000n, {
+    records: [
+      { id: "1:0", contributor: checksummed, spanCredit: 3, contextInfluence: 0, score: 0.375 },
+      { id: "1:1", contributor: first, spanCredit: 1, contextInfluence: 0, score: 0.125 },
+      { id: "2:0", contributor: second, spanCredit: 4, contextInfluence: 0, score: 0.5 },
+    ],
+    split: [
+      { role: "protocol", amount: "50" },
+      { role: "owner", address: account(6), amount: "750" },
+      { role: "contributor", address: checksummed, amount: "800" },
+      { role: "contributor", address: second, amount: "400" },
+    ],
+  });
+  await paid(1n, outsider(1), 2_000n, {
+    records: [
+      { id: "1:0", contributor: "nobody", score: "0.5" },
+      "junk",
+      { id: "1:1; drop table records", contributor: first, score: 1 },
+      { id: "1:2", contributor: first, score: 1e308 },
+    ],
+    split: "everything to me",
+  });
+  await paid(
+    1n,
+    outsider(1),
+    2_000n,
+    { records: [{ id: "1:0", contributor: first, score: 1 }], split: [{ role: "contributor", address: first, amount: "1000000" }] },
+    "failed",
+  );
+  for (let i = 0; i < 8; i++) await paid(1n, outsider(1), 2_000n);
   // Ishmael (model 2): three payers, one call each, 0.001 each; a fourth call refused on chain.
   for (let i = 2; i <= 4; i++) await paid(2n, outsider(i), 1_000n);
   await paid(2n, outsider(5), 1_000n, {}, "failed");
@@ -294,6 +330,66 @@ describe.each(testDatabases())("browse and full-text search on $name", (target) 
     });
     expect(await browseModels(source, { minPrice: "2", maxPrice: "1" })).toMatchObject({ ok: false, problems: [{ param: "maxPrice" }] });
     expect(await browseDatanets(source, { page: "1e3" })).toMatchObject({ ok: false, problems: [{ param: "page" }] });
+  });
+});
+
+describe.each(testDatabases())("a datanet's records and contributors on $name", (target) => {
+  let handle: DbHandle;
+  let source: MarketplaceSource;
+
+  beforeAll(async () => {
+    handle = await target.open();
+    source = { db: handle.db, indexer: null };
+    await seedMarketplace(handle.db);
+  }, 60_000);
+  afterAll(() => handle.close());
+
+  it("lists records in on-chain order with contribution, leaf, proof link and what each earned from settled proofs", async () => {
+    const page = await browseRecords(source, 1n, {});
+    if (!page?.records.ok) throw new Error("no records");
+    const { items, total } = page.records;
+    expect(total).toBe(18);
+    expect(items.map((r) => r.id).slice(0, 8)).toEqual(["1:0", "1:1", "1:2", "1:3", "1:4", "1:5", "2:0", "2:1"]);
+    expect(items[0]).toMatchObject({
+      contributionId: "1",
+      position: 0,
+      proofHref: "/api/datanets/1/contributions/1/proof?position=0",
+      earned: 600n,
+      creditCount: 1,
+    });
+    // 800 to the first contributor shared 3:1 by score; 400 to the second for its one record.
+    expect(items.filter((r) => r.earned > 0n).map((r) => [r.id, r.earned])).toEqual([
+      ["1:0", 600n],
+      ["1:1", 200n],
+      ["2:0", 400n],
+    ]);
+    // A malformed proof credits nothing, not even a count.
+    expect(items.filter((r) => r.creditCount > 0).map((r) => r.id)).toEqual(["1:0", "1:1", "2:0"]);
+    expect(page.contributors.filter((c) => c.earned > 0n).map((c) => c.earned)).toEqual([800n, 400n]);
+    // The datanets' ranking by earnings reads the same credits.
+    const earning = await searchDatanets(handle.db, { sort: "earning", limit: 2, offset: 0 });
+    expect(earning.rows.map((d) => [d.name, d.earned])).toEqual([
+      ["State of the Union addresses", 1_200n],
+      ["Chapter 61: Stubb Kills a Whale.", 0n],
+    ]);
+    expect(page.contributors.reduce((n, c) => n + c.recordCount, 0)).toBe(18);
+  });
+
+  it("searches a datanet's records by full text, pages them and refuses a bad page", async () => {
+    const all = await browseRecords(source, 1n, {});
+    const word = /\b(government)\b/i;
+    const expected = all?.records.ok ? all.records.items.filter((r) => word.test(r.text)).map((r) => r.id) : [];
+    expect(expected.length).toBeGreaterThan(0);
+    const found = await browseRecords(source, 1n, { q: "governments" });
+    expect(found?.records.ok && found.records.items.map((r) => r.id)).toEqual(expect.arrayContaining(expected));
+    // Records of other datanets never come up.
+    const whales = await browseRecords(source, 1n, { q: "harpooneer" });
+    expect(whales?.records.ok && whales.records.total).toBe(0);
+    const past = await browseRecords(source, 1n, { page: "2" });
+    expect(past?.records.ok && [past.records.total, past.records.items.length]).toEqual([18, 0]);
+    expect((await browseRecords(source, 1n, { page: "-1" }))?.records).toMatchObject({ ok: false, problems: [{ param: "page" }] });
+    expect(await browseRecords(source, 999n, {})).toBeNull();
+    await expect(browseRecords(source, 1n, { q: "!!&&|():*<-> '\\" })).resolves.toBeTruthy();
   });
 });
 

@@ -7,6 +7,7 @@ import { holds, inferences, spendPermits } from "@/db/schema";
 import { searchDatanets, searchModels } from "@/db/search";
 import { testDatabases } from "@/db/testing";
 import { devAccounts } from "@/lib/chain/devAccounts";
+import { getAccountProfile, parseAccountAddress } from "@/lib/marketplace/accounts";
 import type { MarketplaceSource } from "@/lib/marketplace/source";
 import { mobyDickChapters } from "@/scripts/corpora";
 import { demoPlan } from "@/scripts/demo-plan";
@@ -390,6 +391,43 @@ describe.each(testDatabases())("a datanet's records and contributors on $name", 
     expect((await browseRecords(source, 1n, { page: "-1" }))?.records).toMatchObject({ ok: false, problems: [{ param: "page" }] });
     expect(await browseRecords(source, 999n, {})).toBeNull();
     await expect(browseRecords(source, 1n, { q: "!!&&|():*<-> '\\" })).resolves.toBeTruthy();
+  });
+});
+
+describe.each(testDatabases())("an account's profile on $name", (target) => {
+  let handle: DbHandle;
+  let source: MarketplaceSource;
+
+  beforeAll(async () => {
+    handle = await target.open();
+    source = { db: handle.db, indexer: null };
+    await seedMarketplace(handle.db);
+  }, 60_000);
+  afterAll(() => handle.close());
+
+  it("shows what an address published, contributed and its records earned; the chain's credits wait for the indexer", async () => {
+    const publisher = devAccounts[2]!.address;
+    const profile = await getAccountProfile(source, parseAccountAddress(publisher.toLowerCase())!);
+    expect(profile.address).toBe(publisher);
+    expect(profile.datanets.map((d) => d.name)).toEqual(["State of the Union addresses"]);
+    expect(profile.models).toEqual([]);
+    expect(profile.contributions.map((c) => [c.datanetName, c.recordCount])).toEqual(
+      expect.arrayContaining([["State of the Union addresses", 6]]),
+    );
+    expect(profile.recordCount).toBe(profile.contributions.reduce((n, c) => n + c.recordCount, 0));
+    expect(profile.recordEarnings).toBe(800n);
+    expect(profile.earnings).toBeNull();
+    const owner = await getAccountProfile(source, devAccounts[7]!.address);
+    expect(owner.models.map((m) => [m.name, m.payerCount])).toEqual([["Ishmael", 3]]);
+    const nobody = await getAccountProfile(source, outsider(99));
+    expect([nobody.datanets, nobody.models, nobody.contributions, nobody.recordEarnings]).toEqual([[], [], [], 0n]);
+  });
+
+  it("takes an address in any case and nothing else", () => {
+    expect(parseAccountAddress(devAccounts[3]!.address.toLowerCase())).toBe(devAccounts[3]!.address);
+    for (const bad of ["0x123", "not-an-address", `0x${"g".repeat(40)}`, `${devAccounts[3]!.address}00`, "", "%E0%A4%A"]) {
+      expect(parseAccountAddress(bad)).toBeNull();
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import { Hex } from "@/components/hex";
+import { AddressLink } from "@/components/address-link";
 import type { SplitRow } from "@/lib/explorer";
 import { formatMoney } from "@/lib/web/format";
 import { contributorColor } from "./contributor-colors";
@@ -36,7 +36,11 @@ export function SplitTable({ split, total, price }: { split: SplitRow[]; total: 
                     ) : null}
                     <span>
                       <span className="block text-stone-900">{ROLE[part.role]}</span>
-                      {part.address ? <Hex value={part.address} /> : <span className="text-xs text-stone-500">kept by the market</span>}
+                      {part.address ? (
+                        <AddressLink address={part.address} />
+                      ) : (
+                        <span className="text-xs text-stone-500">kept by the market</span>
+                      )}
                     </span>
                   </span>
                 </td>

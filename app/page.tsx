@@ -18,7 +18,7 @@ type Props = { searchParams: Promise<Record<string, string | string[] | undefine
 export default async function MarketplacePage({ searchParams }: Props) {
   const raw = await searchParams;
   // The front page searches both by `q` alone; filters live on /models and /datanets.
-  const query = { q: typeof raw.q === "string" ? raw.q : raw.q === undefined ? undefined : raw.q };
+  const query = { q: raw.q };
   const source = await processServer().source();
   const [models, datanets] = await Promise.all([browseModels(source, query), browseDatanets(source, query)]);
   const q = models.ok ? models.params.q : undefined;

@@ -7,8 +7,9 @@ import type { Address, Hex } from "viem";
 import { accountActivity } from "@/db/search";
 import type { BrowseDatanet, BrowseModel } from "@/lib/search/browse";
 import { addressSchema } from "@/lib/wire/primitives";
+import { EarningsUnavailableError, getEarnings } from "./earnings";
 import { modelUsage } from "./inferences";
-import { fromIndexer, type MarketplaceSource } from "./source";
+import type { MarketplaceSource } from "./source";
 import { toDatanetSummary, toModelSummary } from "./summaries";
 
 /** One of an account's contributions. */
@@ -41,7 +42,7 @@ export type AccountProfile = {
     earned: bigint;
     claimable: bigint;
     inferenceCount: number;
-    credits: { inferenceId: string; modelId: string; amount: bigint; settledAt: Date }[];
+    credits: { inferenceId: string; modelId: string; modelName: string | null; amount: bigint; settledAt: Date }[];
   } | null;
 };
 
@@ -59,7 +60,11 @@ export async function getAccountProfile(source: MarketplaceSource, address: Addr
   const account = address.toLowerCase() as Address;
   const [activity, indexed] = await Promise.all([
     accountActivity(source.db, account),
-    fromIndexer(source, (indexer) => indexer.getEarnings(account, { limit: RECENT_CREDITS })),
+    // The chain's credits, as the dashboard shows them; null when the indexer cannot say.
+    getEarnings(source, account, { limit: RECENT_CREDITS }).catch((error: unknown) => {
+      if (error instanceof EarningsUnavailableError) return null;
+      throw error;
+    }),
   ]);
   const usage = await modelUsage(
     source,
@@ -86,14 +91,15 @@ export async function getAccountProfile(source: MarketplaceSource, address: Addr
     recordCount: activity.recordCount,
     recordEarnings: activity.recordEarnings,
     earnings: indexed && {
-      earned: indexed.earnings.earned,
-      claimable: indexed.earnings.claimable,
-      inferenceCount: indexed.earnings.inferenceCount,
+      earned: indexed.earned,
+      claimable: indexed.claimable,
+      inferenceCount: indexed.inferenceCount,
       credits: indexed.credits.map((c) => ({
-        inferenceId: c.inferenceId.toString(),
-        modelId: c.modelId.toString(),
+        inferenceId: c.inferenceId,
+        modelId: c.modelId,
+        modelName: c.modelName,
         amount: c.amount,
-        settledAt: new Date(Number(c.createdAt) * 1000),
+        settledAt: c.settledAt,
       })),
     },
   };

@@ -58,7 +58,11 @@ export default async function AccountPage({ params }: Props) {
           value={formatMoney(profile.recordEarnings)}
           hint="From settled inferences' proofs"
         />
-        <Stat label="Records" value={profile.recordCount.toLocaleString("en")} hint={`in ${profile.contributions.length} contributions`} />
+        <Stat
+          label="Records"
+          value={profile.recordCount.toLocaleString("en")}
+          hint={`in ${profile.contributions.length} contribution${profile.contributions.length === 1 ? "" : "s"}`}
+        />
         <Stat
           label="Published"
           value={`${profile.models.length + profile.datanets.length}`}
@@ -143,7 +147,7 @@ export default async function AccountPage({ params }: Props) {
                   <Link href={`/explorer/${c.inferenceId}`}>#{c.inferenceId}</Link>
                 </td>
                 <td className="px-4 py-2">
-                  <Link href={`/models/${c.modelId}`}>model {c.modelId}</Link>
+                  <Link href={`/models/${c.modelId}`}>{c.modelName ?? `model ${c.modelId}`}</Link>
                 </td>
                 <td className="px-4 py-2 text-right tabular-nums">{formatMoney(c.amount)}</td>
               </tr>

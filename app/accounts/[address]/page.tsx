@@ -45,7 +45,7 @@ export default async function AccountPage({ params }: Props) {
           </>
         }
       />
-      <dl className="mb-10 grid grid-cols-2 gap-3 sm:grid-cols-4">
+      <dl className="mb-10 grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-4">
         <Stat
           label="Earned on chain"
           testId="account-earned"

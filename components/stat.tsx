@@ -9,7 +9,7 @@ export function Stat({ label, value, hint, testId }: { label: string; value: Rea
       <dd data-testid={testId} className="mt-1 truncate text-xl font-semibold tabular-nums text-stone-900">
         {value}
       </dd>
-      {hint ? <p className="mt-1 text-xs text-stone-500">{hint}</p> : null}
+      {hint ? <dd className="mt-1 text-xs text-stone-500">{hint}</dd> : null}
     </div>
   );
 }

@@ -3,22 +3,35 @@
  * models). Writers take on-chain ids and are idempotent: saving the same id twice changes
  * nothing, so a retried publish or a resumed seed is harmless.
  */
-import { and, asc, countDistinct, eq, gt, inArray, ne, or, sql, sum } from "drizzle-orm";
+import { and, asc, countDistinct, eq, getTableColumns, gt, inArray, ne, or, sql, sum } from "drizzle-orm";
 import type { DbOrTransaction } from "./client";
 import { chainCursors, contributions, datanets, modelDatanets, models, records } from "./schema";
 
 type Hex = `0x${string}`;
 
+/** A table's columns less its generated search document, which only `@@` reads (never worth sending back). */
+function withoutSearch<T extends { search: unknown }>(columns: T): Omit<T, "search"> {
+  const { search: _search, ...rest } = columns;
+  return rest;
+}
+
+/** The columns a read selects from `datanets`, `models` and `records`: all but the search documents. */
+export const datanetColumns = withoutSearch(getTableColumns(datanets));
+export const modelColumns = withoutSearch(getTableColumns(models));
+export const recordColumns = withoutSearch(getTableColumns(records));
+
 /** A datanet row. */
-export type Datanet = typeof datanets.$inferSelect;
+export type Datanet = Omit<typeof datanets.$inferSelect, "search">;
 /** A contribution row. */
 export type Contribution = typeof contributions.$inferSelect;
 /** A record row. */
-export type DatanetRecord = typeof records.$inferSelect;
+export type DatanetRecord = Omit<typeof records.$inferSelect, "search">;
+/** A model row, without its datanets. */
+export type ModelRow = Omit<typeof models.$inferSelect, "search">;
 /** Whether a model serves inferences: "active", "paused" by its owner, or "retired" for good. */
-export type ModelStatus = (typeof models.$inferSelect)["status"];
+export type ModelStatus = ModelRow["status"];
 /** A model row with the datanets it draws on. */
-export type Model = typeof models.$inferSelect & { datanetIds: bigint[] };
+export type Model = ModelRow & { datanetIds: bigint[] };
 
 /** A datanet with what it holds so far. */
 export interface DatanetSummary extends Datanet {
@@ -211,7 +224,7 @@ export async function saveChainCursor(db: DbOrTransaction, cursor: ChainCursor):
 function datanetSummaries(db: DbOrTransaction) {
   return db
     .select({
-      datanet: datanets,
+      datanet: datanetColumns,
       contributionCount: sql<number>`count(${contributions.id})::int`,
       recordCount: sql<number>`coalesce(${sum(contributions.recordCount)}, 0)::int`,
       contributorCount: sql<number>`${countDistinct(contributions.contributor)}::int`,
@@ -271,7 +284,7 @@ export async function listRecords(
       )
     : undefined;
   return db
-    .select()
+    .select(recordColumns)
     .from(records)
     .where(and(eq(records.datanetId, datanetId), afterCursor))
     .orderBy(asc(records.contributionId), asc(records.position))
@@ -282,7 +295,7 @@ export async function listRecords(
 export async function recordsOfDatanets(db: DbOrTransaction, datanetIds: readonly bigint[]): Promise<DatanetRecord[]> {
   if (datanetIds.length === 0) return [];
   return db
-    .select()
+    .select(recordColumns)
     .from(records)
     .where(inArray(records.datanetId, [...datanetIds]))
     .orderBy(asc(records.contributionId), asc(records.position));
@@ -310,7 +323,7 @@ export async function earliestRecords(db: DbOrTransaction, hashes: readonly Hex[
   return origins;
 }
 
-async function withDatanetIds(db: DbOrTransaction, rows: (typeof models.$inferSelect)[]): Promise<Model[]> {
+async function withDatanetIds(db: DbOrTransaction, rows: ModelRow[]): Promise<Model[]> {
   if (rows.length === 0) return [];
   const links = await db
     .select()
@@ -327,19 +340,19 @@ async function withDatanetIds(db: DbOrTransaction, rows: (typeof models.$inferSe
 
 /** Every model, oldest first. */
 export async function listModels(db: DbOrTransaction): Promise<Model[]> {
-  return withDatanetIds(db, await db.select().from(models).orderBy(asc(models.id)));
+  return withDatanetIds(db, await db.select(modelColumns).from(models).orderBy(asc(models.id)));
 }
 
 /** One model, or undefined. */
 export async function getModel(db: DbOrTransaction, id: bigint): Promise<Model | undefined> {
-  const [model] = await withDatanetIds(db, await db.select().from(models).where(eq(models.id, id)));
+  const [model] = await withDatanetIds(db, await db.select(modelColumns).from(models).where(eq(models.id, id)));
   return model;
 }
 
 /** The models that draw on a datanet. */
 export async function modelsOfDatanet(db: DbOrTransaction, datanetId: bigint): Promise<Model[]> {
   const rows = await db
-    .select({ model: models })
+    .select({ model: modelColumns })
     .from(models)
     .innerJoin(modelDatanets, eq(modelDatanets.modelId, models.id))
     .where(eq(modelDatanets.datanetId, datanetId))

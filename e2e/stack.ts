@@ -51,12 +51,21 @@ async function freePorts(count: number): Promise<number[]> {
   return [...ports];
 }
 
+/** Options of {@link startStack}. */
+export type StackOptions = {
+  /**
+   * Runs once the contracts are deployed, before the indexer and the app start: the app's
+   * database (PGlite under `dataDir/db`, one process at a time) is free to seed.
+   */
+  prepare?: (context: { rpcUrl: string; chainId: number; deployment: Deployment; dataDir: string }) => Promise<void>;
+};
+
 /**
  * Starts anvil on a free port, deploys the contracts, builds the app if its sources changed,
  * and runs the indexer and `next start` on free ports against that chain with a fresh DATA_DIR.
  * Everything started is stopped again if a later step fails.
  */
-export async function startStack(): Promise<Stack> {
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const dataDir = mkdtempSync(join(tmpdir(), "upstream-e2e-"));
   let anvil: AnvilInstance | undefined;
   let web: Promise<Service> | undefined;
@@ -80,6 +89,7 @@ export async function startStack(): Promise<Stack> {
     });
     const deploymentFile = join(dataDir, "deployment.json");
     writeDeployment(deploymentFile, deployment);
+    await options.prepare?.({ rpcUrl: anvil.rpcUrl, chainId: anvil.chainId, deployment, dataDir });
 
     const [port, indexerPort] = await freePorts(2);
     const indexerUrl = `http://127.0.0.1:${indexerPort}`;

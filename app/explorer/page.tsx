@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
+import { AddressLink } from "@/components/address-link";
 import { AutoRefresh } from "@/components/auto-refresh";
 import { EmptyState } from "@/components/empty-state";
-import { Hex } from "@/components/hex";
 import { PageHeader } from "@/components/page-header";
 import { SettlementBadge } from "@/components/settlement-badge";
 import { Table } from "@/components/table";
@@ -47,7 +47,7 @@ export default async function ExplorerPage() {
                 <a href={`/models/${inference.modelId}`}>{inference.modelName ?? `Model ${inference.modelId}`}</a>
               </td>
               <td className="px-4 py-2">
-                <Hex value={inference.payer} />
+                <AddressLink address={inference.payer} />
               </td>
               <td className="px-4 py-2 text-right tabular-nums">{formatMoney(inference.price)}</td>
               <td className="px-4 py-2 text-right tabular-nums">{inference.payeeCount}</td>

@@ -16,3 +16,9 @@ export const address = (name: string) => text(name).$type<`0x${string}`>();
 
 /** A 32-byte hash or a transaction hash, lowercase hex. */
 export const bytes32 = (name: string) => text(name).$type<`0x${string}`>();
+
+/**
+ * A full-text search document (PostgreSQL `tsvector`), read by `@@` against a `tsquery`. The app
+ * never reads it back: it is a generated column, indexed with GIN.
+ */
+export const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });

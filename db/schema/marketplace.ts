@@ -2,7 +2,7 @@
  * The off-chain half of the marketplace: what the chain anchors but does not hold. Ids are the
  * on-chain ids, so a row and its on-chain counterpart are the same thing under one key.
  */
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import {
   type AnyPgColumn,
   bigint,
@@ -16,7 +16,14 @@ import {
   text,
   timestamp,
 } from "drizzle-orm/pg-core";
-import { address, bytes32, uint256 } from "./columns";
+import { address, bytes32, tsvector, uint256 } from "./columns";
+
+/**
+ * The words of a text[] of tags for a search document. `array_to_string` is only stable (it may
+ * not appear in a generated column); a tsvector printed as text is immutable and lists the tags
+ * quoted, which `to_tsvector` reads as words again, stemmed like the query.
+ */
+const tagWords = (column: AnyPgColumn) => sql`to_tsvector('english', array_to_tsvector(${column})::text)`;
 
 // Lowercase hex only, so that the app compares addresses and hashes as plain strings.
 const lowercaseAddress = (column: AnyPgColumn) => sql`${column} ~ '^0x[0-9a-f]{40}$'`;
@@ -41,8 +48,19 @@ export const datanets = pgTable(
     /** The publishing transaction. */
     txHash: bytes32("tx_hash").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    /** Full-text search document: name (weight A), tags (B), description (C); English stemming. */
+    search: tsvector("search")
+      .notNull()
+      .generatedAlwaysAs(
+        (): SQL =>
+          sql`setweight(to_tsvector('english', ${datanets.name}), 'A') || setweight(${tagWords(datanets.tags)}, 'B') || setweight(to_tsvector('english', ${datanets.description}), 'C')`,
+      ),
   },
-  (t) => [check("datanets_owner_hex", lowercaseAddress(t.owner)), check("datanets_tx_hash_hex", lowercaseBytes32(t.txHash))],
+  (t) => [
+    check("datanets_owner_hex", lowercaseAddress(t.owner)),
+    check("datanets_tx_hash_hex", lowercaseBytes32(t.txHash)),
+    index("datanets_search_idx").using("gin", t.search),
+  ],
 );
 
 /** A batch of records added to a datanet by one contributor; its Merkle root is anchored on chain. */
@@ -89,6 +107,10 @@ export const records = pgTable(
     text: text("text").notNull(),
     /** keccak256 of the record, the Merkle leaf input. */
     hash: bytes32("hash").notNull(),
+    /** Full-text search document of `text` (English stemming), for searching a datanet's records. */
+    search: tsvector("search")
+      .notNull()
+      .generatedAlwaysAs((): SQL => sql`to_tsvector('english', ${records.text})`),
   },
   (t) => [
     primaryKey({ columns: [t.contributionId, t.position] }),
@@ -96,6 +118,7 @@ export const records = pgTable(
     index("records_hash_idx").on(t.hash, t.contributionId, t.position),
     check("records_hash_hex", lowercaseBytes32(t.hash)),
     check("records_position_nonnegative", sql`${t.position} >= 0`),
+    index("records_search_idx").using("gin", t.search),
   ],
 );
 
@@ -159,8 +182,16 @@ export const models = pgTable(
     txHash: bytes32("tx_hash").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    /** Full-text search document: name (weight A), tags (B), description (B), model card (C); English stemming. */
+    search: tsvector("search")
+      .notNull()
+      .generatedAlwaysAs(
+        (): SQL =>
+          sql`setweight(to_tsvector('english', ${models.name}), 'A') || setweight(${tagWords(models.tags)}, 'B') || setweight(to_tsvector('english', ${models.description}), 'B') || setweight(to_tsvector('english', ${models.modelCard}), 'C')`,
+      ),
   },
   (t) => [
+    index("models_search_idx").using("gin", t.search),
     check("models_owner_hex", lowercaseAddress(t.owner)),
     check("models_tx_hash_hex", lowercaseBytes32(t.txHash)),
     check("models_owner_share_bps_range", sql`${t.ownerShareBps} between 0 and 10000`),

@@ -5,7 +5,7 @@
 import { and, eq, inArray, or, sql } from "drizzle-orm";
 import type { Address, Hex } from "viem";
 import type { DbOrTransaction } from "@/db/client";
-import { getModel } from "@/db/marketplace";
+import { getModel, recordColumns } from "@/db/marketplace";
 import { contributions, inferences, outbox, records } from "@/db/schema";
 import { fromIndexer, type MarketplaceSource } from "@/lib/marketplace/source";
 import { InferenceNotFoundError } from "./errors";
@@ -132,7 +132,7 @@ export async function recordsById(db: DbOrTransaction, ids: readonly string[]) {
     .map((m) => ({ contributionId: BigInt(m[1]), position: Number(m[2]) }));
   if (keys.length === 0) return new Map<string, typeof records.$inferSelect>();
   const rows = await db
-    .select()
+    .select(recordColumns)
     .from(records)
     .where(or(...keys.map((k) => and(eq(records.contributionId, k.contributionId), eq(records.position, k.position)))));
   return new Map(rows.map((r) => [`${r.contributionId}:${r.position}`, r]));

@@ -9,7 +9,7 @@
  */
 import { and, asc, gt, inArray } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { getModel, type Model } from "@/db/marketplace";
+import { getModel, type Model, recordColumns } from "@/db/marketplace";
 import { records } from "@/db/schema";
 import { addContribution, createIndex, type DatanetIndex, mergeSegments, needsMerge, type RecordInput } from "@/lib/attribution";
 
@@ -59,7 +59,7 @@ export function createModelCache(options: ModelCacheOptions): ModelCache {
     if (!model) return undefined;
     const base: ModelEntry = previous ?? { model, index: createIndex(), texts: new Map(), lastContributionId: 0n };
     const fresh = await db
-      .select()
+      .select(recordColumns)
       .from(records)
       .where(
         and(

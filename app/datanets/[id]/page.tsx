@@ -1,6 +1,8 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { notFound } from "next/navigation";
 import { cache } from "react";
+import { AddressLink } from "@/components/address-link";
 import { EmptyState } from "@/components/empty-state";
 import { Hex } from "@/components/hex";
 import { ModelCard } from "@/components/marketplace-cards";
@@ -38,7 +40,10 @@ export default async function DatanetPage({ params }: Props) {
         <Stat label="Contributors" value={datanet.contributorCount.toLocaleString("en")} />
       </dl>
       <p className="mb-10 text-sm text-stone-600">
-        Published by <Hex value={datanet.publisher} keep={6} /> · licence: {datanet.license}
+        Published by <AddressLink address={datanet.publisher} keep={6} /> · licence: {datanet.license} ·{" "}
+        <Link href={`/datanets/${datanet.id}/records`} data-testid="records-link">
+          Search all {datanet.recordCount.toLocaleString("en")} records, with what each earned
+        </Link>
       </p>
 
       <section className="mb-10">
@@ -65,7 +70,7 @@ export default async function DatanetPage({ params }: Props) {
             {datanet.contributors.map((c) => (
               <tr key={c.contributor}>
                 <td className="px-4 py-2">
-                  <Hex value={c.contributor} keep={6} />
+                  <AddressLink address={c.contributor} keep={6} />
                 </td>
                 <td className="px-4 py-2 text-right tabular-nums">{c.contributionCount.toLocaleString("en")}</td>
                 <td className="px-4 py-2 text-right tabular-nums">{c.recordCount.toLocaleString("en")}</td>
@@ -83,7 +88,7 @@ export default async function DatanetPage({ params }: Props) {
               <tr key={contribution.id}>
                 <td className="px-4 py-2 font-mono">{contribution.id}</td>
                 <td className="px-4 py-2">
-                  <Hex value={contribution.contributor} />
+                  <AddressLink address={contribution.contributor} />
                 </td>
                 <td className="px-4 py-2 text-right tabular-nums">{contribution.recordCount.toLocaleString("en")}</td>
                 <td className="px-4 py-2">
@@ -105,7 +110,7 @@ export default async function DatanetPage({ params }: Props) {
               <li key={record.id} className="rounded-lg border border-stone-200 bg-white p-4">
                 <p className="line-clamp-4 whitespace-pre-line text-sm text-stone-700">{record.text}</p>
                 <p className="mt-2 text-xs text-stone-500">
-                  record {record.id} · by <Hex value={record.contributor} />
+                  record {record.id} · by <AddressLink address={record.contributor} />
                 </p>
               </li>
             ))}

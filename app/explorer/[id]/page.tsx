@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound, redirect } from "next/navigation";
 import { cache } from "react";
+import { AddressLink } from "@/components/address-link";
 import { AutoRefresh } from "@/components/auto-refresh";
 import { Card } from "@/components/card";
 import { EmptyState } from "@/components/empty-state";
@@ -60,7 +61,7 @@ export default async function InferencePage({ params }: Props) {
         lead={
           <>
             Answered by <Link href={`/models/${inference.model.id}`}>{inference.model.name ?? `model ${inference.model.id}`}</Link> for{" "}
-            <Hex value={inference.payer} />, {formatRelativeTime(inference.createdAt)}.
+            <AddressLink address={inference.payer} />, {formatRelativeTime(inference.createdAt)}.
           </>
         }
         actions={

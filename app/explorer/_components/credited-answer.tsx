@@ -1,7 +1,7 @@
 "use client";
 import Link from "next/link";
 import { Fragment, useState } from "react";
-import { Hex } from "@/components/hex";
+import { AddressLink } from "@/components/address-link";
 import type { SpanWithDatanets } from "@/lib/explorer/figures";
 import { contributorColor } from "./contributor-colors";
 
@@ -108,7 +108,7 @@ export function CreditedAnswer({
                       record {r.id}
                     </a>
                     {r.datanetId ? <Link href={`/datanets/${r.datanetId}`}>datanet {r.datanetId}</Link> : null}
-                    <span>by {r.contributor ? <Hex value={r.contributor} /> : "an unknown contributor"}</span>
+                    <span>by {r.contributor ? <AddressLink address={r.contributor} /> : "an unknown contributor"}</span>
                   </li>
                 ))}
               </ul>

@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { Hex } from "@/components/hex";
+import { AddressLink } from "@/components/address-link";
 import type { InferenceRecord } from "@/lib/explorer";
 
 function share(score: number): string {
@@ -41,7 +41,7 @@ export function RecordsTable({ records }: { records: InferenceRecord[] }) {
                 {record.retrievedRank !== null ? `retrieved #${record.retrievedRank}` : "not retrieved"}
               </span>
               {record.datanetId ? <Link href={`/datanets/${record.datanetId}`}>datanet {record.datanetId}</Link> : null}
-              <span className="text-stone-500">by {record.contributor ? <Hex value={record.contributor} /> : "unknown"}</span>
+              <span className="text-stone-500">by {record.contributor ? <AddressLink address={record.contributor} /> : "unknown"}</span>
             </span>
             <span className="flex items-baseline gap-3">
               <Verdict record={record} />

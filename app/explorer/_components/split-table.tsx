@@ -1,4 +1,4 @@
-import { Hex } from "@/components/hex";
+import { AddressLink } from "@/components/address-link";
 import type { SplitRow } from "@/lib/explorer";
 import { formatMoney } from "@/lib/web/format";
 import { contributorColor } from "./contributor-colors";
@@ -57,7 +57,11 @@ export function SplitTable({
                           </span>
                         ) : null}
                       </span>
-                      {part.address ? <Hex value={part.address} /> : <span className="text-xs text-stone-500">kept by the market</span>}
+                      {part.address ? (
+                        <AddressLink address={part.address} />
+                      ) : (
+                        <span className="text-xs text-stone-500">kept by the market</span>
+                      )}
                     </span>
                   </span>
                 </td>

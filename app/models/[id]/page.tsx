@@ -2,9 +2,9 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { cache } from "react";
+import { AddressLink } from "@/components/address-link";
 import { AutoRefresh } from "@/components/auto-refresh";
 import { EmptyState } from "@/components/empty-state";
-import { Hex } from "@/components/hex";
 import { MarkdownText } from "@/components/markdown-text";
 import { DatanetCard, StatusBadge } from "@/components/marketplace-cards";
 import { PageHeader, SectionTitle } from "@/components/page-header";
@@ -53,8 +53,8 @@ export default async function ModelPage({ params }: Props) {
         <Stat label="Revenue" value={formatMoney(model.revenue)} />
       </dl>
       <p className="mb-10 text-sm text-stone-600">
-        Owned by <Hex value={model.owner} keep={6} /> · backend {model.backend} · terms version {model.version} · what its data does not
-        explain goes to the {model.unexplainedPool} (declared policy)
+        Owned by <AddressLink address={model.owner} keep={6} /> · backend {model.backend} · terms version {model.version} · what its data
+        does not explain goes to the {model.unexplainedPool} (declared policy)
         {model.backend === "openai" ? (
           <>
             {" "}
@@ -104,7 +104,7 @@ export default async function ModelPage({ params }: Props) {
               <li key={inference.id} className="flex flex-wrap justify-between gap-2 px-4 py-2">
                 <span className="font-mono">#{inference.id}</span>
                 <span>
-                  <Hex value={inference.payer} />
+                  <AddressLink address={inference.payer} />
                 </span>
                 <span className="tabular-nums">{formatMoney(inference.price)}</span>
                 <SettlementBadge settlement={inference.settlement} />

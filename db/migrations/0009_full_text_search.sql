@@ -1,0 +1,6 @@
+ALTER TABLE "datanets" ADD COLUMN "search" "tsvector" GENERATED ALWAYS AS (setweight(to_tsvector('english', "datanets"."name"), 'A') || setweight(to_tsvector('english', array_to_tsvector("datanets"."tags")::text), 'B') || setweight(to_tsvector('english', "datanets"."description"), 'C')) STORED NOT NULL;--> statement-breakpoint
+ALTER TABLE "models" ADD COLUMN "search" "tsvector" GENERATED ALWAYS AS (setweight(to_tsvector('english', "models"."name"), 'A') || setweight(to_tsvector('english', array_to_tsvector("models"."tags")::text), 'B') || setweight(to_tsvector('english', "models"."description"), 'B') || setweight(to_tsvector('english', "models"."model_card"), 'C')) STORED NOT NULL;--> statement-breakpoint
+ALTER TABLE "records" ADD COLUMN "search" "tsvector" GENERATED ALWAYS AS (to_tsvector('english', "records"."text")) STORED NOT NULL;--> statement-breakpoint
+CREATE INDEX "datanets_search_idx" ON "datanets" USING gin ("search");--> statement-breakpoint
+CREATE INDEX "models_search_idx" ON "models" USING gin ("search");--> statement-breakpoint
+CREATE INDEX "records_search_idx" ON "records" USING gin ("search");

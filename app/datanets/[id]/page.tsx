@@ -3,6 +3,7 @@ import { notFound } from "next/navigation";
 import { cache } from "react";
 import { EmptyState } from "@/components/empty-state";
 import { Hex } from "@/components/hex";
+import { Markdown } from "@/components/markdown";
 import { ModelCard } from "@/components/marketplace-cards";
 import { PageHeader, SectionTitle } from "@/components/page-header";
 import { Stat } from "@/components/stat";
@@ -31,7 +32,7 @@ export default async function DatanetPage({ params }: Props) {
   if (!datanet) notFound();
   return (
     <>
-      <PageHeader title={datanet.name} lead={datanet.description} />
+      <PageHeader title={datanet.name} />
       <dl className="mb-4 grid grid-cols-3 gap-3">
         <Stat label="Records" value={datanet.recordCount.toLocaleString("en")} />
         <Stat label="Contributions" value={datanet.contributionCount.toLocaleString("en")} />
@@ -40,6 +41,17 @@ export default async function DatanetPage({ params }: Props) {
       <p className="mb-10 text-sm text-stone-600">
         Published by <Hex value={datanet.publisher} keep={6} /> · licence: {datanet.license}
       </p>
+
+      {datanet.description ? (
+        <section className="mb-10">
+          <SectionTitle>Datanet card</SectionTitle>
+          <Markdown
+            text={datanet.description}
+            data-testid="datanet-card"
+            className="rounded-lg border border-stone-200 bg-white p-4 text-sm leading-relaxed text-stone-700"
+          />
+        </section>
+      ) : null}
 
       <section className="mb-10">
         <SectionTitle count={datanet.models.length}>Models using it</SectionTitle>

@@ -42,10 +42,15 @@ export type DatanetDraft = MetadataDraftAnswer<DatanetMetadata>;
 
 /** `POST /api/datanets`: validates metadata and answers the publish call to send. */
 export async function draftDatanet(ctx: MarketplaceContext, body: unknown): Promise<DatanetDraft> {
-  const metadata = parseInput(datanetMetadataSchema, body);
+  const metadata = parseInput(datanetMetadataSchema, body, { refuse: refuseMetadata });
   const minStake = await ctx.client.readContract({ address: ctx.registry, abi: upstreamRegistryAbi, functionName: "minDatanetStake" });
   const call = datanetPublication.draft(ctx, metadata, { stake: minStake });
   return { metadata, metadataUri: datanetMetadataUri(metadata), minStake, token: ctx.token, call };
+}
+
+/** INVALID_INPUT naming the first bad field in `details.field` (e.g. "licenseUrl", "tags.1"), so a form can show it there. */
+function refuseMetadata({ issues, summary }: { issues: readonly { path: readonly PropertyKey[] }[]; summary: string }) {
+  return new InvalidInputError(summary, "INVALID_INPUT", 400, { details: { field: issues[0]?.path.map(String).join(".") ?? null } });
 }
 
 /** A confirmation of a metadata publication: the transaction, and the metadata again for when this server lost the draft. */

@@ -21,7 +21,7 @@ describe("Markdown cards", () => {
     expect(html).toMatch(/<table[^>]*>.*<th[^>]*>split<\/th>.*<td[^>]*>owner<\/td>/s);
     expect(html).toMatch(/<pre[^>]*><code[^>]*>npm start\n<\/code><\/pre>/);
     expect(html).toMatch(
-      /<a href="https:\/\/www.gutenberg.org\/ebooks\/2701" rel="nofollow noopener noreferrer" target="_blank">Gutenberg<\/a>/,
+      /<a href="https:\/\/www.gutenberg.org\/ebooks\/2701" rel="nofollow noopener noreferrer" target="_blank" class="underline">Gutenberg<\/a>/,
     );
     expect(html).toContain("<del>old</del>");
   });

@@ -25,14 +25,14 @@ const components: Components = {
   ),
   a: ({ href, children }) => (
     // A card is someone else's text: its links leave the site without the referrer or the opener.
-    <a href={href} rel="nofollow noopener noreferrer" target="_blank">
+    <a href={href} rel="nofollow noopener noreferrer" target="_blank" className="underline">
       {children}
     </a>
   ),
   // Remote images would tell a third party who reads the card: show them as links instead.
   img: ({ src, alt }) =>
     typeof src === "string" ? (
-      <a href={src} rel="nofollow noopener noreferrer" target="_blank">
+      <a href={src} rel="nofollow noopener noreferrer" target="_blank" className="underline">
         {alt ? `image: ${alt}` : "image"}
       </a>
     ) : null,

@@ -58,25 +58,29 @@ export const licenseUrlSchema = z
   .max(500, "must be at most 500 characters")
   .pipe(z.url({ protocol: /^https?$/, message: "must be an http(s) URL, e.g. https://example.org/licence" }));
 
+/** The fields of a datanet's metadata, for forms that read some of them from other inputs. */
+export const datanetMetadataFields = {
+  /** Display name, e.g. "State of the Union addresses". */
+  name: textField(100, 1),
+  /** The datanet's card, in Markdown: what it holds and where it comes from. */
+  description: textField(4000).default(""),
+  /** SPDX id or a short licence name, e.g. "CC0-1.0" or "public domain"; "other" needs `licenseUrl`. */
+  license: textField(100, 1),
+  /** Where the licence's text is (required with "other"). */
+  licenseUrl: licenseUrlSchema.optional(),
+  /** Topic tags for browsing and search. */
+  tags: tagsSchema,
+};
+
+/** A licence "other" needs the URL of its text. */
+export function requireLicenseUrl(metadata: { license: string; licenseUrl?: string }, ctx: z.RefinementCtx): void {
+  if (metadata.license.toLowerCase() === OTHER_LICENSE && !metadata.licenseUrl) {
+    ctx.addIssue({ code: "custom", path: ["licenseUrl"], message: 'a licence "other" needs the URL of its text' });
+  }
+}
+
 /** What a datanet's publisher says about it; the licence is also anchored on chain. */
-export const datanetMetadataSchema = z
-  .strictObject({
-    /** Display name, e.g. "State of the Union addresses". */
-    name: textField(100, 1),
-    /** The datanet's card, in Markdown: what it holds and where it comes from. */
-    description: textField(4000).default(""),
-    /** SPDX id or a short licence name, e.g. "CC0-1.0" or "public domain"; "other" needs `licenseUrl`. */
-    license: textField(100, 1),
-    /** Where the licence's text is (required with "other"). */
-    licenseUrl: licenseUrlSchema.optional(),
-    /** Topic tags for browsing and search. */
-    tags: tagsSchema,
-  })
-  .superRefine((metadata, ctx) => {
-    if (metadata.license.toLowerCase() === OTHER_LICENSE && !metadata.licenseUrl) {
-      ctx.addIssue({ code: "custom", path: ["licenseUrl"], message: 'a licence "other" needs the URL of its text' });
-    }
-  });
+export const datanetMetadataSchema = z.strictObject(datanetMetadataFields).superRefine(requireLicenseUrl);
 
 /** A datanet's metadata as sent (before validation). */
 export type DatanetMetadataInput = z.input<typeof datanetMetadataSchema>;

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { notFound } from "next/navigation";
 import { cache } from "react";
 import { EmptyState } from "@/components/empty-state";
@@ -32,14 +33,35 @@ export default async function DatanetPage({ params }: Props) {
   if (!datanet) notFound();
   return (
     <>
-      <PageHeader title={datanet.name} />
+      <PageHeader
+        title={datanet.name}
+        actions={
+          <Link
+            href={`/datanets/${datanet.id}/contribute`}
+            data-testid="datanet-contribute"
+            className="rounded-md bg-brand-700 px-4 py-2 text-sm font-medium text-white hover:bg-brand-800 hover:no-underline"
+          >
+            Contribute records
+          </Link>
+        }
+      />
       <dl className="mb-4 grid grid-cols-3 gap-3">
         <Stat label="Records" value={datanet.recordCount.toLocaleString("en")} />
         <Stat label="Contributions" value={datanet.contributionCount.toLocaleString("en")} />
         <Stat label="Contributors" value={datanet.contributorCount.toLocaleString("en")} />
       </dl>
       <p className="mb-10 text-sm text-stone-600">
-        Published by <Hex value={datanet.publisher} keep={6} /> · licence: {datanet.license}
+        Published by <Hex value={datanet.publisher} keep={6} /> · licence:{" "}
+        <span data-testid="datanet-license">
+          {datanet.licenseUrl ? (
+            <a href={datanet.licenseUrl} rel="nofollow noopener noreferrer" target="_blank" className="underline">
+              {datanet.license}
+            </a>
+          ) : (
+            datanet.license
+          )}
+        </span>
+        {datanet.tags.length > 0 ? <span data-testid="datanet-tags"> · tags: {datanet.tags.join(", ")}</span> : null}
       </p>
 
       {datanet.description ? (

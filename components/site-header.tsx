@@ -2,6 +2,7 @@
 import { ConnectButton } from "@rainbow-me/rainbowkit";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
+import { ThemeToggle } from "./theme-toggle";
 
 const navigation = [
   { href: "/", label: "Marketplace" },
@@ -54,6 +55,7 @@ export function SiteHeader() {
           >
             Publish<span className="hidden sm:inline"> a datanet</span>
           </Link>
+          <ThemeToggle />
           <ConnectButton
             chainStatus={{ smallScreen: "none", largeScreen: "icon" }}
             accountStatus={{ smallScreen: "avatar", largeScreen: "full" }}

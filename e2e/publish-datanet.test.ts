@@ -58,9 +58,12 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function open(viewport: { width: number; height: number }): Promise<{ page: Page; wallet: InjectedWallet }> {
+async function open(
+  viewport: { width: number; height: number },
+  colorScheme: "light" | "dark" = "light",
+): Promise<{ page: Page; wallet: InjectedWallet }> {
   // A context of its own: axe-core opens a page beside this one to gather its results.
-  const context = await launched.browser.newContext({ viewport });
+  const context = await launched.browser.newContext({ viewport, colorScheme });
   const page = await context.newPage();
   // Closed with its page; the browser may already be closing it (then there is nothing left to do).
   page.on("close", () => {
@@ -245,10 +248,42 @@ describe("publishing a datanet and contributing records in the browser", () => {
     await page.goto(`${stack.baseUrl}/datanets/${datanetId}/contribute`, { waitUntil: "networkidle" });
     await page.getByTestId("paste-text").fill("One.\n\nTwo.");
     await expect.poll(() => page.getByTestId("record-count").textContent()).toBe("2");
+    await expect.poll(() => page.getByTestId("contribute-submit").isEnabled()).toBe(true);
     await saveScreenshot(page, "contribute-phone");
     await expectAccessible(page);
     // No page is wider than the phone.
     expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(390);
+    await page.close();
+  });
+
+  it("follows a dark system theme, and the toggle overrides it; the dark pages pass axe-core too", async () => {
+    const { page, wallet } = await open({ width: 1280, height: 900 }, "dark");
+    const htmlClass = () => page.evaluate("document.documentElement.className") as Promise<string>;
+    await page.goto(`${stack.baseUrl}/datanets/${datanetId}/contribute`, { waitUntil: "networkidle" });
+    await connectWallet(page, wallet);
+    await expect.poll(htmlClass).toContain("dark");
+    await page.getByTestId("paste-text").fill("Saturday. Dark at sea.\n\nSunday. Darker still.");
+    await expect.poll(() => page.getByTestId("contribute-submit").isEnabled()).toBe(true);
+    await saveScreenshot(page, "contribute-dark-desktop");
+    await expectAccessible(page);
+    await page.goto(`${stack.baseUrl}/datanets/${datanetId}`, { waitUntil: "networkidle" });
+    await saveScreenshot(page, "datanet-page-dark-desktop");
+    await expectAccessible(page);
+    await page.goto(`${stack.baseUrl}/datanets/new`, { waitUntil: "networkidle" });
+    await page.getByLabel("Name").fill("Dark datanet");
+    await page.getByLabel("Card (Markdown)").fill(CARD);
+    await page.getByTestId("publish-review").click();
+    await page.getByTestId("publish-preview").waitFor();
+    await saveScreenshot(page, "datanet-review-dark-desktop");
+    await expectAccessible(page);
+
+    // system (dark here) → light → dark → system; the choice survives a reload.
+    await page.getByTestId("theme-toggle").click();
+    await expect.poll(htmlClass).toContain("light");
+    await page.reload({ waitUntil: "networkidle" });
+    await expect.poll(htmlClass).toContain("light");
+    await page.getByTestId("theme-toggle").click();
+    await expect.poll(htmlClass).toContain("dark");
     await page.close();
   });
 });

@@ -66,7 +66,7 @@ const FIELDS: readonly FieldName[] = ["name", "description", "license", "license
 /** The publish form: edit → review what will be published → wallet (approve, publish) → stored. */
 export function PublishDatanetForm() {
   const config = useConfig();
-  const { contracts, chainId, token } = usePublicConfig();
+  const { contracts, chainId } = usePublicConfig();
   const account = useAccount();
   const runner = useTransactionRunner(chainId);
   const [draft, setDraft] = useState<Draft | null>(null);
@@ -220,9 +220,7 @@ export function PublishDatanetForm() {
           <dt className="font-medium text-stone-600">Tags</dt>
           <dd data-testid="preview-tags">{metadata.tags?.join(", ") || "none"}</dd>
           <dt className="font-medium text-stone-600">Stake</dt>
-          <dd>
-            {formatMoney(draft.minStake)} in {token.symbol}, held by the registry while the datanet is open
-          </dd>
+          <dd>{formatMoney(draft.minStake)}, held by the registry while the datanet is open</dd>
           <dt className="font-medium text-stone-600">Metadata URI</dt>
           <dd className="break-all font-mono text-xs">{draft.metadataUri}</dd>
           <dt className="font-medium text-stone-600">Card</dt>

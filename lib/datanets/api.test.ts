@@ -282,6 +282,15 @@ describe("browser publish flow: draft, wallet transaction, confirm against the r
     expect((await draftDatanet(ctx, { name: "n", license: "CC0-1.0", tags: [] })).metadataUri).toBe(plain.metadataUri);
   });
 
+  it("refuses at the draft a contribution to a closed datanet, before anything reaches the chain (issue 12)", async () => {
+    const draft = await draftDatanet(ctx, { name: "Closing soon", license: "CC0-1.0" });
+    await chain.send(publisher, { address: ctx.token, abi: testUsdAbi, functionName: "approve", args: [ctx.registry, draft.minStake] });
+    const { id } = await confirmDatanet(ctx, { txHash: await send(publisher, draft.call) });
+    await send(publisher, { address: ctx.registry, functionName: "requestUnstake", args: [0, id] });
+    const contributor = devAccounts[alice].address;
+    expect(await code(draftContribution(ctx, id.toString(), { contributor, records: ["Too late."] }))).toBe("DATANET_CLOSED");
+  });
+
   it("stores a datanet's licence URL and tags, and a repeated confirmation without the draft finds them", async () => {
     const metadata = {
       name: "Ship logs",

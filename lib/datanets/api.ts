@@ -24,7 +24,7 @@ import {
   prepareContribution,
   requireDatanet,
 } from "./contribute";
-import { DatanetNotFoundError, RecordNotFoundError } from "./errors";
+import { DatanetClosedError, DatanetNotFoundError, RecordNotFoundError } from "./errors";
 import { recordLeaf, recordProof, verifyRecordProof } from "./merkle";
 import { type DatanetMetadata, datanetMetadataSchema, datanetMetadataUri } from "./metadata";
 import { datanetPublication, type PublishedDatanet } from "./publish";
@@ -119,6 +119,14 @@ export async function draftContribution(ctx: MarketplaceContext, id: string, bod
   const { contributor, records } = parseInput(draftContributionSchema, body);
   const prepared = prepareContribution(records, contributor);
   await requireDatanet(ctx.db, datanetId);
+  // The registry would revert DatanetNotActive: refuse here, so no draft is kept and no wallet asked.
+  const onChain = await ctx.client.readContract({
+    address: ctx.registry,
+    abi: upstreamRegistryAbi,
+    functionName: "getDatanet",
+    args: [datanetId],
+  });
+  if (!onChain.active) throw new DatanetClosedError(datanetId);
   const call = contributionPublication.draft(ctx, { ...prepared, datanetId, contributor });
   const { merkleRoot, recordCount } = prepared;
   return { datanetId, contributor, merkleRoot, recordCount, recordHashes: prepared.records.map((r) => r.hash), call };

@@ -27,3 +27,12 @@ export class RecordNotFoundError extends UpstreamError {
     super(`Contribution ${contributionId} of datanet ${datanetId} has no record ${position}`);
   }
 }
+
+/** The datanet is closed (its stake is unstaking or slashed): the registry takes no more contributions to it. */
+export class DatanetClosedError extends UpstreamError {
+  readonly code = "DATANET_CLOSED";
+  readonly status = 409;
+  constructor(readonly datanetId: bigint) {
+    super(`Datanet ${datanetId} is closed: it takes no more contributions`);
+  }
+}

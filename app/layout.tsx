@@ -21,7 +21,8 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
   const cookie = (await headers()).get("cookie");
   const publicConfig = processServer().publicConfig();
   return (
-    <html lang="en">
+    // next-themes sets the theme class on <html> before React hydrates: the one attribute allowed to differ.
+    <html lang="en" suppressHydrationWarning>
       <body>
         <Providers publicConfig={publicConfig} cookie={cookie}>
           {/* Inside the providers: RainbowKit wraps its children in a div of its own. */}

@@ -2,6 +2,7 @@
 import { ConnectButton } from "@rainbow-me/rainbowkit";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
+import { ThemeToggle } from "./theme-toggle";
 
 const navigation = [
   { href: "/", label: "Marketplace" },
@@ -45,7 +46,16 @@ export function SiteHeader() {
             );
           })}
         </nav>
-        <div className="ml-auto">
+        <div className="ml-auto flex items-center gap-3">
+          <Link
+            href="/datanets/new"
+            data-testid="nav-publish"
+            aria-current={pathname === "/datanets/new" ? "page" : undefined}
+            className="whitespace-nowrap rounded-md border border-brand-700 px-3 py-1.5 text-sm font-medium text-brand-800 hover:bg-brand-50 hover:no-underline"
+          >
+            Publish<span className="hidden sm:inline"> a datanet</span>
+          </Link>
+          <ThemeToggle />
           <ConnectButton
             chainStatus={{ smallScreen: "none", largeScreen: "icon" }}
             accountStatus={{ smallScreen: "avatar", largeScreen: "full" }}

@@ -16,5 +16,6 @@ export async function connectWallet(page: Page, wallet: InjectedWallet): Promise
 /** A full-page screenshot `<screenshotDir>/<name>.png`, taken from the top (else the sticky header lands mid-page). */
 export async function saveScreenshot(page: Page, name: string): Promise<void> {
   await page.evaluate("window.scrollTo(0, 0)");
-  await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
+  // Transitions finished: a button just enabled is shown in its colour, not half-way there.
+  await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true, animations: "disabled" });
 }

@@ -243,6 +243,71 @@ describe("browser publish flow: draft, wallet transaction, confirm against the r
     expect(await code(draftContribution(ctx, datanetId.toString(), { contributor: "0xnope", records: ["ok"] }))).toBe("INVALID_INPUT");
     expect(await code(draftDatanet(ctx, { name: "", license: "x" }))).toBe("INVALID_INPUT");
     expect(await code(draftDatanet(ctx, { name: "n", license: "x", extra: 1 }))).toBe("INVALID_INPUT");
+    expect(await code(draftContribution(ctx, datanetId.toString(), { contributor, records: ["a", "b", "a"] }))).toBe("INVALID_RECORDS");
+  });
+
+  it("refuses what the publish form refuses, naming the field: licence URL, tags (issue 12)", async () => {
+    const refusal = async (body: unknown) => {
+      try {
+        await draftDatanet(ctx, body);
+      } catch (error) {
+        const e = error as { code: string; details: Record<string, unknown> };
+        return `${e.code} ${e.details.field}`;
+      }
+      return "resolved";
+    };
+    expect(await refusal({ name: "n", license: "other" })).toBe("INVALID_INPUT licenseUrl");
+    expect(await refusal({ name: "n", license: "Other", licenseUrl: "" })).toBe("INVALID_INPUT licenseUrl");
+    expect(await refusal({ name: "n", license: "other", licenseUrl: "not a url" })).toBe("INVALID_INPUT licenseUrl");
+    expect(await refusal({ name: "n", license: "other", licenseUrl: "javascript:alert(1)" })).toBe("INVALID_INPUT licenseUrl");
+    expect(await refusal({ name: "n", license: "other", licenseUrl: `https://x.example/${"a".repeat(500)}` })).toBe(
+      "INVALID_INPUT licenseUrl",
+    );
+    expect(await refusal({ name: "n", license: "CC0-1.0", tags: Array.from({ length: 11 }, (_, i) => `t${i}`) })).toBe(
+      "INVALID_INPUT tags",
+    );
+    expect(await refusal({ name: "n", license: "CC0-1.0", tags: ["ok", "no spaces"] })).toBe("INVALID_INPUT tags.1");
+    expect(await refusal({ name: "n", license: "CC0-1.0", tags: ["<b>"] })).toBe("INVALID_INPUT tags.0");
+    expect(await refusal({ name: "n", license: "CC0-1.0", tags: ["a".repeat(33)] })).toBe("INVALID_INPUT tags.0");
+    expect(await refusal({ name: "n", license: "CC0-1.0", tags: ["sea", "SEA"] })).toBe("INVALID_INPUT tags");
+    expect(await refusal({ name: "", license: "CC0-1.0" })).toBe("INVALID_INPUT name");
+    // Tags are normalised to lowercase; an empty list is no list, so older metadata keeps its URI.
+    const draft = await draftDatanet(ctx, {
+      name: "n",
+      license: "other",
+      licenseUrl: "https://x.example/l",
+      tags: [" Sea ", "us-history"],
+    });
+    expect(draft.metadata).toMatchObject({ licenseUrl: "https://x.example/l", tags: ["sea", "us-history"] });
+    const plain = await draftDatanet(ctx, { name: "n", license: "CC0-1.0" });
+    expect((await draftDatanet(ctx, { name: "n", license: "CC0-1.0", tags: [] })).metadataUri).toBe(plain.metadataUri);
+  });
+
+  it("refuses at the draft a contribution to a closed datanet, before anything reaches the chain (issue 12)", async () => {
+    const draft = await draftDatanet(ctx, { name: "Closing soon", license: "CC0-1.0" });
+    await chain.send(publisher, { address: ctx.token, abi: testUsdAbi, functionName: "approve", args: [ctx.registry, draft.minStake] });
+    const { id } = await confirmDatanet(ctx, { txHash: await send(publisher, draft.call) });
+    await send(publisher, { address: ctx.registry, functionName: "requestUnstake", args: [0, id] });
+    const contributor = devAccounts[alice].address;
+    expect(await code(draftContribution(ctx, id.toString(), { contributor, records: ["Too late."] }))).toBe("DATANET_CLOSED");
+  });
+
+  it("stores a datanet's licence URL and tags, and a repeated confirmation without the draft finds them", async () => {
+    const metadata = {
+      name: "Ship logs",
+      description: "| a | b |\n| - | - |",
+      license: "other",
+      licenseUrl: "https://x.example/logs",
+      tags: ["logs"],
+    };
+    const draft = await draftDatanet(ctx, metadata);
+    await chain.send(publisher, { address: ctx.token, abi: testUsdAbi, functionName: "approve", args: [ctx.registry, draft.minStake] });
+    const txHash = await send(publisher, draft.call);
+    const published = await confirmDatanet(ctx, { txHash });
+    expect(published).toMatchObject({ license: "other", licenseUrl: "https://x.example/logs", tags: ["logs"], created: true });
+    const detail = await datanetDetail(ctx, published.id.toString());
+    expect(detail.datanet).toMatchObject({ licenseUrl: "https://x.example/logs", tags: ["logs"] });
+    expect(await confirmDatanet(ctx, { txHash })).toMatchObject({ id: published.id, created: false, tags: ["logs"] });
   });
 
   it("refuses a draft whose record copies earlier records of the datanet, disguised and padded, before any transaction", async () => {

@@ -25,7 +25,7 @@ import {
   requireDatanet,
 } from "./contribute";
 import { refuseCopies } from "./copies";
-import { DatanetNotFoundError, RecordNotFoundError } from "./errors";
+import { DatanetClosedError, DatanetNotFoundError, RecordNotFoundError } from "./errors";
 import { recordLeaf, recordProof, verifyRecordProof } from "./merkle";
 import { type DatanetMetadata, datanetMetadataSchema, datanetMetadataUri } from "./metadata";
 import { datanetPublication, type PublishedDatanet } from "./publish";
@@ -43,10 +43,15 @@ export type DatanetDraft = MetadataDraftAnswer<DatanetMetadata>;
 
 /** `POST /api/datanets`: validates metadata and answers the publish call to send. */
 export async function draftDatanet(ctx: MarketplaceContext, body: unknown): Promise<DatanetDraft> {
-  const metadata = parseInput(datanetMetadataSchema, body);
+  const metadata = parseInput(datanetMetadataSchema, body, { refuse: refuseMetadata });
   const minStake = await ctx.client.readContract({ address: ctx.registry, abi: upstreamRegistryAbi, functionName: "minDatanetStake" });
   const call = datanetPublication.draft(ctx, metadata, { stake: minStake });
   return { metadata, metadataUri: datanetMetadataUri(metadata), minStake, token: ctx.token, call };
+}
+
+/** INVALID_INPUT naming the first bad field in `details.field` (e.g. "licenseUrl", "tags.1"), so a form can show it there. */
+function refuseMetadata({ issues, summary }: { issues: readonly { path: readonly PropertyKey[] }[]; summary: string }) {
+  return new InvalidInputError(summary, "INVALID_INPUT", 400, { details: { field: issues[0]?.path.map(String).join(".") ?? null } });
 }
 
 /** A confirmation of a metadata publication: the transaction, and the metadata again for when this server lost the draft. */
@@ -119,6 +124,14 @@ export async function draftContribution(ctx: MarketplaceContext, id: string, bod
   const { contributor, records } = parseInput(draftContributionSchema, body);
   const prepared = prepareContribution(records, contributor);
   await requireDatanet(ctx.db, datanetId);
+  // The registry would revert DatanetNotActive: refuse here, so no draft is kept and no wallet asked.
+  const onChain = await ctx.client.readContract({
+    address: ctx.registry,
+    abi: upstreamRegistryAbi,
+    functionName: "getDatanet",
+    args: [datanetId],
+  });
+  if (!onChain.active) throw new DatanetClosedError(datanetId);
   // Before any transaction: a copy of earlier records would be anchored and stored for nothing.
   await refuseCopies(ctx.db, datanetId, records);
   const call = contributionPublication.draft(ctx, { ...prepared, datanetId, contributor });

@@ -40,3 +40,12 @@ export class ContributionCopiesEarlierError extends UpstreamError {
     );
   }
 }
+
+/** The datanet is closed (its stake is unstaking or slashed): the registry takes no more contributions to it. */
+export class DatanetClosedError extends UpstreamError {
+  readonly code = "DATANET_CLOSED";
+  readonly status = 409;
+  constructor(readonly datanetId: bigint) {
+    super(`Datanet ${datanetId} is closed: it takes no more contributions`);
+  }
+}

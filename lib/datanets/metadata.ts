@@ -4,32 +4,16 @@
  * check that the metadata it stores is exactly what the publisher anchored — without trusting
  * the client and without knowing the on-chain id before the transaction is mined.
  */
-import { z } from "zod";
+import type { z } from "zod";
 import { metadataUri } from "@/lib/publication/metadata";
-import { encodingProblem } from "./records";
+import type { datanetMetadataSchema } from "@/lib/wire/datanets";
 
-/** A short text field: trimmed, valid UTF-8, no NUL. */
-export function textField(max: number, min = 0) {
-  return z
-    .string()
-    .trim()
-    .min(min, min > 0 ? "must not be empty" : undefined)
-    .max(max, `must be at most ${max} characters`)
-    .refine((v) => encodingProblem(v) === undefined, { message: "must be valid UTF-8 without NUL characters" });
-}
+// The schema is shared with the publish form (lib/wire/datanets.ts), so both refuse alike.
+export { datanetMetadataSchema } from "@/lib/wire/datanets";
+export { textField } from "@/lib/wire/records";
 
-/** What a datanet's publisher says about it; the license is also anchored on chain. */
-export const datanetMetadataSchema = z.strictObject({
-  /** Display name, e.g. "State of the Union addresses". */
-  name: textField(100, 1),
-  /** What the datanet holds and where it comes from. */
-  description: textField(4000).default(""),
-  /** SPDX id or a short license name, e.g. "CC0-1.0" or "public domain". */
-  license: textField(100, 1),
-});
-
-/** A datanet's metadata after validation. */
-export type DatanetMetadata = z.output<typeof datanetMetadataSchema>;
+/** A datanet's metadata after validation (no tags and an empty list are the same: the key is left out). */
+export type DatanetMetadata = Omit<z.output<typeof datanetMetadataSchema>, "tags"> & { tags?: string[] };
 
 /** The metadata URI a datanet is published under. */
 export function datanetMetadataUri(metadata: DatanetMetadata): string {

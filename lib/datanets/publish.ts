@@ -48,7 +48,14 @@ export const datanetPublication = definePublication({
       uri: args.metadataURI,
       stored: await getDatanet(db, args.datanetId),
       draft,
-      metadataOf: (row) => ({ name: row.name, description: row.description, license: row.license }),
+      // Absent fields stay absent, so the stored row hashes back to the URI it was published under.
+      metadataOf: (row) => ({
+        name: row.name,
+        description: row.description,
+        license: row.license,
+        licenseUrl: row.licenseUrl ?? undefined,
+        tags: row.tags.length > 0 ? row.tags : undefined,
+      }),
       save: (metadata) => {
         if (metadata.license !== args.license) {
           throw new ReceiptMismatchError(`The datanet was published with license "${args.license}", not "${metadata.license}"`);
@@ -58,6 +65,8 @@ export const datanetPublication = definePublication({
           name: metadata.name,
           description: metadata.description,
           license: metadata.license,
+          licenseUrl: metadata.licenseUrl ?? null,
+          tags: metadata.tags ?? [],
           owner: args.owner,
           metadataUri: args.metadataURI,
           txHash: transactionHash,

@@ -21,9 +21,15 @@ describe("validateRecords", () => {
     for (const bad of [[], "text", [1], [null], Array.from({ length: RECORD_LIMITS.maxRecords + 1 }, () => "r")]) {
       expect(() => validateRecords(bad)).toThrow(expect.objectContaining({ code: "INVALID_RECORDS" }));
     }
-    const big = "y".repeat(RECORD_LIMITS.maxRecordBytes);
+    const big = (i: number) => `${i}`.padStart(8, "0") + "y".repeat(RECORD_LIMITS.maxRecordBytes - 8);
     const count = RECORD_LIMITS.maxContributionBytes / RECORD_LIMITS.maxRecordBytes + 1;
-    expect(() => validateRecords(Array.from({ length: count }, () => big))).toThrow(/total/);
+    expect(() => validateRecords(Array.from({ length: count }, (_, i) => big(i)))).toThrow(/total/);
+  });
+
+  it("refuses a record repeated within a contribution, naming both (the same text twice would earn twice)", () => {
+    expect(() => validateRecords(["Call me Ishmael.", "Ahab.", "Call me Ishmael."])).toThrow(/Record 2 repeats record 0/);
+    // Exactly as given: a record differing only in spacing is another record.
+    expect(validateRecords(["Ahab.", "Ahab. "])).toHaveLength(2);
   });
 });
 

@@ -3,19 +3,13 @@
  * exactly as given (no trimming or normalisation), so a contributor can recompute every hash
  * and proof from their own copy of the text.
  */
-import { type Hex, keccak256, stringToBytes } from "viem";
+import type { Hex } from "viem";
 import { z } from "zod";
+import { hashRecord, RECORD_LIMITS, recordProblem, utf8Length } from "@/lib/wire/records";
 import { InvalidRecordsError } from "./errors";
 
-/** Limits on one contribution. */
-export const RECORD_LIMITS = {
-  /** Largest record, in UTF-8 bytes: paragraph-sized records, not documents. */
-  maxRecordBytes: 16 * 1024,
-  /** Most records in one contribution (the on-chain count is a uint32; this keeps a request small). */
-  maxRecords: 5_000,
-  /** Largest contribution, in UTF-8 bytes over all its records. */
-  maxContributionBytes: 4 * 1024 * 1024,
-} as const;
+// The checks the contribute form runs in the browser are the same functions (lib/wire/records.ts).
+export { encodingProblem, hashRecord, RECORD_LIMITS, recordProblem } from "@/lib/wire/records";
 
 /** A record with the hash its Merkle leaf is built from. */
 export type HashedRecord = {
@@ -24,27 +18,6 @@ export type HashedRecord = {
   /** keccak256 of the UTF-8 bytes of `text`. */
   hash: Hex;
 };
-
-// An unpaired surrogate has no UTF-8 encoding: TextEncoder would silently write U+FFFD instead.
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** Why `text` cannot be stored as text (not valid UTF-8, or NUL), or undefined when it can. */
-export function encodingProblem(text: string): string | undefined {
-  if (LONE_SURROGATE.test(text)) return "is not valid UTF-8 (it holds an unpaired surrogate)";
-  // PostgreSQL text cannot hold NUL, and no prose needs it.
-  if (text.includes("\u0000")) return "contains a NUL character";
-  return undefined;
-}
-
-/** Why `text` cannot be a record, or undefined when it can. */
-export function recordProblem(text: string): string | undefined {
-  if (text.trim().length === 0) return "is empty";
-  const encoding = encodingProblem(text);
-  if (encoding) return encoding;
-  const bytes = stringToBytes(text).byteLength;
-  if (bytes > RECORD_LIMITS.maxRecordBytes) return `is ${bytes} bytes long; the limit is ${RECORD_LIMITS.maxRecordBytes}`;
-  return undefined;
-}
 
 /** zod schema of one record's text. */
 export const recordTextSchema = z.string().superRefine((text, ctx) => {
@@ -66,20 +39,20 @@ export function validateRecords(input: unknown): string[] {
   const list = recordListSchema.safeParse(input);
   if (!list.success) throw new InvalidRecordsError(list.error.issues.map((i) => i.message).join("; "));
   let total = 0;
+  const seen = new Map<string, number>();
   list.data.forEach((text, index) => {
     const problem = recordProblem(text);
     if (problem) throw new InvalidRecordsError(`Record ${index} ${problem}`);
-    total += stringToBytes(text).byteLength;
+    // The same text twice in one contribution earns twice for one piece of data: the form refuses it, and so does the server.
+    const first = seen.get(text);
+    if (first !== undefined) throw new InvalidRecordsError(`Record ${index} repeats record ${first}`);
+    seen.set(text, index);
+    total += utf8Length(text);
   });
   if (total > RECORD_LIMITS.maxContributionBytes) {
     throw new InvalidRecordsError(`The records total ${total} bytes; a contribution holds at most ${RECORD_LIMITS.maxContributionBytes}`);
   }
   return list.data;
-}
-
-/** keccak256 of a record's UTF-8 bytes: the value its Merkle leaf commits to. */
-export function hashRecord(text: string): Hex {
-  return keccak256(stringToBytes(text));
 }
 
 /** Validates records and hashes each, keeping their order (the Merkle leaf order). */

@@ -10,6 +10,8 @@ export function toDatanetSummary(row: data.DatanetSummary): DatanetSummary {
     name: row.name,
     description: row.description,
     license: row.license,
+    licenseUrl: row.licenseUrl ?? null,
+    tags: row.tags,
     publisher: row.owner,
     contributionCount: row.contributionCount,
     recordCount: row.recordCount,

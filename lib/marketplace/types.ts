@@ -10,6 +10,10 @@ export type DatanetSummary = {
   description: string;
   /** License the records are published under (SPDX id or free text). */
   license: string;
+  /** Where the licence's text is (for a licence "other"), or null. */
+  licenseUrl: string | null;
+  /** Lowercase topic tags. */
+  tags: string[];
   /** The account that published the datanet and posted its stake. */
   publisher: Address;
   /** Contributions anchored on chain so far. */

@@ -6,9 +6,9 @@
 
 import { maxUint256 } from "viem";
 import { z } from "zod";
-import { textField } from "@/lib/datanets/metadata";
 import { metadataUri } from "@/lib/publication/metadata";
 import { decimalUint256Schema } from "@/lib/wire/primitives";
+import { textField } from "@/lib/wire/records";
 
 /** Largest uint128: the registry stores prices as uint128. */
 export const MAX_PRICE = (1n << 128n) - 1n;

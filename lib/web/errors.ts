@@ -35,6 +35,12 @@ const explanations: Record<string, Explain> = {
     `The market may spend ${money(allowance)} of your tokens; this needs ${money(needed)}.`,
   ERC2612ExpiredSignature: () => "The permit signature expired; try again.",
   ERC2612InvalidSigner: () => "The permit was signed by another account; try again.",
+  StakeTooLow: ([stake, minimum]) => `The stake ${money(stake)} is below the registry's minimum of ${money(minimum)}.`,
+  EmptyMetadata: () => "The publication has no metadata URI.",
+  UnknownDatanet: ([id]) => `No datanet ${String(id)} is published on this chain.`,
+  DatanetNotActive: ([id]) => `Datanet ${String(id)} is closed: it takes no more contributions.`,
+  EmptyContribution: () => "A contribution needs at least one record.",
+  NotOwner: () => "Only the owner may do this.",
 };
 
 function explain(errorName: string, args: readonly unknown[]): TransactionFailure {

@@ -5,6 +5,7 @@ import { cache } from "react";
 import { AddressLink } from "@/components/address-link";
 import { EmptyState } from "@/components/empty-state";
 import { Hex } from "@/components/hex";
+import { Markdown } from "@/components/markdown";
 import { ModelCard } from "@/components/marketplace-cards";
 import { PageHeader, SectionTitle } from "@/components/page-header";
 import { Stat } from "@/components/stat";
@@ -33,18 +34,51 @@ export default async function DatanetPage({ params }: Props) {
   if (!datanet) notFound();
   return (
     <>
-      <PageHeader title={datanet.name} lead={datanet.description} />
+      <PageHeader
+        title={datanet.name}
+        actions={
+          <Link
+            href={`/datanets/${datanet.id}/contribute`}
+            data-testid="datanet-contribute"
+            className="rounded-md bg-brand-700 px-4 py-2 text-sm font-medium text-white hover:bg-brand-800 hover:no-underline"
+          >
+            Contribute records
+          </Link>
+        }
+      />
       <dl className="mb-4 grid grid-cols-3 gap-3">
         <Stat label="Records" value={datanet.recordCount.toLocaleString("en")} />
         <Stat label="Contributions" value={datanet.contributionCount.toLocaleString("en")} />
         <Stat label="Contributors" value={datanet.contributorCount.toLocaleString("en")} />
       </dl>
       <p className="mb-10 text-sm text-stone-600">
-        Published by <AddressLink address={datanet.publisher} keep={6} /> · licence: {datanet.license} ·{" "}
+        Published by <AddressLink address={datanet.publisher} keep={6} /> · licence:{" "}
+        <span data-testid="datanet-license">
+          {datanet.licenseUrl ? (
+            <a href={datanet.licenseUrl} rel="nofollow noopener noreferrer" target="_blank" className="underline">
+              {datanet.license}
+            </a>
+          ) : (
+            datanet.license
+          )}
+        </span>
+        {datanet.tags.length > 0 ? <span data-testid="datanet-tags"> · tags: {datanet.tags.join(", ")}</span> : null}
+        {" · "}
         <Link href={`/datanets/${datanet.id}/records`} data-testid="records-link">
           Search all {datanet.recordCount.toLocaleString("en")} records, with what each earned
         </Link>
       </p>
+
+      {datanet.description ? (
+        <section className="mb-10">
+          <SectionTitle>Datanet card</SectionTitle>
+          <Markdown
+            text={datanet.description}
+            data-testid="datanet-card"
+            className="rounded-lg border border-stone-200 bg-white p-4 text-sm leading-relaxed text-stone-700"
+          />
+        </section>
+      ) : null}
 
       <section className="mb-10">
         <SectionTitle count={datanet.models.length}>Models using it</SectionTitle>

@@ -5,7 +5,7 @@ import { cache } from "react";
 import { AddressLink } from "@/components/address-link";
 import { AutoRefresh } from "@/components/auto-refresh";
 import { EmptyState } from "@/components/empty-state";
-import { MarkdownText } from "@/components/markdown-text";
+import { Markdown } from "@/components/markdown";
 import { DatanetCard, StatusBadge } from "@/components/marketplace-cards";
 import { PageHeader, SectionTitle } from "@/components/page-header";
 import { SettlementBadge } from "@/components/settlement-badge";
@@ -73,9 +73,11 @@ export default async function ModelPage({ params }: Props) {
       {model.modelCard ? (
         <section className="mb-10">
           <SectionTitle>Model card</SectionTitle>
-          <div className="rounded-lg border border-stone-200 bg-white p-4 text-sm leading-relaxed text-stone-700">
-            <MarkdownText text={model.modelCard} />
-          </div>
+          <Markdown
+            text={model.modelCard}
+            data-testid="model-card"
+            className="rounded-lg border border-stone-200 bg-white p-4 text-sm leading-relaxed text-stone-700"
+          />
         </section>
       ) : null}
 

@@ -332,8 +332,15 @@ export interface RecordQuery extends PageWindow {
   q?: string;
 }
 
+/** Where `ts_headline` marks a match in a record's excerpt: characters no search and no shown text needs. */
+export const MATCH_START = "\u0002";
+export const MATCH_END = "\u0003";
+const HEADLINE_OPTIONS = `StartSel=${MATCH_START}, StopSel=${MATCH_END}, MaxFragments=3, MaxWords=24, MinWords=8, FragmentDelimiter=" … "`;
+
 /** A record with its contribution and what it earned. */
 export type RecordHit = Omit<typeof records.$inferSelect, "search"> & {
+  /** With a search: the passages that match, each match between MATCH_START and MATCH_END. */
+  headline: string | null;
   /** The anchoring transaction of its contribution. */
   txHash: Hex;
   /** What it earned in settled inferences, in token base units (see {@link recordCredits}). */
@@ -348,7 +355,11 @@ export async function searchRecords(db: DbOrTransaction, datanetId: bigint, quer
   const where = and(eq(records.datanetId, datanetId), q ? matches(records.search, q) : undefined);
   const [rows, [counted]] = await Promise.all([
     db
-      .select({ record: recordColumns, txHash: contributions.txHash })
+      .select({
+        record: recordColumns,
+        txHash: contributions.txHash,
+        headline: q ? sql<string>`ts_headline('english', ${records.text}, ${tsquery(q)}, ${HEADLINE_OPTIONS})` : sql<null>`null`,
+      })
       .from(records)
       .innerJoin(contributions, eq(contributions.id, records.contributionId))
       .where(where)
@@ -380,7 +391,7 @@ export async function searchRecords(db: DbOrTransaction, datanetId: bigint, quer
     total: counted?.total ?? 0,
     rows: rows.map((r) => {
       const credit = earnings.get(`${r.record.contributionId}:${r.record.position}`);
-      return { ...r.record, txHash: r.txHash, earned: credit?.earned ?? 0n, creditCount: credit?.creditCount ?? 0 };
+      return { ...r.record, txHash: r.txHash, headline: r.headline, earned: credit?.earned ?? 0n, creditCount: credit?.creditCount ?? 0 };
     }),
   };
 }

@@ -138,8 +138,10 @@ describe("browsing and searching the marketplace in a browser", () => {
     await page.getByTestId("search-q").fill("government");
     await page.getByTestId("search-submit").click();
     await page.waitForURL(/q=government/);
-    const found = await page.getByTestId("record").locator("p").first().textContent();
-    expect(found).toMatch(/govern/i);
+    // Each record found shows its matching passages, the words found marked.
+    const marked = await page.getByTestId("record-excerpt").first().locator("mark").allTextContents();
+    expect(marked.length).toBeGreaterThan(0);
+    expect(marked.every((word) => /^govern/i.test(word))).toBe(true);
     await expectAccessible(page);
     await saveScreenshot(page, "records-search-desktop");
 

@@ -111,7 +111,8 @@ describe("publishing a datanet and contributing records in the browser", () => {
 
     await page.getByLabel("Licence URL").fill("https://example.org/pequod-licence");
     await page.getByLabel("Tags").fill("Sea, whaling");
-    await page.getByTestId("publish-review").click();
+    // Keyboard only: Enter in a field submits the form for review.
+    await page.getByLabel("Tags").press("Enter");
     await page.getByTestId("publish-preview").waitFor();
     expect(await page.getByTestId("preview-tags").textContent()).toBe("sea, whaling");
     expect(await page.getByTestId("preview-license").textContent()).toContain("https://example.org/pequod-licence");
@@ -284,6 +285,34 @@ describe("publishing a datanet and contributing records in the browser", () => {
     await expect.poll(htmlClass).toContain("light");
     await page.getByTestId("theme-toggle").click();
     await expect.poll(htmlClass).toContain("dark");
+    await page.close();
+  });
+
+  it("says a closed datanet is closed, in the form and from the API, with nothing sent", async () => {
+    const wallet = walletClientFor({ ...stack, privateKey: publisher.privateKey });
+    const hash = await wallet.writeContract({
+      address: stack.deployment.registry,
+      abi: upstreamRegistryAbi,
+      functionName: "requestUnstake",
+      args: [0, BigInt(datanetId)],
+    });
+    await publicClientFor(stack).waitForTransactionReceipt({ hash });
+    const { page, wallet: injected } = await open({ width: 1280, height: 900 });
+    await page.goto(`${stack.baseUrl}/datanets/${datanetId}/contribute`, { waitUntil: "networkidle" });
+    await connectWallet(page, injected);
+    await page.getByTestId("datanet-closed").waitFor();
+    await page.getByTestId("paste-text").fill("Too late for the log.");
+    await expect.poll(() => page.getByTestId("record-count").textContent()).toBe("1");
+    expect(await page.getByTestId("contribute-submit").isDisabled()).toBe(true);
+    expect(sent(injected)).toBe(0);
+    const response = await fetch(`${stack.baseUrl}/api/datanets/${datanetId}/contributions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ contributor: publisher.address, records: ["Too late for the log."] }),
+    });
+    expect(response.status).toBe(409);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("DATANET_CLOSED");
+    await saveScreenshot(page, "contribute-closed-desktop");
     await page.close();
   });
 });

@@ -21,6 +21,16 @@ import {
   recordSearchSchema,
 } from "./params";
 
+/** The runs of a `ts_headline` excerpt: plain text, and the matches it marked. */
+export function excerptOf(headline: string): { text: string; match: boolean }[] {
+  const runs: { text: string; match: boolean }[] = [];
+  for (const [i, part] of headline.split(new RegExp(`[${search.MATCH_START}${search.MATCH_END}]`)).entries()) {
+    // Parts alternate: outside a match, inside one. A stray marker in a record only misplaces a highlight.
+    if (part) runs.push({ text: part, match: i % 2 === 1 });
+  }
+  return runs;
+}
+
 /** One record as the records page lists it. */
 export type RecordItem = {
   /** `<contributionId>:<position>`, as attribution proofs name it. */
@@ -31,6 +41,8 @@ export type RecordItem = {
   position: number;
   contributor: Address;
   text: string;
+  /** With a search: the passages that match, as runs of text, `match` where a search word was found. */
+  excerpt: { text: string; match: boolean }[] | null;
   /** keccak256 of the text: the Merkle leaf input. */
   hash: Hex;
   /** The transaction that anchored its contribution. */
@@ -89,6 +101,7 @@ export async function browseRecords(source: MarketplaceSource, datanetId: bigint
         position: r.position,
         contributor: r.contributor,
         text: r.text,
+        excerpt: r.headline === null ? null : excerptOf(r.headline),
         hash: r.hash,
         transactionHash: r.txHash,
         proofHref: `/api/datanets/${datanetId}/contributions/${r.contributionId}/proof?position=${r.position}`,

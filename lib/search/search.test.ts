@@ -383,6 +383,11 @@ describe.each(testDatabases())("a datanet's records and contributors on $name", 
     expect(expected.length).toBeGreaterThan(0);
     const found = await browseRecords(source, 1n, { q: "governments" });
     expect(found?.records.ok && found.records.items.map((r) => r.id)).toEqual(expect.arrayContaining(expected));
+    // Each shows the passages that match, the matches marked.
+    for (const record of found?.records.ok ? found.records.items : []) {
+      expect(record.excerpt?.filter((run) => run.match).map((run) => run.text.toLowerCase())).toContain("government");
+    }
+    expect(all?.records.ok && all.records.items[0]!.excerpt).toBeNull();
     // Records of other datanets never come up.
     const whales = await browseRecords(source, 1n, { q: "harpooneer" });
     expect(whales?.records.ok && whales.records.total).toBe(0);

@@ -70,7 +70,21 @@ export default async function DatanetRecordsPage({ params, searchParams }: Props
                   data-record-id={record.id}
                   className="rounded-lg border border-stone-200 bg-white p-4"
                 >
-                  <p className="line-clamp-6 whitespace-pre-line break-words text-sm text-stone-800">{record.text}</p>
+                  {record.excerpt ? (
+                    <p data-testid="record-excerpt" className="whitespace-pre-line break-words text-sm text-stone-800">
+                      {record.excerpt.map((run, i) =>
+                        run.match ? (
+                          <mark key={i} className="rounded-sm bg-amber-100 px-0.5 text-stone-900">
+                            {run.text}
+                          </mark>
+                        ) : (
+                          <span key={i}>{run.text}</span>
+                        ),
+                      )}
+                    </p>
+                  ) : (
+                    <p className="line-clamp-6 whitespace-pre-line break-words text-sm text-stone-800">{record.text}</p>
+                  )}
                   <dl className="mt-3 grid grid-cols-1 gap-x-6 gap-y-1 text-xs text-stone-600 sm:grid-cols-2 lg:grid-cols-4">
                     <div className="flex gap-1">
                       <dt>Record</dt>

@@ -417,7 +417,7 @@ export function ContributeForm({ datanetId }: { datanetId: string }) {
           onClick={contribute}
           className="w-full"
         >
-          Anchor {records.length.toLocaleString("en")} records with your wallet
+          Anchor {records.length.toLocaleString("en")} {records.length === 1 ? "record" : "records"} with your wallet
         </Button>
         {!account.isConnected ? <p className="mt-2 text-sm text-stone-600">Connect a wallet to contribute.</p> : null}
         {upload ? (

@@ -90,7 +90,11 @@ const permitsBody = z.object({
 });
 const keysBody = z.object({ keys: z.array(z.object({ label: z.string(), spent: z.string(), revokedAt: z.string().nullable() })) });
 const createdKeyBody = z.object({ key: z.string() });
-const upstreamField = z.object({ inferenceId: z.string(), price: z.string() });
+const upstreamField = z.union([
+  z.object({ charged: z.literal(true).optional(), inferenceId: z.string(), price: z.string() }),
+  /** Nothing in the model's datanets matched the question: answered free, nothing to settle. */
+  z.object({ charged: z.literal(false), reason: z.string() }),
+]);
 
 async function api<T extends z.ZodType>(step: string, url: string, schema: T, init?: RequestInit): Promise<z.output<T>> {
   let response: Response;
@@ -231,6 +235,12 @@ export async function seedInferences(params: SeedInferencesParameters): Promise<
         );
         const upstream = upstreamField.parse((completion as unknown as { upstream: unknown }).upstream);
         asked++;
+        if (!("inferenceId" in upstream)) {
+          log(
+            `${asked}/${plan.filter((p) => pending.includes(payers[p.payer])).length} ${q.model}: ${q.question} → not charged (${upstream.reason})`,
+          );
+          continue;
+        }
         explorerUrl ??= `${url}/explorer/${upstream.inferenceId}`;
         log(
           `${asked}/${plan.filter((p) => pending.includes(payers[p.payer])).length} ${q.model}: ${q.question} → ${formatUnits(BigInt(upstream.price), 6)} tUSD`,

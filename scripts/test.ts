@@ -28,11 +28,14 @@ if (existsSync(report)) {
   const result = JSON.parse(readFileSync(report, "utf8")) as {
     numPassedTests: number;
     numFailedTests: number;
-    testResults: { status: string; assertionResults: unknown[] }[];
+    testResults: { status: string; assertionResults: { status: string }[] }[];
   };
   passed = result.numPassedTests;
-  // A file that fails before any test runs (a syntax error, a failed setup) counts as a failure.
-  const brokenFiles = result.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
+  // A file that fails without a failed test (a syntax error, a failed beforeAll that skips its
+  // tests) counts as a failure.
+  const brokenFiles = result.testResults.filter(
+    (f) => f.status === "failed" && !f.assertionResults.some((a) => a.status === "failed"),
+  ).length;
   failed = result.numFailedTests + brokenFiles;
 } else {
   failed = 1;

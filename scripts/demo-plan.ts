@@ -274,7 +274,7 @@ const QUESTIONS: Record<string, string[]> = {
     "What did the president recommend about taxes and the tariff?",
   ],
   Americana: [
-    "What do the newspapers say about the economy and jobs?",
+    "What do the newspapers report about business, prices and the economy?",
     "What is told about whales and the ships that hunt them?",
     "What did presidents say about liberty and the Constitution?",
     "What happens to the characters in the fiction about family and home?",

@@ -52,7 +52,7 @@ describe("the marketplace in a browser with an injected wallet", () => {
 
     await page.getByTestId("faucet-button").click();
     await page.locator('[data-testid="faucet-status"][data-status="confirmed"]').waitFor();
-    await expect.poll(() => page.getByTestId("wallet-balance").textContent()).toBe("1,000.00 USD");
+    await expect.poll(() => page.getByTestId("wallet-balance").textContent()).toBe("1,000.00 tUSD");
 
     await page.getByTestId("deposit-amount").fill("25.5");
     await page.getByTestId("deposit-submit").click();
@@ -60,8 +60,8 @@ describe("the marketplace in a browser with an injected wallet", () => {
     await confirmed.waitFor();
     const hash = await confirmed.getByTestId("tx-hash").getAttribute("data-hash");
     expect(hash).toMatch(/^0x[0-9a-f]{64}$/);
-    await expect.poll(() => page.getByTestId("market-deposit").textContent()).toBe("25.50 USD");
-    expect(await page.getByTestId("wallet-balance").textContent()).toBe("974.50 USD");
+    await expect.poll(() => page.getByTestId("market-deposit").textContent()).toBe("25.50 tUSD");
+    expect(await page.getByTestId("wallet-balance").textContent()).toBe("974.50 tUSD");
     // The form is ready for the next deposit.
     await expect.poll(() => page.getByTestId("deposit-amount").inputValue()).toBe("");
     expect(await depositOf(account.address)).toBe(25_500_000n);
@@ -75,7 +75,7 @@ describe("the marketplace in a browser with an injected wallet", () => {
     // The connection survives a reload (cookie storage), and the deposit is read back from the chain.
     await page.reload({ waitUntil: "networkidle" });
     await page.getByTestId("rk-account-button").first().waitFor();
-    await expect.poll(() => page.getByTestId("market-deposit").textContent()).toBe("25.50 USD");
+    await expect.poll(() => page.getByTestId("market-deposit").textContent()).toBe("25.50 tUSD");
     await page.close();
   });
 
@@ -100,7 +100,7 @@ describe("the marketplace in a browser with an injected wallet", () => {
     await page.getByLabel(/Approve \+ deposit/).check();
     await page.getByTestId("deposit-submit").click();
     await page.locator('[data-testid="deposit-status"][data-status="confirmed"]').waitFor();
-    await expect.poll(() => page.getByTestId("market-deposit").textContent()).toBe("10.00 USD");
+    await expect.poll(() => page.getByTestId("market-deposit").textContent()).toBe("10.00 tUSD");
     expect(await depositOf(account.address)).toBe(10_000_000n);
     await saveScreenshot(page, "dashboard-phone");
 

@@ -11,7 +11,7 @@ import { connectWallet, saveScreenshot, screenshotDir } from "./page";
 import { STACK_START_TIMEOUT_MS, type Stack, startStack } from "./stack";
 import { type InjectedWallet, injectWallet } from "./wallet";
 
-const PRICE = 2_000n; // 0.002 USD per call
+const PRICE = 2_000n; // 0.002 tUSD per call
 const QUESTION = "What does Ishmael do whenever it is a damp, drizzly November in his soul?";
 
 let stack: Stack;
@@ -121,7 +121,7 @@ describe("paid inference in the browser", () => {
 
     await page.getByTestId("permit-sign").click();
     await page.locator('[data-testid="permit-status"][data-status="done"]').waitFor();
-    expect(await page.getByTestId("permit-cap").textContent()).toBe("10.00 USD");
+    expect(await page.getByTestId("permit-cap").textContent()).toBe("10.00 tUSD");
 
     // Nothing deposited yet: the refusal says where to go.
     await ask(page, QUESTION);
@@ -143,7 +143,7 @@ describe("paid inference in the browser", () => {
     const answer = (await page.getByTestId("playground-answer").textContent()) ?? "";
     // The built-in engine answers with sentences of the contributed chapters.
     expect(answer).toContain("damp, drizzly November in my soul");
-    expect(await page.getByTestId("playground-price").textContent()).toBe("0.002 USD");
+    expect(await page.getByTestId("playground-price").textContent()).toBe("0.002 tUSD");
     const inferenceId = (await page.getByTestId("playground-inference-id").textContent()) ?? "";
     expect(inferenceId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(await page.getByTestId("playground-attribution").getAttribute("href")).toBe(`/explorer/inferences/${inferenceId}`);
@@ -157,7 +157,7 @@ describe("paid inference in the browser", () => {
     await ask(page, "Where does Ishmael go to find a whaling voyage?");
     expect(await page.getByTestId("playground-status").getAttribute("data-status")).toBe("done");
     expect(signatures(wallet, "eth_signTypedData_v4")).toBe(typedSignaturesBefore);
-    await expect.poll(() => page.getByTestId("permit-spent").textContent()).toBe("0.004 USD");
+    await expect.poll(() => page.getByTestId("permit-spent").textContent()).toBe("0.004 tUSD");
 
     // Both inferences settle on chain under the permit: the deposit pays exactly two prices.
     const market = { address: stack.deployment.market, abi: upstreamMarketAbi } as const;
@@ -197,7 +197,7 @@ describe("paid inference in the browser", () => {
     expect(completion.choices[0].message.content?.length).toBeGreaterThan(40);
     await page.reload({ waitUntil: "networkidle" });
     const row = page.getByTestId("key-row").first();
-    await expect.poll(() => row.textContent()).toContain("0.002 USD of 5.00 USD");
+    await expect.poll(() => row.textContent()).toContain("0.002 tUSD of 5.00 tUSD");
     expect(await page.getByTestId("key-created").count()).toBe(0); // shown once: gone after a reload
     await page.setViewportSize({ width: 390, height: 844 });
     await saveScreenshot(page, "keys-phone");

@@ -92,7 +92,7 @@ describe("publishing a datanet and contributing records in the browser", () => {
     await page.getByTestId("nav-publish").click();
     await page.waitForURL(`${stack.baseUrl}/datanets/new`);
     await connectWallet(page, wallet);
-    await expect.poll(() => page.getByTestId("min-stake").textContent()).toMatch(/USD/);
+    await expect.poll(() => page.getByTestId("min-stake").textContent()).toMatch(/tUSD/);
 
     // Errors show next to their fields, before anything is sent.
     await page.getByLabel("Name").fill("Pequod logbooks");

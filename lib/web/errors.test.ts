@@ -14,7 +14,7 @@ describe("describeTransactionError for the publish and contribute forms", () => 
   it("decodes the registry's custom errors into plain sentences", () => {
     expect(describeTransactionError(revert("StakeTooLow", [1_000_000n, 10_000_000n]))).toEqual({
       code: "StakeTooLow",
-      message: "The stake 1.00 USD is below the registry's minimum of 10.00 USD.",
+      message: "The stake 1.00 tUSD is below the registry's minimum of 10.00 tUSD.",
     });
     expect(describeTransactionError(revert("DatanetNotActive", [7n]))).toEqual({
       code: "DatanetNotActive",

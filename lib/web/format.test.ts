@@ -16,7 +16,7 @@ describe("formatAmount", () => {
   });
 
   it("adds the symbol", () => {
-    expect(formatMoney(2_000n)).toBe("0.002 USD");
+    expect(formatMoney(2_000n)).toBe("0.002 tUSD");
   });
 });
 

@@ -30,8 +30,8 @@ export function formatAmount(amount: bigint, decimals: number = TOKEN_DECIMALS):
   return `${negative ? "-" : ""}${groupThousands(whole)}.${shown}`;
 }
 
-/** `formatAmount` followed by the token symbol: "0.002 USD". */
-export function formatMoney(amount: bigint, symbol = "USD", decimals: number = TOKEN_DECIMALS): string {
+/** `formatAmount` followed by the token symbol: "0.002 tUSD". */
+export function formatMoney(amount: bigint, symbol = "tUSD", decimals: number = TOKEN_DECIMALS): string {
   return `${formatAmount(amount, decimals)} ${symbol}`;
 }
 

@@ -18,7 +18,7 @@ export function getPublicConfig(from: ServerConfig, deployment: Deployment | nul
     rpcUrl: from.public.rpcUrl,
     walletConnectProjectId: from.public.walletConnectProjectId ?? null,
     contracts: usable ? { token: usable.token, market: usable.market, registry: usable.registry } : null,
-    token: { symbol: "USD", decimals: TOKEN_DECIMALS },
+    token: { symbol: "tUSD", decimals: TOKEN_DECIMALS },
     devFaucet: usable?.testToken ?? false,
   };
 }

@@ -1,6 +1,6 @@
 "use client";
 import { useId, useState } from "react";
-import { AmountFormatError, parseAmount } from "@/lib/web/format";
+import { AmountFormatError, formatAmount, parseAmount } from "@/lib/web/format";
 import { usePublicConfig } from "@/lib/web/public-config-context";
 
 /** The typed amount parsed to base units, or why it is not an amount. */
@@ -28,15 +28,26 @@ export type AmountField = {
   amount: bigint | null;
   /** Why the text is not usable, for under the field. */
   error: string | null;
+  /** The most it may be (a balance), offered by a Max button; null when nothing limits it. */
+  max: bigint | null;
 };
 
-/** State of a money field whose amount may not exceed `max` (`overMessage` says why). */
-export function useAmountField(max: bigint, overMessage: string): AmountField {
+/**
+ * State of a money field whose amount may not exceed `max` (`overMessage` says why); with
+ * `offerMax`, the field offers a Max button that types `max` in (a balance, not an app's limit).
+ */
+export function useAmountField(max: bigint, overMessage: string, offerMax = false): AmountField {
   const { token } = usePublicConfig();
   const [text, setText] = useState("");
   const parsed = readAmount(text, token.decimals);
   const over = parsed.amount !== null && parsed.amount > max;
-  return { text, setText, amount: over ? null : parsed.amount, error: parsed.error ?? (over ? overMessage : null) };
+  return {
+    text,
+    setText,
+    amount: over ? null : parsed.amount,
+    error: parsed.error ?? (over ? overMessage : null),
+    max: offerMax && max > 0n ? max : null,
+  };
 }
 
 /** A money field: decimal keyboard on phones, the token symbol beside it, the parse error below. */
@@ -75,6 +86,19 @@ export function AmountInput({
           className="min-w-0 flex-1 rounded-md bg-transparent px-3 py-2 text-base tabular-nums outline-none"
         />
         <span className="grid place-items-center px-3 text-sm text-stone-500">{token.symbol}</span>
+        {field.max !== null ? (
+          <button
+            type="button"
+            data-testid={testId ? `${testId}-max` : undefined}
+            onClick={() => {
+              field.setText(formatAmount(field.max!, token.decimals).replace(/,/g, ""));
+              onEdit?.();
+            }}
+            className="m-1 rounded px-2 text-xs font-semibold text-brand-700 hover:bg-brand-50"
+          >
+            Max
+          </button>
+        ) : null}
       </div>
       {field.error ? <p className="mt-1 text-xs text-red-700">{field.error}</p> : null}
     </div>

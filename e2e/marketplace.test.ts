@@ -54,6 +54,11 @@ describe("the marketplace in a browser with an injected wallet", () => {
     await page.locator('[data-testid="faucet-status"][data-status="confirmed"]').waitFor();
     await expect.poll(() => page.getByTestId("wallet-balance").textContent()).toBe("1,000.00 tUSD");
 
+    // A decimal comma is refused, never read as 255; Max types the wallet's balance.
+    await page.getByTestId("deposit-amount").fill("25,5");
+    await expect.poll(() => page.getByText(/use a dot for decimals/).count()).toBe(1);
+    await page.getByTestId("deposit-amount-max").click();
+    expect(await page.getByTestId("deposit-amount").inputValue()).toBe("1000.00");
     await page.getByTestId("deposit-amount").fill("25.5");
     await page.getByTestId("deposit-submit").click();
     const confirmed = page.locator('[data-testid="deposit-status"][data-status="confirmed"]');

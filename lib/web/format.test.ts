@@ -26,6 +26,7 @@ describe("parseAmount", () => {
     expect(parseAmount(" 0.5 ")).toBe(500_000n);
     expect(parseAmount("1,000.25")).toBe(1_000_250_000n);
     expect(parseAmount(".000001")).toBe(1n);
+    expect(parseAmount("12,345,678")).toBe(12_345_678_000_000n);
   });
 
   it("round-trips with formatAmount", () => {
@@ -33,7 +34,8 @@ describe("parseAmount", () => {
   });
 
   it("rejects what is not an amount with a stable code", () => {
-    for (const bad of ["", "-1", "1e6", "1.2.3", "abc", ".", "0.0000001"]) {
+    // "1,5" is a decimal comma in much of the world: refused, never read as 15.
+    for (const bad of ["", "-1", "1e6", "1.2.3", "abc", ".", "0.0000001", "1,5", "12,50", "1,00,000", ",5"]) {
       expect(() => parseAmount(bad)).toThrow(AmountFormatError);
     }
     try {

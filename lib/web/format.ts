@@ -37,11 +37,17 @@ export function formatMoney(amount: bigint, symbol = "tUSD", decimals: number = 
 
 /**
  * Parses what a user typed ("12", "0.5", "1,000.25") into base units. Rejects negatives, more
- * decimals than the token has, and anything that is not a plain decimal.
+ * decimals than the token has, and anything that is not a plain decimal. A comma is read only as
+ * a thousands separator between groups of three digits: "1,5" (a decimal comma in much of the
+ * world) is refused rather than read as 15.
  */
 export function parseAmount(input: string, decimals: number = TOKEN_DECIMALS): bigint {
-  const text = input.trim().replace(/,/g, "");
-  if (text === "") throw new AmountFormatError(input, "enter an amount");
+  const trimmed = input.trim();
+  if (trimmed === "") throw new AmountFormatError(input, "enter an amount");
+  if (trimmed.includes(",") && !/^\d{1,3}(,\d{3})+(\.\d*)?$/.test(trimmed)) {
+    throw new AmountFormatError(input, "use a dot for decimals (1.5); commas only between thousands (1,000)");
+  }
+  const text = trimmed.replace(/,/g, "");
   if (!/^\d*\.?\d*$/.test(text) || text === ".") throw new AmountFormatError(input, "use digits and one decimal point");
   const fraction = text.split(".")[1] ?? "";
   if (fraction.length > decimals) throw new AmountFormatError(input, `at most ${decimals} decimals`);

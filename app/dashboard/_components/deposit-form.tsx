@@ -11,7 +11,7 @@ import { usePublicConfig } from "@/lib/web/public-config-context";
 /** Deposit into the market: one permit signature and one transaction, or approve + deposit. */
 export function DepositForm({ walletBalance }: { walletBalance: bigint }) {
   const { token } = usePublicConfig();
-  const field = useAmountField(walletBalance, `Your wallet holds ${formatMoney(walletBalance, token.symbol, token.decimals)}.`);
+  const field = useAmountField(walletBalance, `Your wallet holds ${formatMoney(walletBalance, token.symbol, token.decimals)}.`, true);
   const [method, setMethod] = useState<DepositMethod>("permit");
   const { life, busy, deposit, reset } = useDeposit();
 
@@ -30,7 +30,7 @@ export function DepositForm({ walletBalance }: { walletBalance: bigint }) {
           <label className="flex items-start gap-2">
             <input type="radio" name="method" checked={method === "permit"} onChange={() => setMethod("permit")} className="mt-1" />
             <span>
-              Permit <span className="text-stone-500">— sign once, one transaction</span>
+              Signed approval <span className="text-stone-500">— sign once (EIP-2612), one transaction</span>
             </span>
           </label>
           <label className="flex items-start gap-2">

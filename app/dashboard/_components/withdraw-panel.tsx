@@ -14,7 +14,7 @@ import { usePublicConfig } from "@/lib/web/public-config-context";
 export function WithdrawPanel({ funds, now }: { funds: AccountFunds; now: Date }) {
   const { token } = usePublicConfig();
   const money = (amount: bigint) => formatMoney(amount, token.symbol, token.decimals);
-  const field = useAmountField(funds.deposit, `You have ${money(funds.deposit)} deposited.`);
+  const field = useAmountField(funds.deposit, `You have ${money(funds.deposit)} deposited.`, true);
   const { life, busy, request, cancel, withdraw, reset } = useWithdrawal();
   const pending = funds.withdrawal;
   const expired = pending !== null && pending.expiresAt <= now;

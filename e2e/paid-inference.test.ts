@@ -169,11 +169,19 @@ describe("paid inference in the browser", () => {
 
     // The attribution link opens the explorer's page of the latest inference, with the same proof hash.
     const latestId = (await page.getByTestId("playground-inference-id").textContent()) ?? "";
+    const latestNumber = ((await page.getByTestId("playground-settlement-id").textContent()) ?? "").replace(/^\D+/, "");
     expect(latestId).not.toBe(inferenceId);
     const attributionHash = await page.getByTestId("playground-attribution").getAttribute("data-attribution-hash");
     await page.getByTestId("playground-attribution").click();
     await page.waitForURL(`${stack.baseUrl}/explorer/${latestId}`);
     expect(await page.getByTestId("attribution-hash").textContent()).toBe(attributionHash);
+    await page.goBack({ waitUntil: "networkidle" });
+
+    // The payer's history on the dashboard: both inferences, settled, with their total.
+    await page.goto(`${stack.baseUrl}/dashboard`, { waitUntil: "networkidle" });
+    await expect.poll(() => page.getByTestId("history-row").count(), { timeout: 15_000 }).toBe(2);
+    await expect.poll(() => page.getByTestId("history-totals").textContent(), { timeout: 15_000 }).toContain("0.004 tUSD settled");
+    expect(await page.getByTestId("history-row").first().textContent()).toContain(`#${latestNumber}`);
     await page.goBack({ waitUntil: "networkidle" });
 
     // API keys: create one (one personal_sign), see it once, pay with it through the openai SDK, revoke it.

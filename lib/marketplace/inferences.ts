@@ -1,4 +1,4 @@
-import { and, count, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, count, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import { inferences, models } from "@/db/schema";
 import type { MarketplaceSource } from "./source";
 import type { InferenceSummary } from "./types";
@@ -9,6 +9,10 @@ export type ListInferencesOptions = {
   limit?: number;
   /** Only this model's inferences. */
   modelId?: bigint;
+  /** Only this payer's inferences (a lowercase or checksummed address). */
+  payer?: string;
+  /** Only inferences with a lower on-chain id than this (the next page after it). */
+  before?: bigint;
 };
 
 type InferenceRow = typeof inferences.$inferSelect;
@@ -40,7 +44,13 @@ export async function listRecentInferences({ db }: MarketplaceSource, options: L
     .select({ inference: inferences, modelName: models.name })
     .from(inferences)
     .leftJoin(models, eq(models.id, inferences.modelId))
-    .where(options.modelId === undefined ? undefined : eq(inferences.modelId, options.modelId))
+    .where(
+      and(
+        options.modelId === undefined ? undefined : eq(inferences.modelId, options.modelId),
+        options.payer === undefined ? undefined : eq(inferences.payer, options.payer.toLowerCase() as `0x${string}`),
+        options.before === undefined ? undefined : lt(inferences.settlementSeq, options.before),
+      ),
+    )
     .orderBy(desc(inferences.settlementSeq))
     .limit(limit);
   return rows.map((r) => summarize(r.inference, r.modelName));
@@ -63,4 +73,22 @@ export async function modelUsage({ db }: MarketplaceSource, modelIds?: readonly 
     .where(and(modelIds ? inArray(inferences.modelId, [...modelIds]) : undefined, sql`${inferences.status} <> 'failed'`))
     .groupBy(inferences.modelId);
   return new Map(rows.map((r) => [r.modelId, { inferenceCount: Number(r.inferenceCount), revenue: BigInt(r.revenue ?? "0") }]));
+}
+
+/** What a payer was charged, in total: inferences paid, settled on chain, waiting, refused by the market. */
+export type PayerTotals = { inferences: number; settled: bigint; pending: bigint; failed: bigint };
+
+/** A payer's totals over all its inferences (refused ones counted apart: a payer's skip is its debt). */
+export async function payerTotals({ db }: MarketplaceSource, payer: string): Promise<PayerTotals> {
+  const rows = await db
+    .select({ status: inferences.status, n: count(), total: sql<string>`coalesce(sum(${inferences.price}), 0)` })
+    .from(inferences)
+    .where(eq(inferences.payer, payer.toLowerCase() as `0x${string}`))
+    .groupBy(inferences.status);
+  const totals: PayerTotals = { inferences: 0, settled: 0n, pending: 0n, failed: 0n };
+  for (const row of rows) {
+    totals.inferences += Number(row.n);
+    totals[row.status] += BigInt(row.total);
+  }
+  return totals;
 }

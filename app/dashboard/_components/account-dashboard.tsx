@@ -13,6 +13,7 @@ import { usePublicConfig } from "@/lib/web/public-config-context";
 import { DepositForm } from "./deposit-form";
 import { EarningsPanel } from "./earnings-panel";
 import { FaucetBanner } from "./faucet-banner";
+import { HistoryPanel } from "./history-panel";
 import { WithdrawPanel } from "./withdraw-panel";
 
 /** The connected account's money in the market and the forms that move it. */
@@ -88,6 +89,7 @@ function FundsView({ account, devFaucet }: { account: `0x${string}`; devFaucet: 
         <DepositForm walletBalance={funds?.wallet ?? 0n} />
         {funds ? <WithdrawPanel funds={funds} now={new Date()} /> : null}
       </div>
+      <HistoryPanel account={account} />
       <EarningsPanel account={account} />
     </div>
   );

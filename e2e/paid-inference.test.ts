@@ -182,6 +182,7 @@ describe("paid inference in the browser", () => {
     await expect.poll(() => page.getByTestId("history-row").count(), { timeout: 15_000 }).toBe(2);
     await expect.poll(() => page.getByTestId("history-totals").textContent(), { timeout: 15_000 }).toContain("0.004 tUSD settled");
     expect(await page.getByTestId("history-row").first().textContent()).toContain(`#${latestNumber}`);
+    await saveScreenshot(page, "dashboard-history-desktop");
     await page.goBack({ waitUntil: "networkidle" });
 
     // API keys: create one (one personal_sign), see it once, pay with it through the openai SDK, revoke it.

@@ -98,9 +98,10 @@ afterAll(async () => {
 
 const signatures = (wallet: InjectedWallet, method: string) => wallet.calls.filter((m) => m === method).length;
 
-async function ask(page: Page, question: string) {
+async function ask(page: Page, question: string, via: "button" | "enter" = "button") {
   await page.getByTestId("playground-question").fill(question);
-  await page.getByTestId("playground-ask").click();
+  if (via === "enter") await page.getByTestId("playground-question").press("Enter");
+  else await page.getByTestId("playground-ask").click();
   await page.locator('[data-testid="playground-status"]:is([data-status="done"], [data-status="failed"])').waitFor();
 }
 
@@ -153,8 +154,8 @@ describe("paid inference in the browser", () => {
     await saveScreenshot(page, "playground-answer-phone");
     await page.setViewportSize({ width: 1280, height: 900 });
 
-    // A second question: no wallet pop-up, the permit's spent grows by the price.
-    await ask(page, "Where does Ishmael go to find a whaling voyage?");
+    // A second question, asked with Enter: no wallet pop-up, the permit's spent grows by the price.
+    await ask(page, "Where does Ishmael go to find a whaling voyage?", "enter");
     expect(await page.getByTestId("playground-status").getAttribute("data-status")).toBe("done");
     expect(signatures(wallet, "eth_signTypedData_v4")).toBe(typedSignaturesBefore);
     await expect.poll(() => page.getByTestId("permit-spent").textContent()).toBe("0.004 tUSD");

@@ -204,6 +204,14 @@ function ConnectedPlayground({ payer, modelId, price }: { payer: `0x${string}`; 
             data-testid="playground-question"
             value={question}
             onChange={(e) => setQuestion(e.target.value)}
+            onKeyDown={(e) => {
+              // Enter asks (Shift+Enter starts a new line), as in chat apps.
+              if (e.key === "Enter" && !e.shiftKey && !e.nativeEvent.isComposing) {
+                e.preventDefault();
+                e.currentTarget.form?.requestSubmit();
+              }
+            }}
+            aria-describedby="playground-enter-hint"
             rows={3}
             placeholder="Ask something the model's datanets can answer…"
             className="w-full rounded-md border border-stone-300 bg-white px-3 py-2 text-base outline-none focus:border-brand-600 focus:ring-1 focus:ring-brand-600"
@@ -219,6 +227,9 @@ function ConnectedPlayground({ payer, modelId, price }: { payer: `0x${string}`; 
             </Button>
           ) : null}
           {!session ? <span className="text-sm text-stone-500">Sign a spend permit first.</span> : null}
+          <span id="playground-enter-hint" className="text-xs text-stone-500">
+            Enter asks · Shift+Enter for a new line
+          </span>
         </div>
       </form>
       <StepStatus state={step} testId="playground-status" />

@@ -3,7 +3,6 @@ import { zodResolver } from "@hookform/resolvers/zod";
 import Link from "next/link";
 import { useMemo, useState } from "react";
 import { useForm } from "react-hook-form";
-import { parseUnits } from "viem";
 import { useAccount, useConfig, useReadContract, useReadContracts } from "wagmi";
 import { readContract, simulateContract, writeContract } from "wagmi/actions";
 import { z } from "zod";
@@ -14,16 +13,15 @@ import { describedBy, FormField, inputClass } from "@/components/form-field";
 import { Markdown } from "@/components/markdown";
 import { TransactionStatus } from "@/components/transaction-status";
 import { testUsdAbi, upstreamMarketAbi, upstreamRegistryAbi } from "@/lib/chain/abis";
-import { protocolFee } from "@/lib/chain/settlement";
 import { ApiRefusal, postJson } from "@/lib/web/api";
 import { formatMoney } from "@/lib/web/format";
+import { type Parsed, parsePrice, parseSharePercent, splitOfPrice } from "@/lib/web/model-terms";
 import { usePublicConfig } from "@/lib/web/public-config-context";
 import { useTransactionRunner } from "@/lib/web/transaction";
 import {
   backendIdOf,
   MAX_MODEL_DATANETS,
   MAX_OWNER_BPS,
-  MAX_PRICE,
   type ModelBackend,
   modelBackendSchema,
   modelDraftAnswerSchema,
@@ -31,40 +29,8 @@ import {
   publishedModelSchema,
 } from "@/lib/wire/models";
 
-/** The token's decimals: prices are typed in tUSD and sent in base units. */
-const TOKEN_DECIMALS = 6;
-const BPS = 10_000n;
-
 /** A datanet the picker may offer (closed ones are filtered out after reading the chain). */
 export type DatanetChoice = { id: string; name: string; recordCount: number; license: string };
-
-type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
-
-/** "0.002" → 2000n. A comma is refused, never read as a thousands separator: "1,5" is not 15. */
-export function parsePrice(input: string): Parsed<bigint> {
-  const text = input.trim();
-  if (text === "") return { ok: false, message: "enter a price, e.g. 0.002" };
-  if (text.includes(",")) return { ok: false, message: 'use a dot for decimals and no thousands separator: "1.5", not "1,5"' };
-  if (!/^\d+(\.\d+)?$/.test(text)) return { ok: false, message: "use digits and one decimal point, e.g. 0.002" };
-  if ((text.split(".")[1] ?? "").length > TOKEN_DECIMALS)
-    return { ok: false, message: `at most ${TOKEN_DECIMALS} decimals (tUSD has ${TOKEN_DECIMALS})` };
-  const value = parseUnits(text, TOKEN_DECIMALS);
-  if (value === 0n) return { ok: false, message: "the price must be above zero" };
-  if (value > MAX_PRICE) return { ok: false, message: "the price is too large" };
-  return { ok: true, value };
-}
-
-/** "33.33" (%) → 3333 basis points, at most MAX_OWNER_BPS. */
-export function parseSharePercent(input: string): Parsed<number> {
-  const text = input.trim();
-  if (text === "") return { ok: false, message: "enter the owner's share in %, e.g. 20" };
-  if (!/^\d+(\.\d{1,2})?$/.test(text)) return { ok: false, message: "a percentage with at most two decimals and a dot, e.g. 12.5" };
-  const bps = parseUnits(text, 2);
-  if (bps > BigInt(MAX_OWNER_BPS)) {
-    return { ok: false, message: `at most ${MAX_OWNER_BPS / 100}%: with the protocol fee the split must not exceed 100%` };
-  }
-  return { ok: true, value: Number(bps) };
-}
 
 const parsedField = <T,>(parse: (text: string) => Parsed<T>) =>
   z.string().transform((text, ctx) => {
@@ -119,13 +85,6 @@ function openaiBackend(v: { baseUrl: string; model: string; keyName: string; ans
 
 function backendOf(v: FormOutput): ModelBackend {
   return v.backendKind === "builtin" ? { kind: "builtin" } : openaiBackend(v);
-}
-
-/** How one call's price splits: the market's fee, the owner's share, the rest to the data pool (as the settlement computes it). */
-export function splitOfPrice(price: bigint, ownerShareBps: number, feeBps: number) {
-  const fee = protocolFee(price, feeBps);
-  const owner = (price * BigInt(ownerShareBps)) / BPS;
-  return { fee, owner, pool: price - fee - owner };
 }
 
 const FIELDS: readonly FieldName[] = [

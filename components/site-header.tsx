@@ -46,7 +46,7 @@ export function SiteHeader() {
             );
           })}
         </nav>
-        <div className="ml-auto flex items-center gap-3">
+        <div className="ml-auto flex items-center gap-2 sm:gap-3">
           <Link
             href="/datanets/new"
             data-testid="nav-publish"
@@ -54,6 +54,15 @@ export function SiteHeader() {
             className="whitespace-nowrap rounded-md border border-brand-700 px-3 py-1.5 text-sm font-medium text-brand-800 hover:bg-brand-50 hover:no-underline"
           >
             Publish<span className="hidden sm:inline"> a datanet</span>
+          </Link>
+          <Link
+            href="/models/new"
+            data-testid="nav-publish-model"
+            aria-current={pathname === "/models/new" ? "page" : undefined}
+            className="whitespace-nowrap rounded-md border border-brand-700 px-3 py-1.5 text-sm font-medium text-brand-800 hover:bg-brand-50 hover:no-underline"
+          >
+            <span className="sm:hidden">Model</span>
+            <span className="hidden sm:inline">Publish a model</span>
           </Link>
           <ThemeToggle />
           <ConnectButton

@@ -7,7 +7,7 @@ import { getDatanet, getModel, listModels } from "@/db/marketplace";
 import { upstreamRegistryAbi } from "@/lib/chain/abis";
 import { BackendKeyNotAllowedError, isUnderBaseUrl } from "@/lib/config";
 import { confirmMetadataSchema, parseId } from "@/lib/datanets/api";
-import { DatanetNotFoundError } from "@/lib/datanets/errors";
+import { DatanetClosedError, DatanetNotFoundError } from "@/lib/datanets/errors";
 import { parseInput } from "@/lib/http";
 import type { MarketplaceContext } from "@/lib/publication/context";
 import type { MetadataDraftAnswer } from "@/lib/publication/metadata";
@@ -34,6 +34,14 @@ export async function draftModel(ctx: MarketplaceContext, body: unknown): Promis
   }
   for (const datanetId of terms.datanetIds) {
     if (!(await getDatanet(ctx.db, datanetId))) throw new DatanetNotFoundError(datanetId);
+    // The registry would revert DatanetNotActive: refuse here, so no draft is kept and no wallet asked.
+    const onChain = await ctx.client.readContract({
+      address: ctx.registry,
+      abi: upstreamRegistryAbi,
+      functionName: "getDatanet",
+      args: [datanetId],
+    });
+    if (!onChain.active) throw new DatanetClosedError(datanetId);
   }
   const minStake = await ctx.client.readContract({ address: ctx.registry, abi: upstreamRegistryAbi, functionName: "minModelStake" });
   const call = modelPublication.draft(ctx, metadata, terms);

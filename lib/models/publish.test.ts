@@ -141,4 +141,20 @@ describe("server-side publishing with a wallet client", () => {
       code: "DATANET_NOT_FOUND",
     });
   });
+
+  it("refuses at the draft a datanet that is closed on chain (the registry would revert DatanetNotActive): 409 DATANET_CLOSED", async () => {
+    const datanet = await publishDatanet({
+      ...ctx,
+      wallet: chain.wallet(owner),
+      metadata: { name: "Closing soon", description: "", license: "CC0-1.0" },
+      stake: 10_000_000n,
+    });
+    const body = {
+      metadata: { name: "Late model", backend: { kind: "builtin" } },
+      terms: { price: "1000", ownerShareBps: 0, datanetIds: [datanet.id.toString()], stake: "10000000" },
+    };
+    await expect(draftModel(ctx, body)).resolves.toBeDefined();
+    await chain.send(owner, { address: ctx.registry, abi: upstreamRegistryAbi, functionName: "requestUnstake", args: [0, datanet.id] });
+    await expect(draftModel(ctx, body)).rejects.toMatchObject({ code: "DATANET_CLOSED", status: 409 });
+  });
 });

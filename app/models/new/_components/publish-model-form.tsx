@@ -11,6 +11,7 @@ import { Card } from "@/components/card";
 import { ChainGuard } from "@/components/chain-guard";
 import { describedBy, FormField, inputClass } from "@/components/form-field";
 import { Markdown } from "@/components/markdown";
+import { PublishReviewActions } from "@/components/publish-review";
 import { TransactionStatus } from "@/components/transaction-status";
 import { testUsdAbi, upstreamMarketAbi, upstreamRegistryAbi } from "@/lib/chain/abis";
 import { ApiRefusal, postJson } from "@/lib/web/api";
@@ -327,47 +328,14 @@ export function PublishModelForm({ datanets }: { datanets: DatanetChoice[] }) {
             )}
           </dd>
         </dl>
-        <p className="mt-4 text-sm text-stone-600">
-          Your wallet will ask for up to two transactions: approving the stake for the registry (skipped if already approved), then
-          publishing. Nothing is stored here until the chain confirms.
-        </p>
-        {short ? (
-          <p role="alert" className="mt-3 text-sm text-red-700">
-            Your wallet holds {formatMoney(balance.data ?? 0n)}; the stake needs {formatMoney(minStake.data ?? 0n)}. Get test tokens on the{" "}
-            <Link href="/dashboard" className="underline">
-              Dashboard
-            </Link>
-            .
-          </p>
-        ) : null}
-        <div className="mt-4 flex flex-wrap gap-3">
-          <Button
-            data-testid="publish-submit"
-            disabled={runner.busy || !account.isConnected}
-            onClick={() => publish(draft)}
-            className="w-full sm:w-auto"
-          >
-            Publish with your wallet
-          </Button>
-          <Button
-            variant="secondary"
-            disabled={runner.busy}
-            onClick={() => {
-              runner.reset();
-              setDraft(null);
-            }}
-            className="w-full sm:w-auto"
-          >
-            Back to editing
-          </Button>
-        </div>
-        {!account.isConnected ? <p className="mt-3 text-sm text-stone-600">Connect a wallet to publish.</p> : null}
-        <TransactionStatus life={runner.life} testId="publish-status" />
-        {refusal ? (
-          <p role="alert" data-testid="publish-error" className="mt-3 text-sm text-red-700">
-            {refusal}
-          </p>
-        ) : null}
+        <PublishReviewActions
+          runner={runner}
+          connected={account.isConnected}
+          shortOf={short ? { balance: balance.data ?? 0n, stake: minStake.data ?? 0n } : null}
+          onPublish={() => publish(draft)}
+          onBack={() => setDraft(null)}
+          refusal={refusal}
+        />
       </Card>
     );
   }

@@ -184,6 +184,11 @@ describe("paid inference in the browser", () => {
     await expect.poll(() => page.getByTestId("history-totals").textContent(), { timeout: 15_000 }).toContain("0.004 tUSD settled");
     expect(await page.getByTestId("history-row").first().textContent()).toContain(`#${latestNumber}`);
     await saveScreenshot(page, "dashboard-history-desktop");
+    // The explorer filters by payer (both of its inferences), and says what is wrong with a bad filter.
+    await page.goto(`${stack.baseUrl}/explorer?payer=${payer.address}`, { waitUntil: "networkidle" });
+    expect(await page.getByTestId("inference-row").count()).toBe(2);
+    await page.goto(`${stack.baseUrl}/explorer?model=abc`, { waitUntil: "networkidle" });
+    expect(await page.getByTestId("explorer-filter-error").textContent()).toContain("model: a model id");
     await page.goBack({ waitUntil: "networkidle" });
 
     // API keys: create one (one personal_sign), see it once, pay with it through the openai SDK, revoke it.

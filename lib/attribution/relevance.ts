@@ -11,13 +11,12 @@
  * covers little however BM25 ranks the records.
  */
 import { type DatanetIndex, encodeText, recordNumber, segmentOfRecord } from "./datanet-index";
+import { bm25Idf } from "./retrieval";
 
 /** The coverage of `query` by the records `ids` together (ids the index does not hold cover nothing). */
 export function queryCoverage(index: DatanetIndex, query: string, ids: readonly string[]): number {
-  const N = index.recordCount;
-  const idf = (df: number) => Math.log(1 + (N - df + 0.5) / (df + 0.5));
   const terms = [...new Set(encodeText(index, query).ids)].sort((a, b) => a - b);
-  const weights = terms.map((t) => idf(t > 0 ? index.termRecordCounts[t] : 0));
+  const weights = terms.map((t) => bm25Idf(index.recordCount, t > 0 ? index.termRecordCounts[t] : 0));
   const total = weights.reduce((sum, w) => sum + w, 0);
   if (total === 0) return 0;
   const held = new Set<number>();

@@ -29,6 +29,11 @@ export type RetrievedRecord = {
   score: number;
 };
 
+/** BM25's idf of a term found in `df` of `N` records (the formula above). */
+export function bm25Idf(N: number, df: number): number {
+  return Math.log(1 + (N - df + 0.5) / (df + 0.5));
+}
+
 /** The `k` records that best match `query` by BM25, best first. */
 export function retrieve(index: DatanetIndex, query: string, options: RetrieveOptions = {}): RetrievedRecord[] {
   const k = options.k ?? 5;
@@ -42,7 +47,7 @@ export function retrieve(index: DatanetIndex, query: string, options: RetrieveOp
   const scores = new Map<number, number>();
   for (const t of terms) {
     const df = index.termRecordCounts[t];
-    const idf = Math.log(1 + (N - df + 0.5) / (df + 0.5));
+    const idf = bm25Idf(N, df);
     const tf = new Map<number, number>();
     for (const segment of index.segments) {
       const { lo, hi } = termRange(segment, t);

@@ -11,6 +11,7 @@ import { Card } from "@/components/card";
 import { ChainGuard } from "@/components/chain-guard";
 import { describedBy, FormField, inputClass } from "@/components/form-field";
 import { Markdown } from "@/components/markdown";
+import { MarkdownField } from "@/components/markdown-field";
 import { PublishReviewActions } from "@/components/publish-review";
 import { TransactionStatus } from "@/components/transaction-status";
 import { testUsdAbi, upstreamRegistryAbi } from "@/lib/chain/abis";
@@ -73,7 +74,6 @@ export function PublishDatanetForm() {
   const [draft, setDraft] = useState<Draft | null>(null);
   const [refusal, setRefusal] = useState<string | null>(null);
   const [published, setPublished] = useState<{ id: bigint; name: string } | null>(null);
-  const [tab, setTab] = useState<"write" | "preview">("write");
 
   const form = useForm<FormInput, unknown, FormOutput>({
     resolver: zodResolver(formSchema),
@@ -259,56 +259,15 @@ export function PublishDatanetForm() {
           />
         </FormField>
 
-        <div className="mb-5">
-          <div className="mb-1 flex items-end justify-between gap-3">
-            <label htmlFor="description" className="text-sm font-medium text-stone-800">
-              Card (Markdown)
-            </label>
-            <div role="tablist" aria-label="Card editor" className="flex gap-1 text-sm">
-              {(["write", "preview"] as const).map((t) => (
-                <button
-                  key={t}
-                  type="button"
-                  role="tab"
-                  aria-selected={tab === t}
-                  data-testid={`card-tab-${t}`}
-                  onClick={() => setTab(t)}
-                  className={`rounded px-2 py-0.5 md:hidden ${tab === t ? "bg-stone-200 text-stone-900" : "text-stone-600"}`}
-                >
-                  {t === "write" ? "Write" : "Preview"}
-                </button>
-              ))}
-            </div>
-          </div>
-          <div className="grid gap-3 md:grid-cols-2">
-            <textarea
-              id="description"
-              rows={12}
-              className={`${inputClass(Boolean(errors.description))} font-mono ${tab === "write" ? "" : "hidden md:block"}`}
-              aria-invalid={Boolean(errors.description)}
-              aria-describedby={describedBy("description", true, errors.description)}
-              placeholder={"What the datanet holds, where it comes from, how records are cut.\n\n| field | meaning |\n| --- | --- |"}
-              {...register("description")}
-            />
-            <section
-              aria-label="Card preview"
-              data-testid="card-preview"
-              className={`min-h-40 overflow-auto rounded-md border border-dashed border-stone-300 bg-stone-50 p-3 text-sm leading-relaxed ${
-                tab === "preview" ? "" : "hidden md:block"
-              }`}
-            >
-              {description.trim() ? <Markdown text={description} /> : <p className="text-stone-500">The preview shows here.</p>}
-            </section>
-          </div>
-          <p id="description-hint" className="mt-1 text-xs text-stone-600">
-            GitHub-flavoured Markdown: headings, lists, tables, links, code. Up to 4,000 characters.
-          </p>
-          {errors.description ? (
-            <p id="description-error" role="alert" className="mt-1 text-sm text-red-700">
-              {errors.description.message}
-            </p>
-          ) : null}
-        </div>
+        <MarkdownField
+          id="description"
+          label="Card"
+          value={description}
+          registration={register("description")}
+          placeholder={"What the datanet holds, where it comes from, how records are cut.\n\n| field | meaning |\n| --- | --- |"}
+          maxChars={4000}
+          error={errors.description?.message}
+        />
 
         <FormField id="license" label="Licence" error={errors.license?.message}>
           <select id="license" className={inputClass(Boolean(errors.license))} {...register("license")}>

@@ -11,6 +11,7 @@ import { Card } from "@/components/card";
 import { ChainGuard } from "@/components/chain-guard";
 import { describedBy, FormField, inputClass } from "@/components/form-field";
 import { Markdown } from "@/components/markdown";
+import { MarkdownField } from "@/components/markdown-field";
 import { PublishReviewActions } from "@/components/publish-review";
 import { TransactionStatus } from "@/components/transaction-status";
 import { testUsdAbi, upstreamMarketAbi, upstreamRegistryAbi } from "@/lib/chain/abis";
@@ -109,7 +110,6 @@ export function PublishModelForm({ datanets }: { datanets: DatanetChoice[] }) {
   const [draft, setDraft] = useState<Draft | null>(null);
   const [refusal, setRefusal] = useState<string | null>(null);
   const [published, setPublished] = useState<{ id: bigint; name: string } | null>(null);
-  const [tab, setTab] = useState<"write" | "preview">("write");
   const [search, setSearch] = useState("");
 
   const form = useForm<FormInput, unknown, FormOutput>({
@@ -365,56 +365,15 @@ export function PublishModelForm({ datanets }: { datanets: DatanetChoice[] }) {
           />
         </FormField>
 
-        <div className="mb-5">
-          <div className="mb-1 flex items-end justify-between gap-3">
-            <label htmlFor="modelCard" className="text-sm font-medium text-stone-800">
-              Model card (Markdown)
-            </label>
-            <div role="tablist" aria-label="Model card editor" className="flex gap-1 text-sm">
-              {(["write", "preview"] as const).map((t) => (
-                <button
-                  key={t}
-                  type="button"
-                  role="tab"
-                  aria-selected={tab === t}
-                  data-testid={`card-tab-${t}`}
-                  onClick={() => setTab(t)}
-                  className={`rounded px-2 py-0.5 md:hidden ${tab === t ? "bg-stone-200 text-stone-900" : "text-stone-600"}`}
-                >
-                  {t === "write" ? "Write" : "Preview"}
-                </button>
-              ))}
-            </div>
-          </div>
-          <div className="grid gap-3 md:grid-cols-2">
-            <textarea
-              id="modelCard"
-              rows={12}
-              className={`${inputClass(Boolean(errors.modelCard))} font-mono ${tab === "write" ? "" : "hidden md:block"}`}
-              aria-invalid={Boolean(errors.modelCard)}
-              aria-describedby={describedBy("modelCard", true, errors.modelCard)}
-              placeholder={"What the model answers, what it draws on, its limits.\n\n## Intended use\n..."}
-              {...register("modelCard")}
-            />
-            <section
-              aria-label="Model card preview"
-              data-testid="card-preview"
-              className={`min-h-40 overflow-auto rounded-md border border-dashed border-stone-300 bg-stone-50 p-3 text-sm leading-relaxed ${
-                tab === "preview" ? "" : "hidden md:block"
-              }`}
-            >
-              {modelCard.trim() ? <Markdown text={modelCard} /> : <p className="text-stone-500">The preview shows here.</p>}
-            </section>
-          </div>
-          <p id="modelCard-hint" className="mt-1 text-xs text-stone-600">
-            GitHub-flavoured Markdown: headings, lists, tables, links, code. Up to 20,000 characters.
-          </p>
-          {errors.modelCard ? (
-            <p id="modelCard-error" role="alert" className="mt-1 text-sm text-red-700">
-              {errors.modelCard.message}
-            </p>
-          ) : null}
-        </div>
+        <MarkdownField
+          id="modelCard"
+          label="Model card"
+          value={modelCard}
+          registration={register("modelCard")}
+          placeholder={"What the model answers, what it draws on, its limits.\n\n## Intended use\n..."}
+          maxChars={20000}
+          error={errors.modelCard?.message}
+        />
 
         <fieldset className="mb-5" aria-describedby={describedBy("datanetIds", true, errors.datanetIds)}>
           <legend className="mb-1 text-sm font-medium text-stone-800">Datanets it draws on</legend>
